@@ -1,0 +1,91 @@
+# Paydesk: `make run` opens the app, `make test` runs every check CI runs.
+# Both install what a fresh Debian/Ubuntu machine lacks first (see `make deps`).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLS        := $(CURDIR)/.tools
+TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
+UI_DEPS      := ui/node_modules/.package-lock.json
+SESSION      := scripts/desktop-session.sh
+CARGO        ?= cargo
+
+export TAURI_DRIVER
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help deps system-deps ui-deps tools ui run test lint fmt-check clippy check-ui \
+        rust-tests bindings-check ui-tests bench clean
+
+help:
+	@echo "make run    build the UI and open Paydesk"
+	@echo "make test   everything CI runs: fmt, clippy, Rust tests, UI tests, bindings, end-to-end"
+	@echo "make lint   fmt, clippy and the UI type check only"
+	@echo "make bench  the benchmarks (figures go in BENCHMARKS.md)"
+
+## ---- what a fresh machine needs -------------------------------------------
+
+deps: system-deps ui-deps tools
+
+system-deps:
+	@scripts/ensure-system-deps.sh
+
+ui-deps: $(UI_DEPS)
+$(UI_DEPS): ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
+
+tools: $(TAURI_DRIVER)
+$(TAURI_DRIVER):
+	$(CARGO) install tauri-driver --locked --version '^2.0' --root $(TOOLS)
+
+## ---- build and run -------------------------------------------------------
+
+ui: ui-deps
+	cd ui && npm run build
+
+run: system-deps ui
+	$(CARGO) build --workspace
+	$(SESSION) target/debug/paydesk
+
+## ---- checks --------------------------------------------------------------
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy: ui
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+check-ui: ui-deps
+	cd ui && npm run check
+
+lint: fmt-check clippy check-ui
+
+# One build of the workspace serves the app binary, the end-to-end tests and
+# every crate's tests. All Rust tests run in a private desktop session: a real
+# gnome-keyring on a private D-Bus, and the real window on Xvfb.
+rust-tests: deps ui
+	$(CARGO) build --workspace --all-targets
+	$(SESSION) --isolated $(CARGO) test --workspace --all-targets --no-fail-fast
+
+# ts-rs rewrites ui/src/bindings during `cargo test`: any difference from what is
+# committed means someone changed a Rust view type without committing its bindings.
+bindings-check:
+	@if ! git diff --quiet -- ui/src/bindings || [ -n "$$(git ls-files --others --exclude-standard ui/src/bindings)" ]; then \
+	  echo "ui/src/bindings is stale: commit the files 'cargo test' regenerated:"; \
+	  git status --short -- ui/src/bindings; git --no-pager diff --stat -- ui/src/bindings; exit 1; \
+	fi
+	@echo "bindings are fresh"
+
+ui-tests: ui-deps
+	cd ui && npm test
+
+test: deps fmt-check clippy rust-tests bindings-check check-ui ui-tests
+	@echo "make test: all checks passed"
+
+bench: deps ui
+	$(CARGO) bench --workspace
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules

@@ -1,0 +1,12 @@
+/// Every command the UI may call. Each gets an `allow-<command>` permission that
+/// `capabilities/default.json` grants; a command left out here cannot be invoked.
+const COMMANDS: &[&str] = &["services_list", "services_add", "services_remove"];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {e:#}");
+    }
+}

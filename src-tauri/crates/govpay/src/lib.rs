@@ -1,0 +1,19 @@
+//! A typed client for the GOV.UK Pay public API.
+//!
+//! This crate is the only code in Paydesk that speaks HTTP to GOV.UK Pay. The wire
+//! types in [`models`] are shared with the simulator (`govpay-sim`), so both sides of
+//! every test agree on one definition of the API's JSON.
+
+// Library code must not panic on a bad value; tests may unwrap freely.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod client;
+pub mod error;
+pub mod ids;
+pub mod key;
+pub mod models;
+
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, install_crypto_provider};
+pub use error::{ApiErrorBody, Error};
+pub use ids::{IdError, PaymentId};
+pub use key::ApiKey;

@@ -1,0 +1,256 @@
+//! Wire types of the GOV.UK Pay public API, shared by the client and the simulator.
+//!
+//! Responses are read leniently: every field the API may leave out is optional, and
+//! fields we do not know are ignored, because GOV.UK Pay adds fields without a new
+//! API version. Serialising leaves out absent fields, as the API does (`NON_EMPTY`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::PaymentId;
+
+/// Money in pence. GOV.UK Pay amounts are whole pence, up to £100,000.
+pub type Pence = i64;
+
+/// A HAL-style link: `{href, method?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub href: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+/// A link that must be POSTed, with its content type and parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostLink {
+    pub href: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, serde_json::Value>,
+}
+
+/// Where a payment is in its lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentState {
+    pub status: String,
+    #[serde(default)]
+    pub finished: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_retry: Option<bool>,
+}
+
+/// Whether, and how much of, a payment can be refunded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundSummary {
+    pub status: String,
+    #[serde(default)]
+    pub amount_available: Pence,
+    #[serde(default)]
+    pub amount_submitted: Pence,
+}
+
+/// When a payment was captured and settled. `{}` on a new payment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentSettlementSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_submit_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_date: Option<String>,
+}
+
+/// A billing address, as the paying user entered it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postcode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// The card a payment was made with: only what GOV.UK Pay chooses to return.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_brand: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_digits_card_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_digits_card_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cardholder_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet_type: Option<String>,
+}
+
+/// The links a payment carries; which ones appear depends on its state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PaymentLinks {
+    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
+    pub self_: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_url: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_url_post: Option<PostLink>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_url_post: Option<PostLink>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunds: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel: Option<PostLink>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<PostLink>,
+}
+
+/// Metadata values are strings, numbers or booleans.
+pub type Metadata = BTreeMap<String, serde_json::Value>;
+
+/// A payment, as returned by create, get and search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    pub payment_id: PaymentId,
+    pub amount: Pence,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub description: String,
+    pub state: PaymentState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_summary: Option<RefundSummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_summary: Option<PaymentSettlementSummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_details: Option<CardDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delayed_capture: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moto: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorisation_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corporate_card_surcharge: Option<Pence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_amount: Option<Pence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<Pence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_amount: Option<Pence>,
+    #[serde(default, rename = "_links")]
+    pub links: PaymentLinks,
+}
+
+/// Paging links of a search result page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchNavigationLinks {
+    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
+    pub self_: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_page: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_page: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_page: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_page: Option<Link>,
+}
+
+/// One page of search results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchPage<T> {
+    pub total: u64,
+    pub count: u64,
+    pub page: u64,
+    pub results: Vec<T>,
+    #[serde(default, rename = "_links")]
+    pub links: SearchNavigationLinks,
+}
+
+/// The body the API sends with 4xx and 5xx answers (null members are omitted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_payment_with_fields_it_does_not_know() {
+        let json = r#"{
+            "amount": 1200, "description": "Pay your council tax", "reference": "12345",
+            "language": "en", "payment_id": "hu20sqlact5uv2fgu9v2r0rh0p",
+            "state": {"status": "success", "finished": true},
+            "created_date": "2016-01-21T17:15:00.000Z",
+            "refund_summary": {"status": "available", "amount_available": 1200, "amount_submitted": 0},
+            "settlement_summary": {},
+            "a_field_added_next_year": {"nested": [1, 2, 3]},
+            "_links": {"self": {"href": "https://x/v1/payments/hu20", "method": "GET"}}
+        }"#;
+        let p: Payment = serde_json::from_str(json).unwrap();
+        assert_eq!(p.amount, 1200);
+        assert_eq!(p.state.status, "success");
+        assert!(p.state.finished);
+        assert_eq!(p.refund_summary.unwrap().amount_available, 1200);
+        assert_eq!(p.links.self_.unwrap().href, "https://x/v1/payments/hu20");
+    }
+
+    #[test]
+    fn leaves_absent_fields_out_when_written() {
+        let err = ErrorResponse {
+            code: Some("P0900".into()),
+            description: Some("Too many requests".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&err).unwrap(),
+            r#"{"code":"P0900","description":"Too many requests"}"#
+        );
+    }
+}

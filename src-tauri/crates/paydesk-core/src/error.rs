@@ -1,0 +1,51 @@
+//! The core's errors. The app maps them onto its one IPC error shape.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// A problem with one field of what a person typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FieldError {
+    /// The field's name as the UI knows it (`name`, `baseUrl`, `apiKey`...).
+    pub field: String,
+    /// What is wrong, in GOV.UK style: says how to put it right.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// One or more fields need correcting; nothing was changed.
+    #[error("check the details you entered")]
+    Validation(Vec<FieldError>),
+    /// This desktop's role does not allow the action.
+    #[error("your role on this service does not allow this: {0}")]
+    Forbidden(String),
+    #[error("{0} was not found")]
+    NotFound(String),
+    /// The OS keyring could not be used.
+    #[error("the system keyring could not be used: {0}")]
+    Keyring(String),
+    /// The local database could not be used.
+    #[error("{0}")]
+    Storage(String),
+    /// GOV.UK Pay (or the way to it) failed.
+    #[error(transparent)]
+    Api(#[from] govpay::Error),
+}
+
+impl From<sqlx::Error> for CoreError {
+    fn from(e: sqlx::Error) -> Self {
+        CoreError::Storage(format!("the local database failed: {e}"))
+    }
+}

@@ -1,0 +1,371 @@
+//! Services: the GOV.UK Pay accounts this desktop works with, side by side.
+//!
+//! A service row holds its name, base URL, environment and this desktop's role;
+//! its API key goes to the OS keyring and nowhere else.
+
+use std::fmt;
+use std::time::Duration;
+
+use govpay::{ApiKey, Client, DEFAULT_BASE_URL};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use ts_rs::TS;
+use url::Url;
+use zeroize::Zeroizing;
+
+use crate::Core;
+use crate::error::{CoreError, FieldError};
+use crate::roles::Role;
+
+/// Test or live: live services move real money and the UI says so loudly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Environment {
+    Test,
+    Live,
+}
+
+impl Environment {
+    fn as_str(self) -> &'static str {
+        match self {
+            Environment::Test => "test",
+            Environment::Live => "live",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, CoreError> {
+        match s {
+            "test" => Ok(Environment::Test),
+            "live" => Ok(Environment::Live),
+            other => Err(CoreError::Storage(format!(
+                "unknown environment {other:?} in the database"
+            ))),
+        }
+    }
+}
+
+/// A service as the UI sees it. Never carries the key, only whether one is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ServiceView {
+    pub id: String,
+    pub name: String,
+    pub base_url: String,
+    pub environment: Environment,
+    pub role: Role,
+    pub role_label: String,
+    pub has_key: bool,
+}
+
+/// Text that is secret while it travels: redacted `Debug`, wiped on drop.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(Zeroizing<String>);
+
+impl SecretText {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(Zeroizing::new(s.into()))
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// What a person fills in to add a service.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NewService {
+    pub name: String,
+    /// Blank means GOV.UK Pay's own address.
+    #[ts(optional)]
+    pub base_url: Option<String>,
+    pub environment: Environment,
+    pub role: Role,
+    #[ts(type = "string")]
+    pub api_key: SecretText,
+}
+
+struct CheckedService {
+    name: String,
+    base_url: String,
+    environment: Environment,
+    role: Role,
+    key: ApiKey,
+}
+
+const NAME_MAX: usize = 100;
+
+/// Checks every field and reports all problems at once, each naming its field.
+fn validate(input: &NewService) -> Result<CheckedService, CoreError> {
+    let mut errors = Vec::new();
+    let name = input.name.trim().to_owned();
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "Enter a name for the service"));
+    } else if name.chars().count() > NAME_MAX {
+        errors.push(FieldError::new(
+            "name",
+            format!("Service name must be {NAME_MAX} characters or fewer"),
+        ));
+    }
+    let base_url = match input.base_url.as_deref().map(str::trim) {
+        None | Some("") => Some(DEFAULT_BASE_URL.to_owned()),
+        Some(raw) => match check_base_url(raw) {
+            Ok(url) => Some(url),
+            Err(message) => {
+                errors.push(FieldError::new("baseUrl", message));
+                None
+            }
+        },
+    };
+    let key = ApiKey::new(input.api_key.0.as_str());
+    match &key {
+        None => errors.push(FieldError::new("apiKey", "Enter the API key")),
+        Some(k) if k.looks_live() && input.environment == Environment::Test => {
+            errors.push(FieldError::new(
+                "apiKey",
+                "This is a live API key: choose Live, or enter a test key",
+            ))
+        }
+        Some(k)
+            if k.expose().starts_with("api_test_") && input.environment == Environment::Live =>
+        {
+            errors.push(FieldError::new(
+                "apiKey",
+                "This is a test API key: choose Test, or enter a live key",
+            ))
+        }
+        Some(_) => {}
+    }
+    match (errors.is_empty(), base_url, key) {
+        (true, Some(base_url), Some(key)) => Ok(CheckedService {
+            name,
+            base_url,
+            environment: input.environment,
+            role: input.role,
+            key,
+        }),
+        _ => Err(CoreError::Validation(errors)),
+    }
+}
+
+/// HTTPS only, except plain HTTP to this machine (the simulator).
+fn check_base_url(raw: &str) -> Result<String, String> {
+    let url = Url::parse(raw).map_err(|_| {
+        "Enter a base URL in the format https://publicapi.payments.service.gov.uk".to_owned()
+    })?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err("The base URL must start with https://".into()),
+    }
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err("The base URL must not contain a query, a fragment or a user name".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+impl Core {
+    /// All services, by name.
+    pub async fn services_list(&self) -> Result<Vec<ServiceView>, CoreError> {
+        let rows = sqlx::query("SELECT id, name, base_url, environment, role FROM services ORDER BY name COLLATE NOCASE")
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            let has_key = self.key_present(&id).await?;
+            let role: Role = row
+                .try_get::<String, _>("role")?
+                .parse()
+                .map_err(CoreError::Storage)?;
+            out.push(ServiceView {
+                id,
+                name: row.try_get("name")?,
+                base_url: row.try_get("base_url")?,
+                environment: Environment::parse(&row.try_get::<String, _>("environment")?)?,
+                role,
+                role_label: role.label().to_owned(),
+                has_key,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Adds a service after checking its key with one cheap API call.
+    ///
+    /// Nothing is saved unless every field is valid, GOV.UK Pay accepts the key and
+    /// the keyring stores it.
+    pub async fn services_add(&self, input: NewService) -> Result<ServiceView, CoreError> {
+        let checked = validate(&input)?;
+        drop(input);
+        let taken: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM services WHERE name = ?1 COLLATE NOCASE")
+                .bind(&checked.name)
+                .fetch_one(self.pool())
+                .await?;
+        if taken > 0 {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "name",
+                format!(
+                    "A service called {} already exists: choose another name",
+                    checked.name
+                ),
+            )]));
+        }
+        check_key(&checked.base_url, &checked.key).await?;
+
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| CoreError::Storage(e.to_string()))?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .bind(&id)
+            .bind(&checked.name)
+            .bind(&checked.base_url)
+            .bind(checked.environment.as_str())
+            .bind(checked.role.as_str())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        // The key goes to the keyring before the row is committed: if the keyring
+        // fails, the transaction is dropped and no half-made service remains.
+        self.key_set(&id, checked.key).await?;
+        tx.commit().await?;
+        tracing::info!(service = %id, "service added");
+        Ok(ServiceView {
+            id,
+            name: checked.name,
+            base_url: checked.base_url,
+            environment: checked.environment,
+            role: checked.role,
+            role_label: checked.role.label().to_owned(),
+            has_key: true,
+        })
+    }
+
+    /// Removes a service and its key.
+    pub async fn services_remove(&self, id: &str) -> Result<(), CoreError> {
+        let gone = sqlx::query("DELETE FROM services WHERE id = ?1")
+            .bind(id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Err(CoreError::NotFound("That service".into()));
+        }
+        let keys = self.keys().clone();
+        let id = id.to_owned();
+        run_blocking(move || keys.delete(&id)).await
+    }
+
+    async fn key_present(&self, id: &str) -> Result<bool, CoreError> {
+        let keys = self.keys().clone();
+        let id = id.to_owned();
+        run_blocking(move || keys.get(&id).map(|k| k.is_some())).await
+    }
+
+    async fn key_set(&self, id: &str, key: ApiKey) -> Result<(), CoreError> {
+        let keys = self.keys().clone();
+        let id = id.to_owned();
+        run_blocking(move || keys.set(&id, &key)).await
+    }
+}
+
+/// Keyring calls block (D-Bus round trips): keep them off the async workers.
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
+) -> Result<T, CoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| CoreError::Keyring("the keyring task stopped unexpectedly".into()))?
+}
+
+/// One cheap authenticated call; a 401 becomes a field error on the key.
+async fn check_key(base_url: &str, key: &ApiKey) -> Result<(), CoreError> {
+    let client = Client::builder(key.clone())
+        .base_url(base_url)
+        .timeout(Duration::from_secs(15))
+        .build()?;
+    match client.check_key().await {
+        Ok(()) => Ok(()),
+        Err(govpay::Error::Unauthorized) => Err(CoreError::Validation(vec![FieldError::new(
+            "apiKey",
+            "GOV.UK Pay did not accept this API key. Check you copied the whole key and that it has not been revoked",
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(name: &str, base: Option<&str>, key: &str) -> NewService {
+        NewService {
+            name: name.into(),
+            base_url: base.map(Into::into),
+            environment: Environment::Test,
+            role: Role::Caseworker,
+            api_key: SecretText::new(key),
+        }
+    }
+
+    fn fields(err: CoreError) -> Vec<String> {
+        match err {
+            CoreError::Validation(f) => f.into_iter().map(|f| f.field).collect(),
+            other => panic!("expected validation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reports_every_bad_field_at_once() {
+        let err = validate(&input("  ", Some("ftp://x"), " ")).err().unwrap();
+        assert_eq!(fields(err), ["name", "baseUrl", "apiKey"]);
+    }
+
+    #[test]
+    fn blank_base_url_means_gov_uk_pay() {
+        let ok = validate(&input("Parking", None, "api_test_x"))
+            .ok()
+            .unwrap();
+        assert_eq!(ok.base_url, DEFAULT_BASE_URL);
+    }
+
+    #[test]
+    fn http_is_only_for_this_machine() {
+        assert!(check_base_url("http://127.0.0.1:9000").is_ok());
+        assert!(check_base_url("http://localhost:9000/").is_ok());
+        assert!(check_base_url("http://pay.example.org").is_err());
+        assert!(check_base_url("https://user:pw@pay.example.org").is_err());
+        assert_eq!(
+            check_base_url("https://pay.example.org/").unwrap(),
+            "https://pay.example.org"
+        );
+    }
+
+    #[test]
+    fn a_live_key_on_a_test_service_is_caught() {
+        let err = validate(&input("Parking", None, "api_live_abc"))
+            .err()
+            .unwrap();
+        assert_eq!(fields(err), ["apiKey"]);
+    }
+
+    #[test]
+    fn debug_of_the_input_hides_the_key() {
+        let shown = format!("{:?}", input("Parking", None, "api_test_supersecret"));
+        assert!(!shown.contains("supersecret"), "{shown}");
+    }
+}

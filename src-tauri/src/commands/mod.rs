@@ -1,0 +1,3 @@
+//! Tauri commands: thin adapters from IPC to paydesk-core, one module per area.
+
+pub mod services;

@@ -1,0 +1,73 @@
+//! The Paydesk app: builds the Tauri window and wires commands to paydesk-core.
+//! This crate is the only one that imports `tauri`; commands stay thin.
+
+// Library code must not panic on a bad value; tests may unwrap freely.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod commands;
+mod error;
+mod state;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use paydesk_core::{Core, OsKeyStore};
+use tauri::Manager;
+
+pub use error::{AppError, ErrorCode};
+pub use state::AppState;
+
+/// Environment variable that points Paydesk at a data folder of its own
+/// (tests and demos use it to stay out of the user's real data).
+pub const DATA_DIR_ENV: &str = "PAYDESK_DATA_DIR";
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PAYDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn data_dir(app: &tauri::App) -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    app.path()
+        .app_data_dir()
+        .map_err(|e| format!("cannot find a folder for Paydesk's data: {e}"))
+}
+
+/// Starts the app and blocks until its window closes.
+pub fn run() {
+    init_logging();
+    let built = tauri::Builder::default()
+        .setup(|app| {
+            let identifier = app.config().identifier.clone();
+            let core = data_dir(app).and_then(|dir| {
+                tracing::info!(dir = %dir.display(), "opening Paydesk data");
+                tauri::async_runtime::block_on(Core::open(
+                    &dir,
+                    Arc::new(OsKeyStore::new(identifier)),
+                ))
+                .map_err(|e| e.to_string())
+            });
+            if let Err(e) = &core {
+                // The window still opens and every command reports this.
+                tracing::error!("Paydesk could not start its data store: {e}");
+            }
+            app.manage(AppState::new(core));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::services::services_list,
+            commands::services::services_add,
+            commands::services::services_remove,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = built {
+        tracing::error!("Paydesk stopped: {e}");
+        std::process::exit(1);
+    }
+}

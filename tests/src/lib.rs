@@ -1,0 +1,266 @@
+//! End-to-end harness: launches the real Paydesk binary under tauri-driver
+//! (WebKitWebDriver) and drives its window over WebDriver with fantoccini.
+//!
+//! Each [`App`] gets its own data folder, its own WebDriver ports and its own
+//! process group, so nothing leaks between tests or into the user's real data.
+//! Screenshots go to `target/e2e-screenshots/`.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// How long any single wait in a test may take before it fails.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits inside the workspace")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// The app binary `cargo build --workspace` produced.
+pub fn app_binary() -> PathBuf {
+    let path = target_dir().join("debug").join("paydesk");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace` (or `make test`) first",
+        path.display()
+    );
+    path
+}
+
+/// tauri-driver: `$TAURI_DRIVER`, else the project's `.tools/bin`, else `PATH`.
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let local = workspace_root().join(".tools/bin/tauri-driver");
+    if local.exists() {
+        local
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let dir = target_dir().join("e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("can create the screenshot folder");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// A running Paydesk window under WebDriver.
+pub struct App {
+    pub client: Client,
+    driver: Child,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl App {
+    /// Launches Paydesk with a fresh, empty data folder and waits for its UI.
+    pub async fn launch() -> App {
+        let app = Self::start().await;
+        // The UI has loaded when its header is on screen.
+        app.wait_for_text("[data-testid=header]", "Paydesk").await;
+        app
+    }
+
+    /// Launches Paydesk without waiting for the UI to load.
+    pub async fn start() -> App {
+        let data_dir = tempfile::tempdir().expect("a temporary data folder");
+        let port = free_port();
+        let native_port = free_port();
+        let xdg = data_dir.path().join("xdg");
+        let mut driver = Command::new(tauri_driver());
+        driver
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("PAYDESK_DATA_DIR", data_dir.path())
+            .env("XDG_CONFIG_HOME", xdg.join("config"))
+            .env("XDG_CACHE_HOME", xdg.join("cache"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            // Its own process group, so WebKitWebDriver and the app go with it.
+            .process_group(0);
+        let driver = driver
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}): run `make tools` first"));
+
+        wait_for_port(port).await;
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary() }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with the Paydesk window");
+        App {
+            client,
+            driver,
+            data_dir,
+        }
+    }
+
+    /// Finds an element, waiting for it to appear.
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element matches {css:?} within {WAIT:?}: {e}"))
+    }
+
+    /// The rendered text (`innerText`) of the first element matching `css`, if any.
+    ///
+    /// WebKitWebDriver's own "get element text" answers "" for Tauri windows, so
+    /// the text is read in the page; `innerText` still leaves out hidden elements.
+    pub async fn text(&self, css: &str) -> Option<String> {
+        let script =
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;";
+        match self.client.execute(script, vec![css.into()]).await {
+            Ok(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Waits until the element matching `css` contains `needle` in its text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut last = None;
+        while Instant::now() < deadline {
+            last = self.text(css).await;
+            if let Some(text) = &last
+                && text.contains(needle)
+            {
+                return text.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css:?} never showed {needle:?}; last text was {last:?}");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css:?}: {e}"));
+    }
+
+    /// Clears a field and types into it.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("cannot clear {css:?}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {css:?}: {e}"));
+    }
+
+    /// Saves a PNG of the window as `target/e2e-screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .expect("a screenshot of the window");
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        let path = screenshot_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("can write the screenshot");
+        path
+    }
+
+    /// Ends the WebDriver session (closing the window) and stops the driver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        self.stop_driver();
+    }
+
+    fn stop_driver(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.driver.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Ok(None) = self.driver.try_wait() {
+            self.stop_driver();
+        }
+    }
+}
+
+async fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("tauri-driver did not listen on port {port} within {WAIT:?}");
+}
+
+/// Bytes of every file in `dir` (recursively), for "this secret is nowhere" checks.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path)
+                && bytes.windows(needle.len()).any(|w| w == needle)
+            {
+                hits.push(path);
+            }
+        }
+    }
+    hits
+}

@@ -1,0 +1,96 @@
+//! The real Paydesk window: it opens, every section can be reached, and the
+//! Services screen adds a service through the core, the simulator and the keyring.
+
+use govpay_sim::{SimConfig, Simulator};
+use paydesk_e2e::{App, files_containing};
+
+const SECTIONS: [(&str, &str); 6] = [
+    ("payments", "Payments"),
+    ("telephone", "Telephone payment"),
+    ("disputes", "Disputes"),
+    ("agreements", "Agreements"),
+    ("activity", "Activity"),
+    ("services", "Services"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_opens_navigates_and_adds_a_service() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let key = sim.accounts()[0].api_key.clone();
+    let app = App::launch().await;
+
+    // A fresh desktop opens on Services, with nothing configured.
+    app.wait_for_text("main h1", "Services").await;
+    app.wait_for_text("[data-testid=no-services]", "No services yet")
+        .await;
+    app.screenshot("01-services-empty").await;
+
+    // Every section is reachable from the navigation and shows its own heading.
+    for (id, label) in SECTIONS {
+        app.click(&format!("a[data-nav={id}]")).await;
+        app.wait_for_text("main h1", label).await;
+        let section = app.find("main").await.attr("data-section").await.unwrap();
+        assert_eq!(section.as_deref(), Some(id));
+        let current = app
+            .find(&format!("a[data-nav={id}]"))
+            .await
+            .attr("aria-current")
+            .await
+            .unwrap();
+        assert_eq!(
+            current.as_deref(),
+            Some("page"),
+            "{id} is marked as the current page"
+        );
+        app.screenshot(&format!("02-section-{id}")).await;
+    }
+
+    // Adding a service with a key GOV.UK Pay refuses names the key field.
+    app.fill("#service-name", "Parking permits").await;
+    app.click("summary.govuk-details__summary").await;
+    app.fill("#service-base-url", sim.base_url()).await;
+    app.fill("#service-api-key", "api_test_not_a_real_key")
+        .await;
+    app.click("form[data-testid=add-service-form] button[type=submit]")
+        .await;
+    app.wait_for_text(".govuk-error-summary", "did not accept this API key")
+        .await;
+    app.wait_for_text("#service-api-key-error", "did not accept")
+        .await;
+    // What was typed is still there.
+    let name = app.find("#service-name").await.prop("value").await.unwrap();
+    assert_eq!(name.as_deref(), Some("Parking permits"));
+    app.screenshot("03-services-key-rejected").await;
+
+    // The right key: checked with the simulator, stored, listed, in use.
+    app.fill("#service-api-key", &key).await;
+    app.click("form[data-testid=add-service-form] button[type=submit]")
+        .await;
+    app.wait_for_text("[data-testid=notice]", "Parking permits was added")
+        .await;
+    app.wait_for_text("[data-testid=services-table]", "Parking permits")
+        .await;
+    app.wait_for_text("[data-testid=services-table]", "Stored in keyring")
+        .await;
+    app.wait_for_text("[data-testid=current-service]", "Parking permits")
+        .await;
+    app.wait_for_text("[data-testid=header]", "TEST").await;
+    let typed_key = app
+        .find("#service-api-key")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        typed_key.as_deref(),
+        Some(""),
+        "the key field is emptied once the key is stored"
+    );
+    app.screenshot("04-services-added").await;
+
+    // The key is in the keyring, not in any file Paydesk wrote.
+    let hits = files_containing(app.data_dir.path(), key.as_bytes());
+    assert!(hits.is_empty(), "the API key reached {hits:?}");
+
+    app.close().await;
+}
