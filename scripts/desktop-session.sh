@@ -21,6 +21,13 @@ if [ -z "${PAYDESK_SESSION_READY:-}" ]; then
   [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || need_display=1
   export PAYDESK_SESSION_READY=1
   if [ "$need_bus" = 1 ]; then
+    if [ "$isolated" = 0 ]; then
+      # No desktop session: keep Paydesk's data where it always is, but the
+      # keyring below is a throwaway one, so say what that means.
+      export PAYDESK_DATA_DIR="${PAYDESK_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/uk.paydesk.app}"
+      echo "paydesk: no desktop session found; using a private keyring that lasts until Paydesk closes." >&2
+      echo "paydesk: API keys added now will need entering again next time (run Paydesk from a desktop to keep them)." >&2
+    fi
     # A scratch home for the keyring files and the bus's runtime folder.
     scratch=$(mktemp -d "${TMPDIR:-/tmp}/paydesk-session.XXXXXX")
     mkdir -p "$scratch/data" "$scratch/runtime"
