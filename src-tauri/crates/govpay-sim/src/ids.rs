@@ -19,6 +19,19 @@ impl IdGen {
         z ^ (z >> 31)
     }
 
+    /// A one-time token in UUID form, as GOV.UK Pay mints them.
+    pub fn token(&mut self) -> String {
+        let (a, b) = (self.next_u64(), self.next_u64());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0x0fff,
+            ((b >> 48) & 0x3fff) | 0x8000,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
     /// 26 base-32 digits of a 128-bit number, zero-padded at the front.
     pub fn external_id(&mut self) -> String {
         let mut n = (u128::from(self.next_u64()) << 64) | u128::from(self.next_u64());

@@ -1,38 +1,66 @@
-//! `govpay-sim`: a simulator of the GOV.UK Pay public API.
+//! `govpay-sim`: a stateful simulator of the GOV.UK Pay public API.
 //!
-//! It keeps real state (payments move through their lifecycle), answers with the
-//! API's status codes and error bodies, and checks Bearer keys like the real API.
-//! Start it in-process with [`Simulator::start`], which binds `127.0.0.1:0` and
-//! hands back the base URL, or run the `govpay-sim` binary.
+//! Payments move through the real lifecycle, refunds are checked in the real order,
+//! one-time tokens are spent like the real ones, and errors carry the real status
+//! codes, P-codes and messages (see API-NOTES). It is how Paydesk's sandbox works
+//! with no account, and how every test reaches "GOV.UK Pay".
+//!
+//! Start it in-process with [`Simulator::start`] (it binds `127.0.0.1`, port 0 by
+//! default) and drive it through [`Simulator::control`], or run the `govpay-sim`
+//! binary and use the same controls over HTTP under `/_sim/`.
 
 // Library code must not panic on a bad value; tests may unwrap freely.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod accounts;
+mod cards;
+mod clock;
+#[cfg(feature = "conformance")]
+mod conformance;
+mod control;
 mod errors;
+mod hosted;
 mod ids;
-mod payments;
+mod layers;
+mod model;
+mod routes;
+mod seed;
+mod state;
+mod validate;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post, put};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, watch};
+use tower::ServiceExt;
 
 pub use accounts::{Account, PaymentProvider};
+pub use control::{Control, DISPUTE_REASONS, PaymentSnapshot};
+pub use errors::{ApiError as SimError, ApiResult as SimResult};
+pub use layers::{Fault, RateLimits};
+pub use seed::SeedSpec;
 
-use crate::payments::SimPayment;
+use crate::layers::ConnKill;
 
 /// What the simulator starts with.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     pub accounts: Vec<Account>,
-    /// Seeds the id generator, so runs are repeatable.
+    /// Seeds ids, tokens and the fault dice, so runs are repeatable.
     pub seed: u64,
-    /// Port to bind on 127.0.0.1; 0 picks a free one.
+    /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// Histories to generate before serving.
+    pub seeds: Vec<SeedSpec>,
+    /// GOV.UK Pay's per-second limits, or `None` for no limits.
+    pub rate_limits: Option<RateLimits>,
+    /// How long search endpoints (and a payment's refund list) lag behind writes.
+    pub consistency_lag: Duration,
 }
 
 impl Default for SimConfig {
@@ -41,26 +69,29 @@ impl Default for SimConfig {
             accounts: vec![Account::sandbox("api_test_sandbox_key")],
             seed: 1,
             port: 0,
+            seeds: Vec::new(),
+            rate_limits: Some(RateLimits::default()),
+            consistency_lag: Duration::ZERO,
         }
     }
 }
 
-/// The simulator's shared state.
-#[derive(Debug)]
-pub(crate) struct State {
-    pub accounts: Vec<Account>,
-    pub payments: Vec<SimPayment>,
-    pub ids: ids::IdGen,
-    pub base_url: String,
+/// State shared by every request.
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    state: Arc<Mutex<state::State>>,
+    pub(crate) faults: Arc<Mutex<Vec<Fault>>>,
+    pub(crate) rate: Arc<Mutex<layers::RateWindow>>,
+    pub(crate) rate_limits: Option<RateLimits>,
+    pub(crate) started: Instant,
+    #[cfg(feature = "conformance")]
+    pub(crate) conformance: Option<Arc<conformance::Checker>>,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct Shared(Arc<Mutex<State>>);
-
 impl Shared {
-    pub fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, state::State> {
         // A panic while holding the lock would be a simulator bug; keep serving.
-        self.0
+        self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -72,38 +103,41 @@ pub struct Simulator {
     base_url: String,
     addr: SocketAddr,
     shared: Shared,
-    shutdown: Option<oneshot::Sender<()>>,
+    stop: watch::Sender<bool>,
 }
 
 impl Simulator {
-    /// Binds 127.0.0.1 on the configured port and serves in the background.
+    /// Seeds the configured histories, binds 127.0.0.1 and serves in the background.
     pub async fn start(config: SimConfig) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
-        let shared = Shared(Arc::new(Mutex::new(State {
-            accounts: config.accounts,
-            payments: Vec::new(),
-            ids: ids::IdGen::new(config.seed),
-            base_url: base_url.clone(),
-        })));
+        let mut state = state::State::new(
+            config.accounts,
+            config.seed,
+            base_url.clone(),
+            config.consistency_lag,
+        );
+        for spec in &config.seeds {
+            seed::seed(&mut state, *spec);
+        }
+        let shared = Shared {
+            state: Arc::new(Mutex::new(state)),
+            faults: Arc::new(Mutex::new(Vec::new())),
+            rate: Arc::new(Mutex::new(layers::RateWindow::default())),
+            rate_limits: config.rate_limits,
+            started: Instant::now(),
+            #[cfg(feature = "conformance")]
+            conformance: conformance::Checker::from_env().map(Arc::new),
+        };
         let app = router(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!("simulator stopped: {e}");
-            }
-        });
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(serve(listener, app, stopped));
         Ok(Self {
             base_url,
             addr,
             shared,
-            shutdown: Some(tx),
+            stop,
         })
     }
 
@@ -121,24 +155,151 @@ impl Simulator {
         self.shared.lock().accounts.clone()
     }
 
+    /// Tests' and demos' handle on the simulator's state.
+    pub fn control(&self) -> Control {
+        Control {
+            shared: self.shared.clone(),
+        }
+    }
+
     /// How many payments the simulator holds, across all accounts.
     pub fn payment_count(&self) -> usize {
         self.shared.lock().payments.len()
+    }
+
+    /// Responses that did not match the official spec so far (conformance builds only).
+    #[cfg(feature = "conformance")]
+    pub fn conformance_violations(&self) -> Vec<String> {
+        self.shared
+            .conformance
+            .as_ref()
+            .map(|c| c.violations())
+            .unwrap_or_default()
     }
 }
 
 impl Drop for Simulator {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+        let _ = self.stop.send(true);
+        #[cfg(feature = "conformance")]
+        if let Some(checker) = &self.shared.conformance {
+            let violations = checker.violations();
+            if !violations.is_empty() && !std::thread::panicking() {
+                panic!(
+                    "govpay-sim answered {} time(s) in a way the official spec does not allow:\n{}",
+                    violations.len(),
+                    violations.join("\n")
+                );
+            }
         }
     }
 }
 
+/// Accepts connections until stopped. Each connection can be cut from inside a
+/// request (the "drop after commit" fault), which axum's own server cannot do.
+async fn serve(listener: TcpListener, app: Router, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stopped.changed() => return,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let app = app.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let conn_kill = ConnKill(kill.clone());
+            let service = hyper::service::service_fn(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(conn_kill.clone());
+                    app.clone().oneshot(request.map(axum::body::Body::new))
+                },
+            );
+            let connection = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                // Dropping the connection closes the socket without an answer.
+                _ = kill.notified() => {}
+                _ = stopped.changed() => {}
+            }
+        });
+    }
+}
+
 fn router(shared: Shared) -> Router {
+    let api = Router::new()
+        .route(
+            "/v1/payments",
+            get(routes::search_payments).post(routes::create_payment),
+        )
+        .route("/v1/payments/{payment_id}", get(routes::get_payment))
+        .route("/v1/payments/{payment_id}/events", get(routes::events))
+        .route("/v1/payments/{payment_id}/cancel", post(routes::cancel))
+        .route("/v1/payments/{payment_id}/capture", post(routes::capture))
+        .route(
+            "/v1/payments/{payment_id}/refunds",
+            get(routes::refunds_of).post(routes::create_refund),
+        )
+        .route(
+            "/v1/payments/{payment_id}/refunds/{refund_id}",
+            get(routes::refund_get),
+        )
+        .route("/v1/refunds", get(routes::search_refunds))
+        .route("/v1/disputes", get(routes::search_disputes))
+        .route(
+            "/v1/agreements",
+            get(routes::search_agreements).post(routes::create_agreement),
+        )
+        .route("/v1/agreements/{agreement_id}", get(routes::get_agreement))
+        .route(
+            "/v1/agreements/{agreement_id}/cancel",
+            post(routes::cancel_agreement),
+        )
+        .route("/v1/auth", post(routes::authorise))
+        .route_layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            layers::faults,
+        ));
+    #[cfg(feature = "conformance")]
+    let api = api.route_layer(axum::middleware::from_fn_with_state(
+        shared.clone(),
+        conformance::check,
+    ));
     Router::new()
-        .route("/v1/payments", get(payments::search).post(payments::create))
-        .route("/v1/payments/{payment_id}", get(payments::get_one))
+        .merge(api)
+        .route("/secure/{token}", get(hosted::open))
+        .route("/card_details/{payment_id}", post(hosted::submit))
+        .route("/_sim/accounts", get(control::accounts))
+        .route(
+            "/_sim/payments/{payment_id}/complete",
+            post(control::complete),
+        )
+        .route(
+            "/_sim/payments/{payment_id}/abandon",
+            post(control::abandon),
+        )
+        .route(
+            "/_sim/payments/{payment_id}/dispute",
+            post(control::dispute),
+        )
+        .route("/_sim/payments/{payment_id}/refund", post(control::refund))
+        .route("/_sim/disputes/{dispute_id}/status", post(control::resolve))
+        .route(
+            "/_sim/agreements/{agreement_id}/status",
+            post(control::agreement_status),
+        )
+        .route("/_sim/clock/advance", post(control::advance))
+        .route(
+            "/_sim/faults",
+            put(control::put_faults).delete(control::delete_faults),
+        )
+        .route("/_sim/consistency-lag", put(control::lag))
         .route("/healthcheck", get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            layers::gatekeeper,
+        ))
         .with_state(shared)
 }

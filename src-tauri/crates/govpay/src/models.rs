@@ -167,6 +167,13 @@ pub struct Payment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_payment_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorisation_summary: Option<AuthorisationSummary>,
+    /// Deprecated by the API in favour of `card_details.card_brand`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_brand: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corporate_card_surcharge: Option<Pence>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_amount: Option<Pence>,
@@ -215,6 +222,179 @@ pub struct ErrorResponse {
     pub code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+/// 3-D Secure, when the card issuer asked for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreeDSecure {
+    #[serde(default)]
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorisationSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub three_d_secure: Option<ThreeDSecure>,
+}
+
+/// Links of a refund: itself and its payment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundLinks {
+    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
+    pub self_: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Link>,
+}
+
+/// When a refund was settled (Stripe only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundSettlementSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_date: Option<String>,
+}
+
+/// A refund: `submitted`, `success` or `error`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub refund_id: String,
+    pub amount: Pence,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_summary: Option<RefundSettlementSummary>,
+    #[serde(default, rename = "_links")]
+    pub links: RefundLinks,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbeddedRefunds {
+    #[serde(default)]
+    pub refunds: Vec<Refund>,
+}
+
+/// `GET /v1/payments/{id}/refunds`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRefunds {
+    pub payment_id: String,
+    #[serde(default, rename = "_links")]
+    pub links: RefundLinks,
+    #[serde(default, rename = "_embedded")]
+    pub embedded: EmbeddedRefunds,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentEventLinks {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_url: Option<Link>,
+}
+
+/// One step of a payment's story.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
+    pub state: PaymentState,
+    #[serde(default)]
+    pub updated: String,
+    #[serde(default, rename = "_links")]
+    pub links: PaymentEventLinks,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelfLink {
+    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
+    pub self_: Option<Link>,
+}
+
+/// `GET /v1/payments/{id}/events`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentEvents {
+    pub payment_id: String,
+    #[serde(default)]
+    pub events: Vec<PaymentEvent>,
+    #[serde(default, rename = "_links")]
+    pub links: SelfLink,
+}
+
+/// When a lost dispute was taken from a payout.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeSettlementSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeLinks {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Link>,
+}
+
+/// A dispute (chargeback) raised by a cardholder. Stripe accounts only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dispute {
+    pub dispute_id: String,
+    pub payment_id: String,
+    pub amount: Pence,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_due_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<Pence>,
+    /// Negative: what the service lost (amount plus fee). Lost disputes only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_amount: Option<Pence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_summary: Option<DisputeSettlementSummary>,
+    #[serde(default, rename = "_links")]
+    pub links: DisputeLinks,
+}
+
+/// A page of disputes. Unlike every other search, the paging key is `links`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeSearchPage {
+    pub total: u64,
+    pub count: u64,
+    pub page: u64,
+    pub results: Vec<Dispute>,
+    #[serde(default)]
+    pub links: SearchNavigationLinks,
+}
+
+/// The card behind an agreement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentInstrument {
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_details: Option<CardDetails>,
+}
+
+/// A recurring-payment agreement: `created`, `active`, `cancelled` or `inactive`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agreement {
+    pub agreement_id: String,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub description: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_identifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_instrument: Option<PaymentInstrument>,
 }
 
 #[cfg(test)]

@@ -1,0 +1,310 @@
+//! What stands in front of the handlers, in the real API's order: the firewall,
+//! the API key check, the rate limiter; then the simulator's own fault injection.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use crate::Shared;
+use crate::accounts::authenticate;
+use crate::errors::ApiError;
+use crate::routes::AccountId;
+
+/// Largest request body the simulator reads.
+const MAX_BODY: usize = 1 << 20;
+
+/// Per-second limits, per account, as GOV.UK Pay sets them by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimits {
+    pub get_per_second: u32,
+    pub create_payment_per_second: u32,
+    pub capture_per_second: u32,
+    pub other_post_per_second: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            get_per_second: 75,
+            create_payment_per_second: 15,
+            capture_per_second: 15,
+            other_post_per_second: 15,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RateWindow {
+    counts: HashMap<(u32, &'static str), (u64, u32)>,
+}
+
+/// A fault to inject on one route (`"POST /v1/payments/{payment_id}/refunds"`, or `"*"`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Fault {
+    pub route: String,
+    /// Added before the request is handled.
+    pub latency_ms: u64,
+    /// Share of requests (0.0–1.0) answered 500 without being handled.
+    pub error_rate: f64,
+    /// The next N requests are answered 500 without being handled.
+    pub fail_next: u32,
+    /// The next N requests are answered 429 P0900 without being handled.
+    pub rate_limit_next: u32,
+    /// The next N requests are handled (the change is made) and then the
+    /// connection is closed with no answer.
+    pub drop_after_commit: u32,
+    /// The next N requests are handled and then no answer comes (the client times out).
+    pub hang_after_commit: u32,
+}
+
+/// Closes the request's TCP connection when notified.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnKill(pub Arc<Notify>);
+
+fn waf_blocks(query: &str) -> bool {
+    let decoded = percent_decode(query);
+    decoded.contains(['<', '>', '"', '\\', '|'])
+}
+
+fn percent_decode(s: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The firewall, the key check and the rate limiter for `/v1/*`.
+pub(crate) async fn gatekeeper(
+    State(shared): State<Shared>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    if !path.starts_with("/v1/") {
+        return next.run(request).await;
+    }
+    if request.uri().query().is_some_and(waf_blocks) {
+        return ApiError::blocked().into_response();
+    }
+    let method = request.method().clone();
+    let (parts, body) = request.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return ApiError::blocked().into_response(),
+    };
+    if method == Method::POST {
+        let json = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
+        // Cancel, capture and agreement cancel take no body.
+        let bodiless = path.ends_with("/cancel") || path.ends_with("/capture");
+        if !bodiless && (!json || bytes.is_empty()) {
+            return ApiError::blocked().into_response();
+        }
+    }
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    if path == "/v1/auth" {
+        return next.run(request).await;
+    }
+    let account = {
+        let state = shared.lock();
+        authenticate(&state.accounts, request.headers()).map(|a| a.id)
+    };
+    let Some(account) = account else {
+        return ApiError::unauthorized();
+    };
+    let group = match (&method, path.as_str()) {
+        (&Method::POST, "/v1/payments") => "create",
+        (&Method::POST, p) if p.ends_with("/capture") => "capture",
+        (&Method::POST, _) => "post",
+        _ => "get",
+    };
+    if !shared.allow(account, group) {
+        return ApiError::too_many_requests().into_response();
+    }
+    request.extensions_mut().insert(AccountId(account));
+    next.run(request).await
+}
+
+impl Shared {
+    /// A fixed one-second window per account and group, as GOV.UK Pay counts.
+    fn allow(&self, account: u32, group: &'static str) -> bool {
+        let Some(limits) = self.rate_limits else {
+            return true;
+        };
+        let limit = match group {
+            "create" => limits.create_payment_per_second,
+            "capture" => limits.capture_per_second,
+            "post" => limits.other_post_per_second,
+            _ => limits.get_per_second,
+        };
+        let second = self.started.elapsed().as_secs();
+        let mut window = self.rate.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = window.counts.entry((account, group)).or_insert((second, 0));
+        if slot.0 != second {
+            *slot = (second, 0);
+        }
+        slot.1 += 1;
+        slot.1 <= limit
+    }
+
+    /// Takes the action the faults set for this route call for, counting it down.
+    fn next_fault(&self, route: &str) -> Option<FaultAction> {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let fault = faults
+            .iter_mut()
+            .find(|f| f.route == route || f.route == "*")?;
+        let latency = Duration::from_millis(fault.latency_ms);
+        let action = if fault.rate_limit_next > 0 {
+            fault.rate_limit_next -= 1;
+            Action::RateLimit
+        } else if fault.fail_next > 0 {
+            fault.fail_next -= 1;
+            Action::Fail
+        } else if fault.drop_after_commit > 0 {
+            fault.drop_after_commit -= 1;
+            Action::DropAfter
+        } else if fault.hang_after_commit > 0 {
+            fault.hang_after_commit -= 1;
+            Action::HangAfter
+        } else if fault.error_rate > 0.0 && self.roll() < fault.error_rate {
+            Action::Fail
+        } else {
+            Action::Pass
+        };
+        Some(FaultAction { latency, action })
+    }
+
+    fn roll(&self) -> f64 {
+        let mut state = self.lock();
+        (state.ids.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Pass,
+    Fail,
+    RateLimit,
+    DropAfter,
+    HangAfter,
+}
+
+struct FaultAction {
+    latency: Duration,
+    action: Action,
+}
+
+/// The "Downstream system error" code each operation uses for a 500.
+fn downstream_code(method: &Method, route: &str) -> &'static str {
+    match (method.as_str(), route) {
+        ("POST", "/v1/payments") => "P0198",
+        ("GET", "/v1/payments/{payment_id}") => "P0298",
+        ("GET", "/v1/payments/{payment_id}/events") => "P0398",
+        ("GET", "/v1/payments") => "P0498",
+        ("POST", "/v1/payments/{payment_id}/cancel") => "P0598",
+        ("POST", "/v1/payments/{payment_id}/refunds") => "P0698",
+        ("GET", "/v1/payments/{payment_id}/refunds/{refund_id}") => "P0798",
+        ("GET", "/v1/payments/{payment_id}/refunds") => "P0898",
+        ("POST", "/v1/payments/{payment_id}/capture") => "P1098",
+        ("GET", "/v1/refunds") => "P1198",
+        ("POST", "/v1/agreements") => "P2198",
+        ("GET", "/v1/agreements/{agreement_id}") => "P2298",
+        ("GET", "/v1/agreements") => "P2498",
+        ("POST", "/v1/agreements/{agreement_id}/cancel") => "P2598",
+        ("POST", "/v1/auth") => "P0050",
+        _ => "P0498",
+    }
+}
+
+/// Injects the faults tests ask for on `/v1/*` routes.
+pub(crate) async fn faults(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    if !route.starts_with("/v1/") {
+        return next.run(request).await;
+    }
+    let method = request.method().clone();
+    let key = format!("{method} {route}");
+    let Some(fault) = shared.next_fault(&key) else {
+        return next.run(request).await;
+    };
+    if !fault.latency.is_zero() {
+        tokio::time::sleep(fault.latency).await;
+    }
+    let kill = request.extensions().get::<ConnKill>().cloned();
+    match fault.action {
+        Action::Pass => next.run(request).await,
+        Action::Fail => ApiError::new(
+            500,
+            downstream_code(&method, &route),
+            "Downstream system error",
+        )
+        .into_response(),
+        Action::RateLimit => ApiError::too_many_requests().into_response(),
+        Action::DropAfter => {
+            let _committed = next.run(request).await;
+            if let Some(ConnKill(notify)) = kill {
+                notify.notify_one();
+            }
+            // The connection is being torn down; this answer is never sent.
+            std::future::pending::<()>().await;
+            unreachable_response()
+        }
+        Action::HangAfter => {
+            let _committed = next.run(request).await;
+            // Bounded: long past any client's timeout, then give up.
+            tokio::time::sleep(Duration::from_secs(300)).await;
+            unreachable_response()
+        }
+    }
+}
+
+fn unreachable_response() -> Response {
+    ApiError::new(500, "P0999", "no answer").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_firewall_reads_encoded_query_text() {
+        assert!(waf_blocks("reference=%3Cscript%3E"));
+        assert!(waf_blocks("reference=a|b"));
+        assert!(waf_blocks("email=%22x%22"));
+        assert!(!waf_blocks("reference=INV-1&page=2"));
+    }
+}

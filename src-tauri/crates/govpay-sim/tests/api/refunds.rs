@@ -1,0 +1,193 @@
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+async fn paid(api: &Api, sim: &govpay_sim::Simulator, amount: i64) -> String {
+    let p = api.create_web(amount, "TO-REFUND").await;
+    sim.control()
+        .complete_payment(&id(&p), "4444333322221111")
+        .unwrap();
+    id(&p)
+}
+
+#[tokio::test]
+async fn refund_checks_run_in_the_connectors_order() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+
+    // Not yet paid: status pending.
+    let unpaid = api.create_web(1000, "UNPAID").await;
+    let (s, err) = api
+        .post(
+            &format!("/v1/payments/{}/refunds", id(&unpaid)),
+            json!({"amount": 100, "refund_amount_available": 1000}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (400, "P0603"));
+    assert_eq!(
+        err["description"],
+        "The payment is not available for refund. Payment refund status: pending"
+    );
+
+    let pid = paid(&api, &sim, 1000).await;
+    let path = format!("/v1/payments/{pid}/refunds");
+    // A stale refund_amount_available is checked before the amount.
+    let (s, err) = api
+        .post(
+            &path,
+            json!({"amount": 5000, "refund_amount_available": 999}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (412, "P0604"));
+    assert_eq!(err["description"], "Refund amount available mismatch.");
+    let (s, err) = api
+        .post(
+            &path,
+            json!({"amount": 1001, "refund_amount_available": 1000}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (400, "P0603"));
+    assert!(
+        err["description"]
+            .as_str()
+            .unwrap()
+            .ends_with("amount_not_available")
+    );
+
+    let (s, refund) = api
+        .post(
+            &path,
+            json!({"amount": 400, "refund_amount_available": 1000}),
+        )
+        .await;
+    assert_eq!(s, 202, "{refund}");
+    assert_eq!(
+        refund["status"], "success",
+        "sandbox refunds complete at once"
+    );
+    assert_eq!(refund["amount"], 400);
+    let rid = refund["refund_id"].as_str().unwrap().to_owned();
+    assert!(
+        refund["_links"]["payment"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with(&pid)
+    );
+
+    let (_, p) = api.get(&format!("/v1/payments/{pid}")).await;
+    assert_eq!(
+        p["refund_summary"],
+        json!({"status": "available", "amount_available": 600, "amount_submitted": 400})
+    );
+    // The old figure is now stale: the guard that stops a double refund.
+    let (s, err) = api
+        .post(
+            &path,
+            json!({"amount": 400, "refund_amount_available": 1000}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (412, "P0604"));
+
+    // Without refund_amount_available the API reads the payment afresh.
+    let (s, _) = api.post(&path, json!({"amount": 600})).await;
+    assert_eq!(s, 202);
+    let (_, p) = api.get(&format!("/v1/payments/{pid}")).await;
+    assert_eq!(
+        p["refund_summary"],
+        json!({"status": "full", "amount_available": 0, "amount_submitted": 1000})
+    );
+    let (s, err) = api
+        .post(&path, json!({"amount": 1, "refund_amount_available": 0}))
+        .await;
+    assert_eq!((s, code(&err)), (400, "P0603"));
+    assert!(err["description"].as_str().unwrap().ends_with("full"));
+
+    let (s, one) = api.get(&format!("{path}/{rid}")).await;
+    assert_eq!((s, one["refund_id"].as_str()), (200, Some(rid.as_str())));
+    let (s, err) = api.get(&format!("{path}/00000000000000000000000000")).await;
+    assert_eq!((s, code(&err)), (404, "P0700"));
+    let (s, list) = api.get(&path).await;
+    assert_eq!(s, 200);
+    assert_eq!(list["payment_id"], pid.as_str());
+    assert_eq!(list["_embedded"]["refunds"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn refund_request_validation() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    let pid = paid(&api, &sim, 1000).await;
+    let path = format!("/v1/payments/{pid}/refunds");
+    let cases = [
+        (json!({}), 400, "P0601"),
+        (json!({"amount": "5"}), 400, "P0602"),
+        (json!({"amount": 0}), 422, "P0602"),
+        (json!({"amount": 10_000_001}), 422, "P0602"),
+    ];
+    for (body, status, expected) in cases {
+        let (s, err) = api.post(&path, body.clone()).await;
+        assert_eq!((s, code(&err)), (status, expected), "{body}");
+    }
+    let res = api
+        .http
+        .post(format!("{}{path}", sim.base_url()))
+        .bearer_auth(KEY)
+        .header("content-type", "application/json")
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
+    let (s, err) = read(res).await;
+    assert_eq!((s, code(&err)), (400, "P0697"));
+    let (s, err) = api
+        .post(
+            "/v1/payments/00000000000000000000000000/refunds",
+            json!({"amount": 1}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (404, "P0600"));
+    let (s, err) = api
+        .get("/v1/payments/00000000000000000000000000/refunds")
+        .await;
+    assert_eq!((s, code(&err)), (404, "P0800"));
+}
+
+#[tokio::test]
+async fn a_refund_made_elsewhere_makes_the_old_figure_stale() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    let pid = paid(&api, &sim, 2500).await;
+    sim.control().refund_elsewhere(&pid, 500).unwrap();
+    let (s, err) = api
+        .post(
+            &format!("/v1/payments/{pid}/refunds"),
+            json!({"amount": 100, "refund_amount_available": 2500}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (412, "P0604"));
+    let snapshot = sim.control().payment(&pid).unwrap();
+    assert_eq!((snapshot.refunded, snapshot.refunds), (500, 1));
+}
+
+#[tokio::test]
+async fn failed_payments_cannot_be_refunded() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    let p = api.create_web(1000, "DECLINED").await;
+    sim.control()
+        .complete_payment(&id(&p), "4000000000000002")
+        .unwrap();
+    let (s, err): (u16, Value) = api
+        .post(
+            &format!("/v1/payments/{}/refunds", id(&p)),
+            json!({"amount": 1}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (400, "P0603"));
+    assert!(
+        err["description"]
+            .as_str()
+            .unwrap()
+            .ends_with("unavailable")
+    );
+}
