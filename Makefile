@@ -46,7 +46,7 @@ ui: ui-deps
 
 run: system-deps ui
 	$(CARGO) build --workspace
-	$(SESSION) target/debug/paydesk
+	PAYDESK_SANDBOX=1 $(SESSION) target/debug/paydesk
 
 ## ---- checks --------------------------------------------------------------
 
@@ -86,6 +86,7 @@ test: deps fmt-check clippy rust-tests bindings-check check-ui ui-tests
 # Benchmarks build in release mode; only the crates that have benchmarks are built.
 bench:
 	$(CARGO) bench -p govpay --bench decode
+	$(CARGO) bench -p govpay-sim --bench search
 
 clean:
 	$(CARGO) clean

@@ -1,6 +1,11 @@
 /// Every command the UI may call. Each gets an `allow-<command>` permission that
 /// `capabilities/default.json` grants; a command left out here cannot be invoked.
-const COMMANDS: &[&str] = &["services_list", "services_add", "services_remove"];
+const COMMANDS: &[&str] = &[
+    "services_list",
+    "services_add",
+    "services_remove",
+    "sandbox_start",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

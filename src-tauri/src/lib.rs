@@ -6,6 +6,7 @@
 
 mod commands;
 mod error;
+mod sandbox;
 mod state;
 
 use std::path::PathBuf;
@@ -39,6 +40,33 @@ fn data_dir(app: &tauri::App) -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot find a folder for Paydesk's data: {e}"))
 }
 
+/// The sandbox starts with the app when it was set up before (its address changes
+/// every run), or when `PAYDESK_SANDBOX=1` asks for it and nothing else is set up.
+async fn start_sandbox_if_wanted(state: &AppState) {
+    let Ok(core) = state.core() else { return };
+    let wanted = match core.services_has_sandbox().await {
+        Ok(true) => true,
+        Ok(false) => {
+            std::env::var(sandbox::SANDBOX_ENV).is_ok_and(|v| v == "1")
+                && core
+                    .services_list()
+                    .await
+                    .map(|l| l.is_empty())
+                    .unwrap_or(false)
+        }
+        Err(e) => {
+            tracing::error!("cannot read services: {e}");
+            false
+        }
+    };
+    if wanted {
+        let mut running = state.sandbox.lock().await;
+        if let Err(e) = sandbox::start(core, &mut running).await {
+            tracing::error!("sandbox: {}", e.message);
+        }
+    }
+}
+
 /// Starts the app and blocks until its window closes.
 pub fn run() {
     init_logging();
@@ -57,13 +85,16 @@ pub fn run() {
                 // The window still opens and every command reports this.
                 tracing::error!("Paydesk could not start its data store: {e}");
             }
-            app.manage(AppState::new(core));
+            let state = AppState::new(core);
+            tauri::async_runtime::block_on(start_sandbox_if_wanted(&state));
+            app.manage(state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::services::services_list,
             commands::services::services_add,
             commands::services::services_remove,
+            commands::sandbox::sandbox_start,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = built {

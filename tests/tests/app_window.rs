@@ -45,6 +45,23 @@ async fn the_window_opens_navigates_and_adds_a_service() {
         app.screenshot(&format!("02-section-{id}")).await;
     }
 
+    // The built-in sandbox starts on request and becomes the service in use.
+    app.click("[data-testid=try-sandbox]").await;
+    app.wait_for_text("[data-testid=notice]", "is ready").await;
+    app.wait_for_text(
+        "[data-testid=services-table]",
+        "GOV.UK Pay sandbox (simulated)",
+    )
+    .await;
+    app.wait_for_text(
+        "[data-testid=current-service]",
+        "GOV.UK Pay sandbox (simulated)",
+    )
+    .await;
+    app.wait_for_text("[data-testid=header]", "Supervisor")
+        .await;
+    app.screenshot("03-services-sandbox").await;
+
     // Adding a service with a key GOV.UK Pay refuses names the key field.
     app.fill("#service-name", "Parking permits").await;
     app.click("summary.govuk-details__summary").await;
@@ -60,7 +77,7 @@ async fn the_window_opens_navigates_and_adds_a_service() {
     // What was typed is still there.
     let name = app.find("#service-name").await.prop("value").await.unwrap();
     assert_eq!(name.as_deref(), Some("Parking permits"));
-    app.screenshot("03-services-key-rejected").await;
+    app.screenshot("04-services-key-rejected").await;
 
     // The right key: checked with the simulator, stored, listed, in use.
     app.fill("#service-api-key", &key).await;
@@ -72,9 +89,15 @@ async fn the_window_opens_navigates_and_adds_a_service() {
         .await;
     app.wait_for_text("[data-testid=services-table]", "Stored in keyring")
         .await;
+    // The sandbox stays in use until another service is chosen.
+    app.wait_for_text("[data-testid=current-service]", "sandbox")
+        .await;
+    app.click("[data-service-row='Parking permits'] button.govuk-button--secondary")
+        .await;
     app.wait_for_text("[data-testid=current-service]", "Parking permits")
         .await;
-    app.wait_for_text("[data-testid=header]", "TEST").await;
+    app.wait_for_text("[data-testid=header]", "Caseworker")
+        .await;
     let typed_key = app
         .find("#service-api-key")
         .await
@@ -86,7 +109,7 @@ async fn the_window_opens_navigates_and_adds_a_service() {
         Some(""),
         "the key field is emptied once the key is stored"
     );
-    app.screenshot("04-services-added").await;
+    app.screenshot("05-services-added").await;
 
     // The key is in the keyring, not in any file Paydesk wrote.
     let hits = files_containing(app.data_dir.path(), key.as_bytes());

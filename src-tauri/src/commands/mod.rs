@@ -1,3 +1,4 @@
 //! Tauri commands: thin adapters from IPC to paydesk-core, one module per area.
 
+pub mod sandbox;
 pub mod services;

@@ -5,4 +5,8 @@ import type { Role } from "./Role";
 /**
  * A service as the UI sees it. Never carries the key, only whether one is stored.
  */
-export type ServiceView = { id: string, name: string, baseUrl: string, environment: Environment, role: Role, roleLabel: string, hasKey: boolean, };
+export type ServiceView = { id: string, name: string, baseUrl: string, environment: Environment, role: Role, roleLabel: string, hasKey: boolean, 
+/**
+ * The built-in sandbox: simulated on this computer, fresh at every start.
+ */
+sandbox: boolean, };

@@ -32,6 +32,8 @@ pub struct Account {
     pub recurring_enabled: bool,
     pub allow_zero_amount: bool,
     pub live: bool,
+    /// GOV.UK Pay has switched off payment and refund creation (403 P0941).
+    pub disabled: bool,
 }
 
 impl Account {
@@ -46,6 +48,7 @@ impl Account {
             recurring_enabled: true,
             allow_zero_amount: false,
             live: false,
+            disabled: false,
         }
     }
 }

@@ -53,6 +53,21 @@ const UNDOCUMENTED: &[(&str, &str, u16, &str, &str)] = &[
         "RequestError",
         "P0602 out of range is not in the spec's responses",
     ),
+    // A disabled account cannot take payments or refunds.
+    (
+        "POST",
+        "/v1/payments",
+        403,
+        "RequestError",
+        "P0941 account disabled",
+    ),
+    (
+        "POST",
+        "/v1/payments/{paymentId}/refunds",
+        403,
+        "RequestError",
+        "P0941 account disabled",
+    ),
     // An agreement payment replayed with the same Idempotency-Key is answered 200.
     (
         "POST",

@@ -186,6 +186,14 @@ impl Control {
         Ok(())
     }
 
+    /// GOV.UK Pay switches payment and refund creation off (or on) for an account.
+    pub fn set_account_disabled(&self, account_id: u32, disabled: bool) {
+        let mut state = self.shared.lock();
+        if let Some(a) = state.accounts.iter_mut().find(|a| a.id == account_id) {
+            a.disabled = disabled;
+        }
+    }
+
     /// Replaces the faults in force.
     pub fn set_faults(&self, faults: Vec<Fault>) {
         *self.shared.faults.lock().unwrap_or_else(|p| p.into_inner()) = faults;

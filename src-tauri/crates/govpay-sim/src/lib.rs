@@ -61,6 +61,9 @@ pub struct SimConfig {
     pub rate_limits: Option<RateLimits>,
     /// How long search endpoints (and a payment's refund list) lag behind writes.
     pub consistency_lag: Duration,
+    /// Check every answer against the official spec. Only builds with the
+    /// `conformance` feature (the test suite) can; benchmarks turn it off.
+    pub check_conformance: bool,
 }
 
 impl Default for SimConfig {
@@ -72,6 +75,7 @@ impl Default for SimConfig {
             seeds: Vec::new(),
             rate_limits: Some(RateLimits::default()),
             consistency_lag: Duration::ZERO,
+            check_conformance: true,
         }
     }
 }
@@ -128,7 +132,11 @@ impl Simulator {
             rate_limits: config.rate_limits,
             started: Instant::now(),
             #[cfg(feature = "conformance")]
-            conformance: conformance::Checker::from_env().map(Arc::new),
+            conformance: config
+                .check_conformance
+                .then(conformance::Checker::from_env)
+                .flatten()
+                .map(Arc::new),
         };
         let app = router(shared.clone());
         let (stop, stopped) = watch::channel(false);

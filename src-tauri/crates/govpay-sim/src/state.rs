@@ -308,6 +308,9 @@ impl State {
             .account(account_id)
             .cloned()
             .ok_or_else(|| ApiError::new(500, "P0199", "There is an error with this account."))?;
+        if account.disabled {
+            return Err(account_disabled());
+        }
         if let Some(key) = idempotency_key {
             let valid = !key.is_empty()
                 && key.len() <= 255
@@ -744,6 +747,9 @@ impl State {
         let idx = self
             .payment_index(account, id)
             .ok_or_else(|| ApiError::not_found("P0600"))?;
+        if self.account(account).is_some_and(|a| a.disabled) {
+            return Err(account_disabled());
+        }
         self.refund_checked(idx, amount, expected)
     }
 
@@ -1568,6 +1574,14 @@ fn agreement_text_error(e: ApiError) -> ApiError {
     } else {
         e
     }
+}
+
+fn account_disabled() -> ApiError {
+    ApiError::new(
+        403,
+        "P0941",
+        "GOV.UK Pay has disabled payment and refund creation on this account. Contact support with your error code - https://www.payments.service.gov.uk/support/ .",
+    )
 }
 
 fn url_ok(u: &str) -> bool {

@@ -57,6 +57,8 @@ pub struct ServiceView {
     pub role: Role,
     pub role_label: String,
     pub has_key: bool,
+    /// The built-in sandbox: simulated on this computer, fresh at every start.
+    pub sandbox: bool,
 }
 
 /// Text that is secret while it travels: redacted `Debug`, wiped on drop.
@@ -100,6 +102,9 @@ struct CheckedService {
 }
 
 const NAME_MAX: usize = 100;
+
+/// The built-in sandbox service's name.
+pub const SANDBOX_NAME: &str = "GOV.UK Pay sandbox (simulated)";
 
 /// Checks every field and reports all problems at once, each naming its field.
 fn validate(input: &NewService) -> Result<CheckedService, CoreError> {
@@ -176,9 +181,9 @@ fn check_base_url(raw: &str) -> Result<String, String> {
 }
 
 impl Core {
-    /// All services, by name.
+    /// All services: the sandbox first, then by name.
     pub async fn services_list(&self) -> Result<Vec<ServiceView>, CoreError> {
-        let rows = sqlx::query("SELECT id, name, base_url, environment, role FROM services ORDER BY name COLLATE NOCASE")
+        let rows = sqlx::query("SELECT id, name, base_url, environment, role, sandbox FROM services ORDER BY sandbox DESC, name COLLATE NOCASE")
             .fetch_all(self.pool())
             .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -197,6 +202,7 @@ impl Core {
                 role,
                 role_label: role.label().to_owned(),
                 has_key,
+                sandbox: row.try_get::<i64, _>("sandbox")? == 1,
             });
         }
         Ok(out)
@@ -252,7 +258,62 @@ impl Core {
             role: checked.role,
             role_label: checked.role.label().to_owned(),
             has_key: true,
+            sandbox: false,
         })
+    }
+
+    /// Points the built-in sandbox service at the simulator's address for this run,
+    /// creating the service the first time. Its key goes to the keyring like any other.
+    pub async fn services_set_sandbox(
+        &self,
+        base_url: &str,
+        key: ApiKey,
+    ) -> Result<ServiceView, CoreError> {
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT id FROM services WHERE sandbox = 1")
+                .fetch_optional(self.pool())
+                .await?;
+        let id = match existing {
+            Some(id) => {
+                sqlx::query("UPDATE services SET base_url = ?1 WHERE id = ?2")
+                    .bind(base_url)
+                    .bind(&id)
+                    .execute(self.pool())
+                    .await?;
+                id
+            }
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                let now = time::OffsetDateTime::now_utc()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|e| CoreError::Storage(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO services (id, name, base_url, environment, role, created_at, sandbox) \
+                     VALUES (?1, ?2, ?3, 'test', 'supervisor', ?4, 1)",
+                )
+                .bind(&id)
+                .bind(SANDBOX_NAME)
+                .bind(base_url)
+                .bind(&now)
+                .execute(self.pool())
+                .await?;
+                id
+            }
+        };
+        self.key_set(&id, key).await?;
+        self.services_list()
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| CoreError::NotFound("The sandbox service".into()))
+    }
+
+    /// Whether the built-in sandbox has been set up on this desktop.
+    pub async fn services_has_sandbox(&self) -> Result<bool, CoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM services WHERE sandbox = 1")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n > 0)
     }
 
     /// Removes a service and its key.

@@ -151,3 +151,30 @@ async fn an_unreachable_service_is_a_network_error_not_a_saved_row() {
     );
     assert!(core.services_list().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_sandbox_service_follows_the_simulator_to_its_new_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let app_id = unique_app_id();
+    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(&app_id)))
+        .await
+        .unwrap();
+    assert!(!core.services_has_sandbox().await.unwrap());
+    let key = ApiKey::new("api_test_paydesk_sandbox").unwrap();
+    let first = core
+        .services_set_sandbox("http://127.0.0.1:1111", key.clone())
+        .await
+        .unwrap();
+    assert!(first.sandbox && first.has_key);
+    assert_eq!(first.environment, Environment::Test);
+    // Next start: same service, new address.
+    let again = core
+        .services_set_sandbox("http://127.0.0.1:2222", key)
+        .await
+        .unwrap();
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.base_url, "http://127.0.0.1:2222");
+    assert_eq!(core.services_list().await.unwrap().len(), 1);
+    assert!(core.services_has_sandbox().await.unwrap());
+    core.services_remove(&first.id).await.unwrap();
+}

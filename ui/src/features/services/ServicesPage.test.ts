@@ -14,6 +14,7 @@ const parking: ServiceView = {
   role: 'caseworker',
   roleLabel: 'Caseworker',
   hasKey: true,
+  sandbox: false,
 };
 
 async function expectNoAxeViolations(container: HTMLElement) {
@@ -81,5 +82,25 @@ describe('ServicesPage', () => {
     await waitFor(() => expect(screen.getByTestId('notice').textContent).toContain('Parking permits was added'));
     expect(sent).toEqual({ name: 'Parking permits', baseUrl: undefined, environment: 'live', role: 'caseworker', apiKey: 'api_live_abc' });
     expect(key.value).toBe('');
+  });
+
+  it('offers the sandbox when nothing is set up, and uses it once started', async () => {
+    const sandbox: ServiceView = { ...parking, id: 'sb', name: 'GOV.UK Pay sandbox (simulated)', environment: 'test', sandbox: true };
+    let started = false;
+    mockIPC((cmd) => {
+      if (cmd === 'services_list') return started ? [sandbox] : [];
+      if (cmd === 'sandbox_start') {
+        started = true;
+        return sandbox;
+      }
+      return null;
+    });
+    await services.refresh();
+    const { container } = render(ServicesPage);
+    await fireEvent.click(screen.getByTestId('try-sandbox'));
+    await waitFor(() => expect(screen.getByTestId('notice').textContent).toContain('sandbox (simulated) is ready'));
+    expect(started).toBe(true);
+    expect(services.current?.id).toBe('sb');
+    expect(container.textContent).toContain('starts afresh each time Paydesk opens');
   });
 });

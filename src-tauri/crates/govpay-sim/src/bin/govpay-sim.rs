@@ -28,6 +28,7 @@ OPTIONS:
                           recurring=BOOL     recurring payments allowed (default true)
                           zero=BOOL          zero-amount payments allowed (default false)
                           live=BOOL          a live account (default false)
+                          disabled=BOOL      payments and refunds switched off (default false)
                         e.g. --account key=api_test_stripe,provider=stripe,moto=false
     --lag-ms MS         search endpoints lag writes by MS milliseconds (default 0)
     --no-rate-limit     do not enforce GOV.UK Pay's per-second limits
@@ -71,6 +72,7 @@ fn parse_account(spec: &str, id: u32) -> Result<Account, String> {
             "recurring" => account.recurring_enabled = parse_bool(v)?,
             "zero" => account.allow_zero_amount = parse_bool(v)?,
             "live" => account.live = parse_bool(v)?,
+            "disabled" => account.disabled = parse_bool(v)?,
             other => return Err(format!("--account: unknown setting {other:?}")),
         }
     }

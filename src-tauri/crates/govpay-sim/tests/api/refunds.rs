@@ -191,3 +191,28 @@ async fn failed_payments_cannot_be_refunded() {
             .ends_with("unavailable")
     );
 }
+
+#[tokio::test]
+async fn a_disabled_account_takes_no_payments_or_refunds() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    let pid = paid(&api, &sim, 1000).await;
+    sim.control().set_account_disabled(1, true);
+    let (s, err) = api.post("/v1/payments", json!({"amount": 100, "reference": "R", "description": "D", "return_url": "https://x.example/r"})).await;
+    assert_eq!((s, code(&err)), (403, "P0941"));
+    let (s, err) = api
+        .post(
+            &format!("/v1/payments/{pid}/refunds"),
+            json!({"amount": 100}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (403, "P0941"));
+    sim.control().set_account_disabled(1, false);
+    let (s, _) = api
+        .post(
+            &format!("/v1/payments/{pid}/refunds"),
+            json!({"amount": 100}),
+        )
+        .await;
+    assert_eq!(s, 202);
+}
