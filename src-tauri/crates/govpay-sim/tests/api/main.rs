@@ -4,6 +4,7 @@
 mod common;
 
 mod agreements;
+mod binary;
 mod disputes;
 mod faults;
 mod moto;
