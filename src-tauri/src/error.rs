@@ -138,13 +138,24 @@ fn from_api(e: govpay::Error) -> AppError {
             )
             .retryable()
         }
+        E::OutcomeUnknown { operation } => AppError::new(
+            ErrorCode::OutcomeUnknown,
+            format!(
+                "GOV.UK Pay did not answer the {operation} in time. It may have been done: Paydesk will check before anything is tried again"
+            ),
+        ),
         E::Api(body) => {
             let description = body
                 .body
                 .description
                 .clone()
                 .unwrap_or_else(|| format!("GOV.UK Pay answered with HTTP {}", body.status));
-            let err = AppError::new(ErrorCode::PayApi, description).with_pay_code(body.code());
+            // Staff read GOV.UK Pay's own words first, then what the code means.
+            let message = match body.pay_code() {
+                Some(code) => format!("{description} ({})", code.explain().trim_end_matches('.')),
+                None => description,
+            };
+            let err = AppError::new(ErrorCode::PayApi, message).with_pay_code(body.code());
             if body.status >= 500 {
                 err.retryable()
             } else {

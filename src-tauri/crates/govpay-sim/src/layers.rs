@@ -236,7 +236,7 @@ fn downstream_code(method: &Method, route: &str) -> &'static str {
         ("GET", "/v1/payments/{payment_id}/refunds/{refund_id}") => "P0798",
         ("GET", "/v1/payments/{payment_id}/refunds") => "P0898",
         ("POST", "/v1/payments/{payment_id}/capture") => "P1098",
-        ("GET", "/v1/refunds") => "P1198",
+        ("GET", "/v1/refunds") => "P1898",
         ("POST", "/v1/agreements") => "P2198",
         ("GET", "/v1/agreements/{agreement_id}") => "P2298",
         ("GET", "/v1/agreements") => "P2498",

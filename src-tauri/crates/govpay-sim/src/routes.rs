@@ -189,7 +189,7 @@ pub(crate) async fn create_agreement(
     Extension(AccountId(account)): Extension<AccountId>,
     body: Bytes,
 ) -> Response {
-    let json = match json_body(&body, "P2102") {
+    let json = match json_body(&body, "P2197") {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };

@@ -1,5 +1,6 @@
 //! Errors as values that staff and code can act on.
 
+use crate::codes::PayCode;
 use crate::models::ErrorResponse;
 
 /// The body of a GOV.UK Pay error answer, kept with its HTTP status.
@@ -13,6 +14,11 @@ impl ApiErrorBody {
     /// The GOV.UK Pay P-code (`P0604`), when the API sent one.
     pub fn code(&self) -> Option<&str> {
         self.body.code.as_deref()
+    }
+
+    /// The P-code as a value, when it is one Paydesk knows.
+    pub fn pay_code(&self) -> Option<PayCode> {
+        self.code().and_then(|c| c.parse().ok())
     }
 }
 
@@ -42,6 +48,11 @@ pub enum Error {
     /// The request could not be sent or no answer came, and nothing changed.
     #[error("could not reach GOV.UK Pay: {0}")]
     Network(String),
+    /// A request that changes money or state was sent, but no answer came (a
+    /// timeout, or the connection dropped). It may or may not have been done:
+    /// read the payment to find out. Never retried automatically.
+    #[error("GOV.UK Pay did not answer the {operation}; it may or may not have been done")]
+    OutcomeUnknown { operation: &'static str },
     /// An answer came but could not be read.
     #[error("GOV.UK Pay sent an answer we could not read (HTTP {status}): {detail}")]
     Decode { status: u16, detail: String },
@@ -65,6 +76,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited | Error::Network(_) => true,
+            Error::OutcomeUnknown { .. } => false,
             Error::Api(body) => body.status >= 500,
             _ => false,
         }

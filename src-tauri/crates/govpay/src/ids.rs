@@ -30,43 +30,64 @@ fn check_external_id(s: &str) -> Result<(), IdError> {
     Ok(())
 }
 
-/// The GOV.UK Pay id of a payment (`payment_id`).
-///
-/// Values read from the API are taken as they come (the API is the authority);
-/// values typed by staff go through [`PaymentId::parse`].
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct PaymentId(String);
+macro_rules! external_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        ///
+        /// Values read from the API are taken as they come (the API is the authority);
+        /// values typed by staff go through `parse`.
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
 
-impl PaymentId {
-    /// Checks a payment id typed by a person: trims spaces and lowercases it.
-    pub fn parse(input: &str) -> Result<Self, IdError> {
-        let s = input.trim().to_ascii_lowercase();
-        check_external_id(&s)?;
-        Ok(Self(s))
-    }
+        impl $name {
+            /// Checks an id typed by a person: trims spaces and lowercases it.
+            pub fn parse(input: &str) -> Result<Self, IdError> {
+                let s = input.trim().to_ascii_lowercase();
+                check_external_id(&s)?;
+                Ok(Self(s))
+            }
 
-    /// Wraps an id that came from the API or from our own store.
-    pub fn from_trusted(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
+            /// Wraps an id that came from the API or from our own store.
+            pub fn from_trusted(s: impl Into<String>) -> Self {
+                Self(s.into())
+            }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+    };
 }
 
-impl fmt::Display for PaymentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for PaymentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PaymentId({})", self.0)
-    }
-}
+external_id!(
+    /// The GOV.UK Pay id of a payment (`payment_id`).
+    PaymentId
+);
+external_id!(
+    /// The id of a refund (`refund_id`).
+    RefundId
+);
+external_id!(
+    /// The id of a recurring-payment agreement (`agreement_id`).
+    AgreementId
+);
+external_id!(
+    /// The id of a dispute (`dispute_id`).
+    DisputeId
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,12 +8,18 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod client;
+pub mod codes;
 pub mod error;
 pub mod ids;
 pub mod key;
 pub mod models;
+pub mod requests;
+pub mod search;
 
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, install_crypto_provider};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, RateLimits, RetryPolicy, install_crypto_provider,
+};
+pub use codes::PayCode;
 pub use error::{ApiErrorBody, Error};
-pub use ids::{IdError, PaymentId};
+pub use ids::{AgreementId, DisputeId, IdError, PaymentId, RefundId};
 pub use key::ApiKey;
