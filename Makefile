@@ -86,6 +86,7 @@ test: deps fmt-check clippy rust-tests bindings-check check-ui ui-tests
 # Benchmarks build in release mode; only the crates that have benchmarks are built.
 bench:
 	$(CARGO) bench -p govpay --bench decode
+	$(CARGO) bench -p govpay --bench paging
 	$(CARGO) bench -p govpay-sim --bench search
 
 clean:
