@@ -25,6 +25,9 @@ pub enum ErrorCode {
     RateLimited,
     /// GOV.UK Pay refused the request; see `payCode`.
     PayApi,
+    /// Things changed since the screen was read (a refund was already made...);
+    /// nothing was done. Read the figures again.
+    Conflict,
     /// The request was sent but no answer came: Paydesk will find out what happened.
     OutcomeUnknown,
     /// The OS keyring is missing or locked.
@@ -101,6 +104,10 @@ impl From<CoreError> for AppError {
                 )
             }
             CoreError::Api(api) => from_api(api),
+            CoreError::Conflict { message, pay_code } => {
+                AppError::new(ErrorCode::Conflict, message).with_pay_code(pay_code)
+            }
+            CoreError::OutcomeUnknown(message) => AppError::new(ErrorCode::OutcomeUnknown, message),
         }
     }
 }

@@ -12,6 +12,7 @@ const CODES: readonly ErrorCode[] = [
   'network',
   'rate_limited',
   'pay_api',
+  'conflict',
   'outcome_unknown',
   'keyring',
   'storage',

@@ -27,7 +27,12 @@ async fn main() {
         accounts: vec![Account::sandbox("api_test_bench")],
         rate_limits: None,
         check_conformance: false,
-        seeds: vec![SeedSpec { account: 1, payments: PAYMENTS, seed: 11, days: 365 }],
+        seeds: vec![SeedSpec {
+            account: 1,
+            payments: PAYMENTS,
+            seed: 11,
+            days: 365,
+        }],
         ..SimConfig::default()
     })
     .await
@@ -37,7 +42,10 @@ async fn main() {
         get_per_second: 1_000_000,
         ..RateLimits::default()
     };
-    for (label, limits) in [("no client limit", unlimited), ("GOV.UK Pay's 75 GET/s", RateLimits::default())] {
+    for (label, limits) in [
+        ("no client limit", unlimited),
+        ("GOV.UK Pay's 75 GET/s", RateLimits::default()),
+    ] {
         let client = Client::builder(ApiKey::new("api_test_bench").expect("a key"))
             .base_url(sim.base_url())
             .rate_limits(limits)

@@ -42,6 +42,17 @@ pub enum CoreError {
     /// GOV.UK Pay (or the way to it) failed.
     #[error(transparent)]
     Api(#[from] govpay::Error),
+    /// The action no longer fits what GOV.UK Pay holds (a refund was already
+    /// made, the amount changed, the payment moved on). Nothing was done.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        pay_code: Option<&'static str>,
+    },
+    /// The action was sent but its outcome could not be found out yet. It is
+    /// recorded and will be checked again; it must not be repeated blindly.
+    #[error("{0}")]
+    OutcomeUnknown(String),
 }
 
 impl From<sqlx::Error> for CoreError {

@@ -5,14 +5,20 @@
 // Library code must not panic on a bad value; tests may unwrap freely.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod actions;
+pub mod audit;
+pub mod cache;
 pub mod db;
 pub mod error;
 pub mod keys;
 pub mod roles;
 pub mod services;
+pub mod sync;
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sqlx::SqlitePool;
 
@@ -25,6 +31,40 @@ pub use roles::{Permission, Role};
 pub struct Core {
     pool: SqlitePool,
     keys: Arc<dyn KeyStore>,
+    shared: Arc<Shared>,
+}
+
+/// Held while a money action on one payment runs.
+type PaymentLock = Arc<tokio::sync::Mutex<()>>;
+
+/// In-memory state shared by every clone of the core.
+#[derive(Default)]
+struct Shared {
+    /// One writer for the audit chain.
+    audit: tokio::sync::Mutex<()>,
+    /// One money action at a time per payment (double clicks, two windows).
+    payment_locks: Mutex<HashMap<(String, String), PaymentLock>>,
+    /// A GOV.UK Pay client per service, built once from the keyring.
+    clients: Mutex<HashMap<String, (String, govpay::Client)>>,
+    client_options: Mutex<ClientOptions>,
+}
+
+/// How clients are set up (tests shorten the timeouts).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientOptions {
+    pub timeout: Duration,
+    pub rate_limits: govpay::RateLimits,
+    pub retry: govpay::RetryPolicy,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(20),
+            rate_limits: govpay::RateLimits::default(),
+            retry: govpay::RetryPolicy::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Core {
@@ -43,7 +83,66 @@ impl Core {
             ))
         })?;
         let pool = db::open(&data_dir.join(db::FILE_NAME)).await?;
-        Ok(Self { pool, keys })
+        Ok(Self {
+            pool,
+            keys,
+            shared: Arc::new(Shared::default()),
+        })
+    }
+
+    /// Changes how GOV.UK Pay clients are built from now on.
+    pub fn set_client_options(&self, options: ClientOptions) {
+        *self
+            .shared
+            .client_options
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = options;
+        self.shared
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// The name recorded as "who" in the audit trail.
+    pub async fn operator(&self) -> Result<String, CoreError> {
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'operator_name'")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(name.unwrap_or_else(|| {
+            std::env::var("USER")
+                .ok()
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| "Paydesk user".into())
+        }))
+    }
+
+    pub async fn set_operator(&self, name: &str) -> Result<(), CoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "operator",
+                "Enter your name, in 100 characters or fewer",
+            )]));
+        }
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('operator_name', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    fn payment_lock(&self, service_id: &str, payment_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .shared
+            .payment_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        locks
+            .entry((service_id.to_owned(), payment_id.to_owned()))
+            .or_default()
+            .clone()
     }
 
     pub fn pool(&self) -> &SqlitePool {

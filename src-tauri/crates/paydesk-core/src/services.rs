@@ -326,6 +326,11 @@ impl Core {
         if gone == 0 {
             return Err(CoreError::NotFound("That service".into()));
         }
+        self.shared
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
         let keys = self.keys().clone();
         let id = id.to_owned();
         run_blocking(move || keys.delete(&id)).await
@@ -428,5 +433,78 @@ mod tests {
     fn debug_of_the_input_hides_the_key() {
         let shown = format!("{:?}", input("Parking", None, "api_test_supersecret"));
         assert!(!shown.contains("supersecret"), "{shown}");
+    }
+}
+
+/// What the core needs to act for a service.
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    pub id: String,
+    pub name: String,
+    pub base_url: String,
+    pub environment: Environment,
+    pub role: Role,
+}
+
+impl Core {
+    pub async fn service(&self, id: &str) -> Result<ServiceInfo, CoreError> {
+        let row =
+            sqlx::query("SELECT id, name, base_url, environment, role FROM services WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or_else(|| CoreError::NotFound("That service".into()))?;
+        Ok(ServiceInfo {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            base_url: row.try_get("base_url")?,
+            environment: Environment::parse(&row.try_get::<String, _>("environment")?)?,
+            role: row
+                .try_get::<String, _>("role")?
+                .parse()
+                .map_err(CoreError::Storage)?,
+        })
+    }
+
+    /// A GOV.UK Pay client for the service, its key read from the keyring once.
+    pub async fn client(&self, service: &ServiceInfo) -> Result<govpay::Client, CoreError> {
+        if let Some((url, client)) = self
+            .shared
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&service.id)
+            && *url == service.base_url
+        {
+            return Ok(client.clone());
+        }
+        let keys = self.keys().clone();
+        let id = service.id.clone();
+        let key = run_blocking(move || keys.get(&id)).await?.ok_or_else(|| {
+            CoreError::Keyring(format!(
+                "no API key is stored for {}: add the service again",
+                service.name
+            ))
+        })?;
+        let options = *self
+            .shared
+            .client_options
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let client = Client::builder(key)
+            .base_url(&service.base_url)
+            .timeout(options.timeout)
+            .rate_limits(options.rate_limits)
+            .retry_policy(options.retry)
+            .build()?;
+        self.shared
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                service.id.clone(),
+                (service.base_url.clone(), client.clone()),
+            );
+        Ok(client)
     }
 }

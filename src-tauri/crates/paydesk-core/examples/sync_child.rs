@@ -1,0 +1,27 @@
+//! Runs one sync of one service and exits: the crash-resume test kills it with
+//! SIGKILL part-way through. Arguments come from the environment:
+//! PAYDESK_TEST_DATA, PAYDESK_TEST_APP_ID, PAYDESK_TEST_SERVICE.
+#![allow(clippy::print_stdout)]
+
+use std::sync::Arc;
+
+use paydesk_core::sync::SyncCancel;
+use paydesk_core::{Core, OsKeyStore};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set"));
+    let core = Core::open(
+        std::path::Path::new(&var("PAYDESK_TEST_DATA")),
+        Arc::new(OsKeyStore::new(var("PAYDESK_TEST_APP_ID"))),
+    )
+    .await
+    .expect("the core opens");
+    let report = core
+        .sync_service(&var("PAYDESK_TEST_SERVICE"), &SyncCancel::default(), &|p| {
+            println!("page {} items {}", p.pages, p.items)
+        })
+        .await
+        .expect("the sync runs");
+    println!("done {report:?}");
+}

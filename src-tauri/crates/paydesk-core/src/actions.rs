@@ -1,0 +1,618 @@
+//! Money actions, each safe under faults: refund, cancel, capture, agreement cancel.
+//!
+//! Every action: checks this desktop's role; reads the payment afresh (GOV.UK Pay
+//! is the authority, not the cache); writes an audit `attempt` row; calls
+//! GOV.UK Pay once; records the result. One action at a time per payment, so a
+//! double click or a second window cannot refund twice, and the refund carries
+//! `refund_amount_available` so even another desktop cannot. When the answer is
+//! lost (timeout, dropped connection), the outcome is found out by reading the
+//! payment, never by sending the action again.
+
+use govpay::models::Payment;
+use govpay::requests::CreateRefund;
+use govpay::{AgreementId, PaymentId};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::Core;
+use crate::audit::{self, AuditAttempt, Phase};
+use crate::cache;
+use crate::error::{CoreError, FieldError};
+use crate::roles::Permission;
+use crate::services::ServiceInfo;
+
+/// What a refund did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RefundDone {
+    pub refund_id: Option<String>,
+    #[ts(type = "number")]
+    pub amount: i64,
+    /// `success`, `submitted` or `error`, as GOV.UK Pay reports it.
+    pub status: String,
+    /// What is left to refund afterwards.
+    #[ts(type = "number")]
+    pub available_after: i64,
+    /// True when the answer was lost and the refund was found on reading the payment.
+    pub reconciled: bool,
+}
+
+/// What a cancel, capture or agreement cancel did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ActionDone {
+    /// The payment's (or agreement's) status afterwards.
+    pub status: String,
+    pub reconciled: bool,
+}
+
+fn parse_payment_id(id: &str) -> Result<PaymentId, CoreError> {
+    PaymentId::parse(id).map_err(|e| {
+        CoreError::Validation(vec![FieldError::new(
+            "paymentId",
+            format!("The payment ID {e}"),
+        )])
+    })
+}
+
+impl Core {
+    async fn audit_append(
+        &self,
+        attempt: &AuditAttempt,
+        phase: Phase,
+        attempt_seq: Option<i64>,
+        pay_code: Option<&str>,
+        detail: &str,
+    ) -> Result<i64, CoreError> {
+        let operator = self.operator().await?;
+        let _one_writer = self.shared.audit.lock().await;
+        audit::append(
+            self.pool(),
+            &operator,
+            attempt,
+            phase,
+            attempt_seq,
+            pay_code,
+            detail,
+        )
+        .await
+    }
+
+    /// Reads a payment from GOV.UK Pay (strongly consistent) and refreshes the cache.
+    pub async fn payment_fresh(
+        &self,
+        service: &ServiceInfo,
+        id: &PaymentId,
+    ) -> Result<Payment, CoreError> {
+        let client = self.client(service).await?;
+        let payment = client.payments().get(id).await?;
+        let mut conn = self.pool().acquire().await?;
+        cache::upsert_payments(&mut conn, &service.id, std::slice::from_ref(&payment)).await?;
+        Ok(payment)
+    }
+
+    /// Refunds `amount` pence. `expected_available` is the amount available the
+    /// member of staff saw when they decided: if GOV.UK Pay now says otherwise,
+    /// nothing is refunded and they are told the new figures.
+    pub async fn refund(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+        amount: i64,
+        expected_available: i64,
+    ) -> Result<RefundDone, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::Refund)?;
+        let id = parse_payment_id(payment_id)?;
+        if amount <= 0 {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "amount",
+                "Enter a refund amount greater than £0.00",
+            )]));
+        }
+        let lock = self.payment_lock(&service.id, id.as_str());
+        let _one_at_a_time = lock.lock().await;
+
+        let payment = self.payment_fresh(&service, &id).await?;
+        let summary = payment.refund_summary.clone().ok_or_else(|| CoreError::Conflict {
+            message: "GOV.UK Pay did not say whether this payment can be refunded. Try again in a moment.".into(),
+            pay_code: None,
+        })?;
+        if summary.amount_available != expected_available {
+            return Err(CoreError::Conflict {
+                message: format!(
+                    "A refund has already been made or the amount changed: {} can now be refunded ({} already refunded). Nothing was refunded.",
+                    pounds(summary.amount_available),
+                    pounds(summary.amount_submitted)
+                ),
+                pay_code: Some("P0604"),
+            });
+        }
+        let disputed = self.payment_disputed(&service.id, id.as_str()).await?;
+        if summary.status != "available" {
+            let why = match summary.status.as_str() {
+                "full" => "it has already been refunded in full".to_owned(),
+                "pending" => "the payment has not been taken yet".to_owned(),
+                _ if disputed => "it is being disputed by the cardholder; it cannot be refunded while the dispute is open or after it is lost".to_owned(),
+                other => format!("GOV.UK Pay says refunds are {other} for it ({})", payment.state.status),
+            };
+            return Err(CoreError::Conflict {
+                message: format!("This payment cannot be refunded: {why}."),
+                pay_code: Some("P0603"),
+            });
+        }
+        if amount > summary.amount_available {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "amount",
+                format!(
+                    "Enter a refund amount greater than £0.00 and no more than {}",
+                    pounds(summary.amount_available)
+                ),
+            )]));
+        }
+
+        let attempt = AuditAttempt {
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            action: "refund",
+            payment_id: Some(id.to_string()),
+            target_id: None,
+            amount: Some(amount),
+            detail: format!("available before: {}", summary.amount_available),
+        };
+        let seq = self
+            .audit_append(&attempt, Phase::Attempt, None, None, "")
+            .await?;
+        let client = self.client(&service).await?;
+        let request = CreateRefund {
+            amount,
+            refund_amount_available: Some(summary.amount_available),
+        };
+        match client.payments().refund(&id, &request).await {
+            Ok(refund) => {
+                let mut conn = self.pool().acquire().await?;
+                cache::upsert_refunds(
+                    &mut conn,
+                    &service.id,
+                    std::slice::from_ref(&refund),
+                    Some(id.as_str()),
+                )
+                .await?;
+                drop(conn);
+                let after = self.payment_fresh(&service, &id).await.ok();
+                let available_after = after
+                    .and_then(|p| p.refund_summary)
+                    .map(|s| s.amount_available)
+                    .unwrap_or(summary.amount_available - amount);
+                let done_attempt = AuditAttempt {
+                    target_id: Some(refund.refund_id.clone()),
+                    ..attempt
+                };
+                self.audit_append(
+                    &done_attempt,
+                    Phase::Succeeded,
+                    Some(seq),
+                    None,
+                    &format!("status: {}", refund.status),
+                )
+                .await?;
+                Ok(RefundDone {
+                    refund_id: Some(refund.refund_id),
+                    amount,
+                    status: refund.status,
+                    available_after,
+                    reconciled: false,
+                })
+            }
+            Err(govpay::Error::OutcomeUnknown { .. }) => {
+                self.audit_append(
+                    &attempt,
+                    Phase::Unknown,
+                    Some(seq),
+                    None,
+                    "no answer from GOV.UK Pay",
+                )
+                .await?;
+                self.reconcile_refund(&service, &attempt, seq, summary.amount_submitted)
+                    .await
+            }
+            Err(e) => {
+                let code = e.pay_code().map(str::to_owned);
+                self.audit_append(
+                    &attempt,
+                    Phase::Failed,
+                    Some(seq),
+                    code.as_deref(),
+                    &e.to_string(),
+                )
+                .await?;
+                let _ = self.payment_fresh(&service, &id).await;
+                if code.as_deref() == Some("P0604") {
+                    return Err(CoreError::Conflict {
+                        message: "A refund has already been made or the amount changed. Nothing was refunded: check the new figures and try again.".into(),
+                        pay_code: Some("P0604"),
+                    });
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Finds out whether a refund whose answer was lost was made, from the
+    /// payment's strongly consistent `amount_submitted`.
+    async fn reconcile_refund(
+        &self,
+        service: &ServiceInfo,
+        attempt: &AuditAttempt,
+        seq: i64,
+        submitted_before: i64,
+    ) -> Result<RefundDone, CoreError> {
+        let amount = attempt.amount.unwrap_or(0);
+        let id = PaymentId::from_trusted(attempt.payment_id.clone().unwrap_or_default());
+        let payment = match self.payment_fresh(service, &id).await {
+            Ok(p) => p,
+            Err(_) => {
+                return Err(CoreError::OutcomeUnknown(
+                    "GOV.UK Pay did not answer, and the payment could not be read to check. The refund may or may not have been made: Paydesk will check again shortly. Do not refund again until it has.".into(),
+                ));
+            }
+        };
+        let summary = payment
+            .refund_summary
+            .unwrap_or(govpay::models::RefundSummary {
+                status: "unknown".into(),
+                amount_available: 0,
+                amount_submitted: submitted_before,
+            });
+        let made = summary.amount_submitted >= submitted_before + amount;
+        // The refunds list is eventually consistent; it may not show the refund yet.
+        let refund_id = if made {
+            let client = self.client(service).await?;
+            client
+                .payments()
+                .refunds(&id)
+                .await
+                .ok()
+                .and_then(|list| {
+                    list.embedded
+                        .refunds
+                        .into_iter()
+                        .filter(|r| r.amount == amount)
+                        .max_by(|a, b| a.created_date.cmp(&b.created_date))
+                })
+                .map(|r| r.refund_id)
+        } else {
+            None
+        };
+        let detail = if made {
+            "the refund was made"
+        } else {
+            "the refund was not made"
+        };
+        let reconciled = AuditAttempt {
+            target_id: refund_id.clone(),
+            ..attempt.clone()
+        };
+        self.audit_append(&reconciled, Phase::Reconciled, Some(seq), None, detail)
+            .await?;
+        if !made {
+            return Err(CoreError::Conflict {
+                message: "GOV.UK Pay did not answer, and reading the payment shows the refund was not made. Nothing was refunded; you can try again.".into(),
+                pay_code: None,
+            });
+        }
+        Ok(RefundDone {
+            refund_id,
+            amount,
+            status: "success".into(),
+            available_after: summary.amount_available,
+            reconciled: true,
+        })
+    }
+
+    async fn payment_disputed(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<bool, CoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM disputes WHERE service_id = ?1 AND payment_id = ?2 AND status IN ('needs_response', 'under_review', 'lost')",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Cancels a payment that is not finished, when GOV.UK Pay offers `cancel`.
+    pub async fn cancel(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<ActionDone, CoreError> {
+        self.payment_action(service_id, payment_id, PaymentAction::Cancel)
+            .await
+    }
+
+    /// Captures a delayed-capture payment that is `capturable`.
+    pub async fn capture(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<ActionDone, CoreError> {
+        self.payment_action(service_id, payment_id, PaymentAction::Capture)
+            .await
+    }
+
+    async fn payment_action(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+        action: PaymentAction,
+    ) -> Result<ActionDone, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::CancelOrCapturePayment)?;
+        let id = parse_payment_id(payment_id)?;
+        let lock = self.payment_lock(&service.id, id.as_str());
+        let _one_at_a_time = lock.lock().await;
+        let payment = self.payment_fresh(&service, &id).await?;
+        let offered = match action {
+            PaymentAction::Cancel => payment.links.cancel.is_some(),
+            PaymentAction::Capture => payment.links.capture.is_some(),
+        };
+        if !offered {
+            return Err(CoreError::Conflict {
+                message: format!(
+                    "GOV.UK Pay does not offer to {} this payment: it is {}.",
+                    action.verb(),
+                    payment.state.status
+                ),
+                pay_code: Some(action.refused_code()),
+            });
+        }
+        let attempt = AuditAttempt {
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            action: action.name(),
+            payment_id: Some(id.to_string()),
+            amount: Some(payment.amount),
+            detail: format!("status before: {}", payment.state.status),
+            ..AuditAttempt::default()
+        };
+        let seq = self
+            .audit_append(&attempt, Phase::Attempt, None, None, "")
+            .await?;
+        let client = self.client(&service).await?;
+        let sent = match action {
+            PaymentAction::Cancel => client.payments().cancel(&id).await,
+            PaymentAction::Capture => client.payments().capture(&id).await,
+        };
+        match sent {
+            Ok(()) => {
+                let after = self
+                    .payment_fresh(&service, &id)
+                    .await
+                    .map(|p| p.state.status)
+                    .unwrap_or_else(|_| action.result().into());
+                self.audit_append(
+                    &attempt,
+                    Phase::Succeeded,
+                    Some(seq),
+                    None,
+                    &format!("status after: {after}"),
+                )
+                .await?;
+                Ok(ActionDone {
+                    status: after,
+                    reconciled: false,
+                })
+            }
+            Err(govpay::Error::OutcomeUnknown { .. }) => {
+                self.audit_append(
+                    &attempt,
+                    Phase::Unknown,
+                    Some(seq),
+                    None,
+                    "no answer from GOV.UK Pay",
+                )
+                .await?;
+                let after = self.payment_fresh(&service, &id).await.map_err(|_| {
+                    CoreError::OutcomeUnknown(format!(
+                        "GOV.UK Pay did not answer, and the payment could not be read to check whether the {} happened. Paydesk will check again shortly.",
+                        action.name()
+                    ))
+                })?;
+                let made = after.state.status == action.result();
+                let detail = format!("status after: {}", after.state.status);
+                self.audit_append(&attempt, Phase::Reconciled, Some(seq), None, &detail)
+                    .await?;
+                if made {
+                    Ok(ActionDone {
+                        status: after.state.status,
+                        reconciled: true,
+                    })
+                } else {
+                    Err(CoreError::Conflict {
+                        message: format!(
+                            "GOV.UK Pay did not answer, and the payment is still {}: the {} did not happen.",
+                            after.state.status,
+                            action.name()
+                        ),
+                        pay_code: None,
+                    })
+                }
+            }
+            Err(e) => {
+                let code = e.pay_code().map(str::to_owned);
+                self.audit_append(
+                    &attempt,
+                    Phase::Failed,
+                    Some(seq),
+                    code.as_deref(),
+                    &e.to_string(),
+                )
+                .await?;
+                let _ = self.payment_fresh(&service, &id).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Cancels an active recurring-payment agreement (supervisors only).
+    pub async fn agreement_cancel(
+        &self,
+        service_id: &str,
+        agreement_id: &str,
+    ) -> Result<ActionDone, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::CancelAgreement)?;
+        let id = AgreementId::parse(agreement_id).map_err(|e| {
+            CoreError::Validation(vec![FieldError::new(
+                "agreementId",
+                format!("The agreement ID {e}"),
+            )])
+        })?;
+        let client = self.client(&service).await?;
+        let before = client.agreements().get(&id).await?;
+        if before.status != "active" {
+            return Err(CoreError::Conflict {
+                message: format!(
+                    "Only an active agreement can be cancelled: this one is {}.",
+                    before.status
+                ),
+                pay_code: Some("P2501"),
+            });
+        }
+        let attempt = AuditAttempt {
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            action: "agreement_cancel",
+            target_id: Some(id.to_string()),
+            detail: format!("reference: {}", before.reference),
+            ..AuditAttempt::default()
+        };
+        let seq = self
+            .audit_append(&attempt, Phase::Attempt, None, None, "")
+            .await?;
+        let result = client.agreements().cancel(&id).await;
+        let (phase, code, detail) = match &result {
+            Ok(()) => (Phase::Succeeded, None, String::new()),
+            Err(govpay::Error::OutcomeUnknown { .. }) => {
+                (Phase::Unknown, None, "no answer from GOV.UK Pay".to_owned())
+            }
+            Err(e) => (
+                Phase::Failed,
+                e.pay_code().map(str::to_owned),
+                e.to_string(),
+            ),
+        };
+        self.audit_append(&attempt, phase, Some(seq), code.as_deref(), &detail)
+            .await?;
+        let after = client.agreements().get(&id).await;
+        if let Ok(a) = &after {
+            let mut conn = self.pool().acquire().await?;
+            cache::upsert_agreements(&mut conn, &service.id, std::slice::from_ref(a)).await?;
+        }
+        match (result, after) {
+            (Ok(()), Ok(a)) => Ok(ActionDone {
+                status: a.status,
+                reconciled: false,
+            }),
+            (Ok(()), Err(_)) => Ok(ActionDone {
+                status: "cancelled".into(),
+                reconciled: false,
+            }),
+            (Err(govpay::Error::OutcomeUnknown { .. }), Ok(a)) => {
+                self.audit_append(
+                    &attempt,
+                    Phase::Reconciled,
+                    Some(seq),
+                    None,
+                    &format!("status after: {}", a.status),
+                )
+                .await?;
+                if a.status == "cancelled" {
+                    Ok(ActionDone {
+                        status: a.status,
+                        reconciled: true,
+                    })
+                } else {
+                    Err(CoreError::Conflict {
+                        message: format!(
+                            "GOV.UK Pay did not answer and the agreement is still {}.",
+                            a.status
+                        ),
+                        pay_code: None,
+                    })
+                }
+            }
+            (Err(e), _) => Err(e.into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PaymentAction {
+    Cancel,
+    Capture,
+}
+
+impl PaymentAction {
+    fn name(self) -> &'static str {
+        match self {
+            PaymentAction::Cancel => "cancel",
+            PaymentAction::Capture => "capture",
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        self.name()
+    }
+
+    /// The status the payment has once the action happened.
+    fn result(self) -> &'static str {
+        match self {
+            PaymentAction::Cancel => "cancelled",
+            PaymentAction::Capture => "success",
+        }
+    }
+
+    fn refused_code(self) -> &'static str {
+        match self {
+            PaymentAction::Cancel => "P0501",
+            PaymentAction::Capture => "P1003",
+        }
+    }
+}
+
+/// `£1,234.56`.
+pub fn pounds(pence: i64) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    let p = pence.unsigned_abs();
+    let whole = (p / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}£{grouped}.{:02}", p % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pounds_are_written_for_people() {
+        assert_eq!(pounds(0), "£0.00");
+        assert_eq!(pounds(5), "£0.05");
+        assert_eq!(pounds(123_456), "£1,234.56");
+        assert_eq!(pounds(10_000_000), "£100,000.00");
+        assert_eq!(pounds(-2500), "-£25.00");
+    }
+}

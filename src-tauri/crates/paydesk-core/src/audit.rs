@@ -1,0 +1,342 @@
+//! The audit trail: an append-only, hash-chained record of every action this
+//! desktop took with public money, and who took it.
+//!
+//! An action writes an `attempt` row before it calls GOV.UK Pay and a result row
+//! (`succeeded`, `failed`, `unknown`, later `reconciled`) after, so an action cut
+//! short is never lost. Each row's hash covers the previous row's hash and its
+//! own content; the newest hash is also kept apart, so an altered, inserted or
+//! removed row (even the last) shows when the chain is verified. Rows never hold
+//! API keys or card details: only what the code below writes.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqlitePool};
+use ts_rs::TS;
+
+use crate::error::CoreError;
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+const HEAD_KEY: &str = "audit_head";
+
+/// What an action is about, written before it is tried.
+#[derive(Debug, Clone, Default)]
+pub struct AuditAttempt {
+    pub service_id: String,
+    pub service_name: String,
+    /// `refund`, `cancel`, `capture`, `telephone_payment`, `agreement_cancel`...
+    pub action: &'static str,
+    pub payment_id: Option<String>,
+    /// A refund, agreement or dispute id, when there is one.
+    pub target_id: Option<String>,
+    pub amount: Option<i64>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Phase {
+    Attempt,
+    Succeeded,
+    Failed,
+    Unknown,
+    Reconciled,
+}
+
+impl Phase {
+    fn as_str(self) -> &'static str {
+        match self {
+            Phase::Attempt => "attempt",
+            Phase::Succeeded => "succeeded",
+            Phase::Failed => "failed",
+            Phase::Unknown => "unknown",
+            Phase::Reconciled => "reconciled",
+        }
+    }
+
+    fn parse(s: &str) -> Phase {
+        match s {
+            "succeeded" => Phase::Succeeded,
+            "failed" => Phase::Failed,
+            "unknown" => Phase::Unknown,
+            "reconciled" => Phase::Reconciled,
+            _ => Phase::Attempt,
+        }
+    }
+}
+
+/// One row of the trail, as the activity screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditRow {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub at: String,
+    pub operator: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub action: String,
+    pub phase: Phase,
+    #[ts(type = "number | null")]
+    pub attempt_seq: Option<i64>,
+    pub payment_id: Option<String>,
+    pub target_id: Option<String>,
+    #[ts(type = "number | null")]
+    pub amount: Option<i64>,
+    pub pay_code: Option<String>,
+    pub detail: String,
+}
+
+/// What verifying the chain found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditVerification {
+    pub intact: bool,
+    #[ts(type = "number")]
+    pub rows: i64,
+    /// The first row that does not match, if any.
+    #[ts(type = "number | null")]
+    pub broken_at: Option<i64>,
+    /// In words for a supervisor.
+    pub summary: String,
+}
+
+fn row_hash(prev: &str, r: &AuditRow) -> String {
+    let mut h = Sha256::new();
+    // Length-prefixed fields: no two different rows can hash the same text.
+    let fields: [String; 14] = [
+        r.seq.to_string(),
+        r.at.clone(),
+        r.operator.clone(),
+        r.service_id.clone(),
+        r.service_name.clone(),
+        r.action.clone(),
+        r.phase.as_str().to_owned(),
+        r.attempt_seq.map(|s| s.to_string()).unwrap_or_default(),
+        r.payment_id.clone().unwrap_or_default(),
+        r.target_id.clone().unwrap_or_default(),
+        r.amount.map(|a| a.to_string()).unwrap_or_default(),
+        r.pay_code.clone().unwrap_or_default(),
+        r.detail.clone(),
+        prev.to_owned(),
+    ];
+    for f in &fields {
+        h.update((f.len() as u64).to_be_bytes());
+        h.update(f.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+fn now_text() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Appends one row. Callers hold the core's audit lock, so the chain has one writer.
+pub(crate) async fn append(
+    pool: &SqlitePool,
+    operator: &str,
+    attempt: &AuditAttempt,
+    phase: Phase,
+    attempt_seq: Option<i64>,
+    pay_code: Option<&str>,
+    detail: &str,
+) -> Result<i64, CoreError> {
+    let mut tx = pool.begin().await?;
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (seq, prev) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, GENESIS.to_owned()),
+    };
+    let row = AuditRow {
+        seq,
+        at: now_text(),
+        operator: operator.to_owned(),
+        service_id: attempt.service_id.clone(),
+        service_name: attempt.service_name.clone(),
+        action: attempt.action.to_owned(),
+        phase,
+        attempt_seq,
+        payment_id: attempt.payment_id.clone(),
+        target_id: attempt.target_id.clone(),
+        amount: attempt.amount,
+        pay_code: pay_code.map(str::to_owned),
+        detail: detail.to_owned(),
+    };
+    let hash = row_hash(&prev, &row);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, operator, service_id, service_name, action, phase, attempt_seq, payment_id,
+            target_id, amount, pay_code, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )
+    .bind(row.seq)
+    .bind(&row.at)
+    .bind(&row.operator)
+    .bind(&row.service_id)
+    .bind(&row.service_name)
+    .bind(&row.action)
+    .bind(row.phase.as_str())
+    .bind(row.attempt_seq)
+    .bind(&row.payment_id)
+    .bind(&row.target_id)
+    .bind(row.amount)
+    .bind(&row.pay_code)
+    .bind(&row.detail)
+    .bind(&prev)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(HEAD_KEY)
+        .bind(format!("{seq}:{hash}"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(AuditRow, String, String), sqlx::Error> {
+    Ok((
+        AuditRow {
+            seq: r.try_get("seq")?,
+            at: r.try_get("at")?,
+            operator: r.try_get("operator")?,
+            service_id: r.try_get("service_id")?,
+            service_name: r.try_get("service_name")?,
+            action: r.try_get("action")?,
+            phase: Phase::parse(&r.try_get::<String, _>("phase")?),
+            attempt_seq: r.try_get("attempt_seq")?,
+            payment_id: r.try_get("payment_id")?,
+            target_id: r.try_get("target_id")?,
+            amount: r.try_get("amount")?,
+            pay_code: r.try_get("pay_code")?,
+            detail: r.try_get("detail")?,
+        },
+        r.try_get("prev_hash")?,
+        r.try_get("hash")?,
+    ))
+}
+
+/// Re-computes the whole chain.
+pub async fn verify(pool: &SqlitePool) -> Result<AuditVerification, CoreError> {
+    let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq")
+        .fetch_all(pool)
+        .await?;
+    let mut prev = GENESIS.to_owned();
+    let mut expected_seq = 1;
+    let broken = |seq: i64, rows: i64, why: String| AuditVerification {
+        intact: false,
+        rows,
+        broken_at: Some(seq),
+        summary: why,
+    };
+    let count = rows.len() as i64;
+    for r in &rows {
+        let (row, prev_hash, hash) = from_row(r)?;
+        if row.seq != expected_seq {
+            return Ok(broken(
+                expected_seq,
+                count,
+                format!("Row {expected_seq} is missing: the record has been cut."),
+            ));
+        }
+        if prev_hash != prev || row_hash(&prev, &row) != hash {
+            return Ok(broken(
+                row.seq,
+                count,
+                format!("Row {} has been changed since it was written.", row.seq),
+            ));
+        }
+        prev = hash;
+        expected_seq += 1;
+    }
+    let head: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
+        .bind(HEAD_KEY)
+        .fetch_optional(pool)
+        .await?;
+    let last = (expected_seq - 1, prev);
+    match head {
+        Some(h) if h == format!("{}:{}", last.0, last.1) => {}
+        None if count == 0 => {}
+        _ => {
+            return Ok(broken(
+                last.0 + 1,
+                count,
+                "The newest rows have been removed: the record ends early.".into(),
+            ));
+        }
+    }
+    Ok(AuditVerification {
+        intact: true,
+        rows: count,
+        broken_at: None,
+        summary: if count == 0 {
+            "The record is empty: nothing has been done from this desktop yet.".into()
+        } else {
+            format!("The record is intact: all {count} rows are as they were written.")
+        },
+    })
+}
+
+/// Filters for the activity list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct AuditQuery {
+    #[ts(optional)]
+    pub operator: Option<String>,
+    #[ts(optional)]
+    pub action: Option<String>,
+    #[ts(optional)]
+    pub service_id: Option<String>,
+    #[ts(optional)]
+    pub phase: Option<String>,
+    #[ts(optional)]
+    pub payment_id: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    #[ts(optional)]
+    pub from_date: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    #[ts(optional)]
+    pub to_date: Option<String>,
+    pub limit: u32,
+}
+
+/// The trail, newest first, filtered.
+pub async fn list(pool: &SqlitePool, q: &AuditQuery) -> Result<Vec<AuditRow>, CoreError> {
+    let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_log WHERE 1 = 1");
+    if let Some(v) = &q.operator {
+        b.push(" AND operator = ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.action {
+        b.push(" AND action = ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.service_id {
+        b.push(" AND service_id = ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.phase {
+        b.push(" AND phase = ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.payment_id {
+        b.push(" AND payment_id = ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.from_date {
+        b.push(" AND at >= ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.to_date {
+        b.push(" AND at < ").push_bind(format!("{v}T99"));
+    }
+    let limit = if q.limit == 0 { 200 } else { q.limit.min(5000) };
+    b.push(" ORDER BY seq DESC LIMIT ")
+        .push_bind(i64::from(limit));
+    let rows = b.build().fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| from_row(r).map(|(row, ..)| row).map_err(CoreError::from))
+        .collect()
+}

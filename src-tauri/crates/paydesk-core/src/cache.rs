@@ -1,0 +1,614 @@
+//! The local cache: what GOV.UK Pay holds, kept per service in SQLite so that a
+//! caseworker's lookup is instant. Writes are upserts keyed by GOV.UK Pay's ids,
+//! so reading the same page twice (a resumed sync) never makes a duplicate.
+
+use govpay::models::{Agreement, Dispute, Payment, PaymentEvent, Refund};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use ts_rs::TS;
+
+use crate::error::{CoreError, FieldError};
+
+/// Milliseconds since 1970 of an API timestamp (`2016-01-21T17:15:00.000Z`).
+pub fn api_time_ms(s: &str) -> Option<i64> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+pub fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn metadata_text(p: &Payment) -> String {
+    p.metadata
+        .as_ref()
+        .map(|m| {
+            m.values()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// Writes payments (a page of a search, or one read), replacing what was cached.
+pub async fn upsert_payments(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    payments: &[Payment],
+) -> Result<(), CoreError> {
+    let fetched = now_ms();
+    for p in payments {
+        let created_date = p.created_date.clone().unwrap_or_default();
+        let created_ms = api_time_ms(&created_date).unwrap_or(0);
+        let card = p.card_details.as_ref();
+        let refund = p.refund_summary.as_ref();
+        let settlement = p.settlement_summary.as_ref();
+        let metadata = p
+            .metadata
+            .as_ref()
+            .map(|m| serde_json::to_string(m).unwrap_or_default());
+        let rowid: i64 = sqlx::query_scalar(
+            "INSERT INTO payments (service_id, payment_id, amount, reference, description, email, status, finished, code, message,
+                card_brand, card_type, first6, last4, expiry, cardholder_name, created_ms, created_date, captured_date, settled_date,
+                refund_status, refund_available, refund_submitted, provider, provider_id, mode, moto, delayed_capture, language,
+                agreement_id, fee, net_amount, total_amount, corporate_surcharge, wallet_type, three_ds_required, return_url,
+                metadata, metadata_text, fetched_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,
+                ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)
+             ON CONFLICT (service_id, payment_id) DO UPDATE SET
+                amount = excluded.amount, reference = excluded.reference, description = excluded.description,
+                email = excluded.email, status = excluded.status, finished = excluded.finished, code = excluded.code,
+                message = excluded.message, card_brand = excluded.card_brand, card_type = excluded.card_type,
+                first6 = excluded.first6, last4 = excluded.last4, expiry = excluded.expiry,
+                cardholder_name = excluded.cardholder_name, created_ms = excluded.created_ms,
+                created_date = excluded.created_date, captured_date = excluded.captured_date,
+                settled_date = excluded.settled_date, refund_status = excluded.refund_status,
+                refund_available = excluded.refund_available, refund_submitted = excluded.refund_submitted,
+                provider = excluded.provider, provider_id = excluded.provider_id, mode = excluded.mode,
+                moto = excluded.moto, delayed_capture = excluded.delayed_capture, language = excluded.language,
+                agreement_id = excluded.agreement_id, fee = excluded.fee, net_amount = excluded.net_amount,
+                total_amount = excluded.total_amount, corporate_surcharge = excluded.corporate_surcharge,
+                wallet_type = excluded.wallet_type, three_ds_required = excluded.three_ds_required,
+                return_url = excluded.return_url, metadata = excluded.metadata,
+                metadata_text = excluded.metadata_text, fetched_ms = excluded.fetched_ms
+             RETURNING rowid",
+        )
+        .bind(service_id)
+        .bind(p.payment_id.as_str())
+        .bind(p.amount)
+        .bind(&p.reference)
+        .bind(&p.description)
+        .bind(&p.email)
+        .bind(&p.state.status)
+        .bind(p.state.finished)
+        .bind(&p.state.code)
+        .bind(&p.state.message)
+        .bind(card.and_then(|c| c.card_brand.clone()))
+        .bind(card.and_then(|c| c.card_type.clone()))
+        .bind(card.and_then(|c| c.first_digits_card_number.clone()))
+        .bind(card.and_then(|c| c.last_digits_card_number.clone()))
+        .bind(card.and_then(|c| c.expiry_date.clone()))
+        .bind(card.and_then(|c| c.cardholder_name.clone()))
+        .bind(created_ms)
+        .bind(&created_date)
+        .bind(settlement.and_then(|s| s.captured_date.clone()))
+        .bind(settlement.and_then(|s| s.settled_date.clone()))
+        .bind(refund.map(|r| r.status.clone()))
+        .bind(refund.map(|r| r.amount_available))
+        .bind(refund.map(|r| r.amount_submitted))
+        .bind(&p.payment_provider)
+        .bind(&p.provider_id)
+        .bind(&p.authorisation_mode)
+        .bind(p.moto)
+        .bind(p.delayed_capture)
+        .bind(&p.language)
+        .bind(&p.agreement_id)
+        .bind(p.fee)
+        .bind(p.net_amount)
+        .bind(p.total_amount)
+        .bind(p.corporate_card_surcharge)
+        .bind(card.and_then(|c| c.wallet_type.clone()))
+        .bind(p.authorisation_summary.as_ref().and_then(|a| a.three_d_secure.as_ref()).map(|t| t.required))
+        .bind(&p.return_url)
+        .bind(metadata)
+        .bind(metadata_text(p))
+        .bind(fetched)
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query("DELETE FROM payment_metadata WHERE payment_rowid = ?1")
+            .bind(rowid)
+            .execute(&mut *conn)
+            .await?;
+        if let Some(m) = &p.metadata {
+            for (key, value) in m {
+                let value = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                sqlx::query(
+                    "INSERT INTO payment_metadata (payment_rowid, key, value) VALUES (?1, ?2, ?3)",
+                )
+                .bind(rowid)
+                .bind(key)
+                .bind(value)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn upsert_refunds(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    refunds: &[Refund],
+    payment_id: Option<&str>,
+) -> Result<(), CoreError> {
+    for r in refunds {
+        let pid = r.payment_id.as_deref().or(payment_id).unwrap_or_default();
+        let created = r.created_date.clone().unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO refunds (service_id, refund_id, payment_id, amount, status, created_ms, created_date, settled_date)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (service_id, refund_id) DO UPDATE SET status = excluded.status, amount = excluded.amount,
+                settled_date = excluded.settled_date, payment_id = excluded.payment_id",
+        )
+        .bind(service_id)
+        .bind(&r.refund_id)
+        .bind(pid)
+        .bind(r.amount)
+        .bind(&r.status)
+        .bind(api_time_ms(&created).unwrap_or(0))
+        .bind(&created)
+        .bind(r.settlement_summary.as_ref().and_then(|s| s.settled_date.clone()))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn upsert_disputes(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    disputes: &[Dispute],
+) -> Result<(), CoreError> {
+    for d in disputes {
+        let created = d.created_date.clone().unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO disputes (service_id, dispute_id, payment_id, amount, fee, net_amount, status, reason, created_ms,
+                created_date, evidence_due_date, settled_date)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT (service_id, dispute_id) DO UPDATE SET status = excluded.status, fee = excluded.fee,
+                net_amount = excluded.net_amount, evidence_due_date = excluded.evidence_due_date,
+                settled_date = excluded.settled_date, amount = excluded.amount, reason = excluded.reason",
+        )
+        .bind(service_id)
+        .bind(&d.dispute_id)
+        .bind(&d.payment_id)
+        .bind(d.amount)
+        .bind(d.fee)
+        .bind(d.net_amount)
+        .bind(&d.status)
+        .bind(&d.reason)
+        .bind(api_time_ms(&created).unwrap_or(0))
+        .bind(&created)
+        .bind(&d.evidence_due_date)
+        .bind(d.settlement_summary.as_ref().and_then(|s| s.settled_date.clone()))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn upsert_agreements(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    agreements: &[Agreement],
+) -> Result<(), CoreError> {
+    for a in agreements {
+        let instrument = a
+            .payment_instrument
+            .as_ref()
+            .map(|i| serde_json::to_string(i).unwrap_or_default());
+        sqlx::query(
+            "INSERT INTO agreements (service_id, agreement_id, reference, description, status, user_identifier, created_date,
+                cancelled_date, instrument)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (service_id, agreement_id) DO UPDATE SET status = excluded.status,
+                cancelled_date = excluded.cancelled_date, instrument = excluded.instrument,
+                reference = excluded.reference, description = excluded.description",
+        )
+        .bind(service_id)
+        .bind(&a.agreement_id)
+        .bind(&a.reference)
+        .bind(&a.description)
+        .bind(&a.status)
+        .bind(&a.user_identifier)
+        .bind(&a.created_date)
+        .bind(&a.cancelled_date)
+        .bind(instrument)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replaces a payment's cached events with what GOV.UK Pay returned.
+pub async fn replace_events(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    payment_id: &str,
+    events: &[PaymentEvent],
+) -> Result<(), CoreError> {
+    sqlx::query("DELETE FROM payment_events WHERE service_id = ?1 AND payment_id = ?2")
+        .bind(service_id)
+        .bind(payment_id)
+        .execute(&mut *conn)
+        .await?;
+    for (seq, e) in events.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO payment_events (service_id, payment_id, seq, status, finished, code, message, updated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .bind(seq as i64)
+        .bind(&e.state.status)
+        .bind(e.state.finished)
+        .bind(&e.state.code)
+        .bind(&e.state.message)
+        .bind(&e.updated)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+// ---- search --------------------------------------------------------------------
+
+/// A payment as a row of the results table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PaymentRow {
+    pub payment_id: String,
+    pub reference: String,
+    pub description: String,
+    pub email: Option<String>,
+    #[ts(type = "number")]
+    pub amount: i64,
+    pub status: String,
+    pub finished: bool,
+    pub code: Option<String>,
+    pub card_brand: Option<String>,
+    pub last4: Option<String>,
+    pub cardholder_name: Option<String>,
+    pub created_date: String,
+    pub refund_status: Option<String>,
+    #[ts(type = "number | null")]
+    pub refund_available: Option<i64>,
+    #[ts(type = "number | null")]
+    pub refund_submitted: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SortBy {
+    #[default]
+    Date,
+    Amount,
+    Reference,
+}
+
+/// What the caseworker asked for: one free-text box plus the admin tool's filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct PaymentQuery {
+    /// A payment ID, a reference, an email, a name or the last four digits.
+    #[ts(optional)]
+    pub text: Option<String>,
+    #[ts(optional)]
+    pub reference: Option<String>,
+    #[ts(optional)]
+    pub email: Option<String>,
+    #[ts(optional)]
+    pub cardholder_name: Option<String>,
+    #[ts(optional)]
+    pub first6: Option<String>,
+    #[ts(optional)]
+    pub last4: Option<String>,
+    /// A brand as GOV.UK Pay names it ("Visa", "Mastercard"...).
+    #[ts(optional)]
+    pub card_brand: Option<String>,
+    /// An external status: created, started, submitted, capturable, success, failed, cancelled, error.
+    #[ts(optional)]
+    pub state: Option<String>,
+    /// Inclusive, milliseconds since 1970.
+    #[ts(optional, type = "number")]
+    pub from_ms: Option<i64>,
+    /// Exclusive, milliseconds since 1970.
+    #[ts(optional, type = "number")]
+    pub to_ms: Option<i64>,
+    #[ts(optional)]
+    pub metadata_value: Option<String>,
+    #[ts(optional)]
+    pub agreement_id: Option<String>,
+    pub sort: SortBy,
+    pub ascending: bool,
+    /// From 1.
+    pub page: u32,
+    /// 1–200; 20 by default, as in the admin tool.
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PaymentResults {
+    pub rows: Vec<PaymentRow>,
+    /// How many match, counted up to `COUNT_LIMIT` (the admin tool stops at 5,000 too).
+    pub total: u32,
+    pub total_is_capped: bool,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+const COUNT_LIMIT: u32 = 5000;
+const STATES: [&str; 8] = [
+    "created",
+    "started",
+    "submitted",
+    "capturable",
+    "success",
+    "failed",
+    "cancelled",
+    "error",
+];
+
+/// Turns free text into an FTS5 query: every word must match, each as a prefix.
+fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| c.is_whitespace())
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric() || "-_@.".contains(*c))
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+fn looks_like_payment_id(s: &str) -> bool {
+    s.len() == 26
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'v').contains(&b))
+}
+
+impl PaymentQuery {
+    fn validate(&self) -> Result<(), CoreError> {
+        let mut errors = Vec::new();
+        let digits = |v: &Option<String>, n: usize| {
+            v.as_ref()
+                .is_none_or(|s| s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if !digits(&self.first6, 6) {
+            errors.push(FieldError::new(
+                "first6",
+                "Enter the first 6 digits of the card number",
+            ));
+        }
+        if !digits(&self.last4, 4) {
+            errors.push(FieldError::new(
+                "last4",
+                "Enter the last 4 digits of the card number",
+            ));
+        }
+        if let Some(s) = &self.state
+            && !STATES.contains(&s.as_str())
+        {
+            errors.push(FieldError::new(
+                "state",
+                "Choose a payment status from the list",
+            ));
+        }
+        if let (Some(from), Some(to)) = (self.from_ms, self.to_ms)
+            && from >= to
+        {
+            errors.push(FieldError::new(
+                "fromDate",
+                "The start date must be before the end date",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Validation(errors))
+        }
+    }
+
+    fn push_filters(&self, q: &mut QueryBuilder<Sqlite>, service_id: &str) {
+        q.push(" WHERE p.service_id = ")
+            .push_bind(service_id.to_owned());
+        let text = self
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        if let Some(t) = text {
+            let lower = t.to_ascii_lowercase();
+            if looks_like_payment_id(&lower) {
+                q.push(" AND p.payment_id = ").push_bind(lower);
+            } else if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+                q.push(" AND (p.last4 = ")
+                    .push_bind(t.to_owned())
+                    .push(" OR p.reference = ")
+                    .push_bind(t.to_owned())
+                    .push(")");
+            } else if let Some(fts) = fts_query(t) {
+                q.push(" AND p.rowid IN (SELECT rowid FROM payments_fts WHERE payments_fts MATCH ")
+                    .push_bind(fts)
+                    .push(")");
+            }
+        }
+        if let Some(r) = &self.reference {
+            q.push(" AND p.reference = ")
+                .push_bind(r.trim().to_owned())
+                .push(" COLLATE NOCASE");
+        }
+        if let Some(e) = &self.email {
+            q.push(" AND p.email LIKE ")
+                .push_bind(format!("%{}%", e.trim()))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(n) = &self.cardholder_name {
+            q.push(" AND p.cardholder_name LIKE ")
+                .push_bind(format!("%{}%", n.trim()));
+        }
+        if let Some(f) = &self.first6 {
+            q.push(" AND p.first6 = ").push_bind(f.clone());
+        }
+        if let Some(l) = &self.last4 {
+            q.push(" AND p.last4 = ").push_bind(l.clone());
+        }
+        if let Some(b) = &self.card_brand {
+            q.push(" AND p.card_brand = ").push_bind(b.clone());
+        }
+        if let Some(s) = &self.state {
+            q.push(" AND p.status = ").push_bind(s.clone());
+        }
+        if let Some(f) = self.from_ms {
+            q.push(" AND p.created_ms >= ").push_bind(f);
+        }
+        if let Some(t) = self.to_ms {
+            q.push(" AND p.created_ms < ").push_bind(t);
+        }
+        if let Some(m) = &self.metadata_value {
+            q.push(" AND p.rowid IN (SELECT payment_rowid FROM payment_metadata WHERE value = ")
+                .push_bind(m.trim().to_owned())
+                .push(" COLLATE NOCASE)");
+        }
+        if let Some(a) = &self.agreement_id {
+            q.push(" AND p.agreement_id = ").push_bind(a.clone());
+        }
+    }
+}
+
+fn row_to_payment(r: &SqliteRow) -> Result<PaymentRow, sqlx::Error> {
+    Ok(PaymentRow {
+        payment_id: r.try_get("payment_id")?,
+        reference: r.try_get("reference")?,
+        description: r.try_get("description")?,
+        email: r.try_get("email")?,
+        amount: r.try_get("amount")?,
+        status: r.try_get("status")?,
+        finished: r.try_get("finished")?,
+        code: r.try_get("code")?,
+        card_brand: r.try_get("card_brand")?,
+        last4: r.try_get("last4")?,
+        cardholder_name: r.try_get("cardholder_name")?,
+        created_date: r.try_get("created_date")?,
+        refund_status: r.try_get("refund_status")?,
+        refund_available: r.try_get("refund_available")?,
+        refund_submitted: r.try_get("refund_submitted")?,
+    })
+}
+
+const ROW_COLUMNS: &str = "p.payment_id, p.reference, p.description, p.email, p.amount, p.status, p.finished, p.code,
+    p.card_brand, p.last4, p.cardholder_name, p.created_date, p.refund_status, p.refund_available, p.refund_submitted";
+
+/// Searches the cache. Answers in milliseconds over a million payments.
+pub async fn search_payments(
+    pool: &SqlitePool,
+    service_id: &str,
+    query: &PaymentQuery,
+) -> Result<PaymentResults, CoreError> {
+    query.validate()?;
+    let page = query.page.max(1);
+    let page_size = if query.page_size == 0 {
+        20
+    } else {
+        query.page_size.min(200)
+    };
+
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM payments p");
+    query.push_filters(&mut count, service_id);
+    count
+        .push(" LIMIT ")
+        .push_bind(i64::from(COUNT_LIMIT) + 1)
+        .push(")");
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let mut rows = QueryBuilder::<Sqlite>::new(format!("SELECT {ROW_COLUMNS} FROM payments p"));
+    query.push_filters(&mut rows, service_id);
+    let direction = if query.ascending { "ASC" } else { "DESC" };
+    let order = match query.sort {
+        SortBy::Date => format!(" ORDER BY p.created_ms {direction}, p.payment_id"),
+        SortBy::Amount => format!(" ORDER BY p.amount {direction}, p.created_ms DESC"),
+        SortBy::Reference => {
+            format!(" ORDER BY p.reference COLLATE NOCASE {direction}, p.created_ms DESC")
+        }
+    };
+    rows.push(order);
+    rows.push(" LIMIT ")
+        .push_bind(i64::from(page_size))
+        .push(" OFFSET ")
+        .push_bind(i64::from((page - 1) * page_size));
+    let found = rows.build().fetch_all(pool).await?;
+    let rows = found
+        .iter()
+        .map(row_to_payment)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PaymentResults {
+        rows,
+        total: (total as u32).min(COUNT_LIMIT),
+        total_is_capped: total > i64::from(COUNT_LIMIT),
+        page,
+        page_size,
+    })
+}
+
+/// How many payments the cache holds for a service.
+pub async fn payment_count(pool: &SqlitePool, service_id: &str) -> Result<i64, CoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM payments WHERE service_id = ?1")
+            .bind(service_id)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_becomes_a_prefix_query_of_all_words() {
+        assert_eq!(
+            fts_query("sam cit").as_deref(),
+            Some("\"sam\"* AND \"cit\"*")
+        );
+        assert_eq!(fts_query("PRK-0001").as_deref(), Some("\"PRK-0001\"*"));
+        // Quotes and operators cannot reach FTS5's query syntax.
+        assert_eq!(fts_query("\"); DROP").as_deref(), Some("\"DROP\"*"));
+        assert_eq!(fts_query("  "), None);
+    }
+
+    #[test]
+    fn api_times_become_milliseconds() {
+        assert_eq!(api_time_ms("1970-01-01T00:00:01.500Z"), Some(1500));
+        assert_eq!(api_time_ms("not a time"), None);
+    }
+}

@@ -1,0 +1,610 @@
+//! Sync: fills and refreshes a service's cache from GOV.UK Pay's search endpoints.
+//!
+//! Payments, refunds and disputes are read in date windows (oldest first), 500 a
+//! page. A window in the past holds the same results however long paging takes,
+//! so pages never shift under the reader. After every page the items and the
+//! position are committed together: a sync killed at any moment resumes at the
+//! next page, and upserts keyed by GOV.UK Pay's ids mean nothing is duplicated.
+//! The next run reads only from where the last one ended, less a trailing window
+//! that covers the search endpoints' lag and recent state changes. The client's
+//! limiter keeps every request inside GOV.UK Pay's rate limits.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use govpay::Client;
+use govpay::search::{AgreementSearch, DisputeSearch, Paging, PaymentSearch, RefundSearch};
+use serde::Serialize;
+use sqlx::Row;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::Core;
+use crate::cache::{self, now_ms};
+use crate::error::CoreError;
+use crate::services::ServiceInfo;
+
+/// Re-read on every run: the search endpoints lag writes, and recent payments change state.
+pub const TRAILING_MS: i64 = 2 * 60 * 60 * 1000;
+/// Capturable payments stay unfinished for up to 120 hours.
+const UNFINISHED_LOOKBACK_MS: i64 = 6 * 24 * 60 * 60 * 1000;
+const WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+const PAGE: u32 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Resource {
+    Payments,
+    Refunds,
+    Disputes,
+    Agreements,
+}
+
+impl Resource {
+    fn as_str(self) -> &'static str {
+        match self {
+            Resource::Payments => "payments",
+            Resource::Refunds => "refunds",
+            Resource::Disputes => "disputes",
+            Resource::Agreements => "agreements",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SyncPhase {
+    Running,
+    Done,
+    Cancelled,
+    Failed,
+}
+
+/// How far a sync has got, for a progress bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncProgress {
+    pub service_id: String,
+    pub phase: SyncPhase,
+    pub resource: Resource,
+    #[ts(type = "number")]
+    pub items: u64,
+    #[ts(type = "number")]
+    pub pages: u64,
+    /// How many items this run expects to read, once known.
+    #[ts(type = "number | null")]
+    pub total_estimate: Option<u64>,
+    #[ts(type = "number | null")]
+    pub remaining_estimate: Option<u64>,
+    /// Seconds left at the current rate, once there is a rate.
+    #[ts(type = "number | null")]
+    pub seconds_left: Option<u64>,
+    pub message: Option<String>,
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncReport {
+    #[ts(type = "number")]
+    pub payments: u64,
+    #[ts(type = "number")]
+    pub refunds: u64,
+    #[ts(type = "number")]
+    pub disputes: u64,
+    #[ts(type = "number")]
+    pub agreements: u64,
+    #[ts(type = "number")]
+    pub requests: u64,
+    pub cancelled: bool,
+}
+
+/// Stops a sync between pages; it resumes from there next time.
+#[derive(Debug, Clone, Default)]
+pub struct SyncCancel(Arc<AtomicBool>);
+
+impl SyncCancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    synced_until: Option<i64>,
+    window: Option<(i64, i64, u32)>,
+}
+
+fn to_time(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Search dates have whole seconds: windows start and end on a second.
+fn floor_second(ms: i64) -> i64 {
+    ms.div_euclid(1000) * 1000
+}
+
+struct Run<'a> {
+    core: &'a Core,
+    service: &'a ServiceInfo,
+    client: Client,
+    cancel: &'a SyncCancel,
+    report: SyncReport,
+    on_progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
+    started: Instant,
+    items: u64,
+    pages: u64,
+    estimate: Option<u64>,
+}
+
+impl Run<'_> {
+    fn progress(&self, resource: Resource, phase: SyncPhase, message: Option<String>) {
+        let remaining = self.estimate.map(|e| e.saturating_sub(self.items));
+        let rate = self.items as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        (self.on_progress)(SyncProgress {
+            service_id: self.service.id.clone(),
+            phase,
+            resource,
+            items: self.items,
+            pages: self.pages,
+            total_estimate: self.estimate,
+            remaining_estimate: remaining,
+            seconds_left: remaining
+                .filter(|_| rate > 0.0 && self.items > 0)
+                .map(|r| (r as f64 / rate).ceil() as u64),
+            message,
+        });
+    }
+
+    async fn cursor(&self, resource: Resource) -> Result<Cursor, CoreError> {
+        let row = sqlx::query("SELECT synced_until_ms, window_from_ms, window_to_ms, next_page FROM sync_state WHERE service_id = ?1 AND resource = ?2")
+            .bind(&self.service.id)
+            .bind(resource.as_str())
+            .fetch_optional(self.core.pool())
+            .await?;
+        Ok(match row {
+            None => Cursor {
+                synced_until: None,
+                window: None,
+            },
+            Some(r) => {
+                let window = match (
+                    r.try_get::<Option<i64>, _>("window_from_ms")?,
+                    r.try_get::<Option<i64>, _>("window_to_ms")?,
+                    r.try_get::<Option<i64>, _>("next_page")?,
+                ) {
+                    (Some(f), Some(t), Some(p)) => Some((f, t, p.max(1) as u32)),
+                    _ => None,
+                };
+                Cursor {
+                    synced_until: r.try_get("synced_until_ms")?,
+                    window,
+                }
+            }
+        })
+    }
+
+    /// One page of one window: fetch, then write items and position together.
+    async fn page(
+        &mut self,
+        resource: Resource,
+        from: i64,
+        to: i64,
+        page: u32,
+    ) -> Result<(u64, bool), CoreError> {
+        let paging = Paging {
+            page: Some(page),
+            display_size: Some(PAGE),
+        };
+        let (from_t, to_t) = (Some(to_time(from)), Some(to_time(to)));
+        let client = self.client.clone();
+        let mut tx = self.core.pool().begin().await?;
+        let (count, total, more) = match resource {
+            Resource::Payments => {
+                let p = client
+                    .payments()
+                    .search(&PaymentSearch {
+                        from_date: from_t,
+                        to_date: to_t,
+                        paging,
+                        ..Default::default()
+                    })
+                    .await?;
+                cache::upsert_payments(&mut tx, &self.service.id, &p.results).await?;
+                (p.results.len() as u64, p.total, p.links.next_page.is_some())
+            }
+            Resource::Refunds => {
+                let p = client
+                    .refunds()
+                    .search(&RefundSearch {
+                        from_date: from_t,
+                        to_date: to_t,
+                        paging,
+                        ..Default::default()
+                    })
+                    .await?;
+                cache::upsert_refunds(&mut tx, &self.service.id, &p.results, None).await?;
+                let ids: Vec<String> = p
+                    .results
+                    .iter()
+                    .filter_map(|r| r.payment_id.clone())
+                    .collect();
+                refresh_refund_totals(&mut tx, &self.service.id, &ids).await?;
+                (p.results.len() as u64, p.total, p.links.next_page.is_some())
+            }
+            Resource::Disputes => {
+                let p = client
+                    .disputes()
+                    .search(&DisputeSearch {
+                        from_date: from_t,
+                        to_date: to_t,
+                        paging,
+                        ..Default::default()
+                    })
+                    .await?;
+                cache::upsert_disputes(&mut tx, &self.service.id, &p.results).await?;
+                (p.results.len() as u64, p.total, p.links.next_page.is_some())
+            }
+            Resource::Agreements => unreachable_resource()?,
+        };
+        let (window_from, window_to, next_page, synced_until) = if more {
+            (Some(from), Some(to), Some(i64::from(page) + 1), None)
+        } else {
+            (None, None, None, Some(to))
+        };
+        sqlx::query(
+            "INSERT INTO sync_state (service_id, resource, synced_until_ms, window_from_ms, window_to_ms, next_page, last_run_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (service_id, resource) DO UPDATE SET
+                synced_until_ms = coalesce(excluded.synced_until_ms, sync_state.synced_until_ms),
+                window_from_ms = excluded.window_from_ms, window_to_ms = excluded.window_to_ms,
+                next_page = excluded.next_page, last_run_ms = excluded.last_run_ms",
+        )
+        .bind(&self.service.id)
+        .bind(resource.as_str())
+        .bind(synced_until)
+        .bind(window_from)
+        .bind(window_to)
+        .bind(next_page)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if page == 1 && self.estimate.is_none() {
+            self.estimate = Some(total);
+        }
+        self.items += count;
+        self.pages += 1;
+        match resource {
+            Resource::Payments => self.report.payments += count,
+            Resource::Refunds => self.report.refunds += count,
+            Resource::Disputes => self.report.disputes += count,
+            Resource::Agreements => {}
+        }
+        self.progress(resource, SyncPhase::Running, None);
+        Ok((count, more))
+    }
+
+    /// Reads one resource from where it got to up to now.
+    async fn resource(&mut self, resource: Resource) -> Result<bool, CoreError> {
+        let now = floor_second(now_ms()) + 1000;
+        let cursor = self.cursor(resource).await?;
+        // A window left half-read by a stopped or killed run comes first.
+        if let Some((from, to, page)) = cursor.window {
+            let mut page = page;
+            loop {
+                if self.cancel.is_cancelled() {
+                    return Ok(false);
+                }
+                let (_, more) = self.page(resource, from, to, page).await?;
+                if !more {
+                    break;
+                }
+                page += 1;
+            }
+        }
+        let cursor = self.cursor(resource).await?;
+        let start = match cursor.synced_until {
+            Some(until) => {
+                let mut start = until - TRAILING_MS;
+                if resource == Resource::Payments {
+                    let oldest_unfinished: Option<i64> = sqlx::query_scalar("SELECT min(created_ms) FROM payments WHERE service_id = ?1 AND finished = 0")
+                        .bind(&self.service.id)
+                        .fetch_one(self.core.pool())
+                        .await?;
+                    if let Some(u) = oldest_unfinished {
+                        start = start.min(u.max(now - UNFINISHED_LOOKBACK_MS));
+                    }
+                }
+                floor_second(start)
+            }
+            None => match self.oldest(resource).await? {
+                Some(oldest) => floor_second(oldest),
+                None => {
+                    self.mark_synced(resource, now).await?;
+                    return Ok(true);
+                }
+            },
+        };
+        let mut from = start;
+        while from < now {
+            let to = (from + WINDOW_MS).min(now);
+            let mut page = 1;
+            loop {
+                if self.cancel.is_cancelled() {
+                    return Ok(false);
+                }
+                let (_, more) = self.page(resource, from, to, page).await?;
+                if !more {
+                    break;
+                }
+                page += 1;
+            }
+            from = to;
+        }
+        Ok(true)
+    }
+
+    /// The creation time of the oldest item: the last result of the last page of 1.
+    async fn oldest(&mut self, resource: Resource) -> Result<Option<i64>, CoreError> {
+        let one = |page| Paging {
+            page: Some(page),
+            display_size: Some(1),
+        };
+        let client = self.client.clone();
+        let (total, created) = match resource {
+            Resource::Payments => {
+                let first = client
+                    .payments()
+                    .search(&PaymentSearch {
+                        paging: one(1),
+                        ..Default::default()
+                    })
+                    .await?;
+                if first.total == 0 {
+                    return Ok(None);
+                }
+                let last = client
+                    .payments()
+                    .search(&PaymentSearch {
+                        paging: one(first.total as u32),
+                        ..Default::default()
+                    })
+                    .await?;
+                (
+                    first.total,
+                    last.results.first().and_then(|p| p.created_date.clone()),
+                )
+            }
+            Resource::Refunds => {
+                let first = client
+                    .refunds()
+                    .search(&RefundSearch {
+                        paging: one(1),
+                        ..Default::default()
+                    })
+                    .await?;
+                if first.total == 0 {
+                    return Ok(None);
+                }
+                let last = client
+                    .refunds()
+                    .search(&RefundSearch {
+                        paging: one(first.total as u32),
+                        ..Default::default()
+                    })
+                    .await?;
+                (
+                    first.total,
+                    last.results.first().and_then(|r| r.created_date.clone()),
+                )
+            }
+            Resource::Disputes => {
+                let first = client
+                    .disputes()
+                    .search(&DisputeSearch {
+                        paging: one(1),
+                        ..Default::default()
+                    })
+                    .await?;
+                if first.total == 0 {
+                    return Ok(None);
+                }
+                let last = client
+                    .disputes()
+                    .search(&DisputeSearch {
+                        paging: one(first.total as u32),
+                        ..Default::default()
+                    })
+                    .await?;
+                (
+                    first.total,
+                    last.results.first().and_then(|d| d.created_date.clone()),
+                )
+            }
+            Resource::Agreements => return Ok(None),
+        };
+        self.estimate = Some(self.items + total);
+        Ok(Some(
+            created.as_deref().and_then(cache::api_time_ms).unwrap_or(0),
+        ))
+    }
+
+    async fn mark_synced(&self, resource: Resource, until: i64) -> Result<(), CoreError> {
+        sqlx::query(
+            "INSERT INTO sync_state (service_id, resource, synced_until_ms, last_run_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (service_id, resource) DO UPDATE SET synced_until_ms = excluded.synced_until_ms,
+                window_from_ms = NULL, window_to_ms = NULL, next_page = NULL, last_run_ms = excluded.last_run_ms",
+        )
+        .bind(&self.service.id)
+        .bind(resource.as_str())
+        .bind(until)
+        .bind(now_ms())
+        .execute(self.core.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Agreements are few and have no date filter: read them all each time.
+    async fn agreements(&mut self) -> Result<(), CoreError> {
+        let mut pages = self
+            .client
+            .agreements()
+            .search_all(&AgreementSearch::default());
+        while let Some(page) = pages.next().await {
+            if self.cancel.is_cancelled() {
+                return Ok(());
+            }
+            let page = page?;
+            let mut conn = self.core.pool().acquire().await?;
+            cache::upsert_agreements(&mut conn, &self.service.id, &page.items).await?;
+            self.report.agreements += page.items.len() as u64;
+            self.items += page.items.len() as u64;
+            self.pages += 1;
+            self.progress(Resource::Agreements, SyncPhase::Running, None);
+        }
+        self.mark_synced(Resource::Agreements, now_ms()).await
+    }
+}
+
+fn unreachable_resource<T>() -> Result<T, CoreError> {
+    Err(CoreError::Storage(
+        "agreements are not read in windows".into(),
+    ))
+}
+
+/// After refunds arrive, the payments they belong to get their totals from them.
+async fn refresh_refund_totals(
+    conn: &mut sqlx::SqliteConnection,
+    service_id: &str,
+    payment_ids: &[String],
+) -> Result<(), CoreError> {
+    for id in payment_ids {
+        sqlx::query(
+            "UPDATE payments SET
+                refund_submitted = (SELECT coalesce(sum(amount), 0) FROM refunds r WHERE r.service_id = payments.service_id
+                                    AND r.payment_id = payments.payment_id AND r.status != 'error'),
+                refund_available = amount - (SELECT coalesce(sum(amount), 0) FROM refunds r WHERE r.service_id = payments.service_id
+                                    AND r.payment_id = payments.payment_id AND r.status != 'error')
+             WHERE service_id = ?1 AND payment_id = ?2",
+        )
+        .bind(service_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "UPDATE payments SET refund_status = CASE WHEN refund_available <= 0 THEN 'full' ELSE refund_status END
+             WHERE service_id = ?1 AND payment_id = ?2 AND refund_status IN ('available', 'full')",
+        )
+        .bind(service_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// When each resource of a service was last brought up to date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncStatus {
+    pub service_id: String,
+    /// Milliseconds since 1970 of the last complete run, if any.
+    #[ts(type = "number | null")]
+    pub last_synced_ms: Option<i64>,
+    /// A run was stopped part-way and will resume.
+    pub interrupted: bool,
+    #[ts(type = "number")]
+    pub cached_payments: i64,
+}
+
+impl Core {
+    /// Brings the service's cache up to date: payments, refunds, disputes, agreements.
+    pub async fn sync_service(
+        &self,
+        service_id: &str,
+        cancel: &SyncCancel,
+        on_progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport, CoreError> {
+        let service = self.service(service_id).await?;
+        let client = self.client(&service).await?;
+        let before = client.stats().requests;
+        let mut run = Run {
+            core: self,
+            service: &service,
+            client: client.clone(),
+            cancel,
+            report: SyncReport::default(),
+            on_progress,
+            started: Instant::now(),
+            items: 0,
+            pages: 0,
+            estimate: None,
+        };
+        let mut result = Ok(());
+        for resource in [Resource::Payments, Resource::Refunds, Resource::Disputes] {
+            run.estimate = None;
+            match run.resource(resource).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if result.is_ok() && !cancel.is_cancelled() {
+            result = run.agreements().await;
+        }
+        run.report.requests = client.stats().requests - before;
+        run.report.cancelled = cancel.is_cancelled();
+        match result {
+            Ok(()) => {
+                let phase = if cancel.is_cancelled() {
+                    SyncPhase::Cancelled
+                } else {
+                    SyncPhase::Done
+                };
+                run.progress(Resource::Agreements, phase, None);
+                Ok(run.report)
+            }
+            Err(e) => {
+                run.progress(Resource::Payments, SyncPhase::Failed, Some(e.to_string()));
+                Err(e)
+            }
+        }
+    }
+
+    pub async fn sync_status(&self, service_id: &str) -> Result<SyncStatus, CoreError> {
+        let row = sqlx::query(
+            "SELECT max(last_run_ms) AS last, max(window_from_ms IS NOT NULL) AS interrupted,
+                    min(synced_until_ms IS NOT NULL) AS complete, count(*) AS n
+             FROM sync_state WHERE service_id = ?1",
+        )
+        .bind(service_id)
+        .fetch_one(self.pool())
+        .await?;
+        let n: i64 = row.try_get("n")?;
+        let complete: Option<i64> = row.try_get("complete")?;
+        Ok(SyncStatus {
+            service_id: service_id.to_owned(),
+            last_synced_ms: if n > 0 && complete == Some(1) {
+                row.try_get("last")?
+            } else {
+                None
+            },
+            interrupted: row.try_get::<Option<i64>, _>("interrupted")?.unwrap_or(0) == 1,
+            cached_payments: cache::payment_count(self.pool(), service_id).await?,
+        })
+    }
+}

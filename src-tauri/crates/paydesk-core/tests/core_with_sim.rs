@@ -1,0 +1,772 @@
+//! paydesk-core against a real simulator, real SQLite files and the real keyring.
+//! `make test` runs these in a D-Bus session with an unlocked gnome-keyring.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use govpay::requests::CreatePayment;
+use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
+use paydesk_core::audit::{AuditQuery, Phase};
+use paydesk_core::cache::{PaymentQuery, search_payments};
+use paydesk_core::services::{Environment, NewService, SecretText};
+use paydesk_core::sync::SyncCancel;
+use paydesk_core::{ClientOptions, Core, CoreError, OsKeyStore, Role};
+
+const KEY: &str = "api_test_core_key";
+
+struct Setup {
+    sim: Simulator,
+    core: Core,
+    service: String,
+    dir: tempfile::TempDir,
+    app_id: String,
+}
+
+async fn setup(role: Role, tweak: impl FnOnce(&mut SimConfig)) -> Setup {
+    let mut account = Account::sandbox(KEY);
+    account.provider = PaymentProvider::Stripe;
+    let mut config = SimConfig {
+        accounts: vec![account],
+        ..SimConfig::default()
+    };
+    tweak(&mut config);
+    let sim = Simulator::start(config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app_id = format!("paydesk-test-{}", uuid::Uuid::new_v4());
+    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(&app_id)))
+        .await
+        .unwrap();
+    core.set_client_options(ClientOptions {
+        timeout: Duration::from_secs(2),
+        retry: govpay::RetryPolicy {
+            base_delay: Duration::from_millis(20),
+            ..Default::default()
+        },
+        ..ClientOptions::default()
+    });
+    let key = sim.accounts()[0].api_key.clone();
+    let live = sim.accounts()[0].live;
+    let service = core
+        .services_add(NewService {
+            name: "Parking".into(),
+            base_url: Some(sim.base_url().into()),
+            environment: if live {
+                Environment::Live
+            } else {
+                Environment::Test
+            },
+            role,
+            api_key: SecretText::new(key),
+        })
+        .await
+        .unwrap()
+        .id;
+    Setup {
+        sim,
+        core,
+        service,
+        dir,
+        app_id,
+    }
+}
+
+async fn paid(s: &Setup, amount: i64) -> String {
+    let client =
+        govpay::Client::builder(govpay::ApiKey::new(s.sim.accounts()[0].api_key.clone()).unwrap())
+            .base_url(s.sim.base_url())
+            .build()
+            .unwrap();
+    let p = client
+        .payments()
+        .create(
+            &CreatePayment::web(amount, "REF-1", "Parking permit", "https://x.example/r"),
+            None,
+        )
+        .await
+        .unwrap();
+    s.sim
+        .control()
+        .complete_payment(p.payment_id.as_str(), "4444333322221111")
+        .unwrap();
+    p.payment_id.to_string()
+}
+
+fn no_progress() -> impl Fn(paydesk_core::sync::SyncProgress) + Send + Sync {
+    |_| {}
+}
+
+#[tokio::test]
+async fn a_full_sync_fills_the_cache_and_the_next_one_costs_a_handful_of_requests() {
+    let s = setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 2_500,
+            seed: 4,
+            days: 120,
+        }]
+    })
+    .await;
+    let first = s
+        .core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    assert_eq!(first.payments, 2_500);
+    assert!(
+        first.refunds > 0 && first.disputes > 0 && first.agreements > 0,
+        "{first:?}"
+    );
+    let status = s.core.sync_status(&s.service).await.unwrap();
+    assert_eq!(status.cached_payments, 2_500);
+    assert!(status.last_synced_ms.is_some() && !status.interrupted);
+
+    let again = s
+        .core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    assert!(
+        again.requests <= 8,
+        "an incremental sync with nothing new: {again:?}"
+    );
+    assert_eq!(
+        s.core
+            .sync_status(&s.service)
+            .await
+            .unwrap()
+            .cached_payments,
+        2_500,
+        "nothing duplicated"
+    );
+
+    // A new payment appears in the next incremental sync.
+    paid(&s, 999).await;
+    s.core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.core
+            .sync_status(&s.service)
+            .await
+            .unwrap()
+            .cached_payments,
+        2_501
+    );
+}
+
+#[tokio::test]
+async fn the_cache_answers_every_filter() {
+    let s = setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 1_000,
+            seed: 8,
+            days: 60,
+        }]
+    })
+    .await;
+    s.core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let pool = s.core.pool();
+    let all = search_payments(
+        pool,
+        &s.service,
+        &PaymentQuery {
+            page_size: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.total, 1_000);
+    let newest = &all.rows[0];
+
+    let r = find(
+        &s,
+        PaymentQuery {
+            text: Some(newest.payment_id.to_uppercase()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(r.rows.len(), 1, "a payment ID in the search box");
+    let r = find(
+        &s,
+        PaymentQuery {
+            text: Some(newest.reference.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        r.rows.iter().any(|p| p.payment_id == newest.payment_id),
+        "a reference in the search box"
+    );
+    let r = find(
+        &s,
+        PaymentQuery {
+            reference: Some(newest.reference.to_lowercase()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        r.rows[0].payment_id, newest.payment_id,
+        "reference filter ignores case"
+    );
+    let r = find(
+        &s,
+        PaymentQuery {
+            last4: Some("1111".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(r.total > 0 && r.rows.iter().all(|p| p.last4.as_deref() == Some("1111")));
+    let r = find(
+        &s,
+        PaymentQuery {
+            text: Some("1111".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(r.total > 0, "last four digits in the search box");
+    let r = find(
+        &s,
+        PaymentQuery {
+            state: Some("failed".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(r.total > 0 && r.rows.iter().all(|p| p.status == "failed"));
+    let r = find(
+        &s,
+        PaymentQuery {
+            card_brand: Some("Mastercard".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        r.total > 0
+            && r.rows
+                .iter()
+                .all(|p| p.card_brand.as_deref() == Some("Mastercard"))
+    );
+    let holder = all_with_holder(&s).await;
+    let first_name = holder.split(' ').next().unwrap().to_owned();
+    let r = find(
+        &s,
+        PaymentQuery {
+            text: Some(first_name.to_lowercase()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        r.total > 0
+            && r.rows.iter().all(|p| p
+                .cardholder_name
+                .as_deref()
+                .unwrap_or("")
+                .contains(&first_name)
+                || p.email
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains(&first_name.to_lowercase()))
+    );
+    let case_ref: String =
+        sqlx::query_scalar("SELECT value FROM payment_metadata WHERE key = 'case_ref' LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let r = find(
+        &s,
+        PaymentQuery {
+            metadata_value: Some(case_ref.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(r.total >= 1, "metadata value {case_ref}");
+    let r = find(
+        &s,
+        PaymentQuery {
+            text: Some(case_ref.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(r.total >= 1, "metadata values are in the full-text index");
+    let cutoff = paydesk_core::cache::api_time_ms(&newest.created_date).unwrap();
+    let r = find(
+        &s,
+        PaymentQuery {
+            from_ms: Some(cutoff),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(r.rows.iter().all(|p| p.created_date >= newest.created_date));
+    let err = search_payments(
+        pool,
+        &s.service,
+        &PaymentQuery {
+            last4: Some("12".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, CoreError::Validation(ref f) if f[0].field == "last4"),
+        "{err:?}"
+    );
+}
+
+async fn find(s: &Setup, q: PaymentQuery) -> paydesk_core::cache::PaymentResults {
+    search_payments(s.core.pool(), &s.service, &q)
+        .await
+        .unwrap()
+}
+
+async fn all_with_holder(s: &Setup) -> String {
+    sqlx::query_scalar(
+        "SELECT cardholder_name FROM payments WHERE cardholder_name IS NOT NULL LIMIT 1",
+    )
+    .fetch_one(s.core.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn two_refunds_of_the_same_payment_at_once_make_exactly_one() {
+    let s = setup(Role::Caseworker, |_| {}).await;
+    let pid = paid(&s, 1000).await;
+    let (a, b) = tokio::join!(
+        s.core.refund(&s.service, &pid, 400, 1000),
+        s.core.refund(&s.service, &pid, 400, 1000)
+    );
+    let (ok, err) = match (a, b) {
+        (Ok(ok), Err(err)) | (Err(err), Ok(ok)) => (ok, err),
+        other => panic!("expected one refund and one refusal, got {other:?}"),
+    };
+    assert_eq!(ok.available_after, 600);
+    assert!(
+        matches!(
+            err,
+            CoreError::Conflict {
+                pay_code: Some("P0604"),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1);
+}
+
+#[tokio::test]
+async fn a_refund_whose_connection_drops_is_reconciled_not_repeated() {
+    let s = setup(Role::Caseworker, |_| {}).await;
+    let pid = paid(&s, 1000).await;
+    s.sim.control().set_faults(vec![Fault {
+        route: "POST /v1/payments/{payment_id}/refunds".into(),
+        drop_after_commit: 1,
+        ..Fault::default()
+    }]);
+    let done = s.core.refund(&s.service, &pid, 250, 1000).await.unwrap();
+    assert!(done.reconciled);
+    assert_eq!(done.available_after, 750);
+    assert_eq!(
+        s.sim.control().payment(&pid).unwrap().refunds,
+        1,
+        "not sent twice"
+    );
+    let trail = paydesk_core::audit::list(
+        s.core.pool(),
+        &AuditQuery {
+            payment_id: Some(pid.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let phases: Vec<Phase> = trail.iter().rev().map(|r| r.phase).collect();
+    assert_eq!(phases, [Phase::Attempt, Phase::Unknown, Phase::Reconciled]);
+    assert_eq!(trail[0].detail, "the refund was made");
+}
+
+#[tokio::test]
+async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
+    let s = setup(Role::Caseworker, |_| {}).await;
+    let pid = paid(&s, 1000).await;
+    s.sim.control().refund_elsewhere(&pid, 300).unwrap();
+    let err = s
+        .core
+        .refund(&s.service, &pid, 500, 1000)
+        .await
+        .unwrap_err();
+    match err {
+        CoreError::Conflict { message, pay_code } => {
+            assert_eq!(pay_code, Some("P0604"));
+            assert!(message.contains("£7.00 can now be refunded"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1);
+    // With the new figure it goes through.
+    s.core.refund(&s.service, &pid, 500, 700).await.unwrap();
+}
+
+#[tokio::test]
+async fn cancel_and_capture_only_when_gov_uk_pay_offers_them() {
+    let s = setup(Role::Caseworker, |_| {}).await;
+    let client = govpay::Client::builder(govpay::ApiKey::new(KEY).unwrap())
+        .base_url(s.sim.base_url())
+        .build()
+        .unwrap();
+    let created = client
+        .payments()
+        .create(
+            &CreatePayment::web(500, "C", "D", "https://x.example/r"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.core
+            .cancel(&s.service, created.payment_id.as_str())
+            .await
+            .unwrap()
+            .status,
+        "cancelled"
+    );
+    let again = s
+        .core
+        .cancel(&s.service, created.payment_id.as_str())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            again,
+            CoreError::Conflict {
+                pay_code: Some("P0501"),
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+    let mut held = CreatePayment::web(700, "H", "D", "https://x.example/r");
+    held.delayed_capture = Some(true);
+    let held = client.payments().create(&held, None).await.unwrap();
+    let early = s
+        .core
+        .capture(&s.service, held.payment_id.as_str())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            early,
+            CoreError::Conflict {
+                pay_code: Some("P1003"),
+                ..
+            }
+        ),
+        "{early:?}"
+    );
+    s.sim
+        .control()
+        .complete_payment(held.payment_id.as_str(), "4242424242424242")
+        .unwrap();
+    assert_eq!(
+        s.core
+            .capture(&s.service, held.payment_id.as_str())
+            .await
+            .unwrap()
+            .status,
+        "success"
+    );
+}
+
+#[tokio::test]
+async fn roles_are_enforced_in_the_core_before_anything_is_sent() {
+    let s = setup(Role::CallCentre, |_| {}).await;
+    let pid = paid(&s, 1000).await;
+    let err = s
+        .core
+        .refund(&s.service, &pid, 100, 1000)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Forbidden(_)), "{err:?}");
+    assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 0);
+    let err = s
+        .core
+        .agreement_cancel(&s.service, &"a".repeat(26))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Forbidden(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_audit_chain_shows_an_altered_or_removed_row() {
+    let s = setup(Role::Supervisor, |_| {}).await;
+    let pid = paid(&s, 1000).await;
+    s.core.refund(&s.service, &pid, 100, 1000).await.unwrap();
+    s.core.refund(&s.service, &pid, 100, 900).await.unwrap();
+    let ok = paydesk_core::audit::verify(s.core.pool()).await.unwrap();
+    assert!(ok.intact && ok.rows == 4, "{ok:?}");
+    // The trail refuses changes through SQL...
+    let refused = sqlx::query("UPDATE audit_log SET amount = 1 WHERE seq = 2")
+        .execute(s.core.pool())
+        .await;
+    assert!(refused.is_err());
+    // ...so a tamperer removes the guard first and edits the file's rows.
+    sqlx::query("DROP TRIGGER audit_log_no_update")
+        .execute(s.core.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET amount = 10000 WHERE seq = 2")
+        .execute(s.core.pool())
+        .await
+        .unwrap();
+    let bad = paydesk_core::audit::verify(s.core.pool()).await.unwrap();
+    assert!(!bad.intact);
+    assert_eq!(bad.broken_at, Some(2));
+    assert!(
+        bad.summary.contains("Row 2 has been changed"),
+        "{}",
+        bad.summary
+    );
+
+    let s2 = setup(Role::Supervisor, |_| {}).await;
+    let pid2 = paid(&s2, 1000).await;
+    s2.core.refund(&s2.service, &pid2, 100, 1000).await.unwrap();
+    sqlx::query("DROP TRIGGER audit_log_no_delete")
+        .execute(s2.core.pool())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)")
+        .execute(s2.core.pool())
+        .await
+        .unwrap();
+    let cut = paydesk_core::audit::verify(s2.core.pool()).await.unwrap();
+    assert!(!cut.intact && cut.summary.contains("removed"), "{cut:?}");
+}
+
+#[tokio::test]
+async fn a_storm_of_429s_slows_a_sync_but_loses_nothing() {
+    let s = setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 1_200,
+            seed: 6,
+            days: 30,
+        }]
+    })
+    .await;
+    s.sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments".into(),
+        rate_limit_next: 3,
+        ..Fault::default()
+    }]);
+    let report = s
+        .core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    assert_eq!(report.payments, 1_200);
+    assert_eq!(
+        s.core
+            .sync_status(&s.service)
+            .await
+            .unwrap()
+            .cached_payments,
+        1_200
+    );
+}
+
+#[tokio::test]
+async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
+    let s = setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 6_000,
+            seed: 2,
+            days: 20,
+        }]
+    })
+    .await;
+    // Slow pages, so the child is surely part-way when it is killed.
+    s.sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments".into(),
+        latency_ms: 150,
+        ..Fault::default()
+    }]);
+    let child_bin =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../target/debug/examples/sync_child");
+    assert!(
+        child_bin.exists(),
+        "{} is built by cargo test",
+        child_bin.display()
+    );
+    let mut child = Command::new(&child_bin)
+        .env("PAYDESK_TEST_DATA", s.dir.path())
+        .env("PAYDESK_TEST_APP_ID", &s.app_id)
+        .env("PAYDESK_TEST_SERVICE", &s.service)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let next: Option<i64> =
+            sqlx::query_scalar("SELECT next_page FROM sync_state WHERE resource = 'payments'")
+                .fetch_optional(s.core.pool())
+                .await
+                .unwrap()
+                .flatten();
+        if next.is_some_and(|p| p >= 3) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the child never got going");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child finished before it could be killed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let part = s.core.sync_status(&s.service).await.unwrap();
+    assert!(
+        part.interrupted && part.cached_payments > 0 && part.cached_payments < 6_000,
+        "{part:?}"
+    );
+
+    s.sim.control().clear_faults();
+    s.core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let after = s.core.sync_status(&s.service).await.unwrap();
+    assert_eq!(after.cached_payments, 6_000);
+    assert!(!after.interrupted);
+}
+
+#[tokio::test]
+async fn a_cancelled_sync_stops_between_pages_and_resumes() {
+    let s = setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 3_000,
+            seed: 12,
+            days: 10,
+        }]
+    })
+    .await;
+    let cancel = SyncCancel::default();
+    let stopper = cancel.clone();
+    let report = s
+        .core
+        .sync_service(&s.service, &cancel, &move |p| {
+            if p.pages >= 2 {
+                stopper.cancel();
+            }
+        })
+        .await
+        .unwrap();
+    assert!(report.cancelled && report.payments < 3_000, "{report:?}");
+    let report = s
+        .core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    assert!(!report.cancelled);
+    assert_eq!(
+        s.core
+            .sync_status(&s.service)
+            .await
+            .unwrap()
+            .cached_payments,
+        3_000
+    );
+}
+
+#[tokio::test]
+async fn a_live_key_is_never_written_down_or_returned() {
+    const LIVE_KEY: &str = "api_live_k3y_that_must_never_leak_0123456789";
+    let s = setup(Role::Supervisor, |c| {
+        c.accounts[0].api_key = LIVE_KEY.into();
+        c.accounts[0].live = true;
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 300,
+            seed: 1,
+            days: 10,
+        }];
+    })
+    .await;
+    let mut returned = Vec::new();
+    returned.push(serde_json::to_string(&s.core.services_list().await.unwrap()).unwrap());
+    returned.push(
+        serde_json::to_string(
+            &s.core
+                .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+                .await
+                .unwrap(),
+        )
+        .unwrap(),
+    );
+    let pid: String = sqlx::query_scalar(
+        "SELECT payment_id FROM payments WHERE refund_status = 'available' LIMIT 1",
+    )
+    .fetch_one(s.core.pool())
+    .await
+    .unwrap();
+    let available: i64 =
+        sqlx::query_scalar("SELECT refund_available FROM payments WHERE payment_id = ?1")
+            .bind(&pid)
+            .fetch_one(s.core.pool())
+            .await
+            .unwrap();
+    returned.push(
+        serde_json::to_string(&s.core.refund(&s.service, &pid, 1, available).await.unwrap())
+            .unwrap(),
+    );
+    returned.push(format!(
+        "{:?}",
+        s.core
+            .refund(&s.service, &pid, 1, available)
+            .await
+            .unwrap_err()
+    ));
+    returned.push(
+        serde_json::to_string(
+            &paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+                .await
+                .unwrap(),
+        )
+        .unwrap(),
+    );
+    for r in &returned {
+        assert!(!r.contains(LIVE_KEY), "the key was returned: {r}");
+    }
+    s.core.pool().close().await;
+    for entry in std::fs::read_dir(s.dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes
+                .windows(LIVE_KEY.len())
+                .any(|w| w == LIVE_KEY.as_bytes()),
+            "the key is in {}",
+            path.display()
+        );
+    }
+}
