@@ -51,6 +51,8 @@ pub(crate) struct RateWindow {
 #[serde(default)]
 pub struct Fault {
     pub route: String,
+    /// The fault starts after this many requests on the route have passed.
+    pub after: u32,
     /// Added before the request is handled.
     pub latency_ms: u64,
     /// Share of requests (0.0–1.0) answered 500 without being handled.
@@ -183,6 +185,13 @@ impl Shared {
         let fault = faults
             .iter_mut()
             .find(|f| f.route == route || f.route == "*")?;
+        if fault.after > 0 {
+            fault.after -= 1;
+            return Some(FaultAction {
+                latency: Duration::ZERO,
+                action: Action::Pass,
+            });
+        }
         let latency = Duration::from_millis(fault.latency_ms);
         let action = if fault.rate_limit_next > 0 {
             fault.rate_limit_next -= 1;

@@ -248,7 +248,10 @@ pub(crate) fn seed(state: &mut State, spec: SeedSpec) {
                     payment: idx,
                     amount: refund_amount,
                     status: if r == 11 { "error" } else { "success" },
-                    created: created + time::Duration::days(1 + (r % 20) as i64),
+                    // Some days later, but never in the future.
+                    created: (created + time::Duration::days(1 + (r % 20) as i64))
+                        .min(now - time::Duration::minutes(90))
+                        .max(created),
                     visible_at: Instant::now(),
                 });
             } else if stripe
@@ -289,6 +292,7 @@ pub(crate) fn seed(state: &mut State, spec: SeedSpec) {
             }
         }
     }
+    state.sort_by_date();
 }
 
 #[cfg(test)]

@@ -162,6 +162,17 @@ impl State {
         idx
     }
 
+    /// After seeding, keeps each account's refunds and disputes in date order, as
+    /// the searches answer newest first by date (seeded ones arrive out of order).
+    pub fn sort_by_date(&mut self) {
+        for list in self.refunds_by_account.values_mut() {
+            list.sort_by_key(|&i| self.refunds[i].created);
+        }
+        for list in self.disputes_by_account.values_mut() {
+            list.sort_by_key(|&i| self.disputes[i].created);
+        }
+    }
+
     pub fn insert_agreement(&mut self, a: SimAgreement) -> usize {
         let idx = self.agreements.len();
         self.agreements_by_id.insert(a.id.clone(), idx);

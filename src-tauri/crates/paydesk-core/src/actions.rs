@@ -58,7 +58,7 @@ fn parse_payment_id(id: &str) -> Result<PaymentId, CoreError> {
 }
 
 impl Core {
-    async fn audit_append(
+    pub(crate) async fn audit_append(
         &self,
         attempt: &AuditAttempt,
         phase: Phase,

@@ -167,7 +167,12 @@ pub(crate) async fn append(
         target_id: attempt.target_id.clone(),
         amount: attempt.amount,
         pay_code: pay_code.map(str::to_owned),
-        detail: detail.to_owned(),
+        // The attempt's own detail, unless the result brings one.
+        detail: if detail.is_empty() {
+            attempt.detail.clone()
+        } else {
+            detail.to_owned()
+        },
     };
     let hash = row_hash(&prev, &row);
     sqlx::query(

@@ -8,9 +8,13 @@
 pub mod actions;
 pub mod audit;
 pub mod cache;
+pub mod cases;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod keys;
+pub mod mopup;
+pub mod moto;
 pub mod roles;
 pub mod services;
 pub mod sync;

@@ -770,3 +770,339 @@ async fn a_live_key_is_never_written_down_or_returned() {
         );
     }
 }
+
+mod more {
+    use super::*;
+    use govpay::requests::MotoCard;
+    use paydesk_core::moto::{TelephonePaymentInput, TelephoneResult};
+
+    fn phone(amount: i64, reference: &str) -> TelephonePaymentInput {
+        TelephonePaymentInput {
+            amount,
+            reference: reference.into(),
+            description: "Council tax by phone".into(),
+            email: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn telephone_payments_report_each_outcome_and_keep_no_card_data() {
+        let s = setup(Role::CallCentre, |_| {}).await;
+        let cases = [
+            ("4444333322221111", TelephoneResult::Taken, "success"),
+            ("4000000000000002", TelephoneResult::Declined, "failed"),
+            ("4000000000000069", TelephoneResult::Declined, "failed"),
+            ("4000000000000119", TelephoneResult::ProviderError, "error"),
+        ];
+        for (i, (number, result, status)) in cases.into_iter().enumerate() {
+            let card = MotoCard::new(number, "12/39", "737", "Sam Citizen");
+            let out = s
+                .core
+                .telephone_payment(&s.service, &phone(1500, &format!("TEL-{i}")), card)
+                .await
+                .unwrap();
+            assert_eq!(
+                (out.result, out.status.as_deref()),
+                (result, Some(status)),
+                "{number}: {}",
+                out.message
+            );
+            if result == TelephoneResult::Taken {
+                assert_eq!(out.last4.as_deref(), Some("1111"));
+                assert!(
+                    out.message.contains("£15.00") && out.message.contains("1111"),
+                    "{}",
+                    out.message
+                );
+            }
+        }
+        // Checked before sending: nothing is created for a bad card.
+        let before = s.sim.payment_count();
+        let err = s
+            .core
+            .telephone_payment(
+                &s.service,
+                &phone(1500, "TEL-X"),
+                MotoCard::new("4444333322221112", "12/39", "737", "Sam"),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, CoreError::Validation(ref f) if f[0].field == "card_number"),
+            "{err:?}"
+        );
+        let err = s
+            .core
+            .telephone_payment(
+                &s.service,
+                &phone(1500, "TEL-Y"),
+                MotoCard::new("4444333322221111", "01/21", "737", "Sam"),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, CoreError::Validation(ref f) if f[0].field == "expiry_date"),
+            "{err:?}"
+        );
+        assert_eq!(s.sim.payment_count(), before);
+
+        let list = s.core.telephone_payments(&s.service, false).await.unwrap();
+        assert_eq!(list.len(), 4);
+        assert!(list.iter().all(|p| p.finished));
+        // No card number or security code anywhere in the files Paydesk wrote.
+        s.core.pool().close().await;
+        for entry in std::fs::read_dir(s.dir.path()).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            for secret in ["4444333322221111", "4000000000000002", "737\""] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{secret} was written down"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lost_answer_to_auth_is_read_back_never_resent_and_mopped_up() {
+        let s = setup(Role::CallCentre, |_| {}).await;
+        s.sim.control().set_faults(vec![Fault {
+            route: "POST /v1/auth".into(),
+            drop_after_commit: 1,
+            ..Fault::default()
+        }]);
+        let out = s
+            .core
+            .telephone_payment(
+                &s.service,
+                &phone(2000, "TEL-DROP"),
+                MotoCard::new("4444333322221111", "12/39", "123", "Sam"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            out.result,
+            TelephoneResult::Taken,
+            "read back from the payment: {}",
+            out.message
+        );
+        assert_eq!(s.sim.payment_count(), 1, "never a second payment");
+
+        // An unfinished one (the agent's window closed before the card was sent)...
+        let client = govpay::Client::builder(govpay::ApiKey::new(KEY).unwrap())
+            .base_url(s.sim.base_url())
+            .build()
+            .unwrap();
+        let open = client
+            .payments()
+            .create(&CreatePayment::moto(500, "TEL-OPEN", "D"), None)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO telephone_payments (service_id, payment_id, reference, description, amount, operator, created_at, status) VALUES (?1, ?2, 'TEL-OPEN', 'D', 500, 'agent', '2026-01-01', 'created')")
+            .bind(&s.service)
+            .bind(open.payment_id.as_str())
+            .execute(s.core.pool())
+            .await
+            .unwrap();
+        let report = s.core.mop_up(&s.service).await.unwrap();
+        assert_eq!(report.telephone_payments_still_open, 1);
+        // ...is picked up once it expires.
+        s.sim.control().advance_clock(Duration::from_secs(91 * 60));
+        let report = s.core.mop_up(&s.service).await.unwrap();
+        assert_eq!(report.telephone_payments_finished, 1);
+        let row = s
+            .core
+            .telephone_payments(&s.service, false)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.reference == "TEL-OPEN")
+            .unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.code.as_deref()),
+            ("failed", Some("P0020"))
+        );
+    }
+
+    #[tokio::test]
+    async fn telephone_payments_not_enabled_are_explained() {
+        let s = setup(Role::CallCentre, |c| c.accounts[0].moto_api_enabled = false).await;
+        let err = s
+            .core
+            .telephone_payment(
+                &s.service,
+                &phone(100, "T"),
+                MotoCard::new("4444333322221111", "12/39", "123", "Sam"),
+            )
+            .await
+            .unwrap_err();
+        match err {
+            CoreError::Api(govpay::Error::Api(body)) => assert_eq!(body.code(), Some("P0195")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_refund_outcome_is_reconciled_by_the_mop_up() {
+        let s = setup(Role::Caseworker, |_| {}).await;
+        let pid = paid(&s, 1000).await;
+        // The refund is made but its answer is lost, and GOV.UK Pay cannot be read
+        // straight afterwards either: the outcome stays unknown for now.
+        s.sim.control().set_faults(vec![
+            Fault {
+                route: "POST /v1/payments/{payment_id}/refunds".into(),
+                drop_after_commit: 1,
+                ..Fault::default()
+            },
+            Fault {
+                route: "GET /v1/payments/{payment_id}".into(),
+                after: 1,
+                fail_next: 4,
+                ..Fault::default()
+            },
+        ]);
+        let err = s
+            .core
+            .refund(&s.service, &pid, 300, 1000)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, CoreError::OutcomeUnknown(ref m) if m.contains("Do not refund again")),
+            "{err:?}"
+        );
+        assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1);
+
+        s.sim.control().clear_faults();
+        let report = s.core.mop_up(&s.service).await.unwrap();
+        assert_eq!(report.outcomes_reconciled, 1);
+        let trail = paydesk_core::audit::list(
+            s.core.pool(),
+            &AuditQuery {
+                payment_id: Some(pid.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(trail[0].phase, Phase::Reconciled);
+        assert_eq!(trail[0].detail, "the refund was made");
+        assert_eq!(
+            s.core.mop_up(&s.service).await.unwrap().outcomes_reconciled,
+            0,
+            "reconciled once"
+        );
+        assert!(
+            paydesk_core::audit::verify(s.core.pool())
+                .await
+                .unwrap()
+                .intact
+        );
+    }
+
+    #[tokio::test]
+    async fn cases_group_payments_and_keep_notes() {
+        let s = setup(Role::Caseworker, |_| {}).await;
+        s.core.set_operator("Alex Caseworker").await.unwrap();
+        let a = paid(&s, 100).await;
+        let b = paid(&s, 200).await;
+        let case = s
+            .core
+            .case_open(&s.service, "CASE-77", "Mrs Example's permits")
+            .await
+            .unwrap();
+        s.core.case_add_payment(&case.id, &a).await.unwrap();
+        s.core.case_add_payment(&case.id, &b).await.unwrap();
+        let case = s
+            .core
+            .case_add_note(&case.id, "Called about a double charge; refunded one.")
+            .await
+            .unwrap();
+        assert_eq!(case.payment_ids, [a.clone(), b.clone()]);
+        assert_eq!(case.notes[0].author, "Alex Caseworker");
+        let found = s
+            .core
+            .case_for_payment(&s.service, &b)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.reference, "CASE-77");
+        let other = s.core.case_open(&s.service, "CASE-78", "").await.unwrap();
+        let err = s.core.case_add_payment(&other.id, &a).await.unwrap_err();
+        assert!(matches!(err, CoreError::Conflict { .. }), "{err:?}");
+        assert!(s.core.case_add_note(&case.id, "   ").await.is_err());
+        assert_eq!(
+            s.core
+                .case_open(&s.service, "CASE-77", "again")
+                .await
+                .unwrap()
+                .id,
+            case.id,
+            "same reference, same case"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_finance_export_matches_the_simulators_figures() {
+        let s = setup(Role::Supervisor, |c| {
+            c.seeds = vec![SeedSpec {
+                account: 1,
+                payments: 800,
+                seed: 21,
+                days: 30,
+            }]
+        })
+        .await;
+        s.core
+            .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        let report = s
+            .core
+            .export_csv(&s.service, 0, i64::MAX, &mut out, &|_| {})
+            .await
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        assert!(
+            header.starts_with("Reference,Description,Email,Amount,Card Brand"),
+            "{header}"
+        );
+        assert!(
+            header.contains("Fee,Net") && header.contains("ledger_code (metadata)"),
+            "{header}"
+        );
+        let body: Vec<&str> = lines.collect();
+        assert_eq!(body.len() as u64, report.payments + report.refunds);
+        assert_eq!(report.payments, 800);
+        // The totals agree with what GOV.UK Pay (the simulator) says.
+        let client = govpay::Client::builder(govpay::ApiKey::new(KEY).unwrap())
+            .base_url(s.sim.base_url())
+            .build()
+            .unwrap();
+        let all = client
+            .payments()
+            .search_all(&govpay::search::PaymentSearch::default())
+            .collect_all()
+            .await
+            .unwrap();
+        let taken: i64 = all
+            .iter()
+            .filter(|p| p.state.status == "success")
+            .map(|p| p.amount)
+            .sum();
+        assert_eq!(report.payments_total, taken);
+        let refunded: i64 = client
+            .refunds()
+            .search_all(&govpay::search::RefundSearch::default())
+            .collect_all()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.status != "error")
+            .map(|r| r.amount)
+            .sum();
+        assert_eq!(report.refunds_total, refunded);
+        assert!(body.iter().any(|l| l.contains("Refund success")));
+    }
+}

@@ -1,0 +1,149 @@
+//! Mop-up, as GOV.UK Pay's integration guide recommends: a periodic job that
+//! re-checks this desktop's unfinished telephone payments, refunds still
+//! `submitted`, and actions whose outcome was unknown, and records how each
+//! ended. It only ever reads from GOV.UK Pay.
+
+use govpay::{PaymentId, RefundId};
+use serde::Serialize;
+use sqlx::Row;
+use ts_rs::TS;
+
+use crate::Core;
+use crate::audit::{AuditAttempt, Phase};
+use crate::cache;
+use crate::error::CoreError;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct MopUpReport {
+    /// Telephone payments now known to be finished.
+    pub telephone_payments_finished: u32,
+    pub telephone_payments_still_open: u32,
+    pub refunds_updated: u32,
+    /// Actions whose unknown outcome is now recorded.
+    pub outcomes_reconciled: u32,
+}
+
+impl Core {
+    pub async fn mop_up(&self, service_id: &str) -> Result<MopUpReport, CoreError> {
+        let service = self.service(service_id).await?;
+        let client = self.client(&service).await?;
+        let mut report = MopUpReport::default();
+
+        let open: Vec<String> = sqlx::query_scalar(
+            "SELECT payment_id FROM telephone_payments WHERE service_id = ?1 AND finished = 0",
+        )
+        .bind(service_id)
+        .fetch_all(self.pool())
+        .await?;
+        for id in open {
+            let Ok(p) = self
+                .payment_fresh(&service, &PaymentId::from_trusted(id.clone()))
+                .await
+            else {
+                continue;
+            };
+            let last4 = p
+                .card_details
+                .as_ref()
+                .and_then(|c| c.last_digits_card_number.clone());
+            self.update_telephone_payment(
+                service_id,
+                &id,
+                Some(&p.state.status),
+                p.state.code.as_deref(),
+                last4.as_deref(),
+            )
+            .await?;
+            if p.state.finished {
+                report.telephone_payments_finished += 1;
+            } else {
+                report.telephone_payments_still_open += 1;
+            }
+        }
+
+        let submitted = sqlx::query("SELECT payment_id, refund_id FROM refunds WHERE service_id = ?1 AND status = 'submitted'")
+            .bind(service_id)
+            .fetch_all(self.pool())
+            .await?;
+        for row in submitted {
+            let pid: String = row.try_get("payment_id")?;
+            let rid: String = row.try_get("refund_id")?;
+            if let Ok(r) = client
+                .payments()
+                .refund_status(
+                    &PaymentId::from_trusted(pid.clone()),
+                    &RefundId::from_trusted(rid),
+                )
+                .await
+                && r.status != "submitted"
+            {
+                let mut conn = self.pool().acquire().await?;
+                cache::upsert_refunds(&mut conn, service_id, std::slice::from_ref(&r), Some(&pid))
+                    .await?;
+                report.refunds_updated += 1;
+            }
+        }
+
+        // Unknown outcomes with no later reconciled row.
+        let unknown = sqlx::query(
+            "SELECT u.attempt_seq, u.action, u.payment_id, u.target_id, u.amount, a.detail AS before
+             FROM audit_log u JOIN audit_log a ON a.seq = u.attempt_seq
+             WHERE u.service_id = ?1 AND u.phase = 'unknown'
+               AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.attempt_seq = u.attempt_seq AND r.phase = 'reconciled')",
+        )
+        .bind(service_id)
+        .fetch_all(self.pool())
+        .await?;
+        for row in unknown {
+            let seq: i64 = row.try_get("attempt_seq")?;
+            let action: String = row.try_get("action")?;
+            let payment_id: Option<String> = row.try_get("payment_id")?;
+            let amount: Option<i64> = row.try_get("amount")?;
+            let before: String = row.try_get("before")?;
+            let Some(pid) = payment_id else { continue };
+            let Ok(p) = self
+                .payment_fresh(&service, &PaymentId::from_trusted(pid.clone()))
+                .await
+            else {
+                continue;
+            };
+            let detail = match action.as_str() {
+                "refund" => {
+                    let available_before: Option<i64> = before
+                        .strip_prefix("available before: ")
+                        .and_then(|v| v.trim().parse().ok());
+                    let now = p.refund_summary.as_ref().map(|s| s.amount_available);
+                    match (available_before, now, amount) {
+                        (Some(b), Some(n), Some(a)) if n <= b - a => {
+                            "the refund was made".to_owned()
+                        }
+                        (Some(_), Some(_), Some(_)) => "the refund was not made".to_owned(),
+                        _ => continue,
+                    }
+                }
+                _ => format!("status after: {}", p.state.status),
+            };
+            let attempt = AuditAttempt {
+                service_id: service.id.clone(),
+                service_name: service.name.clone(),
+                action: match action.as_str() {
+                    "refund" => "refund",
+                    "cancel" => "cancel",
+                    "capture" => "capture",
+                    "telephone_payment" => "telephone_payment",
+                    _ => "agreement_cancel",
+                },
+                payment_id: Some(pid),
+                target_id: row.try_get("target_id")?,
+                amount,
+                detail: String::new(),
+            };
+            self.audit_append(&attempt, Phase::Reconciled, Some(seq), None, &detail)
+                .await?;
+            report.outcomes_reconciled += 1;
+        }
+        Ok(report)
+    }
+}
