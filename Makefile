@@ -88,6 +88,7 @@ bench:
 	$(CARGO) bench -p govpay --bench decode
 	$(CARGO) bench -p govpay --bench paging
 	$(CARGO) bench -p govpay-sim --bench search
+	$(CARGO) bench -p paydesk-core --bench cache
 
 clean:
 	$(CARGO) clean

@@ -3,6 +3,7 @@ import type { PaymentRow } from "./PaymentRow";
 
 export type PaymentResults = { rows: Array<PaymentRow>, 
 /**
- * How many match, counted up to `COUNT_LIMIT` (the admin tool stops at 5,000 too).
+ * How many match, counted up to 5,000 (the admin tool stops there too).
+ * Sorting by amount or reference orders those newest 5,000.
  */
 total: number, totalIsCapped: boolean, page: number, pageSize: number, };

@@ -1263,6 +1263,17 @@ impl State {
             .get(&account)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
+        // An account's payments are kept in creation order: a date range is a slice,
+        // found by binary search rather than a scan (as the ledger's index would).
+        let ids = {
+            let lo = from.map_or(0, |f| {
+                ids.partition_point(|&i| self.payments[i].created < f)
+            });
+            let hi = to.map_or(ids.len(), |t| {
+                ids.partition_point(|&i| self.payments[i].created < t)
+            });
+            &ids[lo..hi.max(lo)]
+        };
         let matches = |p: &SimPayment| -> bool {
             reference
                 .as_ref()
@@ -1371,6 +1382,13 @@ impl State {
             .get(&account)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
+        let ids = {
+            let lo = from.map_or(0, |f| ids.partition_point(|&i| self.refunds[i].created < f));
+            let hi = to.map_or(ids.len(), |t| {
+                ids.partition_point(|&i| self.refunds[i].created < t)
+            });
+            &ids[lo..hi.max(lo)]
+        };
         let mut total = 0u64;
         let mut results = Vec::new();
         let skip = (page - 1) * size;
@@ -1432,6 +1450,15 @@ impl State {
             .get(&account)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
+        let ids = {
+            let lo = from.map_or(0, |f| {
+                ids.partition_point(|&i| self.disputes[i].created < f)
+            });
+            let hi = to.map_or(ids.len(), |t| {
+                ids.partition_point(|&i| self.disputes[i].created < t)
+            });
+            &ids[lo..hi.max(lo)]
+        };
         let mut total = 0u64;
         let mut results: Vec<Dispute> = Vec::new();
         let skip = (page - 1) * size;

@@ -72,8 +72,7 @@ CREATE INDEX payment_metadata_value ON payment_metadata (value COLLATE NOCASE);
 CREATE VIRTUAL TABLE payments_fts USING fts5(
     reference, description, email, cardholder_name, metadata_text,
     content = 'payments', content_rowid = 'rowid',
-    tokenize = 'unicode61 remove_diacritics 2 tokenchars ''-_@.''',
-    prefix = '2 3 4'
+    tokenize = 'unicode61 remove_diacritics 2 tokenchars ''-_@.'''
 );
 CREATE TRIGGER payments_fts_insert AFTER INSERT ON payments BEGIN
     INSERT INTO payments_fts (rowid, reference, description, email, cardholder_name, metadata_text)

@@ -2,6 +2,8 @@
 //! caseworker's lookup is instant. Writes are upserts keyed by GOV.UK Pay's ids,
 //! so reading the same page twice (a resumed sync) never makes a duplicate.
 
+use std::collections::HashMap;
+
 use govpay::models::{Agreement, Dispute, Payment, PaymentEvent, Refund};
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
@@ -38,110 +40,146 @@ fn metadata_text(p: &Payment) -> String {
         .unwrap_or_default()
 }
 
+/// Columns written for each payment, in order.
+const PAYMENT_COLUMNS: &str = "service_id, payment_id, amount, reference, description, email, status, finished, code, message,
+    card_brand, card_type, first6, last4, expiry, cardholder_name, created_ms, created_date, captured_date, settled_date,
+    refund_status, refund_available, refund_submitted, provider, provider_id, mode, moto, delayed_capture, language,
+    agreement_id, fee, net_amount, total_amount, corporate_surcharge, wallet_type, three_ds_required, return_url,
+    metadata, metadata_text, fetched_ms";
+
+const PAYMENT_UPDATE: &str = " ON CONFLICT (service_id, payment_id) DO UPDATE SET
+    amount = excluded.amount, reference = excluded.reference, description = excluded.description,
+    email = excluded.email, status = excluded.status, finished = excluded.finished, code = excluded.code,
+    message = excluded.message, card_brand = excluded.card_brand, card_type = excluded.card_type,
+    first6 = excluded.first6, last4 = excluded.last4, expiry = excluded.expiry,
+    cardholder_name = excluded.cardholder_name, created_ms = excluded.created_ms,
+    created_date = excluded.created_date, captured_date = excluded.captured_date,
+    settled_date = excluded.settled_date, refund_status = excluded.refund_status,
+    refund_available = excluded.refund_available, refund_submitted = excluded.refund_submitted,
+    provider = excluded.provider, provider_id = excluded.provider_id, mode = excluded.mode,
+    moto = excluded.moto, delayed_capture = excluded.delayed_capture, language = excluded.language,
+    agreement_id = excluded.agreement_id, fee = excluded.fee, net_amount = excluded.net_amount,
+    total_amount = excluded.total_amount, corporate_surcharge = excluded.corporate_surcharge,
+    wallet_type = excluded.wallet_type, three_ds_required = excluded.three_ds_required,
+    return_url = excluded.return_url, metadata = excluded.metadata,
+    metadata_text = excluded.metadata_text, fetched_ms = excluded.fetched_ms";
+
+/// Rows per statement: 40 columns each, well inside SQLite's limit on parameters.
+const BATCH: usize = 100;
+
 /// Writes payments (a page of a search, or one read), replacing what was cached.
+/// A page is written in a few multi-row statements, not a statement per payment.
 pub async fn upsert_payments(
     conn: &mut SqliteConnection,
     service_id: &str,
     payments: &[Payment],
 ) -> Result<(), CoreError> {
     let fetched = now_ms();
-    for p in payments {
-        let created_date = p.created_date.clone().unwrap_or_default();
-        let created_ms = api_time_ms(&created_date).unwrap_or(0);
-        let card = p.card_details.as_ref();
-        let refund = p.refund_summary.as_ref();
-        let settlement = p.settlement_summary.as_ref();
-        let metadata = p
-            .metadata
-            .as_ref()
-            .map(|m| serde_json::to_string(m).unwrap_or_default());
-        let rowid: i64 = sqlx::query_scalar(
-            "INSERT INTO payments (service_id, payment_id, amount, reference, description, email, status, finished, code, message,
-                card_brand, card_type, first6, last4, expiry, cardholder_name, created_ms, created_date, captured_date, settled_date,
-                refund_status, refund_available, refund_submitted, provider, provider_id, mode, moto, delayed_capture, language,
-                agreement_id, fee, net_amount, total_amount, corporate_surcharge, wallet_type, three_ds_required, return_url,
-                metadata, metadata_text, fetched_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,
-                ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)
-             ON CONFLICT (service_id, payment_id) DO UPDATE SET
-                amount = excluded.amount, reference = excluded.reference, description = excluded.description,
-                email = excluded.email, status = excluded.status, finished = excluded.finished, code = excluded.code,
-                message = excluded.message, card_brand = excluded.card_brand, card_type = excluded.card_type,
-                first6 = excluded.first6, last4 = excluded.last4, expiry = excluded.expiry,
-                cardholder_name = excluded.cardholder_name, created_ms = excluded.created_ms,
-                created_date = excluded.created_date, captured_date = excluded.captured_date,
-                settled_date = excluded.settled_date, refund_status = excluded.refund_status,
-                refund_available = excluded.refund_available, refund_submitted = excluded.refund_submitted,
-                provider = excluded.provider, provider_id = excluded.provider_id, mode = excluded.mode,
-                moto = excluded.moto, delayed_capture = excluded.delayed_capture, language = excluded.language,
-                agreement_id = excluded.agreement_id, fee = excluded.fee, net_amount = excluded.net_amount,
-                total_amount = excluded.total_amount, corporate_surcharge = excluded.corporate_surcharge,
-                wallet_type = excluded.wallet_type, three_ds_required = excluded.three_ds_required,
-                return_url = excluded.return_url, metadata = excluded.metadata,
-                metadata_text = excluded.metadata_text, fetched_ms = excluded.fetched_ms
-             RETURNING rowid",
-        )
-        .bind(service_id)
-        .bind(p.payment_id.as_str())
-        .bind(p.amount)
-        .bind(&p.reference)
-        .bind(&p.description)
-        .bind(&p.email)
-        .bind(&p.state.status)
-        .bind(p.state.finished)
-        .bind(&p.state.code)
-        .bind(&p.state.message)
-        .bind(card.and_then(|c| c.card_brand.clone()))
-        .bind(card.and_then(|c| c.card_type.clone()))
-        .bind(card.and_then(|c| c.first_digits_card_number.clone()))
-        .bind(card.and_then(|c| c.last_digits_card_number.clone()))
-        .bind(card.and_then(|c| c.expiry_date.clone()))
-        .bind(card.and_then(|c| c.cardholder_name.clone()))
-        .bind(created_ms)
-        .bind(&created_date)
-        .bind(settlement.and_then(|s| s.captured_date.clone()))
-        .bind(settlement.and_then(|s| s.settled_date.clone()))
-        .bind(refund.map(|r| r.status.clone()))
-        .bind(refund.map(|r| r.amount_available))
-        .bind(refund.map(|r| r.amount_submitted))
-        .bind(&p.payment_provider)
-        .bind(&p.provider_id)
-        .bind(&p.authorisation_mode)
-        .bind(p.moto)
-        .bind(p.delayed_capture)
-        .bind(&p.language)
-        .bind(&p.agreement_id)
-        .bind(p.fee)
-        .bind(p.net_amount)
-        .bind(p.total_amount)
-        .bind(p.corporate_card_surcharge)
-        .bind(card.and_then(|c| c.wallet_type.clone()))
-        .bind(p.authorisation_summary.as_ref().and_then(|a| a.three_d_secure.as_ref()).map(|t| t.required))
-        .bind(&p.return_url)
-        .bind(metadata)
-        .bind(metadata_text(p))
-        .bind(fetched)
-        .fetch_one(&mut *conn)
-        .await?;
-        sqlx::query("DELETE FROM payment_metadata WHERE payment_rowid = ?1")
-            .bind(rowid)
-            .execute(&mut *conn)
-            .await?;
-        if let Some(m) = &p.metadata {
-            for (key, value) in m {
-                let value = match value {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                sqlx::query(
-                    "INSERT INTO payment_metadata (payment_rowid, key, value) VALUES (?1, ?2, ?3)",
+    for chunk in payments.chunks(BATCH) {
+        let mut q =
+            QueryBuilder::<Sqlite>::new(format!("INSERT INTO payments ({PAYMENT_COLUMNS}) "));
+        q.push_values(chunk, |mut b, p| {
+            let created_date = p.created_date.clone().unwrap_or_default();
+            let created_ms = api_time_ms(&created_date).unwrap_or(0);
+            let card = p.card_details.as_ref();
+            let refund = p.refund_summary.as_ref();
+            let settlement = p.settlement_summary.as_ref();
+            b.push_bind(service_id.to_owned())
+                .push_bind(p.payment_id.as_str().to_owned())
+                .push_bind(p.amount)
+                .push_bind(p.reference.clone())
+                .push_bind(p.description.clone())
+                .push_bind(p.email.clone())
+                .push_bind(p.state.status.clone())
+                .push_bind(p.state.finished)
+                .push_bind(p.state.code.clone())
+                .push_bind(p.state.message.clone())
+                .push_bind(card.and_then(|c| c.card_brand.clone()))
+                .push_bind(card.and_then(|c| c.card_type.clone()))
+                .push_bind(card.and_then(|c| c.first_digits_card_number.clone()))
+                .push_bind(card.and_then(|c| c.last_digits_card_number.clone()))
+                .push_bind(card.and_then(|c| c.expiry_date.clone()))
+                .push_bind(card.and_then(|c| c.cardholder_name.clone()))
+                .push_bind(created_ms)
+                .push_bind(created_date)
+                .push_bind(settlement.and_then(|s| s.captured_date.clone()))
+                .push_bind(settlement.and_then(|s| s.settled_date.clone()))
+                .push_bind(refund.map(|r| r.status.clone()))
+                .push_bind(refund.map(|r| r.amount_available))
+                .push_bind(refund.map(|r| r.amount_submitted))
+                .push_bind(p.payment_provider.clone())
+                .push_bind(p.provider_id.clone())
+                .push_bind(p.authorisation_mode.clone())
+                .push_bind(p.moto)
+                .push_bind(p.delayed_capture)
+                .push_bind(p.language.clone())
+                .push_bind(p.agreement_id.clone())
+                .push_bind(p.fee)
+                .push_bind(p.net_amount)
+                .push_bind(p.total_amount)
+                .push_bind(p.corporate_card_surcharge)
+                .push_bind(card.and_then(|c| c.wallet_type.clone()))
+                .push_bind(
+                    p.authorisation_summary
+                        .as_ref()
+                        .and_then(|a| a.three_d_secure.as_ref())
+                        .map(|t| t.required),
                 )
-                .bind(rowid)
-                .bind(key)
-                .bind(value)
-                .execute(&mut *conn)
-                .await?;
-            }
+                .push_bind(p.return_url.clone())
+                .push_bind(
+                    p.metadata
+                        .as_ref()
+                        .map(|m| serde_json::to_string(m).unwrap_or_default()),
+                )
+                .push_bind(metadata_text(p))
+                .push_bind(fetched);
+        });
+        q.push(PAYMENT_UPDATE);
+        q.push(" RETURNING payment_id, rowid");
+        let rowids: HashMap<String, i64> = q
+            .build_query_as::<(String, i64)>()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+
+        // Metadata values, one row each: replaced for the payments just written.
+        let mut del =
+            QueryBuilder::<Sqlite>::new("DELETE FROM payment_metadata WHERE payment_rowid IN (");
+        let mut list = del.separated(", ");
+        for rowid in rowids.values() {
+            list.push_bind(*rowid);
+        }
+        del.push(")");
+        del.build().execute(&mut *conn).await?;
+        let values: Vec<(i64, &String, String)> = chunk
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    rowids.get(p.payment_id.as_str()).copied()?,
+                    p.metadata.as_ref()?,
+                ))
+            })
+            .flat_map(|(rowid, m)| {
+                m.iter().map(move |(k, v)| {
+                    let value = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (rowid, k, value)
+                })
+            })
+            .collect();
+        for rows in values.chunks(300) {
+            let mut ins = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO payment_metadata (payment_rowid, key, value) ",
+            );
+            ins.push_values(rows, |mut b, (rowid, key, value)| {
+                b.push_bind(*rowid)
+                    .push_bind((*key).clone())
+                    .push_bind(value.clone());
+            });
+            ins.build().execute(&mut *conn).await?;
         }
     }
     Ok(())
@@ -153,25 +191,36 @@ pub async fn upsert_refunds(
     refunds: &[Refund],
     payment_id: Option<&str>,
 ) -> Result<(), CoreError> {
-    for r in refunds {
-        let pid = r.payment_id.as_deref().or(payment_id).unwrap_or_default();
-        let created = r.created_date.clone().unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO refunds (service_id, refund_id, payment_id, amount, status, created_ms, created_date, settled_date)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (service_id, refund_id) DO UPDATE SET status = excluded.status, amount = excluded.amount,
+    for chunk in refunds.chunks(BATCH) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO refunds (service_id, refund_id, payment_id, amount, status, created_ms, created_date, settled_date) ",
+        );
+        q.push_values(chunk, |mut b, r| {
+            let created = r.created_date.clone().unwrap_or_default();
+            b.push_bind(service_id.to_owned())
+                .push_bind(r.refund_id.clone())
+                .push_bind(
+                    r.payment_id
+                        .as_deref()
+                        .or(payment_id)
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+                .push_bind(r.amount)
+                .push_bind(r.status.clone())
+                .push_bind(api_time_ms(&created).unwrap_or(0))
+                .push_bind(created)
+                .push_bind(
+                    r.settlement_summary
+                        .as_ref()
+                        .and_then(|s| s.settled_date.clone()),
+                );
+        });
+        q.push(
+            " ON CONFLICT (service_id, refund_id) DO UPDATE SET status = excluded.status, amount = excluded.amount,
                 settled_date = excluded.settled_date, payment_id = excluded.payment_id",
-        )
-        .bind(service_id)
-        .bind(&r.refund_id)
-        .bind(pid)
-        .bind(r.amount)
-        .bind(&r.status)
-        .bind(api_time_ms(&created).unwrap_or(0))
-        .bind(&created)
-        .bind(r.settlement_summary.as_ref().and_then(|s| s.settled_date.clone()))
-        .execute(&mut *conn)
-        .await?;
+        );
+        q.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -357,7 +406,8 @@ pub struct PaymentQuery {
 #[ts(export)]
 pub struct PaymentResults {
     pub rows: Vec<PaymentRow>,
-    /// How many match, counted up to `COUNT_LIMIT` (the admin tool stops at 5,000 too).
+    /// How many match, counted up to 5,000 (the admin tool stops there too).
+    /// Sorting by amount or reference orders those newest 5,000.
     pub total: u32,
     pub total_is_capped: bool,
     pub page: u32,
@@ -468,14 +518,31 @@ impl PaymentQuery {
                 .push_bind(r.trim().to_owned())
                 .push(" COLLATE NOCASE");
         }
-        if let Some(e) = &self.email {
-            q.push(" AND p.email LIKE ")
-                .push_bind(format!("%{}%", e.trim()))
+        for (column, value) in [
+            ("email", &self.email),
+            ("cardholder_name", &self.cardholder_name),
+        ] {
+            let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let pattern = format!(
+                "%{}%",
+                v.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            if v.chars().count() >= 3 && !v.contains(['%', '_', '\\']) {
+                // The trigram index finds candidates (it takes no ESCAPE, so only
+                // plain text goes to it); LIKE on the row confirms them.
+                q.push(format!(
+                    " AND p.rowid IN (SELECT rowid FROM payments_trigram WHERE {column} LIKE "
+                ))
+                .push_bind(format!("%{v}%"))
+                .push(")");
+            }
+            q.push(format!(" AND p.{column} LIKE "))
+                .push_bind(pattern)
                 .push(" ESCAPE '\\'");
-        }
-        if let Some(n) = &self.cardholder_name {
-            q.push(" AND p.cardholder_name LIKE ")
-                .push_bind(format!("%{}%", n.trim()));
         }
         if let Some(f) = &self.first6 {
             q.push(" AND p.first6 = ").push_bind(f.clone());
@@ -551,17 +618,38 @@ pub async fn search_payments(
         .push(")");
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
 
-    let mut rows = QueryBuilder::<Sqlite>::new(format!("SELECT {ROW_COLUMNS} FROM payments p"));
-    query.push_filters(&mut rows, service_id);
-    let direction = if query.ascending { "ASC" } else { "DESC" };
-    let order = match query.sort {
-        SortBy::Date => format!(" ORDER BY p.created_ms {direction}, p.payment_id"),
-        SortBy::Amount => format!(" ORDER BY p.amount {direction}, p.created_ms DESC"),
-        SortBy::Reference => {
-            format!(" ORDER BY p.reference COLLATE NOCASE {direction}, p.created_ms DESC")
-        }
+    // Many matches, newest first: walking the date index and stopping at the
+    // page's end beats collecting every match to sort it. Few matches: the
+    // planner's own choice (collect, then sort) is best.
+    let walk_dates = query.sort == SortBy::Date && total > 500;
+    let from = if walk_dates {
+        "payments p INDEXED BY payments_created"
+    } else {
+        "payments p"
     };
-    rows.push(order);
+    let direction = if query.ascending { "ASC" } else { "DESC" };
+    let mut rows = QueryBuilder::<Sqlite>::new("");
+    match query.sort {
+        SortBy::Date => {
+            rows.push(format!("SELECT {ROW_COLUMNS} FROM {from}"));
+            query.push_filters(&mut rows, service_id);
+            rows.push(format!(" ORDER BY p.created_ms {direction}, p.payment_id"));
+        }
+        // Other orders sort the newest matches (as many as the count shows), as
+        // the admin tool does, instead of the whole history.
+        SortBy::Amount | SortBy::Reference => {
+            let key = if query.sort == SortBy::Amount {
+                "p.amount"
+            } else {
+                "p.reference COLLATE NOCASE"
+            };
+            rows.push(format!(
+                "SELECT {ROW_COLUMNS} FROM (SELECT * FROM payments p"
+            ));
+            query.push_filters(&mut rows, service_id);
+            rows.push(format!(" ORDER BY p.created_ms DESC LIMIT {COUNT_LIMIT}) p ORDER BY {key} {direction}, p.created_ms DESC"));
+        }
+    }
     rows.push(" LIMIT ")
         .push_bind(i64::from(page_size))
         .push(" OFFSET ")

@@ -29,7 +29,12 @@ use crate::services::ServiceInfo;
 pub const TRAILING_MS: i64 = 2 * 60 * 60 * 1000;
 /// Capturable payments stay unfinished for up to 120 hours.
 const UNFINISHED_LOOKBACK_MS: i64 = 6 * 24 * 60 * 60 * 1000;
-const WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Windows start at a week and grow or shrink to hold a few pages each.
+const FIRST_WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+const MIN_WINDOW_MS: i64 = 60 * 60 * 1000;
+const MAX_WINDOW_MS: i64 = 366 * 24 * 60 * 60 * 1000;
+/// A window aims to hold about this many items.
+const WINDOW_TARGET: u64 = 20_000;
 const PAGE: u32 = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -135,6 +140,9 @@ fn floor_second(ms: i64) -> i64 {
 
 struct Run<'a> {
     core: &'a Core,
+    /// One connection for every write of the run: its page cache stays warm
+    /// (a pool would hand out connections whose caches another one just made stale).
+    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
     service: &'a ServiceInfo,
     client: Client,
     cancel: &'a SyncCancel,
@@ -193,45 +201,23 @@ impl Run<'_> {
         })
     }
 
-    /// One page of one window: fetch, then write items and position together.
-    async fn page(
+    /// Writes one fetched page and the position after it, in one transaction.
+    async fn write(
         &mut self,
         resource: Resource,
         from: i64,
         to: i64,
         page: u32,
+        fetched: Fetched,
     ) -> Result<(u64, bool), CoreError> {
-        let paging = Paging {
-            page: Some(page),
-            display_size: Some(PAGE),
-        };
-        let (from_t, to_t) = (Some(to_time(from)), Some(to_time(to)));
-        let client = self.client.clone();
-        let mut tx = self.core.pool().begin().await?;
-        let (count, total, more) = match resource {
-            Resource::Payments => {
-                let p = client
-                    .payments()
-                    .search(&PaymentSearch {
-                        from_date: from_t,
-                        to_date: to_t,
-                        paging,
-                        ..Default::default()
-                    })
-                    .await?;
+        use sqlx::Connection;
+        let mut tx = self.conn.begin().await?;
+        let (count, total, more) = match fetched {
+            Fetched::Payments(p) => {
                 cache::upsert_payments(&mut tx, &self.service.id, &p.results).await?;
                 (p.results.len() as u64, p.total, p.links.next_page.is_some())
             }
-            Resource::Refunds => {
-                let p = client
-                    .refunds()
-                    .search(&RefundSearch {
-                        from_date: from_t,
-                        to_date: to_t,
-                        paging,
-                        ..Default::default()
-                    })
-                    .await?;
+            Fetched::Refunds(p) => {
                 cache::upsert_refunds(&mut tx, &self.service.id, &p.results, None).await?;
                 let ids: Vec<String> = p
                     .results
@@ -241,20 +227,10 @@ impl Run<'_> {
                 refresh_refund_totals(&mut tx, &self.service.id, &ids).await?;
                 (p.results.len() as u64, p.total, p.links.next_page.is_some())
             }
-            Resource::Disputes => {
-                let p = client
-                    .disputes()
-                    .search(&DisputeSearch {
-                        from_date: from_t,
-                        to_date: to_t,
-                        paging,
-                        ..Default::default()
-                    })
-                    .await?;
+            Fetched::Disputes(p) => {
                 cache::upsert_disputes(&mut tx, &self.service.id, &p.results).await?;
                 (p.results.len() as u64, p.total, p.links.next_page.is_some())
             }
-            Resource::Agreements => unreachable_resource()?,
         };
         let (window_from, window_to, next_page, synced_until) = if more {
             (Some(from), Some(to), Some(i64::from(page) + 1), None)
@@ -294,23 +270,61 @@ impl Run<'_> {
         Ok((count, more))
     }
 
+    /// Reads one window from `first_page` on. While a page is being written the
+    /// next one is already being fetched, so the network and the disk overlap.
+    async fn window(
+        &mut self,
+        resource: Resource,
+        from: i64,
+        to: i64,
+        first_page: u32,
+    ) -> Result<Option<u64>, CoreError> {
+        let mut page = first_page;
+        let mut read = 0;
+        let mut pending = Some(tokio::spawn(fetch(
+            self.client.clone(),
+            resource,
+            from,
+            to,
+            page,
+        )));
+        while let Some(task) = pending.take() {
+            let fetched = task
+                .await
+                .map_err(|_| CoreError::Storage("a sync fetch stopped unexpectedly".into()))??;
+            let more = fetched.has_more();
+            if more && !self.cancel.is_cancelled() {
+                pending = Some(tokio::spawn(fetch(
+                    self.client.clone(),
+                    resource,
+                    from,
+                    to,
+                    page + 1,
+                )));
+            }
+            let (count, _) = self.write(resource, from, to, page, fetched).await?;
+            read += count;
+            if self.cancel.is_cancelled() {
+                if let Some(t) = pending.take() {
+                    t.abort();
+                }
+                return Ok(None);
+            }
+            page += 1;
+        }
+        Ok(Some(read))
+    }
+
     /// Reads one resource from where it got to up to now.
     async fn resource(&mut self, resource: Resource) -> Result<bool, CoreError> {
         let now = floor_second(now_ms()) + 1000;
         let cursor = self.cursor(resource).await?;
         // A window left half-read by a stopped or killed run comes first.
-        if let Some((from, to, page)) = cursor.window {
-            let mut page = page;
-            loop {
-                if self.cancel.is_cancelled() {
-                    return Ok(false);
-                }
-                let (_, more) = self.page(resource, from, to, page).await?;
-                if !more {
-                    break;
-                }
-                page += 1;
-            }
+        if let Some((from, to, page)) = cursor.window
+            && (self.cancel.is_cancelled()
+                || self.window(resource, from, to, page).await?.is_none())
+        {
+            return Ok(false);
         }
         let cursor = self.cursor(resource).await?;
         let start = match cursor.synced_until {
@@ -336,19 +350,23 @@ impl Run<'_> {
             },
         };
         let mut from = start;
+        let mut length = FIRST_WINDOW_MS;
         while from < now {
-            let to = (from + WINDOW_MS).min(now);
-            let mut page = 1;
-            loop {
-                if self.cancel.is_cancelled() {
-                    return Ok(false);
-                }
-                let (_, more) = self.page(resource, from, to, page).await?;
-                if !more {
-                    break;
-                }
-                page += 1;
+            let to = (from + length).min(now);
+            if self.cancel.is_cancelled() {
+                return Ok(false);
             }
+            let Some(read) = self.window(resource, from, to, 1).await? else {
+                return Ok(false);
+            };
+            // Sparse history: bigger windows, fewer requests. Dense: smaller ones.
+            length = if read < WINDOW_TARGET / 4 {
+                (length * 2).min(MAX_WINDOW_MS)
+            } else if read > WINDOW_TARGET * 2 {
+                (length / 2).max(MIN_WINDOW_MS)
+            } else {
+                length
+            };
             from = to;
         }
         Ok(true)
@@ -476,39 +494,114 @@ impl Run<'_> {
     }
 }
 
-fn unreachable_resource<T>() -> Result<T, CoreError> {
-    Err(CoreError::Storage(
-        "agreements are not read in windows".into(),
-    ))
+/// A page as it came from GOV.UK Pay, before it is written.
+enum Fetched {
+    Payments(govpay::models::SearchPage<govpay::models::Payment>),
+    Refunds(govpay::models::SearchPage<govpay::models::Refund>),
+    Disputes(govpay::models::DisputeSearchPage),
 }
 
-/// After refunds arrive, the payments they belong to get their totals from them.
+impl Fetched {
+    fn has_more(&self) -> bool {
+        match self {
+            Fetched::Payments(p) => p.links.next_page.is_some(),
+            Fetched::Refunds(p) => p.links.next_page.is_some(),
+            Fetched::Disputes(p) => p.links.next_page.is_some(),
+        }
+    }
+}
+
+async fn fetch(
+    client: Client,
+    resource: Resource,
+    from: i64,
+    to: i64,
+    page: u32,
+) -> Result<Fetched, CoreError> {
+    let paging = Paging {
+        page: Some(page),
+        display_size: Some(PAGE),
+    };
+    let (from_date, to_date) = (Some(to_time(from)), Some(to_time(to)));
+    Ok(match resource {
+        Resource::Payments => Fetched::Payments(
+            client
+                .payments()
+                .search(&PaymentSearch {
+                    from_date,
+                    to_date,
+                    paging,
+                    ..Default::default()
+                })
+                .await?,
+        ),
+        Resource::Refunds => Fetched::Refunds(
+            client
+                .refunds()
+                .search(&RefundSearch {
+                    from_date,
+                    to_date,
+                    paging,
+                    ..Default::default()
+                })
+                .await?,
+        ),
+        Resource::Disputes => Fetched::Disputes(
+            client
+                .disputes()
+                .search(&DisputeSearch {
+                    from_date,
+                    to_date,
+                    paging,
+                    ..Default::default()
+                })
+                .await?,
+        ),
+        Resource::Agreements => {
+            return Err(CoreError::Storage(
+                "agreements are not read in windows".into(),
+            ));
+        }
+    })
+}
+
+/// After refunds arrive, the payments they belong to get their totals from them:
+/// the sums are read through the refunds' index, then each payment is updated
+/// through its unique key (a joined UPDATE let SQLite scan every payment).
 async fn refresh_refund_totals(
     conn: &mut sqlx::SqliteConnection,
     service_id: &str,
     payment_ids: &[String],
 ) -> Result<(), CoreError> {
-    for id in payment_ids {
-        sqlx::query(
-            "UPDATE payments SET
-                refund_submitted = (SELECT coalesce(sum(amount), 0) FROM refunds r WHERE r.service_id = payments.service_id
-                                    AND r.payment_id = payments.payment_id AND r.status != 'error'),
-                refund_available = amount - (SELECT coalesce(sum(amount), 0) FROM refunds r WHERE r.service_id = payments.service_id
-                                    AND r.payment_id = payments.payment_id AND r.status != 'error')
-             WHERE service_id = ?1 AND payment_id = ?2",
-        )
-        .bind(service_id)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "UPDATE payments SET refund_status = CASE WHEN refund_available <= 0 THEN 'full' ELSE refund_status END
-             WHERE service_id = ?1 AND payment_id = ?2 AND refund_status IN ('available', 'full')",
-        )
-        .bind(service_id)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    let mut ids: Vec<&String> = payment_ids.iter().collect();
+    ids.sort();
+    ids.dedup();
+    for chunk in ids.chunks(400) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT payment_id, coalesce(sum(CASE WHEN status != 'error' THEN amount END), 0) FROM refunds WHERE service_id = ",
+        );
+        q.push_bind(service_id.to_owned())
+            .push(" AND payment_id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind((*id).clone());
+        }
+        q.push(") GROUP BY payment_id");
+        let sums: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        for (payment_id, submitted) in sums {
+            sqlx::query(
+                "UPDATE payments SET refund_submitted = ?3, refund_available = amount - ?3,
+                    refund_status = CASE WHEN refund_status IN ('available', 'full')
+                        THEN CASE WHEN amount - ?3 <= 0 THEN 'full' ELSE 'available' END
+                        ELSE refund_status END
+                 WHERE service_id = ?1 AND payment_id = ?2",
+            )
+            .bind(service_id)
+            .bind(&payment_id)
+            .bind(submitted)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     Ok(())
 }
@@ -541,6 +634,7 @@ impl Core {
         let before = client.stats().requests;
         let mut run = Run {
             core: self,
+            conn: self.pool().acquire().await?,
             service: &service,
             client: client.clone(),
             cancel,
@@ -567,6 +661,13 @@ impl Core {
             result = run.agreements().await;
         }
         run.report.requests = client.stats().requests - before;
+        if run.items > 5_000 {
+            // Fresh statistics, so searches pick the right index over a big cache.
+            let _ = sqlx::query("PRAGMA analysis_limit = 2000")
+                .execute(self.pool())
+                .await;
+            let _ = sqlx::query("ANALYZE").execute(self.pool()).await;
+        }
         run.report.cancelled = cancel.is_cancelled();
         match result {
             Ok(()) => {

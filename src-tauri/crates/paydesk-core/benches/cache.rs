@@ -1,0 +1,292 @@
+//! paydesk-core at scale: a full sync of 1,000,000 payments from the simulator,
+//! an incremental sync with nothing new, and cache search latency (p50/p95) for
+//! each filter and for free text. Figures go in BENCHMARKS.md.
+//! Targets: sync over 20,000 payments/s; search p95 under 10 ms.
+#![allow(clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use govpay_sim::{Account, PaymentProvider, SeedSpec, SimConfig, Simulator};
+use paydesk_core::cache::{PaymentQuery, search_payments};
+use paydesk_core::keys::MemoryKeyStore;
+use paydesk_core::services::{Environment, NewService, SecretText};
+use paydesk_core::sync::SyncCancel;
+use paydesk_core::{Core, Role};
+
+/// payment_id, reference, email, cardholder name, last four, first six.
+type Sample = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn payments() -> usize {
+    std::env::var("PAYDESK_BENCH_PAYMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let n = payments();
+    let mut account = Account::sandbox("api_test_bench");
+    account.provider = PaymentProvider::Stripe;
+    let sim = Simulator::start(SimConfig {
+        accounts: vec![account],
+        check_conformance: false,
+        seeds: vec![SeedSpec {
+            account: 1,
+            payments: n,
+            seed: 7,
+            days: 3 * 365,
+        }],
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the simulator starts");
+    let dir = tempfile::tempdir().expect("a folder");
+    let core = Core::open(dir.path(), Arc::new(MemoryKeyStore::default()))
+        .await
+        .expect("the core opens");
+    let service = core
+        .services_add(NewService {
+            name: "Bench".into(),
+            base_url: Some(sim.base_url().into()),
+            environment: Environment::Test,
+            role: Role::Supervisor,
+            api_key: SecretText::new("api_test_bench"),
+        })
+        .await
+        .expect("the service is added")
+        .id;
+
+    let started = Instant::now();
+    let phases = std::sync::Mutex::new(Vec::<(String, f64, u64)>::new());
+    let report = core
+        .sync_service(&service, &SyncCancel::default(), &|p| {
+            let mut phases = phases.lock().unwrap_or_else(|e| e.into_inner());
+            let name = format!("{:?}", p.resource);
+            match phases.last_mut() {
+                Some(last) if last.0 == name => {
+                    last.1 = started.elapsed().as_secs_f64();
+                    last.2 = p.items;
+                }
+                _ => phases.push((name, started.elapsed().as_secs_f64(), p.items)),
+            }
+        })
+        .await
+        .expect("the sync runs");
+    for (name, until, items) in phases.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        println!("  {name} done by {until:.1} s ({items} items so far)");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "full sync of {} payments (+{} refunds, {} disputes, {} agreements) with GOV.UK Pay's rate limits on: {secs:.1} s, {:.0} payments/s, {} requests",
+        report.payments,
+        report.refunds,
+        report.disputes,
+        report.agreements,
+        report.payments as f64 / secs,
+        report.requests
+    );
+    let started = Instant::now();
+    let again = core
+        .sync_service(&service, &SyncCancel::default(), &|_| {})
+        .await
+        .expect("the sync runs");
+    println!(
+        "incremental sync, nothing new: {} requests, {:.0} ms, {} items re-read",
+        again.requests,
+        started.elapsed().as_secs_f64() * 1000.0,
+        again.payments + again.refunds + again.disputes + again.agreements
+    );
+    let db_size: u64 = std::fs::read_dir(dir.path())
+        .expect("the folder")
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!("database on disk: {:.0} MB", db_size as f64 / 1e6);
+
+    // Real values to look for, spread through the history.
+    let pool = core.pool();
+    let sample: Vec<Sample> = sqlx::query_as(
+        "SELECT payment_id, reference, email, cardholder_name, last4, first6 FROM payments WHERE rowid % 20011 = 0 LIMIT 60",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("a sample");
+    let metadata: Vec<String> = sqlx::query_scalar(
+        "SELECT value FROM payment_metadata WHERE key = 'case_ref' AND rowid % 7 = 0 LIMIT 60",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap_or_default();
+    let q = |f: &dyn Fn(usize) -> PaymentQuery| (0..sample.len()).map(f).collect::<Vec<_>>();
+    let newest: i64 = sqlx::query_scalar("SELECT max(created_ms) FROM payments")
+        .fetch_one(pool)
+        .await
+        .expect("a max");
+    let day = 86_400_000;
+    let cases: Vec<(&str, Vec<PaymentQuery>)> = vec![
+        ("newest first, no filter", q(&|_| PaymentQuery::default())),
+        (
+            "payment ID (search box)",
+            q(&|i| PaymentQuery {
+                text: Some(sample[i].0.clone()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "reference (filter)",
+            q(&|i| PaymentQuery {
+                reference: Some(sample[i].1.clone()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "reference (search box)",
+            q(&|i| PaymentQuery {
+                text: Some(sample[i].1.clone()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "email, part of it",
+            q(&|i| PaymentQuery {
+                email: sample[i].2.clone().map(|e| e[2..8.min(e.len())].to_owned()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "email (search box)",
+            q(&|i| PaymentQuery {
+                text: sample[i].2.clone(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "cardholder name, part of it",
+            q(&|i| PaymentQuery {
+                cardholder_name: sample[i].3.clone().map(|n| n[..4.min(n.len())].to_owned()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "name (search box, two words)",
+            q(&|i| PaymentQuery {
+                text: sample[i].3.clone(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "last 4 digits (search box)",
+            q(&|i| PaymentQuery {
+                text: sample[i].4.clone(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "first 6 + last 4",
+            q(&|i| PaymentQuery {
+                first6: sample[i].5.clone(),
+                last4: sample[i].4.clone(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "card brand",
+            q(&|_| PaymentQuery {
+                card_brand: Some("American Express".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "state failed",
+            q(&|_| PaymentQuery {
+                state: Some("failed".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "last 7 days",
+            q(&|_| PaymentQuery {
+                from_ms: Some(newest - 7 * day),
+                ..Default::default()
+            }),
+        ),
+        (
+            "a month, a year ago",
+            q(&|i| PaymentQuery {
+                from_ms: Some(newest - (365 + i as i64) * day),
+                to_ms: Some(newest - (335 + i as i64) * day),
+                ..Default::default()
+            }),
+        ),
+        (
+            "metadata value",
+            metadata
+                .iter()
+                .map(|m| PaymentQuery {
+                    metadata_value: Some(m.clone()),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        (
+            "free text, one common word",
+            q(&|_| PaymentQuery {
+                text: Some("parking".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "free text, a prefix as typed",
+            q(&|i| PaymentQuery {
+                text: sample[i].3.clone().map(|n| n[..3.min(n.len())].to_owned()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "sorted by amount",
+            q(&|_| PaymentQuery {
+                sort: paydesk_core::cache::SortBy::Amount,
+                ..Default::default()
+            }),
+        ),
+    ];
+    println!(
+        "search over {} cached payments, 20 a page (p50 / p95 / max of each query set):",
+        n
+    );
+    for (label, queries) in cases {
+        if queries.is_empty() {
+            println!("  {label:<32} (no sample values)");
+            continue;
+        }
+        let mut times = Vec::new();
+        for query in queries.iter().cycle().take(queries.len().max(1) * 3) {
+            let t = Instant::now();
+            search_payments(pool, &service, query)
+                .await
+                .expect("the search runs");
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "  {label:<32} p50 {:>6.2} ms  p95 {:>6.2} ms  max {:>6.2} ms",
+            percentile(&times, 0.5).as_secs_f64() * 1000.0,
+            percentile(&times, 0.95).as_secs_f64() * 1000.0,
+            times.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+        );
+    }
+}
