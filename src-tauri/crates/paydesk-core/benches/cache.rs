@@ -126,7 +126,7 @@ async fn main() {
     .await
     .expect("a sample");
     let metadata: Vec<String> = sqlx::query_scalar(
-        "SELECT value FROM payment_metadata WHERE key = 'case_ref' AND rowid % 7 = 0 LIMIT 60",
+        "SELECT value FROM payment_metadata WHERE key = 'case_ref' AND payment_rowid % 7 = 0 LIMIT 60",
     )
     .fetch_all(pool)
     .await
