@@ -63,10 +63,13 @@ lint: fmt-check clippy check-ui
 
 # One build of the workspace serves the app binary, the end-to-end tests and
 # every crate's tests. All Rust tests run in a private desktop session: a real
-# gnome-keyring on a private D-Bus, and the real window on Xvfb.
+# gnome-keyring on a private D-Bus, and the real window on Xvfb. Benchmarks are
+# left to `make bench` (with harness = false, `--all-targets` would run them here).
+TEST_TARGETS := --lib --bins --tests --examples
+
 rust-tests: deps ui
-	$(CARGO) build --workspace --all-targets
-	$(SESSION) --isolated $(CARGO) test --workspace --all-targets --no-fail-fast
+	$(CARGO) build --workspace $(TEST_TARGETS)
+	$(SESSION) --isolated $(CARGO) test --workspace $(TEST_TARGETS) --no-fail-fast
 
 # ts-rs rewrites ui/src/bindings during `cargo test`: any difference from what is
 # committed means someone changed a Rust view type without committing its bindings.
