@@ -21,25 +21,9 @@ use crate::routes::AccountId;
 /// Largest request body the simulator reads.
 const MAX_BODY: usize = 1 << 20;
 
-/// Per-second limits, per account, as GOV.UK Pay sets them by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RateLimits {
-    pub get_per_second: u32,
-    pub create_payment_per_second: u32,
-    pub capture_per_second: u32,
-    pub other_post_per_second: u32,
-}
-
-impl Default for RateLimits {
-    fn default() -> Self {
-        Self {
-            get_per_second: 75,
-            create_payment_per_second: 15,
-            capture_per_second: 15,
-            other_post_per_second: 15,
-        }
-    }
-}
+/// Per-second limits, per account, as GOV.UK Pay sets them by default: the same
+/// figures the client paces itself by.
+pub use govpay::RateLimits;
 
 #[derive(Debug, Default)]
 pub(crate) struct RateWindow {

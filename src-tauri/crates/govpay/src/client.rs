@@ -725,10 +725,12 @@ impl Payments<'_> {
             .paging
             .display_size
             .get_or_insert(crate::search::MAX_PAGE_SIZE);
-        let first = search
-            .validate()
-            .and_then(|()| Ok(with_query(self.client.url("v1/payments")?, search.query())));
-        Pages::new(self.client.clone(), first)
+        Pages::first(
+            self.client,
+            "v1/payments",
+            search.validate(),
+            search.query(),
+        )
     }
 }
 
@@ -753,10 +755,7 @@ impl Refunds<'_> {
             .paging
             .display_size
             .get_or_insert(crate::search::MAX_PAGE_SIZE);
-        let first = search
-            .validate()
-            .and_then(|()| Ok(with_query(self.client.url("v1/refunds")?, search.query())));
-        Pages::new(self.client.clone(), first)
+        Pages::first(self.client, "v1/refunds", search.validate(), search.query())
     }
 }
 
@@ -780,10 +779,12 @@ impl Disputes<'_> {
             .paging
             .display_size
             .get_or_insert(crate::search::MAX_PAGE_SIZE);
-        let first = search
-            .validate()
-            .and_then(|()| Ok(with_query(self.client.url("v1/disputes")?, search.query())));
-        Pages::new(self.client.clone(), first)
+        Pages::first(
+            self.client,
+            "v1/disputes",
+            search.validate(),
+            search.query(),
+        )
     }
 }
 
@@ -838,13 +839,12 @@ impl Agreements<'_> {
             .paging
             .display_size
             .get_or_insert(crate::search::MAX_PAGE_SIZE);
-        let first = search.validate().and_then(|()| {
-            Ok(with_query(
-                self.client.url("v1/agreements")?,
-                search.query(),
-            ))
-        });
-        Pages::new(self.client.clone(), first)
+        Pages::first(
+            self.client,
+            "v1/agreements",
+            search.validate(),
+            search.query(),
+        )
     }
 }
 
@@ -943,6 +943,17 @@ pub struct Pages<T> {
 }
 
 impl<T: PageOf> Pages<T> {
+    /// A walk that starts at `path` with the query, once it passed its checks.
+    fn first(
+        client: &Client,
+        path: &str,
+        valid: Result<()>,
+        query: Vec<(&'static str, String)>,
+    ) -> Self {
+        let first = valid.and_then(|()| Ok(with_query(client.url(path)?, query)));
+        Self::new(client.clone(), first)
+    }
+
     fn new(client: Client, first: Result<Url>) -> Self {
         Self {
             client,
