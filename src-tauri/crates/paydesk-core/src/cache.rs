@@ -489,7 +489,19 @@ impl PaymentQuery {
         }
     }
 
-    fn push_filters(&self, q: &mut QueryBuilder<Sqlite>, service_id: &str) {
+    /// The first part-of-a-word filter (email or name) the trigram index can answer.
+    fn trigram_driver(&self) -> Option<&'static str> {
+        [
+            ("email", &self.email),
+            ("cardholder_name", &self.cardholder_name),
+        ]
+        .into_iter()
+        .filter_map(|(c, v)| Some((c, v.as_deref()?.trim())))
+        .find(|(_, v)| v.chars().count() >= 3 && !v.contains(['%', '_', '\\']))
+        .map(|(c, _)| c)
+    }
+
+    fn push_filters(&self, q: &mut QueryBuilder<Sqlite>, service_id: &str, parts: Parts) {
         q.push(" WHERE p.service_id = ")
             .push_bind(service_id.to_owned());
         let text = self
@@ -531,14 +543,23 @@ impl PaymentQuery {
                     .replace('%', "\\%")
                     .replace('_', "\\_")
             );
-            if v.chars().count() >= 3 && !v.contains(['%', '_', '\\']) {
+            let indexable = v.chars().count() >= 3 && !v.contains(['%', '_', '\\']);
+            match parts {
                 // The trigram index finds candidates (it takes no ESCAPE, so only
                 // plain text goes to it); LIKE on the row confirms them.
-                q.push(format!(
-                    " AND p.rowid IN (SELECT rowid FROM payments_trigram WHERE {column} LIKE "
-                ))
-                .push_bind(format!("%{v}%"))
-                .push(")");
+                Parts::Indexed if indexable => {
+                    q.push(format!(
+                        " AND p.rowid IN (SELECT rowid FROM payments_trigram WHERE {column} LIKE "
+                    ))
+                    .push_bind(format!("%{v}%"))
+                    .push(")");
+                }
+                // The trigram table drives the query as `t` (see search_payments).
+                Parts::Driven(driver) if driver == column && indexable => {
+                    q.push(format!(" AND t.{column} LIKE "))
+                        .push_bind(format!("%{v}%"));
+                }
+                _ => {}
             }
             q.push(format!(" AND p.{column} LIKE "))
                 .push_bind(pattern)
@@ -571,6 +592,19 @@ impl PaymentQuery {
             q.push(" AND p.agreement_id = ").push_bind(a.clone());
         }
     }
+}
+
+/// How part-of-a-word filters (email, name) are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parts {
+    /// Candidates from the trigram index, then LIKE on each.
+    Indexed,
+    /// The trigram table drives the query as `t`: matches come one by one, so a
+    /// capped count stops early however many there are.
+    Driven(&'static str),
+    /// LIKE on each row only: right when walking the dates index, where a common
+    /// part of a name fills the page within a few hundred rows.
+    RowOnly,
 }
 
 fn row_to_payment(r: &SqliteRow) -> Result<PaymentRow, sqlx::Error> {
@@ -610,8 +644,17 @@ pub async fn search_payments(
         query.page_size.min(200)
     };
 
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM payments p");
-    query.push_filters(&mut count, service_id);
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM ");
+    match query.trigram_driver() {
+        Some(column) => {
+            count.push("payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid");
+            query.push_filters(&mut count, service_id, Parts::Driven(column));
+        }
+        None => {
+            count.push("payments p");
+            query.push_filters(&mut count, service_id, Parts::Indexed);
+        }
+    }
     count
         .push(" LIMIT ")
         .push_bind(i64::from(COUNT_LIMIT) + 1)
@@ -632,7 +675,12 @@ pub async fn search_payments(
     match query.sort {
         SortBy::Date => {
             rows.push(format!("SELECT {ROW_COLUMNS} FROM {from}"));
-            query.push_filters(&mut rows, service_id);
+            let parts = if walk_dates {
+                Parts::RowOnly
+            } else {
+                Parts::Indexed
+            };
+            query.push_filters(&mut rows, service_id, parts);
             rows.push(format!(" ORDER BY p.created_ms {direction}, p.payment_id"));
         }
         // Other orders sort the newest matches (as many as the count shows), as
@@ -646,7 +694,7 @@ pub async fn search_payments(
             rows.push(format!(
                 "SELECT {ROW_COLUMNS} FROM (SELECT * FROM payments p"
             ));
-            query.push_filters(&mut rows, service_id);
+            query.push_filters(&mut rows, service_id, Parts::Indexed);
             rows.push(format!(" ORDER BY p.created_ms DESC LIMIT {COUNT_LIMIT}) p ORDER BY {key} {direction}, p.created_ms DESC"));
         }
     }

@@ -282,6 +282,44 @@ async fn the_cache_answers_every_filter() {
                     .unwrap_or("")
                     .contains(&first_name.to_lowercase()))
     );
+    // Part of a name or an email: the count agrees with a plain scan, the rows match.
+    for (part, column) in [
+        (first_name[1..4].to_lowercase(), "cardholder_name"),
+        ("xample.or".to_owned(), "email"),
+    ] {
+        let q = if column == "email" {
+            PaymentQuery {
+                email: Some(part.clone()),
+                ..Default::default()
+            }
+        } else {
+            PaymentQuery {
+                cardholder_name: Some(part.clone()),
+                ..Default::default()
+            }
+        };
+        let r = find(&s, q).await;
+        let sql = if column == "email" {
+            "SELECT count(*) FROM payments WHERE email LIKE ?1"
+        } else {
+            "SELECT count(*) FROM payments WHERE cardholder_name LIKE ?1"
+        };
+        let scanned: i64 = sqlx::query_scalar(sql)
+            .bind(format!("%{part}%"))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(i64::from(r.total), scanned.min(5000), "{column} ~ {part}");
+        assert!(r.total > 0);
+        assert!(r.rows.iter().all(|p| {
+            let v = if column == "email" {
+                p.email.clone()
+            } else {
+                p.cardholder_name.clone()
+            };
+            v.unwrap_or_default().to_lowercase().contains(&part)
+        }));
+    }
     let case_ref: String =
         sqlx::query_scalar("SELECT value FROM payment_metadata WHERE key = 'case_ref' LIMIT 1")
             .fetch_one(pool)
