@@ -489,6 +489,20 @@ impl PaymentQuery {
         }
     }
 
+    /// Whether the search box text goes to the word index (not an ID or four digits).
+    fn uses_word_index(&self) -> bool {
+        let Some(t) = self
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
+            return false;
+        };
+        let four_digits = t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit());
+        !looks_like_payment_id(&t.to_ascii_lowercase()) && !four_digits && fts_query(t).is_some()
+    }
+
     /// The first part-of-a-word filter (email or name) the trigram index can answer.
     fn trigram_driver(&self) -> Option<&'static str> {
         [
@@ -520,9 +534,16 @@ impl PaymentQuery {
                     .push_bind(t.to_owned())
                     .push(")");
             } else if let Some(fts) = fts_query(t) {
-                q.push(" AND p.rowid IN (SELECT rowid FROM payments_fts WHERE payments_fts MATCH ")
+                if parts == Parts::WordsDriven {
+                    // The word index drives the query as `f` (see search_payments).
+                    q.push(" AND f.payments_fts MATCH ").push_bind(fts);
+                } else {
+                    q.push(
+                        " AND p.rowid IN (SELECT rowid FROM payments_fts WHERE payments_fts MATCH ",
+                    )
                     .push_bind(fts)
                     .push(")");
+                }
             }
         }
         if let Some(r) = &self.reference {
@@ -605,6 +626,8 @@ enum Parts {
     /// LIKE on each row only: right when walking the dates index, where a common
     /// part of a name fills the page within a few hundred rows.
     RowOnly,
+    /// The word index drives the query as `f`, for the same lazy capped count.
+    WordsDriven,
 }
 
 fn row_to_payment(r: &SqliteRow) -> Result<PaymentRow, sqlx::Error> {
@@ -649,6 +672,10 @@ pub async fn search_payments(
         Some(column) => {
             count.push("payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid");
             query.push_filters(&mut count, service_id, Parts::Driven(column));
+        }
+        None if query.uses_word_index() => {
+            count.push("payments_fts f CROSS JOIN payments p ON p.rowid = f.rowid");
+            query.push_filters(&mut count, service_id, Parts::WordsDriven);
         }
         None => {
             count.push("payments p");

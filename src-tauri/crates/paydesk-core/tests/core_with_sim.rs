@@ -282,6 +282,23 @@ async fn the_cache_answers_every_filter() {
                     .unwrap_or("")
                     .contains(&first_name.to_lowercase()))
     );
+    // A word in the search box: the count agrees with the word index itself.
+    let r = find(
+        &s,
+        PaymentQuery {
+            text: Some("parking".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let words: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM payments_fts WHERE payments_fts MATCH '\"parking\"*'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(words > 0);
+    assert_eq!(i64::from(r.total), words.min(5000));
     // Part of a name or an email: the count agrees with a plain scan, the rows match.
     for (part, column) in [
         (first_name[1..4].to_lowercase(), "cardholder_name"),
