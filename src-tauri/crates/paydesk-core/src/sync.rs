@@ -284,9 +284,9 @@ impl Run<'_> {
         let mut pending = Some(tokio::spawn(fetch(
             self.client.clone(),
             resource,
-            from,
-            to,
+            Some((from, to)),
             page,
+            PAGE,
         )));
         while let Some(task) = pending.take() {
             let fetched = task
@@ -297,9 +297,9 @@ impl Run<'_> {
                 pending = Some(tokio::spawn(fetch(
                     self.client.clone(),
                     resource,
-                    from,
-                    to,
+                    Some((from, to)),
                     page + 1,
+                    PAGE,
                 )));
             }
             let (count, _) = self.write(resource, from, to, page, fetched).await?;
@@ -374,86 +374,21 @@ impl Run<'_> {
 
     /// The creation time of the oldest item: the last result of the last page of 1.
     async fn oldest(&mut self, resource: Resource) -> Result<Option<i64>, CoreError> {
-        let one = |page| Paging {
-            page: Some(page),
-            display_size: Some(1),
-        };
-        let client = self.client.clone();
-        let (total, created) = match resource {
-            Resource::Payments => {
-                let first = client
-                    .payments()
-                    .search(&PaymentSearch {
-                        paging: one(1),
-                        ..Default::default()
-                    })
-                    .await?;
-                if first.total == 0 {
-                    return Ok(None);
-                }
-                let last = client
-                    .payments()
-                    .search(&PaymentSearch {
-                        paging: one(first.total as u32),
-                        ..Default::default()
-                    })
-                    .await?;
-                (
-                    first.total,
-                    last.results.first().and_then(|p| p.created_date.clone()),
-                )
-            }
-            Resource::Refunds => {
-                let first = client
-                    .refunds()
-                    .search(&RefundSearch {
-                        paging: one(1),
-                        ..Default::default()
-                    })
-                    .await?;
-                if first.total == 0 {
-                    return Ok(None);
-                }
-                let last = client
-                    .refunds()
-                    .search(&RefundSearch {
-                        paging: one(first.total as u32),
-                        ..Default::default()
-                    })
-                    .await?;
-                (
-                    first.total,
-                    last.results.first().and_then(|r| r.created_date.clone()),
-                )
-            }
-            Resource::Disputes => {
-                let first = client
-                    .disputes()
-                    .search(&DisputeSearch {
-                        paging: one(1),
-                        ..Default::default()
-                    })
-                    .await?;
-                if first.total == 0 {
-                    return Ok(None);
-                }
-                let last = client
-                    .disputes()
-                    .search(&DisputeSearch {
-                        paging: one(first.total as u32),
-                        ..Default::default()
-                    })
-                    .await?;
-                (
-                    first.total,
-                    last.results.first().and_then(|d| d.created_date.clone()),
-                )
-            }
-            Resource::Agreements => return Ok(None),
-        };
+        if resource == Resource::Agreements {
+            return Ok(None);
+        }
+        let first = fetch(self.client.clone(), resource, None, 1, 1).await?;
+        let total = first.total();
+        if total == 0 {
+            return Ok(None);
+        }
+        // Newest first, one a page: the last page holds the oldest.
+        let last = fetch(self.client.clone(), resource, None, total as u32, 1).await?;
         self.estimate = Some(self.items + total);
         Ok(Some(
-            created.as_deref().and_then(cache::api_time_ms).unwrap_or(0),
+            last.first_created()
+                .and_then(cache::api_time_ms)
+                .unwrap_or(0),
         ))
     }
 
@@ -502,6 +437,23 @@ enum Fetched {
 }
 
 impl Fetched {
+    fn total(&self) -> u64 {
+        match self {
+            Fetched::Payments(p) => p.total,
+            Fetched::Refunds(p) => p.total,
+            Fetched::Disputes(p) => p.total,
+        }
+    }
+
+    /// When the first item on the page was created.
+    fn first_created(&self) -> Option<&str> {
+        match self {
+            Fetched::Payments(p) => p.results.first()?.created_date.as_deref(),
+            Fetched::Refunds(p) => p.results.first()?.created_date.as_deref(),
+            Fetched::Disputes(p) => p.results.first()?.created_date.as_deref(),
+        }
+    }
+
     fn has_more(&self) -> bool {
         match self {
             Fetched::Payments(p) => p.links.next_page.is_some(),
@@ -511,18 +463,22 @@ impl Fetched {
     }
 }
 
+/// One page of a search: within a window of creation dates, or of the whole history.
 async fn fetch(
     client: Client,
     resource: Resource,
-    from: i64,
-    to: i64,
+    window: Option<(i64, i64)>,
     page: u32,
+    size: u32,
 ) -> Result<Fetched, CoreError> {
     let paging = Paging {
         page: Some(page),
-        display_size: Some(PAGE),
+        display_size: Some(size),
     };
-    let (from_date, to_date) = (Some(to_time(from)), Some(to_time(to)));
+    let (from_date, to_date) = match window {
+        Some((from, to)) => (Some(to_time(from)), Some(to_time(to))),
+        None => (None, None),
+    };
     Ok(match resource {
         Resource::Payments => Fetched::Payments(
             client
