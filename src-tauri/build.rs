@@ -5,6 +5,17 @@ const COMMANDS: &[&str] = &[
     "services_add",
     "services_remove",
     "sandbox_start",
+    "payments_search",
+    "payments_search_live",
+    "payment_detail",
+    "payment_refund",
+    "payment_cancel",
+    "payment_capture",
+    "case_add_payment",
+    "case_add_note",
+    "sync_start",
+    "sync_status",
+    "sync_cancel",
 ];
 
 fn main() {

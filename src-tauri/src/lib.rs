@@ -95,6 +95,17 @@ pub fn run() {
             commands::services::services_add,
             commands::services::services_remove,
             commands::sandbox::sandbox_start,
+            commands::payments::payments_search,
+            commands::payments::payments_search_live,
+            commands::payments::payment_detail,
+            commands::payments::payment_refund,
+            commands::payments::payment_cancel,
+            commands::payments::payment_capture,
+            commands::cases::case_add_payment,
+            commands::cases::case_add_note,
+            commands::sync::sync_start,
+            commands::sync::sync_status,
+            commands::sync::sync_cancel,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = built {

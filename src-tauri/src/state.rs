@@ -1,23 +1,34 @@
 //! What the app keeps between commands.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use govpay_sim::Simulator;
 use paydesk_core::Core;
-use tokio::sync::Mutex;
+use paydesk_core::sync::{SyncCancel, SyncProgress};
 
 use crate::error::{AppError, ErrorCode};
 
-/// The core (or why it could not be opened, shown by every command) and the
-/// built-in sandbox simulator once it runs.
+/// A sync running in the background, and where it had got to.
+pub struct RunningSync {
+    pub cancel: SyncCancel,
+    pub last: Option<SyncProgress>,
+}
+
+/// The core (or why it could not be opened, shown by every command), the
+/// built-in sandbox simulator once it runs, and the syncs under way.
 pub struct AppState {
     core: Result<Core, String>,
-    pub sandbox: Mutex<Option<Simulator>>,
+    pub sandbox: tokio::sync::Mutex<Option<Simulator>>,
+    pub syncs: Mutex<HashMap<String, RunningSync>>,
 }
 
 impl AppState {
     pub fn new(core: Result<Core, String>) -> Self {
         Self {
             core,
-            sandbox: Mutex::new(None),
+            sandbox: tokio::sync::Mutex::new(None),
+            syncs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -28,5 +39,9 @@ impl AppState {
                 format!("Paydesk could not open its data: {why}"),
             )
         })
+    }
+
+    pub fn syncs(&self) -> std::sync::MutexGuard<'_, HashMap<String, RunningSync>> {
+        self.syncs.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -1,4 +1,7 @@
 //! Tauri commands: thin adapters from IPC to paydesk-core, one module per area.
 
+pub mod cases;
+pub mod payments;
 pub mod sandbox;
 pub mod services;
+pub mod sync;

@@ -588,6 +588,39 @@ impl PaymentAction {
     }
 }
 
+/// Reads a refund amount typed in pounds and pence (`10.50`, `£1,200`, `7`)
+/// into pence, with the admin tool's message when it cannot.
+pub fn parse_refund_amount(text: &str) -> Result<i64, CoreError> {
+    let bad = || {
+        CoreError::Validation(vec![FieldError::new(
+            "amount",
+            "Enter an amount to refund in pounds and pence using digits and a decimal point. For example \"10.50\"",
+        )])
+    };
+    let t = text.trim();
+    let t = t.strip_prefix('£').unwrap_or(t).trim().replace(',', "");
+    if t.is_empty() {
+        return Err(CoreError::Validation(vec![FieldError::new(
+            "amount",
+            "Enter the amount to refund",
+        )]));
+    }
+    let (whole, fraction) = t.split_once('.').unwrap_or((&t, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty()
+        || !digits(whole)
+        || !digits(fraction)
+        || fraction.len() > 2
+        || whole.len() > 9
+        || (t.contains('.') && fraction.is_empty())
+    {
+        return Err(bad());
+    }
+    let pounds: i64 = whole.parse().map_err(|_| bad())?;
+    let pence: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    Ok(pounds * 100 + pence)
+}
+
 /// `£1,234.56`.
 pub fn pounds(pence: i64) -> String {
     let sign = if pence < 0 { "-" } else { "" };
@@ -606,6 +639,30 @@ pub fn pounds(pence: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refund_amounts_are_read_as_pounds_and_pence() {
+        assert_eq!(parse_refund_amount("10.50").unwrap(), 1050);
+        assert_eq!(parse_refund_amount(" £1,200 ").unwrap(), 120_000);
+        assert_eq!(parse_refund_amount("7.5").unwrap(), 750);
+        assert_eq!(parse_refund_amount("0.01").unwrap(), 1);
+        for bad in [
+            "",
+            "ten",
+            "1.234",
+            "-5",
+            "1e3",
+            "5.",
+            ".5",
+            "1.2.3",
+            "9999999999",
+        ] {
+            match parse_refund_amount(bad) {
+                Err(CoreError::Validation(f)) => assert_eq!(f[0].field, "amount", "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn pounds_are_written_for_people() {

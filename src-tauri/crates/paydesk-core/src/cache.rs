@@ -653,6 +653,22 @@ fn row_to_payment(r: &SqliteRow) -> Result<PaymentRow, sqlx::Error> {
 const ROW_COLUMNS: &str = "p.payment_id, p.reference, p.description, p.email, p.amount, p.status, p.finished, p.code,
     p.card_brand, p.last4, p.cardholder_name, p.created_date, p.refund_status, p.refund_available, p.refund_submitted";
 
+/// One cached payment as a search result row.
+pub async fn payment_row(
+    pool: &SqlitePool,
+    service_id: &str,
+    payment_id: &str,
+) -> Result<Option<PaymentRow>, CoreError> {
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT ");
+    q.push(ROW_COLUMNS)
+        .push(" FROM payments p WHERE p.service_id = ")
+        .push_bind(service_id.to_owned())
+        .push(" AND p.payment_id = ")
+        .push_bind(payment_id.to_owned());
+    let row = q.build().fetch_optional(pool).await?;
+    Ok(row.as_ref().map(row_to_payment).transpose()?)
+}
+
 /// Searches the cache. Answers in milliseconds over a million payments.
 pub async fn search_payments(
     pool: &SqlitePool,

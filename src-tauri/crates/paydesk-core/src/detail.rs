@@ -1,0 +1,491 @@
+//! The payment page: everything a caseworker needs to tell a payment's story.
+//!
+//! The payment, its events and its refunds are read from GOV.UK Pay (the payment
+//! and events are strongly consistent); disputes come from the cache (GOV.UK Pay
+//! cannot search disputes by payment); the case and the actions this desktop took
+//! come from the local database.
+
+use govpay::PaymentId;
+use govpay::models::{Payment, PaymentEvent, Refund};
+use serde::Serialize;
+use sqlx::Row;
+use ts_rs::TS;
+
+use crate::Core;
+use crate::audit::{self, AuditQuery, AuditRow};
+use crate::cache;
+use crate::cases::CaseView;
+use crate::error::{CoreError, FieldError};
+use crate::roles::Permission;
+
+/// The card used, as GOV.UK Pay shows it (never the full number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CardView {
+    pub brand: Option<String>,
+    pub card_type: Option<String>,
+    pub first_digits: Option<String>,
+    pub last_digits: Option<String>,
+    pub expiry_date: Option<String>,
+    pub cardholder_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct MetadataEntry {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RefundView {
+    pub refund_id: String,
+    #[ts(type = "number")]
+    pub amount: i64,
+    pub status: String,
+    pub created_date: Option<String>,
+    pub settled_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DisputeView {
+    pub dispute_id: String,
+    pub payment_id: String,
+    #[ts(type = "number")]
+    pub amount: i64,
+    #[ts(type = "number | null")]
+    pub fee: Option<i64>,
+    #[ts(type = "number | null")]
+    pub net_amount: Option<i64>,
+    pub status: String,
+    /// GOV.UK Pay's reason code, e.g. `fraudulent`.
+    pub reason: Option<String>,
+    /// The reason in plain words.
+    pub reason_text: String,
+    pub created_date: String,
+    pub evidence_due_date: Option<String>,
+    pub settled_date: Option<String>,
+}
+
+/// What kind of thing happened, for the timeline's badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TimelineKind {
+    Payment,
+    Refund,
+    Dispute,
+}
+
+/// One line of the payment's story, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TimelineEntry {
+    pub kind: TimelineKind,
+    /// What happened, as the admin tool labels it ("Successful", "Refund created").
+    pub title: String,
+    #[ts(type = "number | null")]
+    pub amount: Option<i64>,
+    /// RFC 3339, as GOV.UK Pay gives it.
+    pub at: String,
+    pub detail: Option<String>,
+}
+
+/// The whole story of one payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PaymentDetail {
+    pub service_id: String,
+    pub service_name: String,
+    pub payment_id: String,
+    #[ts(type = "number")]
+    pub amount: i64,
+    #[ts(type = "number | null")]
+    pub total_amount: Option<i64>,
+    #[ts(type = "number | null")]
+    pub fee: Option<i64>,
+    #[ts(type = "number | null")]
+    pub net_amount: Option<i64>,
+    pub reference: String,
+    pub description: String,
+    pub email: Option<String>,
+    pub status: String,
+    pub finished: bool,
+    /// GOV.UK Pay's message for a failed payment, with its P-code.
+    pub status_message: Option<String>,
+    pub status_code: Option<String>,
+    pub created_date: Option<String>,
+    pub captured_date: Option<String>,
+    pub settled_date: Option<String>,
+    pub capture_submit_time: Option<String>,
+    pub payment_provider: Option<String>,
+    pub provider_id: Option<String>,
+    pub moto: bool,
+    pub delayed_capture: bool,
+    pub agreement_id: Option<String>,
+    pub card: Option<CardView>,
+    pub metadata: Vec<MetadataEntry>,
+    /// `available`, `full`, `pending`, `unavailable`.
+    pub refund_status: Option<String>,
+    #[ts(type = "number")]
+    pub refund_available: i64,
+    #[ts(type = "number")]
+    pub refund_submitted: i64,
+    /// Why no refund can be made, in plain words (`None` when one can).
+    pub refund_blocked: Option<String>,
+    /// GOV.UK Pay offers `cancel` for it.
+    pub can_cancel: bool,
+    /// It waits for a delayed capture.
+    pub can_capture: bool,
+    pub refunds: Vec<RefundView>,
+    pub disputes: Vec<DisputeView>,
+    pub timeline: Vec<TimelineEntry>,
+    pub case: Option<CaseView>,
+    /// What this desktop did to it, newest first.
+    pub actions: Vec<AuditRow>,
+    /// True when the refunds list could not be read (it is shown from the cache).
+    pub refunds_from_cache: bool,
+}
+
+/// The admin tool's words for a payment state in the events timeline.
+fn event_title(status: &str) -> String {
+    match status {
+        "created" => "Created",
+        "started" => "Started",
+        "submitted" => "Submitted",
+        "capturable" => "Waiting for capture",
+        "success" => "Successful",
+        "failed" => "Declined",
+        "cancelled" => "Cancelled",
+        "error" => "Error",
+        other => return format!("Status: {other}"),
+    }
+    .to_owned()
+}
+
+fn event_detail(e: &PaymentEvent) -> Option<String> {
+    match (&e.state.message, &e.state.code) {
+        (Some(m), Some(c)) => Some(format!("{m} ({c})")),
+        (Some(m), None) => Some(m.clone()),
+        (None, Some(c)) => Some(c.clone()),
+        (None, None) => None,
+    }
+}
+
+/// A dispute reason code in plain words, for staff who are not card-scheme experts.
+pub fn dispute_reason_text(reason: Option<&str>) -> String {
+    match reason.unwrap_or("") {
+        "credit_not_processed" => "The cardholder says a refund was promised but not made",
+        "duplicate" => "The cardholder says they were charged twice",
+        "fraudulent" => "The cardholder says they did not make this payment",
+        "general" => "The cardholder disputes the payment (no specific reason given)",
+        "product_not_received" => "The cardholder says they did not receive what they paid for",
+        "product_unacceptable" => {
+            "The cardholder says what they paid for was faulty or not as described"
+        }
+        "subscription_canceled" | "subscription_cancelled" => {
+            "The cardholder says they cancelled a recurring payment"
+        }
+        "unrecognized" | "unrecognised" => "The cardholder does not recognise the payment",
+        "" => "No reason was given",
+        _ => "Another reason (see the payment provider's dashboard)",
+    }
+    .to_owned()
+}
+
+/// The admin tool's words for a dispute state.
+pub fn dispute_status_title(status: &str) -> String {
+    match status {
+        "needs_response" => "Dispute awaiting evidence",
+        "under_review" => "Dispute under review",
+        "lost" => "Dispute lost to user",
+        "won" => "Dispute won in your favour",
+        other => return format!("Dispute: {other}"),
+    }
+    .to_owned()
+}
+
+fn refund_view(r: &Refund) -> RefundView {
+    RefundView {
+        refund_id: r.refund_id.clone(),
+        amount: r.amount,
+        status: r.status.clone(),
+        created_date: r.created_date.clone(),
+        settled_date: r
+            .settlement_summary
+            .as_ref()
+            .and_then(|s| s.settled_date.clone()),
+    }
+}
+
+fn metadata_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn refund_blocked(p: &Payment, disputes: &[DisputeView]) -> Option<String> {
+    let summary = p.refund_summary.as_ref()?;
+    if summary.status == "available" {
+        return None;
+    }
+    let open = disputes
+        .iter()
+        .any(|d| d.status == "needs_response" || d.status == "under_review");
+    let lost = disputes.iter().any(|d| d.status == "lost");
+    Some(
+        match summary.status.as_str() {
+            _ if open => "You cannot refund this payment because it is being disputed. The cardholder's bank is deciding; money can only go back through the dispute.",
+            _ if lost => "You cannot refund this payment because the paying user won the dispute: the money has already gone back to them.",
+            "full" => "This payment has been refunded in full.",
+            "pending" => "This payment cannot be refunded yet: it has not been taken (captured) by the payment provider.",
+            _ if p.state.status != "success" => "This payment cannot be refunded: no money was taken.",
+            _ => "GOV.UK Pay does not allow refunds of this payment.",
+        }
+        .to_owned(),
+    )
+}
+
+impl Core {
+    /// Reads a payment's whole story: fresh from GOV.UK Pay where it can be, and
+    /// the local record of what this desktop did.
+    pub async fn payment_detail(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<PaymentDetail, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewPayments)?;
+        let id = PaymentId::parse(payment_id.trim()).map_err(|e| {
+            CoreError::Validation(vec![FieldError::new(
+                "paymentId",
+                format!("The payment ID {e}"),
+            )])
+        })?;
+        let payment = self.payment_fresh(&service, &id).await?;
+        let client = self.client(&service).await?;
+        let payments = client.payments();
+        let (events, refunds) = tokio::join!(payments.events(&id), payments.refunds(&id));
+        let events = events.map(|e| e.events).unwrap_or_default();
+        let (refunds, refunds_from_cache) = match refunds {
+            Ok(list) => {
+                let mut conn = self.pool().acquire().await?;
+                cache::upsert_refunds(
+                    &mut conn,
+                    &service.id,
+                    &list.embedded.refunds,
+                    Some(id.as_str()),
+                )
+                .await?;
+                (
+                    list.embedded.refunds.iter().map(refund_view).collect(),
+                    false,
+                )
+            }
+            Err(e) => {
+                tracing::warn!("refunds of a payment could not be read: {e}");
+                (self.cached_refunds(&service.id, id.as_str()).await?, true)
+            }
+        };
+        let disputes = self.cached_disputes(&service.id, id.as_str()).await?;
+        let case = self.case_for_payment(&service.id, id.as_str()).await?;
+        let actions = audit::list(
+            self.pool(),
+            &AuditQuery {
+                service_id: Some(service.id.clone()),
+                payment_id: Some(id.to_string()),
+                limit: 200,
+                ..AuditQuery::default()
+            },
+        )
+        .await?;
+
+        let mut timeline: Vec<TimelineEntry> = events
+            .iter()
+            .map(|e| TimelineEntry {
+                kind: TimelineKind::Payment,
+                title: event_title(&e.state.status),
+                amount: (e.state.status == "success").then_some(payment.amount),
+                at: e.updated.clone(),
+                detail: event_detail(e),
+            })
+            .collect();
+        for r in &refunds {
+            if let Some(at) = &r.created_date {
+                timeline.push(TimelineEntry {
+                    kind: TimelineKind::Refund,
+                    title: match r.status.as_str() {
+                        "success" => "Refund successful",
+                        "error" => "Refund failed",
+                        _ => "Refund submitted",
+                    }
+                    .into(),
+                    amount: Some(r.amount),
+                    at: at.clone(),
+                    detail: Some(format!("Refund ID {}", r.refund_id)),
+                });
+            }
+        }
+        for d in &disputes {
+            timeline.push(TimelineEntry {
+                kind: TimelineKind::Dispute,
+                title: dispute_status_title(&d.status),
+                amount: Some(d.amount),
+                at: d
+                    .settled_date
+                    .clone()
+                    .unwrap_or_else(|| d.created_date.clone()),
+                detail: Some(d.reason_text.clone()),
+            });
+        }
+        // Newest first; times compared as instants (offsets may differ).
+        timeline.sort_by_key(|t| std::cmp::Reverse(cache::api_time_ms(&t.at).unwrap_or(0)));
+
+        let summary = payment.refund_summary.clone();
+        let card = payment.card_details.as_ref().map(|c| CardView {
+            brand: c.card_brand.clone().or_else(|| payment.card_brand.clone()),
+            card_type: c.card_type.clone(),
+            first_digits: c.first_digits_card_number.clone(),
+            last_digits: c.last_digits_card_number.clone(),
+            expiry_date: c.expiry_date.clone(),
+            cardholder_name: c.cardholder_name.clone(),
+        });
+        let settlement = payment.settlement_summary.clone().unwrap_or_default();
+        Ok(PaymentDetail {
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            payment_id: payment.payment_id.to_string(),
+            amount: payment.amount,
+            total_amount: payment.total_amount,
+            fee: payment.fee,
+            net_amount: payment.net_amount,
+            reference: payment.reference.clone(),
+            description: payment.description.clone(),
+            email: payment.email.clone(),
+            status: payment.state.status.clone(),
+            finished: payment.state.finished,
+            status_message: payment.state.message.clone(),
+            status_code: payment.state.code.clone(),
+            created_date: payment.created_date.clone(),
+            captured_date: settlement.captured_date,
+            settled_date: settlement.settled_date,
+            capture_submit_time: settlement.capture_submit_time,
+            payment_provider: payment.payment_provider.clone(),
+            provider_id: payment.provider_id.clone(),
+            moto: payment.moto.unwrap_or(false),
+            delayed_capture: payment.delayed_capture.unwrap_or(false),
+            agreement_id: payment.agreement_id.clone(),
+            card,
+            metadata: payment
+                .metadata
+                .iter()
+                .flatten()
+                .map(|(k, v)| MetadataEntry {
+                    key: k.clone(),
+                    value: metadata_text(v),
+                })
+                .collect(),
+            refund_status: summary.as_ref().map(|s| s.status.clone()),
+            refund_available: summary.as_ref().map_or(0, |s| s.amount_available),
+            refund_submitted: summary.as_ref().map_or(0, |s| s.amount_submitted),
+            refund_blocked: refund_blocked(&payment, &disputes),
+            can_cancel: payment.links.cancel.is_some() && !payment.state.finished,
+            can_capture: payment.state.status == "capturable" || payment.links.capture.is_some(),
+            refunds,
+            disputes,
+            timeline,
+            case,
+            actions,
+            refunds_from_cache,
+        })
+    }
+
+    async fn cached_refunds(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<Vec<RefundView>, CoreError> {
+        let rows = sqlx::query(
+            "SELECT refund_id, amount, status, created_date, settled_date FROM refunds WHERE service_id = ?1 AND payment_id = ?2 ORDER BY created_ms DESC",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| RefundView {
+                refund_id: r.get("refund_id"),
+                amount: r.get("amount"),
+                status: r.get("status"),
+                created_date: r.get("created_date"),
+                settled_date: r.get("settled_date"),
+            })
+            .collect())
+    }
+
+    /// The disputes of one payment, as last synced.
+    pub async fn cached_disputes(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<Vec<DisputeView>, CoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM disputes WHERE service_id = ?1 AND payment_id = ?2 ORDER BY created_ms DESC",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(dispute_from_row).collect())
+    }
+}
+
+pub(crate) fn dispute_from_row(r: &sqlx::sqlite::SqliteRow) -> DisputeView {
+    let reason: Option<String> = r.get("reason");
+    DisputeView {
+        dispute_id: r.get("dispute_id"),
+        payment_id: r.get("payment_id"),
+        amount: r.get("amount"),
+        fee: r.get("fee"),
+        net_amount: r.get("net_amount"),
+        status: r.get("status"),
+        reason_text: dispute_reason_text(reason.as_deref()),
+        reason,
+        created_date: r.get("created_date"),
+        evidence_due_date: r.get("evidence_due_date"),
+        settled_date: r.get("settled_date"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispute_reasons_read_as_plain_words() {
+        assert_eq!(
+            dispute_reason_text(Some("fraudulent")),
+            "The cardholder says they did not make this payment"
+        );
+        assert_eq!(dispute_reason_text(None), "No reason was given");
+        assert!(dispute_reason_text(Some("new_code")).starts_with("Another reason"));
+    }
+
+    #[test]
+    fn event_titles_follow_the_admin_tool() {
+        assert_eq!(event_title("success"), "Successful");
+        assert_eq!(event_title("failed"), "Declined");
+        assert_eq!(event_title("weird"), "Status: weird");
+        assert_eq!(dispute_status_title("lost"), "Dispute lost to user");
+    }
+}

@@ -1,0 +1,183 @@
+//! Finding payments: from the cache as staff type, or from GOV.UK Pay live.
+
+use govpay::PaymentId;
+use govpay::search::{Paging, PaymentSearch};
+use time::OffsetDateTime;
+
+use crate::Core;
+use crate::cache::{self, PaymentQuery, PaymentResults};
+use crate::error::{CoreError, FieldError};
+use crate::roles::Permission;
+
+fn time_from_ms(ms: i64, field: &str) -> Result<OffsetDateTime, CoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|_| CoreError::Validation(vec![FieldError::new(field, "Enter a real date")]))
+}
+
+/// What the search box's text most likely is, for GOV.UK Pay's exact-match filters.
+fn live_filters(query: &PaymentQuery) -> Result<(Option<PaymentId>, PaymentSearch), CoreError> {
+    let mut search = PaymentSearch {
+        reference: query.reference.clone(),
+        email: query.email.clone(),
+        cardholder_name: query.cardholder_name.clone(),
+        first_digits_card_number: query.first6.clone(),
+        last_digits_card_number: query.last4.clone(),
+        card_brand: query.card_brand.as_ref().map(|b| b.to_lowercase()),
+        ..PaymentSearch::default()
+    };
+    if let Some(state) = &query.state {
+        search.state = Some(state.parse().map_err(|e: govpay::Error| {
+            CoreError::Validation(vec![FieldError::new("state", e.to_string())])
+        })?);
+    }
+    if let Some(ms) = query.from_ms {
+        search.from_date = Some(time_from_ms(ms, "fromDate")?);
+    }
+    if let Some(ms) = query.to_ms {
+        search.to_date = Some(time_from_ms(ms, "toDate")?);
+    }
+    if let Some(a) = &query.agreement_id {
+        search.agreement_id = Some(govpay::AgreementId::parse(a).map_err(|e| {
+            CoreError::Validation(vec![FieldError::new(
+                "agreementId",
+                format!("The agreement ID {e}"),
+            )])
+        })?);
+    }
+    let mut direct = None;
+    if let Some(text) = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        if text.len() == 4 && text.chars().all(|c| c.is_ascii_digit()) {
+            search.last_digits_card_number = Some(text.to_owned());
+        } else if text.contains('@') {
+            search.email = Some(text.to_owned());
+        } else if let Ok(id) = PaymentId::parse(text)
+            && text.len() >= 20
+            && !text.contains(' ')
+        {
+            direct = Some(id);
+        } else if text.contains(' ') {
+            search.cardholder_name = Some(text.to_owned());
+        } else {
+            search.reference = Some(text.to_owned());
+        }
+    }
+    search.paging = Paging {
+        page: Some(query.page.max(1)),
+        display_size: Some(if query.page_size == 0 {
+            20
+        } else {
+            query.page_size.min(500)
+        }),
+    };
+    Ok((direct, search))
+}
+
+impl Core {
+    /// Searches this desktop's cache of a service's payments.
+    pub async fn payments_search(
+        &self,
+        service_id: &str,
+        query: &PaymentQuery,
+    ) -> Result<PaymentResults, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewPayments)?;
+        cache::search_payments(self.pool(), &service.id, query).await
+    }
+
+    /// Asks GOV.UK Pay itself (for payments made since the last sync), stores what
+    /// comes back in the cache, and answers with one page. The search box's text
+    /// is read as GOV.UK Pay's exact filters: 4 digits are the card's last four,
+    /// an `@` makes an email, a payment ID is fetched directly, words with a space
+    /// are a cardholder name, anything else a reference.
+    pub async fn payments_search_live(
+        &self,
+        service_id: &str,
+        query: &PaymentQuery,
+    ) -> Result<PaymentResults, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewPayments)?;
+        let (direct, search) = live_filters(query)?;
+        let client = self.client(&service).await?;
+        let (payments, total) = match direct {
+            Some(id) => match client.payments().get(&id).await {
+                Ok(p) => (vec![p], 1),
+                Err(govpay::Error::Api(body)) if body.status == 404 => (Vec::new(), 0),
+                Err(e) => return Err(e.into()),
+            },
+            None => {
+                search.validate().map_err(CoreError::from)?;
+                let page = client.payments().search(&search).await?;
+                let total = page.total;
+                (page.results, total)
+            }
+        };
+        let mut conn = self.pool().acquire().await?;
+        cache::upsert_payments(&mut conn, &service.id, &payments).await?;
+        drop(conn);
+        let mut rows = Vec::with_capacity(payments.len());
+        for p in &payments {
+            if let Some(row) =
+                cache::payment_row(self.pool(), &service.id, p.payment_id.as_str()).await?
+            {
+                rows.push(row);
+            }
+        }
+        let total = u32::try_from(total).unwrap_or(u32::MAX);
+        Ok(PaymentResults {
+            rows,
+            total,
+            total_is_capped: false,
+            page: search.paging.page.unwrap_or(1),
+            page_size: search.paging.display_size.unwrap_or(20),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(t: &str) -> (Option<PaymentId>, PaymentSearch) {
+        live_filters(&PaymentQuery {
+            text: Some(t.into()),
+            ..PaymentQuery::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_search_box_text_becomes_the_right_live_filter() {
+        assert_eq!(
+            text("4242").1.last_digits_card_number.as_deref(),
+            Some("4242")
+        );
+        assert_eq!(text("a@b.org").1.email.as_deref(), Some("a@b.org"));
+        assert_eq!(
+            text("Jo Bloggs").1.cardholder_name.as_deref(),
+            Some("Jo Bloggs")
+        );
+        assert_eq!(text("PK-1234").1.reference.as_deref(), Some("PK-1234"));
+        assert!(text("hu20sqlact5260q2nanm0q8u93").0.is_some());
+        let (_, s) = text("x");
+        assert_eq!(s.paging.page, Some(1));
+        assert_eq!(s.paging.display_size, Some(20));
+    }
+
+    #[test]
+    fn a_bad_state_is_refused_naming_the_field() {
+        let err = live_filters(&PaymentQuery {
+            state: Some("capturable".into()),
+            ..PaymentQuery::default()
+        })
+        .unwrap_err();
+        match err {
+            CoreError::Validation(f) => assert_eq!(f[0].field, "state"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
