@@ -83,9 +83,20 @@ impl App {
         app
     }
 
+    /// Launches Paydesk on a data folder the test has prepared (services set up
+    /// through paydesk-core, say) and waits for its UI.
+    pub async fn launch_in(data_dir: tempfile::TempDir) -> App {
+        let app = Self::start_in(data_dir).await;
+        app.wait_for_text("[data-testid=header]", "Paydesk").await;
+        app
+    }
+
     /// Launches Paydesk without waiting for the UI to load.
     pub async fn start() -> App {
-        let data_dir = tempfile::tempdir().expect("a temporary data folder");
+        Self::start_in(tempfile::tempdir().expect("a temporary data folder")).await
+    }
+
+    async fn start_in(data_dir: tempfile::TempDir) -> App {
         let port = free_port();
         let native_port = free_port();
         let xdg = data_dir.path().join("xdg");
@@ -185,6 +196,59 @@ impl App {
         el.send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("cannot type into {css:?}: {e}"));
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Opens a screen by its address (`#/payments/<id>`), as a link would.
+    pub async fn go(&self, hash: &str) {
+        self.js(&format!(
+            "location.hash = {};",
+            serde_json::Value::from(hash)
+        ))
+        .await;
+    }
+
+    /// Presses a key (a WebDriver key code such as `\u{e007}` for Enter) in an element.
+    pub async fn press(&self, css: &str, key: &str) {
+        self.find(css)
+            .await
+            .send_keys(key)
+            .await
+            .unwrap_or_else(|e| panic!("cannot press a key in {css:?}: {e}"));
+    }
+
+    /// Scrolls the page so the element matching `css` is at the top of the window.
+    pub async fn scroll_to(&self, css: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'start'});",
+                vec![css.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("cannot scroll to {css:?}: {e}"));
+    }
+
+    /// Saves a PNG of one element (all of it, even the part below the window's
+    /// edge) as `target/e2e-screenshots/<name>.png`.
+    pub async fn screenshot_of(&self, name: &str, css: &str) -> PathBuf {
+        let png = self
+            .find(css)
+            .await
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("cannot take a screenshot of {css:?}: {e}"));
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        let path = screenshot_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("can write the screenshot");
+        path
     }
 
     /// Saves a PNG of the window as `target/e2e-screenshots/<name>.png`.

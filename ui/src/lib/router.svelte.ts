@@ -27,19 +27,36 @@ export function sectionFromHash(hash: string): SectionId {
   return SECTIONS.find((s) => s.id === id)?.id ?? 'services';
 }
 
+/** What follows the section in the hash: `#/payments/<id>` gives `['<id>']`. */
+export function restFromHash(hash: string): string[] {
+  return hash
+    .replace(/^#\/?/, '')
+    .split('/')
+    .slice(1)
+    .filter((s) => s.length > 0)
+    .map((s) => decodeURIComponent(s));
+}
+
 class Router {
   current = $state<SectionId>(sectionFromHash(globalThis.location?.hash ?? ''));
+  rest = $state<string[]>(restFromHash(globalThis.location?.hash ?? ''));
 
   constructor() {
     globalThis.addEventListener?.('hashchange', () => {
       this.current = sectionFromHash(location.hash);
+      this.rest = restFromHash(location.hash);
     });
   }
 
-  go(id: SectionId) {
-    if (globalThis.location) location.hash = `#/${id}`;
+  go(id: SectionId, ...rest: string[]) {
+    const path = [id, ...rest.map((r) => encodeURIComponent(r))].join('/');
+    if (globalThis.location) location.hash = `#/${path}`;
     this.current = id;
+    this.rest = rest;
   }
 }
+
+/** The address of a payment's page. */
+export const paymentHref = (paymentId: string): string => `#/payments/${encodeURIComponent(paymentId)}`;
 
 export const router = new Router();

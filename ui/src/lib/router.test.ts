@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SECTIONS, sectionFromHash } from './router.svelte';
+import { SECTIONS, restFromHash, sectionFromHash } from './router.svelte';
 
 describe('sectionFromHash', () => {
   it('reads each section from its hash', () => {
@@ -8,5 +8,12 @@ describe('sectionFromHash', () => {
   it('falls back to Services for an empty or unknown hash', () => {
     expect(sectionFromHash('')).toBe('services');
     expect(sectionFromHash('#/nonsense')).toBe('services');
+  });
+});
+
+describe('restFromHash', () => {
+  it('gives what follows the section, decoded', () => {
+    expect(restFromHash('#/payments/abc%2Fd')).toEqual(['abc/d']);
+    expect(restFromHash('#/payments')).toEqual([]);
   });
 });

@@ -309,8 +309,11 @@ impl Core {
         )
         .await?;
 
+        // GOV.UK Pay lists events oldest first; reversed, a stable sort keeps
+        // events of the same instant newest first too.
         let mut timeline: Vec<TimelineEntry> = events
             .iter()
+            .rev()
             .map(|e| TimelineEntry {
                 kind: TimelineKind::Payment,
                 title: event_title(&e.state.status),

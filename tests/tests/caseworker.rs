@@ -1,0 +1,252 @@
+//! The caseworker's day in the real window: find a payment, read its story,
+//! refund it (once), and cancel or capture, against a simulator this test runs.
+
+use std::sync::Arc;
+
+use govpay::requests::CreatePayment;
+use govpay_sim::{Account, PaymentProvider, SeedSpec, SimConfig, Simulator};
+use paydesk_core::services::{Environment, NewService, SecretText};
+use paydesk_core::{Core, OsKeyStore, Role};
+use paydesk_e2e::App;
+
+/// The app's identifier: its keyring entries are filed under it.
+const APP_ID: &str = "uk.paydesk.app";
+const ENTER: &str = "\u{e007}";
+
+/// A data folder with one service on `sim`, as if staff had added it.
+pub async fn prepared(sim: &Simulator, role: Role, operator: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(APP_ID)))
+        .await
+        .unwrap();
+    core.set_operator(operator).await.unwrap();
+    core.services_add(NewService {
+        name: "Parking permits".into(),
+        base_url: Some(sim.base_url().into()),
+        environment: Environment::Test,
+        role,
+        api_key: SecretText::new(sim.accounts()[0].api_key.clone()),
+    })
+    .await
+    .unwrap();
+    core.pool().close().await;
+    dir
+}
+
+fn client(sim: &Simulator) -> govpay::Client {
+    govpay::Client::builder(govpay::ApiKey::new(sim.accounts()[0].api_key.clone()).unwrap())
+        .base_url(sim.base_url())
+        .build()
+        .unwrap()
+}
+
+async fn created(sim: &Simulator, amount: i64, reference: &str, delayed: bool) -> String {
+    let mut request = CreatePayment::web(
+        amount,
+        reference,
+        "Resident parking permit",
+        "https://council.example/done",
+    );
+    request.delayed_capture = delayed.then_some(true);
+    let p = client(sim).payments().create(&request, None).await.unwrap();
+    p.payment_id.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
+    let mut account = Account::sandbox("api_test_caseworker_e2e");
+    account.provider = PaymentProvider::Stripe;
+    let sim = Simulator::start(SimConfig {
+        accounts: vec![account],
+        seeds: vec![SeedSpec {
+            account: 1,
+            payments: 3_000,
+            seed: 66,
+            days: 90,
+        }],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    // The citizen's payment: £42.50, paid with a card ending 4242... the newest one.
+    let pid = created(&sim, 4250, "PK-E2E-0042", false).await;
+    sim.control()
+        .complete_payment(&pid, "4242424242424242")
+        .unwrap();
+
+    let app = App::launch_in(prepared(&sim, Role::Caseworker, "Sam Caseworker").await).await;
+    app.click("a[data-nav=payments]").await;
+    app.wait_for_text("main h1", "Payments").await;
+    // The first visit copies the service's payments to this computer.
+    app.wait_for_text("[data-testid=sync-freshness]", "updated")
+        .await;
+    app.wait_for_text("[data-testid=sync-freshness]", "3,001 payments")
+        .await;
+
+    // By reference, as typed.
+    app.fill("[data-testid=search-text]", "PK-E2E-0042").await;
+    app.wait_for_text("[data-testid=result-count]", "1 payment matches")
+        .await;
+    app.wait_for_text("[data-testid=results]", "£42.50").await;
+    app.screenshot("10-payments-by-reference").await;
+
+    // By the card's last four: the newest payment is first; Enter opens it.
+    app.fill("[data-testid=search-text]", "4242").await;
+    app.wait_for_text("[data-testid=results] tbody tr:first-child", "PK-E2E-0042")
+        .await;
+    app.screenshot("11-payments-by-last-four").await;
+    app.press("[data-testid=search-text]", ENTER).await;
+    app.wait_for_text("[data-testid=payment-heading]", "£42.50")
+        .await;
+    app.wait_for_text("[data-testid=payment-status]", "Success")
+        .await;
+    app.wait_for_text("[data-testid=payment-id]", &pid).await;
+    app.wait_for_text("[data-testid=timeline]", "Successful")
+        .await;
+    app.wait_for_text("[data-testid=available]", "£42.50").await;
+    app.screenshot("12-payment-page").await;
+
+    // A partial refund: confirmed, then shown in the timeline and the figures.
+    app.click("[data-testid=refund-start]").await;
+    app.click("[data-testid=refund-partial]").await;
+    app.fill("[data-testid=refund-amount]", "12.50").await;
+    app.click("[data-testid=refund-continue]").await;
+    app.wait_for_text(
+        "[data-testid=refund-confirm]",
+        "Refund £12.50 to the cardholder?",
+    )
+    .await;
+    app.wait_for_text(
+        "[data-testid=refund-confirm]",
+        "£30.00 can still be refunded",
+    )
+    .await;
+    app.screenshot("13-refund-confirm").await;
+    app.click("[data-testid=refund-confirm-button]").await;
+    app.wait_for_text("[data-testid=notice]", "The refund of £12.50 was made")
+        .await;
+    app.wait_for_text("[data-testid=available]", "£30.00").await;
+    app.wait_for_text("[data-testid=refunded]", "£12.50").await;
+    app.wait_for_text("[data-testid=timeline]", "Refund successful – £12.50")
+        .await;
+    app.wait_for_text("[data-testid=desk-actions]", "Sam Caseworker")
+        .await;
+    app.screenshot("14-refund-done").await;
+    app.scroll_to("[data-testid=timeline]").await;
+    app.screenshot("14b-refund-timeline").await;
+    assert_eq!(sim.control().payment(&pid).unwrap().refunds, 1);
+
+    // More than remains: the amount field says so, and nothing is sent.
+    app.click("[data-testid=refund-start]").await;
+    app.click("[data-testid=refund-partial]").await;
+    app.fill("[data-testid=refund-amount]", "30.01").await;
+    app.click("[data-testid=refund-continue]").await;
+    app.wait_for_text(
+        "#refund-amount-error",
+        "Enter a refund amount greater than £0.00 and no more than £30.00",
+    )
+    .await;
+    app.wait_for_text(".govuk-error-summary", "no more than £30.00")
+        .await;
+    let typed = app
+        .find("#refund-amount")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(typed.as_deref(), Some("30.01"), "what was typed is kept");
+    app.screenshot("15-refund-too-much").await;
+
+    // Someone refunds £10 elsewhere (the admin tool); this screen still says £30.
+    sim.control().refund_elsewhere(&pid, 1000).unwrap();
+    app.fill("[data-testid=refund-amount]", "20.00").await;
+    app.click("[data-testid=refund-continue]").await;
+    app.wait_for_text("[data-testid=refund-confirm]", "Refund £20.00")
+        .await;
+    app.click("[data-testid=refund-confirm-button]").await;
+    app.wait_for_text(
+        ".govuk-error-summary",
+        "A refund has already been made or the amount changed",
+    )
+    .await;
+    app.wait_for_text(".govuk-error-summary", "£20.00 can now be refunded")
+        .await;
+    app.wait_for_text(".govuk-error-summary", "P0604").await;
+    // The figures on screen are the new ones.
+    app.wait_for_text("[data-testid=available]", "£20.00").await;
+    app.wait_for_text("[data-testid=refunded]", "£22.50").await;
+    app.screenshot("16-refund-stale").await;
+    assert_eq!(
+        sim.control().payment(&pid).unwrap().refunds,
+        2,
+        "the stale refund was not sent"
+    );
+
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caseworker_cancels_a_created_payment_and_captures_a_delayed_one() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let to_cancel = created(&sim, 1800, "PK-CANCEL-1", false).await;
+    let to_capture = created(&sim, 9900, "PK-CAPTURE-1", true).await;
+    sim.control()
+        .complete_payment(&to_capture, "4444333322221111")
+        .unwrap();
+    assert_eq!(
+        sim.control().payment(&to_capture).unwrap().status,
+        "capturable"
+    );
+
+    let app = App::launch_in(prepared(&sim, Role::Caseworker, "Sam Caseworker").await).await;
+    app.click("a[data-nav=payments]").await;
+    app.wait_for_text("[data-testid=sync-freshness]", "updated")
+        .await;
+
+    // Found on GOV.UK Pay itself by its ID, then cancelled.
+    app.fill("[data-testid=search-text]", &to_cancel).await;
+    app.click("[data-testid=search-live]").await;
+    app.wait_for_text("[data-testid=result-count]", "found on GOV.UK Pay just now")
+        .await;
+    app.click(&format!("tr[data-payment-id='{to_cancel}'] a"))
+        .await;
+    app.wait_for_text("[data-testid=payment-status]", "In progress")
+        .await;
+    app.click("[data-testid=cancel-start]").await;
+    app.wait_for_text(
+        "[data-testid=action-confirm]",
+        "Cancel this £18.00 payment?",
+    )
+    .await;
+    app.screenshot("17-cancel-confirm").await;
+    app.click("[data-testid=action-confirm-button]").await;
+    app.wait_for_text("[data-testid=notice]", "The payment was cancelled")
+        .await;
+    app.wait_for_text("[data-testid=payment-status]", "Cancelled")
+        .await;
+    app.screenshot("18-cancelled").await;
+    assert_eq!(
+        sim.control().payment(&to_cancel).unwrap().status,
+        "cancelled"
+    );
+
+    // A delayed-capture payment waits for the caseworker.
+    app.go(&format!("#/payments/{to_capture}")).await;
+    app.wait_for_text("[data-testid=payment-status]", "Waiting for capture")
+        .await;
+    app.click("[data-testid=capture-start]").await;
+    app.wait_for_text("[data-testid=action-confirm]", "Capture £99.00 now?")
+        .await;
+    app.click("[data-testid=action-confirm-button]").await;
+    app.wait_for_text("[data-testid=notice]", "The payment was captured")
+        .await;
+    app.wait_for_text("[data-testid=payment-status]", "Success")
+        .await;
+    app.screenshot("19-captured").await;
+    assert_eq!(
+        sim.control().payment(&to_capture).unwrap().status,
+        "success"
+    );
+
+    app.close().await;
+}

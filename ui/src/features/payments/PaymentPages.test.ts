@@ -1,0 +1,194 @@
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import axe from 'axe-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { PaymentDetail } from '../../bindings/PaymentDetail';
+import type { PaymentResults } from '../../bindings/PaymentResults';
+import type { ServiceView } from '../../bindings/ServiceView';
+import { services } from '../../lib/services.svelte';
+import PaymentPage from './PaymentPage.svelte';
+import PaymentsPage from './PaymentsPage.svelte';
+import { paymentSearch } from './search.svelte';
+
+const service: ServiceView = {
+  id: 's1',
+  name: 'Parking permits',
+  baseUrl: 'https://publicapi.payments.service.gov.uk',
+  environment: 'live',
+  role: 'caseworker',
+  roleLabel: 'Caseworker',
+  hasKey: true,
+  sandbox: false,
+};
+
+const results: PaymentResults = {
+  rows: [
+    {
+      paymentId: 'pay1aaaaaaaaaaaaaaaaaaaaaa',
+      reference: 'PK-1',
+      description: 'Permit',
+      email: 'jo@example.org',
+      amount: 4250,
+      status: 'success',
+      finished: true,
+      code: null,
+      cardBrand: 'Visa',
+      last4: '4242',
+      cardholderName: 'Jo Bloggs',
+      createdDate: '2026-11-21T10:00:00.000Z',
+      refundStatus: 'available',
+      refundAvailable: 4250,
+      refundSubmitted: 0,
+    },
+  ],
+  total: 1,
+  totalIsCapped: false,
+  page: 1,
+  pageSize: 20,
+};
+
+const detail: PaymentDetail = {
+  serviceId: 's1',
+  serviceName: 'Parking permits',
+  paymentId: 'pay1aaaaaaaaaaaaaaaaaaaaaa',
+  amount: 4250,
+  totalAmount: null,
+  fee: null,
+  netAmount: null,
+  reference: 'PK-1',
+  description: 'Permit',
+  email: 'jo@example.org',
+  status: 'success',
+  finished: true,
+  statusMessage: null,
+  statusCode: null,
+  createdDate: '2026-11-21T10:00:00.000Z',
+  capturedDate: null,
+  settledDate: null,
+  captureSubmitTime: null,
+  paymentProvider: 'stripe',
+  providerId: 'pi_1',
+  moto: false,
+  delayedCapture: false,
+  agreementId: null,
+  card: { brand: 'Visa', cardType: 'debit', firstDigits: '424242', lastDigits: '4242', expiryDate: '12/29', cardholderName: 'Jo Bloggs' },
+  metadata: [{ key: 'ledger_code', value: 'PK01' }],
+  refundStatus: 'available',
+  refundAvailable: 4250,
+  refundSubmitted: 0,
+  refundBlocked: null,
+  canCancel: false,
+  canCapture: false,
+  refunds: [],
+  disputes: [],
+  timeline: [{ kind: 'payment', title: 'Successful', amount: 4250, at: '2026-11-21T10:00:00.000Z', detail: null }],
+  case: null,
+  actions: [],
+  refundsFromCache: false,
+};
+
+async function expectNoAxeViolations(container: HTMLElement) {
+  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
+
+beforeEach(async () => {
+  paymentSearch.text = '';
+  paymentSearch.results = null;
+  paymentSearch.error = null;
+});
+
+describe('PaymentsPage', () => {
+  it('searches the cache as the caseworker types and lists the results', async () => {
+    const queries: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'services_list') return [service];
+      if (cmd === 'sync_status') return { status: { serviceId: 's1', lastSyncedMs: Date.now() - 120_000, interrupted: false, cachedPayments: 20000 }, running: false, progress: null };
+      if (cmd === 'payments_search') {
+        queries.push((args as { query: unknown }).query);
+        return results;
+      }
+      return null;
+    });
+    await services.refresh();
+    const { container } = render(PaymentsPage);
+    await waitFor(() => expect(screen.getByTestId('sync-freshness').textContent).toContain('2 minutes ago'));
+    const box = screen.getByLabelText('Search payments') as HTMLInputElement;
+    await fireEvent.input(box, { target: { value: '4242' } });
+    await waitFor(() => expect(queries.some((q) => (q as { text?: string }).text === '4242')).toBe(true));
+    await waitFor(() => expect(screen.getByRole('link', { name: 'PK-1' })).toBeTruthy());
+    expect(screen.getByText('£42.50')).toBeTruthy();
+    expect(screen.getByTestId('result-count').textContent?.replace(/\s+/g, ' ')).toContain('1 payment matches');
+    await expectNoAxeViolations(container);
+  });
+
+  it('names the filter a bad value was typed into', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'services_list') return [service];
+      if (cmd === 'payments_search') {
+        throw { code: 'validation', message: 'Check the details', retryable: false, fields: [{ field: 'last4', message: 'Enter the last 4 digits of the card number' }] };
+      }
+      return null;
+    });
+    await services.refresh();
+    const { container } = render(PaymentsPage);
+    await waitFor(() => expect(container.querySelector('#filter-last4-error')?.textContent).toContain('Enter the last 4 digits'));
+    const link = container.querySelector<HTMLAnchorElement>('.govuk-error-summary a')!;
+    expect(link.getAttribute('href')).toBe('#filter-last4');
+    await expectNoAxeViolations(container);
+  });
+});
+
+describe('PaymentPage', () => {
+  it('shows the story and confirms a partial refund with what remains, on a LIVE service', async () => {
+    const sent: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'payment_detail') return detail;
+      if (cmd === 'payment_refund') {
+        sent.push(args);
+        return { refundId: 'r1', amount: 1000, status: 'success', availableAfter: 3250, reconciled: false };
+      }
+      return null;
+    });
+    const { container } = render(PaymentPage, { service, paymentId: detail.paymentId });
+    await waitFor(() => expect(screen.getByTestId('payment-heading').textContent).toContain('£42.50'));
+    expect(container.textContent).toContain('LIVE service: actions here move real money');
+    await expectNoAxeViolations(container);
+
+    await fireEvent.click(screen.getByTestId('refund-start'));
+    await fireEvent.click(screen.getByTestId('refund-partial'));
+    const amount = await screen.findByTestId('refund-amount');
+    await fireEvent.input(amount, { target: { value: '99' } });
+    await fireEvent.click(screen.getByTestId('refund-continue'));
+    await waitFor(() => expect(container.querySelector('#refund-amount-error')?.textContent).toContain('no more than £42.50'));
+    expect(sent).toEqual([]);
+    await expectNoAxeViolations(container);
+
+    await fireEvent.input(amount, { target: { value: '10' } });
+    await fireEvent.click(screen.getByTestId('refund-continue'));
+    const confirm = await screen.findByTestId('refund-confirm');
+    expect(confirm.textContent).toContain('Refund £10.00 to the cardholder?');
+    expect(confirm.textContent).toContain('£32.50 can still be refunded');
+    expect(confirm.textContent).toContain('LIVE');
+    const button = screen.getByTestId('refund-confirm-button');
+    // A double click sends one refund.
+    await fireEvent.click(button);
+    await fireEvent.click(button);
+    await waitFor(() => expect(screen.getByTestId('notice').textContent).toContain('The refund of £10.00 was made'));
+    expect(sent).toEqual([{ serviceId: 's1', paymentId: detail.paymentId, amount: '10.00', expectedAvailable: 4250 }]);
+  });
+
+  it('explains why a disputed payment cannot be refunded', async () => {
+    mockIPC((cmd) => (cmd === 'payment_detail' ? { ...detail, refundBlocked: 'You cannot refund this payment because it is being disputed.' } : null));
+    render(PaymentPage, { service, paymentId: detail.paymentId });
+    await waitFor(() => expect(screen.getByTestId('refund-blocked').textContent).toContain('being disputed'));
+    expect(screen.queryByTestId('refund-start')).toBeNull();
+  });
+
+  it('offers no refund to a call-centre desktop', async () => {
+    mockIPC((cmd) => (cmd === 'payment_detail' ? detail : null));
+    render(PaymentPage, { service: { ...service, role: 'call_centre', roleLabel: 'Call centre' }, paymentId: detail.paymentId });
+    await waitFor(() => expect(screen.getByTestId('payment-heading')).toBeTruthy());
+    expect(screen.queryByTestId('refund-start')).toBeNull();
+  });
+});

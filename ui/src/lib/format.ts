@@ -1,0 +1,131 @@
+// How Paydesk writes money, times and states for people.
+
+const GBP = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' });
+
+/** `£1,234.56` from pence. */
+export function pounds(pence: number): string {
+  return GBP.format(pence / 100);
+}
+
+/** Pence as the refund box takes them: `12.50`. */
+export function poundsPlain(pence: number): string {
+  return (pence / 100).toFixed(2);
+}
+
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZone: 'Europe/London',
+});
+
+const DATE = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'Europe/London',
+});
+
+/** `21 Nov 2026, 14:05`, UK time. */
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : DATE_TIME.format(d);
+}
+
+/** `21 November 2026`, UK time. */
+export function longDate(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : DATE.format(d);
+}
+
+/** "just now", "2 minutes ago", "3 hours ago", "5 days ago". */
+export function ago(ms: number, now: number = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 45) return 'just now';
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return plural(m, 'minute');
+  const h = Math.round(m / 60);
+  if (h < 24) return plural(h, 'hour');
+  return plural(Math.round(h / 24), 'day');
+}
+
+export interface StatusLook {
+  label: string;
+  tag: string;
+}
+
+/** A payment state as the admin tool names it, with its GOV.UK tag colour. */
+export function paymentStatus(status: string): StatusLook {
+  switch (status) {
+    case 'success':
+      return { label: 'Success', tag: 'govuk-tag--green' };
+    case 'created':
+    case 'started':
+    case 'submitted':
+      return { label: 'In progress', tag: 'govuk-tag--light-blue' };
+    case 'capturable':
+      return { label: 'Waiting for capture', tag: 'govuk-tag--yellow' };
+    case 'failed':
+      return { label: 'Declined', tag: 'govuk-tag--red' };
+    case 'cancelled':
+      return { label: 'Cancelled', tag: 'govuk-tag--grey' };
+    case 'error':
+      return { label: 'Error', tag: 'govuk-tag--red' };
+    default:
+      return { label: status, tag: 'govuk-tag--grey' };
+  }
+}
+
+export function refundStatus(status: string): StatusLook {
+  switch (status) {
+    case 'success':
+      return { label: 'Refunded', tag: 'govuk-tag--green' };
+    case 'submitted':
+      return { label: 'Submitted', tag: 'govuk-tag--light-blue' };
+    case 'error':
+      return { label: 'Failed', tag: 'govuk-tag--red' };
+    default:
+      return { label: status, tag: 'govuk-tag--grey' };
+  }
+}
+
+export function disputeStatus(status: string): StatusLook {
+  switch (status) {
+    case 'needs_response':
+      return { label: 'Needs response', tag: 'govuk-tag--red' };
+    case 'under_review':
+      return { label: 'Under review', tag: 'govuk-tag--yellow' };
+    case 'won':
+      return { label: 'Won', tag: 'govuk-tag--green' };
+    case 'lost':
+      return { label: 'Lost', tag: 'govuk-tag--grey' };
+    default:
+      return { label: status, tag: 'govuk-tag--grey' };
+  }
+}
+
+/** Start of a day in UK time, as milliseconds, `days` from today (0 today, -1 yesterday). */
+export function ukDayStart(days: number, now: Date = new Date()): number {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(now);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  return ukMidnight(get('year'), get('month'), get('day') + days);
+}
+
+/** Midnight in London on a calendar date (months from 1; days may overflow). */
+export function ukMidnight(year: number, month: number, day: number): number {
+  const utc = Date.UTC(year, month - 1, day);
+  // London is UTC or UTC+1: find the offset at that instant.
+  const london = new Date(new Date(utc).toLocaleString('en-US', { timeZone: 'Europe/London' }));
+  const asUtc = new Date(new Date(utc).toLocaleString('en-US', { timeZone: 'UTC' }));
+  return utc - (london.getTime() - asUtc.getTime());
+}
