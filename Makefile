@@ -87,11 +87,15 @@ test: deps fmt-check clippy rust-tests bindings-check check-ui ui-tests
 	@echo "make test: all checks passed"
 
 # Benchmarks build in release mode; only the crates that have benchmarks are built.
-bench:
+bench: ui-deps tools
 	$(CARGO) bench -p govpay --bench decode
 	$(CARGO) bench -p govpay --bench paging
 	$(CARGO) bench -p govpay-sim --bench search
 	$(CARGO) bench -p paydesk-core --bench cache
+	cd ui && npm run build
+	$(CARGO) build --release -p paydesk
+	PAYDESK_APP_BINARY=$(CURDIR)/target/release/paydesk scripts/desktop-session.sh --isolated \
+	  $(CARGO) bench -p paydesk-e2e --bench search_window
 
 clean:
 	$(CARGO) clean

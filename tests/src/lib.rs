@@ -30,9 +30,12 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-/// The app binary `cargo build --workspace` produced.
+/// The app binary: `$PAYDESK_APP_BINARY` (benchmarks use a release build),
+/// else the one `cargo build --workspace` produced.
 pub fn app_binary() -> PathBuf {
-    let path = target_dir().join("debug").join("paydesk");
+    let path = std::env::var_os("PAYDESK_APP_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("debug").join("paydesk"));
     assert!(
         path.exists(),
         "{} is missing: run `cargo build --workspace` (or `make test`) first",
@@ -253,6 +256,14 @@ impl App {
 
     /// Saves a PNG of the window as `target/e2e-screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // The DOM can be ahead of what is painted: wait for two frames first.
+        let _ = self
+            .client
+            .execute(
+                "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))));",
+                vec![],
+            )
+            .await;
         let png = self
             .client
             .screenshot()

@@ -247,6 +247,7 @@ fn refund_blocked(p: &Payment, disputes: &[DisputeView]) -> Option<String> {
             _ if open => "You cannot refund this payment because it is being disputed. The cardholder's bank is deciding; money can only go back through the dispute.",
             _ if lost => "You cannot refund this payment because the paying user won the dispute: the money has already gone back to them.",
             "full" => "This payment has been refunded in full.",
+            _ if p.state.status == "capturable" => "This payment cannot be refunded until it is captured. To give the money back without taking it, cancel the payment instead.",
             "pending" => "This payment cannot be refunded yet: it has not been taken (captured) by the payment provider.",
             _ if p.state.status != "success" => "This payment cannot be refunded: no money was taken.",
             _ => "GOV.UK Pay does not allow refunds of this payment.",

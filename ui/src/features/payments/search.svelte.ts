@@ -109,17 +109,21 @@ class PaymentSearch {
   live = $state(false);
   error = $state<AppError | null>(null);
   busy = $state(false);
+  /** The search-box text the shown results answer (benchmarks wait for it). */
+  renderedText = $state<string | null>(null);
   private seq = 0;
 
   /** Searches the cache. Answers that arrive after a newer search are dropped. */
   async run(serviceId: string) {
     const mine = ++this.seq;
+    const text = this.text;
     try {
       const results = await paymentsSearch(serviceId, buildQuery(this.text, this.filters, this.sort, this.ascending, this.page));
       if (mine !== this.seq) return;
       this.results = results;
       this.live = false;
       this.error = null;
+      this.renderedText = text;
     } catch (e) {
       if (mine === this.seq) this.error = toAppError(e);
     }

@@ -1,0 +1,169 @@
+//! Search as the caseworker feels it: from the keystroke's input event to the
+//! results painted in the real Paydesk window, over a cache of 1,000,000
+//! payments (PAYDESK_BENCH_PAYMENTS to change). Target: under 100 ms.
+//!
+//! Run through `make bench`: it builds the app in release mode and runs this in
+//! a desktop session (keyring + Xvfb). Figures go in BENCHMARKS.md.
+#![allow(clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use govpay_sim::{Account, PaymentProvider, SeedSpec, SimConfig, Simulator};
+use paydesk_core::services::{Environment, NewService, SecretText};
+use paydesk_core::sync::SyncCancel;
+use paydesk_core::{Core, OsKeyStore, Role};
+use paydesk_e2e::App;
+
+const APP_ID: &str = "uk.paydesk.app";
+
+/// Types `text` into the search box as one input event and resolves with the
+/// milliseconds until the results for it are in the page and painted.
+const MEASURE: &str = r#"
+const text = arguments[0];
+const box = document.getElementById('search-text');
+const results = document.getElementById('payment-results');
+return new Promise((resolve) => {
+  const t0 = performance.now();
+  const done = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
+  const check = () => {
+    if (results.dataset.renderedQuery === text) { obs.disconnect(); done(); return true; }
+    return false;
+  };
+  const obs = new MutationObserver(check);
+  obs.observe(results, { attributes: true, childList: true, subtree: true });
+  box.value = text;
+  box.dispatchEvent(new Event('input', { bubbles: true }));
+  setTimeout(() => { obs.disconnect(); resolve(-1); }, 5000);
+});
+"#;
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let n: usize = std::env::var("PAYDESK_BENCH_PAYMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let mut account = Account::sandbox("api_test_window_bench");
+    account.provider = PaymentProvider::Stripe;
+    let sim = Simulator::start(SimConfig {
+        accounts: vec![account],
+        check_conformance: false,
+        seeds: vec![SeedSpec {
+            account: 1,
+            payments: n,
+            seed: 11,
+            days: 3 * 365,
+        }],
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the simulator starts");
+
+    let dir = tempfile::tempdir().expect("a data folder");
+    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(APP_ID)))
+        .await
+        .expect("the core opens");
+    let service = core
+        .services_add(NewService {
+            name: "Bench council".into(),
+            base_url: Some(sim.base_url().into()),
+            environment: Environment::Test,
+            role: Role::Caseworker,
+            api_key: SecretText::new("api_test_window_bench"),
+        })
+        .await
+        .expect("the service is added")
+        .id;
+    let started = Instant::now();
+    let report = core
+        .sync_service(&service, &SyncCancel::default(), &|_| {})
+        .await
+        .expect("the cache fills");
+    println!(
+        "cache filled with {} payments in {:.0} s",
+        report.payments,
+        started.elapsed().as_secs_f64()
+    );
+    // What caseworkers type: references, last fours, emails, names, IDs, and
+    // a reference typed one key at a time.
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let sample: Vec<Row> = sqlx::query_as(
+        "SELECT payment_id, reference, email, cardholder_name, last4 FROM payments WHERE rowid % 33331 = 0 LIMIT 30",
+    )
+    .fetch_all(core.pool())
+    .await
+    .expect("a sample");
+    core.pool().close().await;
+
+    let mut cases: Vec<(&str, Vec<String>)> = vec![
+        ("reference", sample.iter().map(|r| r.1.clone()).collect()),
+        ("payment ID", sample.iter().map(|r| r.0.clone()).collect()),
+        ("email", sample.iter().filter_map(|r| r.2.clone()).collect()),
+        (
+            "cardholder name",
+            sample.iter().filter_map(|r| r.3.clone()).collect(),
+        ),
+        (
+            "last four",
+            sample.iter().filter_map(|r| r.4.clone()).collect(),
+        ),
+    ];
+    let typed: Vec<String> = sample
+        .iter()
+        .take(6)
+        .flat_map(|r| {
+            (1..=r.1.len())
+                .map(|i| r.1[..i].to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    cases.push(("a reference typed key by key", typed));
+
+    let app = App::launch_in(dir).await;
+    app.click("a[data-nav=payments]").await;
+    app.wait_for_text("[data-testid=sync-freshness]", "updated")
+        .await;
+    // Warm up: the first searches open the database's pages.
+    for text in ["warm", "1234", "a@b"] {
+        app.client
+            .execute(MEASURE, vec![text.into()])
+            .await
+            .expect("the page measures");
+    }
+    println!("| search box text | samples | p50 ms | p95 ms | max ms |");
+    println!("|---|---|---|---|---|");
+    for (name, texts) in cases {
+        let mut times = Vec::new();
+        for text in &texts {
+            let v = app
+                .client
+                .execute(MEASURE, vec![text.clone().into()])
+                .await
+                .expect("the page measures");
+            let ms = v.as_f64().unwrap_or(-1.0);
+            assert!(ms >= 0.0, "no results for {text:?} within 5 s");
+            times.push(ms);
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "| {name} | {} | {:.1} | {:.1} | {:.1} |",
+            times.len(),
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            times[times.len() - 1]
+        );
+    }
+    app.screenshot("bench-search-window").await;
+    app.close().await;
+}
