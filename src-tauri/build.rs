@@ -16,6 +16,9 @@ const COMMANDS: &[&str] = &[
     "sync_start",
     "sync_status",
     "sync_cancel",
+    "telephone_payment_take",
+    "telephone_payments_list",
+    "telephone_payments_check",
 ];
 
 fn main() {

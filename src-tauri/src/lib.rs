@@ -22,13 +22,32 @@ pub use state::AppState;
 /// (tests and demos use it to stay out of the user's real data).
 pub const DATA_DIR_ENV: &str = "PAYDESK_DATA_DIR";
 
-fn init_logging() {
+/// The log file in the data folder, kept for support and never holding keys or
+/// card data (the tests search it for them).
+pub const LOG_FILE: &str = "paydesk.log";
+
+/// Logs go to stderr and, once the data folder is known, to `paydesk.log` there.
+fn init_logging(dir: Option<&std::path::Path>) {
+    use tracing_subscriber::fmt::writer::MakeWriterExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let file = dir.and_then(|d| {
+        std::fs::create_dir_all(d).ok()?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(d.join(LOG_FILE))
+            .ok()
+    });
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(false);
+    let _ = match file {
+        Some(file) => builder
+            .with_writer(std::io::stderr.and(std::sync::Mutex::new(file)))
+            .try_init(),
+        None => builder.with_writer(std::io::stderr).try_init(),
+    };
 }
 
 fn data_dir(app: &tauri::App) -> Result<PathBuf, String> {
@@ -69,11 +88,12 @@ async fn start_sandbox_if_wanted(state: &AppState) {
 
 /// Starts the app and blocks until its window closes.
 pub fn run() {
-    init_logging();
     let built = tauri::Builder::default()
         .setup(|app| {
             let identifier = app.config().identifier.clone();
-            let core = data_dir(app).and_then(|dir| {
+            let dir = data_dir(app);
+            init_logging(dir.as_ref().ok().map(PathBuf::as_path));
+            let core = dir.and_then(|dir| {
                 tracing::info!(dir = %dir.display(), "opening Paydesk data");
                 tauri::async_runtime::block_on(Core::open(
                     &dir,
@@ -106,6 +126,9 @@ pub fn run() {
             commands::sync::sync_start,
             commands::sync::sync_status,
             commands::sync::sync_cancel,
+            commands::telephone::telephone_payment_take,
+            commands::telephone::telephone_payments_list,
+            commands::telephone::telephone_payments_check,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = built {

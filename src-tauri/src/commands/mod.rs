@@ -5,3 +5,4 @@ pub mod payments;
 pub mod sandbox;
 pub mod services;
 pub mod sync;
+pub mod telephone;

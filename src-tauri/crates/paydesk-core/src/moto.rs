@@ -84,6 +84,31 @@ pub struct TelephonePaymentRow {
     pub last4: Option<String>,
 }
 
+/// The card checks' findings in GOV.UK words, named by the field the agent fixes.
+fn card_problem(field: &str, message: &str) -> FieldError {
+    let text = match (field, message) {
+        ("card_number", m) if m.contains("valid") => {
+            "Enter a valid card number: check it with the caller"
+        }
+        ("card_number", _) => "Enter a card number of 12 to 19 digits",
+        ("cvc", _) => "Enter a security code of 3 or 4 digits",
+        ("expiry_date", m) if m.contains("past") => {
+            "The card has expired: enter an expiry date this month or later"
+        }
+        ("expiry_date", _) => "Enter the expiry date in the format MM/YY, for example 04/28",
+        ("cardholder_name", m) if m.contains("empty") => "Enter the name as it appears on the card",
+        ("cardholder_name", _) => "Enter the name on the card in 255 characters or fewer",
+        _ => message,
+    };
+    let ui_field = match field {
+        "card_number" => "cardNumber",
+        "expiry_date" => "expiryDate",
+        "cardholder_name" => "cardholderName",
+        other => other,
+    };
+    FieldError::new(ui_field, text)
+}
+
 fn token_of(p: &govpay::models::Payment) -> Option<String> {
     p.links
         .auth_url_post
@@ -119,14 +144,27 @@ impl Core {
             ));
         }
         if let Err(govpay::Error::InvalidRequest { field, message, .. }) = card.validate() {
-            problems.push(FieldError::new(
-                field,
-                format!("The {} {message}", field.replace('_', " ")),
-            ));
+            problems.push(card_problem(field, &message));
         }
         if !problems.is_empty() {
             return Err(CoreError::Validation(problems));
         }
+        // The same payment twice at once (a double click, a second window) is
+        // refused rather than charged twice.
+        let lock = self.payment_lock(
+            &service.id,
+            &format!("telephone:{}:{}", input.reference.trim(), input.amount),
+        );
+        let Ok(_one_at_a_time) = lock.try_lock() else {
+            return Err(CoreError::Conflict {
+                message: format!(
+                    "A telephone payment of {} for reference {} is already being taken. Wait for its result.",
+                    pounds(input.amount),
+                    input.reference.trim()
+                ),
+                pay_code: None,
+            });
+        };
         let client = self.client(&service).await?;
         let attempt = AuditAttempt {
             service_id: service.id.clone(),

@@ -883,7 +883,7 @@ mod more {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, CoreError::Validation(ref f) if f[0].field == "card_number"),
+            matches!(err, CoreError::Validation(ref f) if f[0].field == "cardNumber"),
             "{err:?}"
         );
         let err = s
@@ -896,7 +896,7 @@ mod more {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, CoreError::Validation(ref f) if f[0].field == "expiry_date"),
+            matches!(err, CoreError::Validation(ref f) if f[0].field == "expiryDate"),
             "{err:?}"
         );
         assert_eq!(s.sim.payment_count(), before);

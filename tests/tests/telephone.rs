@@ -1,0 +1,230 @@
+//! Telephone payments in the real window, with GOV.UK Pay's test cards, and a
+//! search of everything Paydesk writes for the card number and security code.
+
+use std::sync::Arc;
+
+use govpay_sim::{Fault, SimConfig, Simulator};
+use paydesk_core::services::{Environment, NewService, SecretText};
+use paydesk_core::{Core, OsKeyStore, Role};
+use paydesk_e2e::{App, files_containing};
+
+const APP_ID: &str = "uk.paydesk.app";
+/// A security code unlikely to turn up by chance in a small database.
+const CVC: &str = "9517";
+
+async fn prepared(sim: &Simulator) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(APP_ID)))
+        .await
+        .unwrap();
+    core.set_operator("Ali Agent").await.unwrap();
+    core.services_add(NewService {
+        name: "Parking permits".into(),
+        base_url: Some(sim.base_url().into()),
+        environment: Environment::Test,
+        role: Role::CallCentre,
+        api_key: SecretText::new(sim.accounts()[0].api_key.clone()),
+    })
+    .await
+    .unwrap();
+    core.pool().close().await;
+    dir
+}
+
+async fn fill_payment(app: &App, pounds: &str, reference: &str) {
+    app.fill("[data-testid=tp-amount]", pounds).await;
+    app.fill("[data-testid=tp-reference]", reference).await;
+    app.fill("[data-testid=tp-description]", "Resident parking permit")
+        .await;
+}
+
+async fn fill_card(app: &App, number: &str, expiry: &str) {
+    app.fill("[data-testid=tp-card-number]", number).await;
+    app.fill("[data-testid=tp-expiry]", expiry).await;
+    app.fill("[data-testid=tp-cvc]", CVC).await;
+    app.fill("[data-testid=tp-name]", "Jo Caller").await;
+}
+
+/// Every input's value and all the page's text, to check no card data is left.
+async fn page_text(app: &App) -> String {
+    app.js("return document.body.innerText + '\\n' + Array.from(document.querySelectorAll('input, textarea')).map(e => e.value).join('\\n');")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn take(app: &App, reference: &str, number: &str) -> String {
+    fill_payment(app, "25.00", reference).await;
+    fill_card(app, number, "12/30").await;
+    app.click("[data-testid=tp-submit]").await;
+    app.find("[data-testid=outcome]").await;
+    let result = app
+        .find("[data-testid=outcome]")
+        .await
+        .attr("data-result")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let text = page_text(app).await;
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    assert!(
+        !text.contains(&digits),
+        "the card number is still on screen"
+    );
+    assert!(!text.contains(CVC), "the security code is still on screen");
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_takes_payments_with_the_test_cards_and_no_card_data_is_kept() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let app = App::launch_in(prepared(&sim).await).await;
+    app.click("a[data-nav=telephone]").await;
+    app.wait_for_text("main h1", "Telephone payment").await;
+
+    // Checked before anything is sent: Luhn, then an expiry in the past.
+    let before = sim.payment_count();
+    fill_payment(&app, "25.00", "TEL-LUHN").await;
+    fill_card(&app, "4444333322221112", "12/30").await;
+    let grouped = app
+        .find("[data-testid=tp-card-number]")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        grouped.as_deref(),
+        Some("4444 3333 2222 1112"),
+        "grouped in fours as typed"
+    );
+    app.wait_for_text("#tp-card-number-hint", "Visa").await;
+    app.click("[data-testid=tp-submit]").await;
+    app.wait_for_text("#tp-card-number-error", "Enter a valid card number")
+        .await;
+    app.wait_for_text(".govuk-error-summary", "Enter a valid card number")
+        .await;
+    app.screenshot("20-telephone-luhn").await;
+    fill_card(&app, "4444333322221111", "01/20").await;
+    app.click("[data-testid=tp-submit]").await;
+    app.wait_for_text("#tp-expiry-error", "The card has expired")
+        .await;
+    app.screenshot("21-telephone-expired-date").await;
+    assert_eq!(sim.payment_count(), before, "nothing was sent");
+
+    // Taken: the receipt reads out the amount, reference and last four.
+    app.fill("[data-testid=tp-expiry]", "12/30").await;
+    app.click("[data-testid=tp-submit]").await;
+    app.wait_for_text("[data-testid=outcome]", "Payment taken")
+        .await;
+    app.wait_for_text("[data-testid=receipt]", "£25.00").await;
+    app.wait_for_text("[data-testid=receipt]", "TEL-LUHN").await;
+    app.wait_for_text("[data-testid=receipt]", "1111").await;
+    app.screenshot("22-telephone-taken").await;
+    let text = page_text(&app).await;
+    assert!(!text.contains("4444333322221111") && !text.contains("4444 3333 2222 1111"));
+    assert!(!text.contains(CVC));
+    app.click("[data-testid=another]").await;
+
+    // Declined, provider error, expired card: each said plainly, form cleared.
+    assert_eq!(
+        take(&app, "TEL-DECLINED", "4000000000000002").await,
+        "declined"
+    );
+    app.wait_for_text("[data-testid=outcome]", "The card was declined")
+        .await;
+    app.screenshot("23-telephone-declined").await;
+    app.click("[data-testid=another]").await;
+    assert_eq!(
+        take(&app, "TEL-PSP", "4000000000000119").await,
+        "provider_error"
+    );
+    app.wait_for_text("[data-testid=outcome]", "No money was taken")
+        .await;
+    app.screenshot("24-telephone-provider-error").await;
+    app.click("[data-testid=another]").await;
+    assert_eq!(
+        take(&app, "TEL-EXPIRED", "4000000000000069").await,
+        "declined"
+    );
+    app.screenshot("25-telephone-expired-card").await;
+    app.click("[data-testid=another]").await;
+
+    // A double click on "Take payment" charges once.
+    let before = sim.payment_count();
+    fill_payment(&app, "30.00", "TEL-TWICE").await;
+    fill_card(&app, "4444333322221111", "12/30").await;
+    app.js("const b = document.querySelector('[data-testid=tp-submit]'); b.click(); b.click(); return true;")
+        .await;
+    app.wait_for_text("[data-testid=outcome]", "Payment taken")
+        .await;
+    assert_eq!(
+        sim.payment_count(),
+        before + 1,
+        "one payment for a double click"
+    );
+    app.click("[data-testid=another]").await;
+
+    // The answer to POST /v1/auth is lost after GOV.UK Pay took the money: the
+    // outcome is read from the payment, and the card is not sent again.
+    sim.control().set_faults(vec![Fault {
+        route: "POST /v1/auth".into(),
+        drop_after_commit: 1,
+        ..Fault::default()
+    }]);
+    let before = sim.payment_count();
+    assert_eq!(take(&app, "TEL-LOST", "4444333322221111").await, "taken");
+    assert_eq!(sim.payment_count(), before + 1);
+    sim.control().clear_faults();
+    app.wait_for_text("[data-testid=telephone-list]", "TEL-LOST")
+        .await;
+    app.screenshot("26-telephone-list").await;
+
+    // Nothing Paydesk wrote holds the card number or the security code.
+    let data_dir = app.data_dir.path().to_path_buf();
+    let log =
+        std::fs::read_to_string(data_dir.join("paydesk.log")).expect("the app writes a log file");
+    assert!(
+        log.contains("telephone payment finished"),
+        "the log file is in use"
+    );
+    for card in [
+        "4444333322221111",
+        "4000000000000002",
+        "4000000000000119",
+        "4000000000000069",
+    ] {
+        assert_eq!(
+            files_containing(&data_dir, card.as_bytes()),
+            Vec::<std::path::PathBuf>::new(),
+            "{card}"
+        );
+    }
+    assert_eq!(
+        files_containing(&data_dir, CVC.as_bytes()),
+        Vec::<std::path::PathBuf>::new(),
+        "the security code"
+    );
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}?mode=ro",
+        data_dir.join(paydesk_core::db::FILE_NAME).display()
+    ))
+    .await
+    .expect("the database opens");
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT action, detail || ' ' || coalesce(target_id, '') || ' ' || coalesce(payment_id, '') FROM audit_log")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(
+        rows.iter().filter(|r| r.0 == "telephone_payment").count() >= 6,
+        "{rows:?}"
+    );
+    for (_, text) in &rows {
+        assert!(
+            !text.contains("4444333322221111") && !text.contains(CVC),
+            "{text}"
+        );
+    }
+    pool.close().await;
+    app.close().await;
+}
