@@ -19,6 +19,9 @@ const COMMANDS: &[&str] = &[
     "telephone_payment_take",
     "telephone_payments_list",
     "telephone_payments_check",
+    "disputes_list",
+    "activity_list",
+    "activity_verify",
 ];
 
 fn main() {

@@ -129,6 +129,9 @@ pub fn run() {
             commands::telephone::telephone_payment_take,
             commands::telephone::telephone_payments_list,
             commands::telephone::telephone_payments_check,
+            commands::supervisor::disputes_list,
+            commands::supervisor::activity_list,
+            commands::supervisor::activity_verify,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = built {

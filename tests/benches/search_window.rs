@@ -145,6 +145,7 @@ async fn main() {
     println!("|---|---|---|---|---|");
     for (name, texts) in cases {
         let mut times = Vec::new();
+        let mut timed_out = 0;
         for text in &texts {
             let v = app
                 .client
@@ -152,12 +153,22 @@ async fn main() {
                 .await
                 .expect("the page measures");
             let ms = v.as_f64().unwrap_or(-1.0);
-            assert!(ms >= 0.0, "no results for {text:?} within 5 s");
-            times.push(ms);
+            if ms < 0.0 {
+                // Counted as 5 s so the percentiles stay honest, and reported.
+                timed_out += 1;
+                times.push(5000.0);
+            } else {
+                times.push(ms);
+            }
         }
         times.sort_by(|a, b| a.total_cmp(b));
         println!(
-            "| {name} | {} | {:.1} | {:.1} | {:.1} |",
+            "| {name}{} | {} | {:.1} | {:.1} | {:.1} |",
+            if timed_out > 0 {
+                format!(" ({timed_out} over 5 s)")
+            } else {
+                String::new()
+            },
             times.len(),
             percentile(&times, 0.5),
             percentile(&times, 0.95),

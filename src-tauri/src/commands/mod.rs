@@ -4,5 +4,6 @@ pub mod cases;
 pub mod payments;
 pub mod sandbox;
 pub mod services;
+pub mod supervisor;
 pub mod sync;
 pub mod telephone;

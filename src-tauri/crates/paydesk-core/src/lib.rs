@@ -11,6 +11,7 @@ pub mod cache;
 pub mod cases;
 pub mod db;
 pub mod detail;
+pub mod disputes;
 pub mod error;
 pub mod export;
 pub mod keys;

@@ -1,0 +1,188 @@
+//! Disputes for the supervisor: from the cache, most urgent first.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use ts_rs::TS;
+
+use crate::Core;
+use crate::audit::{self, AuditQuery, AuditRow, AuditVerification};
+use crate::cache;
+use crate::detail::{DisputeView, dispute_from_row};
+use crate::error::{CoreError, FieldError};
+use crate::roles::Permission;
+
+/// How soon a dispute needs the supervisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Urgency {
+    /// The evidence due date has passed and it still needs a response.
+    Overdue,
+    /// Evidence is due within 7 days.
+    DueSoon,
+    Later,
+    /// Under review, won or lost: nothing more to send.
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DisputeRow {
+    pub dispute: DisputeView,
+    /// The disputed payment's reference, when it is in the cache.
+    pub payment_reference: Option<String>,
+    /// Whole days until evidence is due (negative when overdue).
+    #[ts(type = "number | null")]
+    pub days_left: Option<i64>,
+    pub urgency: Urgency,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct DisputeQuery {
+    /// `needs_response`, `under_review`, `won` or `lost`.
+    #[ts(optional)]
+    pub status: Option<String>,
+    /// Raised on or after, milliseconds since 1970.
+    #[ts(optional, type = "number")]
+    pub from_ms: Option<i64>,
+    /// Raised before.
+    #[ts(optional, type = "number")]
+    pub to_ms: Option<i64>,
+}
+
+const STATUSES: [&str; 4] = ["needs_response", "under_review", "won", "lost"];
+const DAY_MS: i64 = 86_400_000;
+
+/// Urgency and whole days left (rounded up: due in 20 hours is "1 day").
+pub fn urgency(status: &str, due: Option<&str>, now_ms: i64) -> (Urgency, Option<i64>) {
+    let due_ms = due.and_then(cache::api_time_ms);
+    let days = due_ms
+        .map(|d| (d - now_ms).div_euclid(DAY_MS) + i64::from((d - now_ms).rem_euclid(DAY_MS) > 0));
+    if status != "needs_response" {
+        return (Urgency::Closed, days);
+    }
+    let u = match due_ms {
+        Some(d) if d < now_ms => Urgency::Overdue,
+        Some(d) if d - now_ms <= 7 * DAY_MS => Urgency::DueSoon,
+        _ => Urgency::Later,
+    };
+    (u, days)
+}
+
+impl Core {
+    /// The service's disputes (as last synced): the ones needing a response
+    /// first, by evidence due date; then the rest, newest first.
+    pub async fn disputes_list(
+        &self,
+        service_id: &str,
+        q: &DisputeQuery,
+    ) -> Result<Vec<DisputeRow>, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ReviewDisputes)?;
+        if let Some(s) = &q.status
+            && !STATUSES.contains(&s.as_str())
+        {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "status",
+                "Choose a dispute status from the list",
+            )]));
+        }
+        let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT d.*, p.reference AS payment_reference FROM disputes d
+             LEFT JOIN payments p ON p.service_id = d.service_id AND p.payment_id = d.payment_id
+             WHERE d.service_id = ",
+        );
+        b.push_bind(service.id.clone());
+        if let Some(s) = &q.status {
+            b.push(" AND d.status = ").push_bind(s.clone());
+        }
+        if let Some(v) = q.from_ms {
+            b.push(" AND d.created_ms >= ").push_bind(v);
+        }
+        if let Some(v) = q.to_ms {
+            b.push(" AND d.created_ms < ").push_bind(v);
+        }
+        b.push(
+            " ORDER BY (d.status = 'needs_response') DESC,
+               CASE WHEN d.status = 'needs_response' THEN coalesce(d.evidence_due_date, '9999') END ASC,
+               d.created_ms DESC LIMIT 2000",
+        );
+        let rows = b.build().fetch_all(self.pool()).await?;
+        let now = cache::now_ms();
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let dispute = dispute_from_row(r);
+                let (urgency, days_left) =
+                    urgency(&dispute.status, dispute.evidence_due_date.as_deref(), now);
+                DisputeRow {
+                    payment_reference: r.get("payment_reference"),
+                    dispute,
+                    days_left,
+                    urgency,
+                }
+            })
+            .collect())
+    }
+
+    /// The audit trail of one service, for a supervisor.
+    pub async fn activity_list(
+        &self,
+        service_id: &str,
+        q: &AuditQuery,
+    ) -> Result<Vec<AuditRow>, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewActivity)?;
+        let q = AuditQuery {
+            service_id: Some(service.id.clone()),
+            ..q.clone()
+        };
+        audit::list(self.pool(), &q).await
+    }
+
+    /// Checks the whole hash chain (every service's rows: it is one chain).
+    pub async fn activity_verify(&self, service_id: &str) -> Result<AuditVerification, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewActivity)?;
+        audit::verify(self.pool()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urgency_counts_whole_days_and_flags_the_week() {
+        let now = 1_000 * DAY_MS;
+        let at = |ms: i64| {
+            time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+                .unwrap()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        };
+        assert_eq!(
+            urgency("needs_response", Some(&at(now + DAY_MS)), now),
+            (Urgency::DueSoon, Some(1))
+        );
+        assert_eq!(
+            urgency("needs_response", Some(&at(now + 20 * 3_600_000)), now),
+            (Urgency::DueSoon, Some(1))
+        );
+        assert_eq!(
+            urgency("needs_response", Some(&at(now - DAY_MS)), now),
+            (Urgency::Overdue, Some(-1))
+        );
+        assert_eq!(
+            urgency("needs_response", Some(&at(now + 30 * DAY_MS)), now).0,
+            Urgency::Later
+        );
+        assert_eq!(
+            urgency("won", Some(&at(now + DAY_MS)), now).0,
+            Urgency::Closed
+        );
+    }
+}
