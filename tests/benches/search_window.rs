@@ -6,16 +6,12 @@
 //! a desktop session (keyring + Xvfb). Figures go in BENCHMARKS.md.
 #![allow(clippy::print_stdout)]
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use govpay_sim::{Account, PaymentProvider, SeedSpec, SimConfig, Simulator};
-use paydesk_core::services::{Environment, NewService, SecretText};
+use paydesk_core::Role;
 use paydesk_core::sync::SyncCancel;
-use paydesk_core::{Core, OsKeyStore, Role};
-use paydesk_e2e::App;
-
-const APP_ID: &str = "uk.paydesk.app";
+use paydesk_e2e::{App, prepared};
 
 /// Types `text` into the search box as one input event and resolves with the
 /// milliseconds until the results for it are in the page and painted.
@@ -64,21 +60,7 @@ async fn main() {
     .await
     .expect("the simulator starts");
 
-    let dir = tempfile::tempdir().expect("a data folder");
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(APP_ID)))
-        .await
-        .expect("the core opens");
-    let service = core
-        .services_add(NewService {
-            name: "Bench council".into(),
-            base_url: Some(sim.base_url().into()),
-            environment: Environment::Test,
-            role: Role::Caseworker,
-            api_key: SecretText::new("api_test_window_bench"),
-        })
-        .await
-        .expect("the service is added")
-        .id;
+    let (dir, core, service) = prepared(&sim, "Bench council", Role::Caseworker, "Bench").await;
     let started = Instant::now();
     let report = core
         .sync_service(&service, &SyncCancel::default(), &|_| {})

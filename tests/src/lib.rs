@@ -339,3 +339,77 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
     }
     hits
 }
+
+/// The app's identifier: its keyring entries are filed under it.
+pub const APP_ID: &str = "uk.paydesk.app";
+
+/// A data folder with one service on the simulator's first account, set up
+/// through paydesk-core (key in the session's keyring) as if staff had added it.
+pub async fn prepared(
+    sim: &govpay_sim::Simulator,
+    name: &str,
+    role: paydesk_core::Role,
+    operator: &str,
+) -> (tempfile::TempDir, paydesk_core::Core, String) {
+    use paydesk_core::services::{Environment, NewService, SecretText};
+    let dir = tempfile::tempdir().expect("a data folder");
+    let core = paydesk_core::Core::open(
+        dir.path(),
+        std::sync::Arc::new(paydesk_core::OsKeyStore::new(APP_ID)),
+    )
+    .await
+    .expect("the core opens");
+    core.set_operator(operator)
+        .await
+        .expect("the operator is set");
+    let service = core
+        .services_add(NewService {
+            name: name.into(),
+            base_url: Some(sim.base_url().into()),
+            environment: Environment::Test,
+            role,
+            api_key: SecretText::new(sim.accounts()[0].api_key.clone()),
+        })
+        .await
+        .expect("the service is added")
+        .id;
+    (dir, core, service)
+}
+
+/// A GOV.UK Pay client on the simulator's first account, for a test's own calls.
+pub fn sim_client(sim: &govpay_sim::Simulator) -> govpay::Client {
+    govpay::Client::builder(
+        govpay::ApiKey::new(sim.accounts()[0].api_key.clone()).expect("the account's key"),
+    )
+    .base_url(sim.base_url())
+    .build()
+    .expect("a client")
+}
+
+/// A web payment on the simulator, paid with a test card when `card` is given.
+pub async fn sim_payment(
+    sim: &govpay_sim::Simulator,
+    amount: i64,
+    reference: &str,
+    delayed_capture: bool,
+    card: Option<&str>,
+) -> String {
+    let mut request = govpay::requests::CreatePayment::web(
+        amount,
+        reference,
+        "Resident parking permit",
+        "https://council.example/done",
+    );
+    request.delayed_capture = delayed_capture.then_some(true);
+    let p = sim_client(sim)
+        .payments()
+        .create(&request, None)
+        .await
+        .expect("the payment is created");
+    if let Some(card) = card {
+        sim.control()
+            .complete_payment(p.payment_id.as_str(), card)
+            .expect("the payment is completed");
+    }
+    p.payment_id.to_string()
+}

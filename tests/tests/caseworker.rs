@@ -1,55 +1,17 @@
 //! The caseworker's day in the real window: find a payment, read its story,
 //! refund it (once), and cancel or capture, against a simulator this test runs.
 
-use std::sync::Arc;
-
-use govpay::requests::CreatePayment;
 use govpay_sim::{Account, PaymentProvider, SeedSpec, SimConfig, Simulator};
-use paydesk_core::services::{Environment, NewService, SecretText};
-use paydesk_core::{Core, OsKeyStore, Role};
-use paydesk_e2e::App;
+use paydesk_core::Role;
+use paydesk_e2e::{App, prepared, sim_payment};
 
-/// The app's identifier: its keyring entries are filed under it.
-const APP_ID: &str = "uk.paydesk.app";
 const ENTER: &str = "\u{e007}";
 
-/// A data folder with one service on `sim`, as if staff had added it.
-pub async fn prepared(sim: &Simulator, role: Role, operator: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(APP_ID)))
-        .await
-        .unwrap();
-    core.set_operator(operator).await.unwrap();
-    core.services_add(NewService {
-        name: "Parking permits".into(),
-        base_url: Some(sim.base_url().into()),
-        environment: Environment::Test,
-        role,
-        api_key: SecretText::new(sim.accounts()[0].api_key.clone()),
-    })
-    .await
-    .unwrap();
+/// A data folder with the caseworker's service on `sim`.
+async fn caseworker_desk(sim: &Simulator) -> tempfile::TempDir {
+    let (dir, core, _) = prepared(sim, "Parking permits", Role::Caseworker, "Sam Caseworker").await;
     core.pool().close().await;
     dir
-}
-
-fn client(sim: &Simulator) -> govpay::Client {
-    govpay::Client::builder(govpay::ApiKey::new(sim.accounts()[0].api_key.clone()).unwrap())
-        .base_url(sim.base_url())
-        .build()
-        .unwrap()
-}
-
-async fn created(sim: &Simulator, amount: i64, reference: &str, delayed: bool) -> String {
-    let mut request = CreatePayment::web(
-        amount,
-        reference,
-        "Resident parking permit",
-        "https://council.example/done",
-    );
-    request.delayed_capture = delayed.then_some(true);
-    let p = client(sim).payments().create(&request, None).await.unwrap();
-    p.payment_id.to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,12 +31,9 @@ async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
     .await
     .unwrap();
     // The citizen's payment: £42.50, paid with a card ending 4242... the newest one.
-    let pid = created(&sim, 4250, "PK-E2E-0042", false).await;
-    sim.control()
-        .complete_payment(&pid, "4242424242424242")
-        .unwrap();
+    let pid = sim_payment(&sim, 4250, "PK-E2E-0042", false, Some("4242424242424242")).await;
 
-    let app = App::launch_in(prepared(&sim, Role::Caseworker, "Sam Caseworker").await).await;
+    let app = App::launch_in(caseworker_desk(&sim).await).await;
     app.click("a[data-nav=payments]").await;
     app.wait_for_text("main h1", "Payments").await;
     // The first visit copies the service's payments to this computer.
@@ -188,17 +147,14 @@ async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caseworker_cancels_a_created_payment_and_captures_a_delayed_one() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let to_cancel = created(&sim, 1800, "PK-CANCEL-1", false).await;
-    let to_capture = created(&sim, 9900, "PK-CAPTURE-1", true).await;
-    sim.control()
-        .complete_payment(&to_capture, "4444333322221111")
-        .unwrap();
+    let to_cancel = sim_payment(&sim, 1800, "PK-CANCEL-1", false, None).await;
+    let to_capture = sim_payment(&sim, 9900, "PK-CAPTURE-1", true, Some("4444333322221111")).await;
     assert_eq!(
         sim.control().payment(&to_capture).unwrap().status,
         "capturable"
     );
 
-    let app = App::launch_in(prepared(&sim, Role::Caseworker, "Sam Caseworker").await).await;
+    let app = App::launch_in(caseworker_desk(&sim).await).await;
     app.click("a[data-nav=payments]").await;
     app.wait_for_text("[data-testid=sync-freshness]", "updated")
         .await;

@@ -1,41 +1,19 @@
 //! The supervisor's screens in the real window: disputes by urgency, and the
 //! activity record with its integrity check, against a simulator this test runs.
 
-use std::sync::Arc;
-
-use govpay::requests::CreatePayment;
 use govpay_sim::{Account, PaymentProvider, SimConfig, Simulator};
-use paydesk_core::services::{Environment, NewService, SecretText};
-use paydesk_core::{Core, OsKeyStore, Role};
-use paydesk_e2e::App;
-
-const APP_ID: &str = "uk.paydesk.app";
+use paydesk_core::Role;
+use paydesk_e2e::{App, prepared, sim_payment};
 
 async fn payment(sim: &Simulator, amount: i64, reference: &str, complete: bool) -> String {
-    let client =
-        govpay::Client::builder(govpay::ApiKey::new(sim.accounts()[0].api_key.clone()).unwrap())
-            .base_url(sim.base_url())
-            .build()
-            .unwrap();
-    let p = client
-        .payments()
-        .create(
-            &CreatePayment::web(
-                amount,
-                reference,
-                "Council tax",
-                "https://council.example/r",
-            ),
-            None,
-        )
-        .await
-        .unwrap();
-    if complete {
-        sim.control()
-            .complete_payment(p.payment_id.as_str(), "4444333322221111")
-            .unwrap();
-    }
-    p.payment_id.to_string()
+    sim_payment(
+        sim,
+        amount,
+        reference,
+        false,
+        complete.then_some("4444333322221111"),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,22 +44,8 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     sim.control().resolve_dispute(&ids[3].2, "won").unwrap();
 
     // The supervisor's desktop has refunded one payment and cancelled another.
-    let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(APP_ID)))
-        .await
-        .unwrap();
-    core.set_operator("Pat Supervisor").await.unwrap();
-    let service = core
-        .services_add(NewService {
-            name: "Council tax".into(),
-            base_url: Some(sim.base_url().into()),
-            environment: Environment::Test,
-            role: Role::Supervisor,
-            api_key: SecretText::new(sim.accounts()[0].api_key.clone()),
-        })
-        .await
-        .unwrap()
-        .id;
+    let (dir, core, service) =
+        prepared(&sim, "Council tax", Role::Supervisor, "Pat Supervisor").await;
     let refunded = payment(&sim, 5_000, "CT-REFUND", true).await;
     core.refund(&service, &refunded, 1_500, 5_000)
         .await

@@ -1,32 +1,17 @@
 //! Telephone payments in the real window, with GOV.UK Pay's test cards, and a
 //! search of everything Paydesk writes for the card number and security code.
 
-use std::sync::Arc;
-
 use govpay_sim::{Fault, SimConfig, Simulator};
-use paydesk_core::services::{Environment, NewService, SecretText};
-use paydesk_core::{Core, OsKeyStore, Role};
+use paydesk_core::Role;
 use paydesk_e2e::{App, files_containing};
 
-const APP_ID: &str = "uk.paydesk.app";
 /// A security code unlikely to turn up by chance in a small database.
 const CVC: &str = "9517";
 
-async fn prepared(sim: &Simulator) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(APP_ID)))
-        .await
-        .unwrap();
-    core.set_operator("Ali Agent").await.unwrap();
-    core.services_add(NewService {
-        name: "Parking permits".into(),
-        base_url: Some(sim.base_url().into()),
-        environment: Environment::Test,
-        role: Role::CallCentre,
-        api_key: SecretText::new(sim.accounts()[0].api_key.clone()),
-    })
-    .await
-    .unwrap();
+/// A data folder with the call-centre agent's service on `sim`.
+async fn agent_desk(sim: &Simulator) -> tempfile::TempDir {
+    let (dir, core, _) =
+        paydesk_e2e::prepared(sim, "Parking permits", Role::CallCentre, "Ali Agent").await;
     core.pool().close().await;
     dir
 }
@@ -79,7 +64,7 @@ async fn take(app: &App, reference: &str, number: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_takes_payments_with_the_test_cards_and_no_card_data_is_kept() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let app = App::launch_in(prepared(&sim).await).await;
+    let app = App::launch_in(agent_desk(&sim).await).await;
     app.click("a[data-nav=telephone]").await;
     app.wait_for_text("main h1", "Telephone payment").await;
 

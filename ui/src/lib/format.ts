@@ -129,3 +129,20 @@ export function ukMidnight(year: number, month: number, day: number): number {
   const asUtc = new Date(new Date(utc).toLocaleString('en-US', { timeZone: 'UTC' }));
   return utc - (london.getTime() - asUtc.getTime());
 }
+
+/** Audit actions and outcomes as staff read them (payment page and Activity). */
+export const ACTION_WORDS: Record<string, string> = {
+  refund: 'Refund',
+  cancel: 'Cancel payment',
+  capture: 'Capture payment',
+  telephone_payment: 'Telephone payment',
+  agreement_cancel: 'Cancel agreement',
+};
+
+export const PHASE_WORDS: Record<string, string> = {
+  attempt: 'Sent to GOV.UK Pay',
+  succeeded: 'Done',
+  failed: 'Refused by GOV.UK Pay',
+  unknown: 'No answer from GOV.UK Pay',
+  reconciled: 'Checked afterwards',
+};
