@@ -468,7 +468,7 @@ impl Core {
         agreement_id: &str,
     ) -> Result<ActionDone, CoreError> {
         let service = self.service(service_id).await?;
-        service.role.require(Permission::CancelAgreement)?;
+        service.role.require(Permission::ManageAgreements)?;
         let id = AgreementId::parse(agreement_id).map_err(|e| {
             CoreError::Validation(vec![FieldError::new(
                 "agreementId",

@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::Core;
 use crate::error::CoreError;
+use crate::roles::Permission;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -131,6 +132,9 @@ impl Core {
         out: &mut (dyn Write + Send),
         on_rows: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ExportReport, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewPayments)?;
+        let service_id = service.id.as_str();
         let io = |e: std::io::Error| CoreError::Storage(format!("could not write the export: {e}"));
         let pool = self.pool();
         let stripe: bool = sqlx::query_scalar("SELECT count(*) > 0 FROM payments WHERE service_id = ?1 AND provider = 'stripe' AND created_ms >= ?2 AND created_ms < ?3")

@@ -6,9 +6,11 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod actions;
+pub mod agreements;
 pub mod audit;
 pub mod cache;
 pub mod cases;
+pub mod dashboard;
 pub mod db;
 pub mod detail;
 pub mod disputes;

@@ -32,8 +32,8 @@ pub enum Permission {
     TakeTelephonePayment,
     /// Cancel or capture a payment that is not finished.
     CancelOrCapturePayment,
-    /// `agreements:update`.
-    CancelAgreement,
+    /// `agreements:update`: create and cancel recurring-payment agreements.
+    ManageAgreements,
     /// Review disputes and add notes to them.
     ReviewDisputes,
     /// Read the audit trail of the whole desktop.
@@ -89,7 +89,7 @@ impl Permission {
             Permission::Refund => "refund payments",
             Permission::TakeTelephonePayment => "take telephone payments",
             Permission::CancelOrCapturePayment => "cancel or capture payments",
-            Permission::CancelAgreement => "cancel agreements",
+            Permission::ManageAgreements => "create or cancel agreements",
             Permission::ReviewDisputes => "review disputes",
             Permission::ViewActivity => "view the activity record",
         }
@@ -122,10 +122,10 @@ mod tests {
     fn roles_follow_the_admin_tool() {
         assert!(Role::Caseworker.allows(Permission::Refund));
         assert!(!Role::Caseworker.allows(Permission::TakeTelephonePayment));
-        assert!(!Role::Caseworker.allows(Permission::CancelAgreement));
+        assert!(!Role::Caseworker.allows(Permission::ManageAgreements));
         assert!(Role::CallCentre.allows(Permission::TakeTelephonePayment));
         assert!(!Role::CallCentre.allows(Permission::Refund));
-        assert!(Role::Supervisor.allows(Permission::CancelAgreement));
+        assert!(Role::Supervisor.allows(Permission::ManageAgreements));
     }
 
     #[test]

@@ -1288,3 +1288,376 @@ async fn a_live_search_finds_what_the_cache_has_not_seen_yet() {
         1
     );
 }
+
+// ---- agreements and the supervisor's dashboard --------------------------------
+
+fn sim_client(s: &Setup) -> govpay::Client {
+    govpay::Client::builder(govpay::ApiKey::new(s.sim.accounts()[0].api_key.clone()).unwrap())
+        .base_url(s.sim.base_url())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn agreements_are_listed_read_fresh_cancelled_once_and_set_up() {
+    use paydesk_core::agreements::{AgreementQuery, NewAgreement};
+    let s = setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 2_000,
+            seed: 11,
+            days: 60,
+        }]
+    })
+    .await;
+    s.core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let all = s
+        .core
+        .agreements_list(&s.service, &AgreementQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.len(),
+        10,
+        "the seed makes one agreement per 200 payments"
+    );
+    let active = s
+        .core
+        .agreements_list(
+            &s.service,
+            &AgreementQuery {
+                status: Some("active".into()),
+                ..AgreementQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!active.is_empty() && active.len() < all.len());
+    assert!(active.iter().all(|a| a.status == "active"));
+    let by_ref = s
+        .core
+        .agreements_list(
+            &s.service,
+            &AgreementQuery {
+                reference: Some("agr-000003".into()),
+                ..AgreementQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_ref.len(), 1);
+    assert_eq!(by_ref[0].reference, "AGR-000003");
+    let err = s
+        .core
+        .agreements_list(
+            &s.service,
+            &AgreementQuery {
+                status: Some("paused".into()),
+                ..AgreementQuery::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CoreError::Validation(ref f) if f[0].field == "status"),
+        "{err:?}"
+    );
+
+    // The active agreement with the most payments: its page lists what GOV.UK Pay has.
+    let client = sim_client(&s);
+    let mut best = None;
+    for a in &active {
+        let search = govpay::search::PaymentSearch {
+            agreement_id: Some(govpay::AgreementId::parse(&a.agreement_id).unwrap()),
+            ..Default::default()
+        };
+        let total = client.payments().search(&search).await.unwrap().total;
+        if best.as_ref().is_none_or(|(_, t)| total > *t) {
+            best = Some((a.agreement_id.clone(), total));
+        }
+    }
+    let (id, total) = best.unwrap();
+    assert!(total > 0, "the seed takes payments under active agreements");
+    let detail = s.core.agreement_detail(&s.service, &id).await.unwrap();
+    assert_eq!(u64::from(detail.payment_total), total);
+    assert_eq!(detail.payments.len() as u64, total.min(100));
+    assert!(detail.can_cancel && detail.payments_note.is_none());
+    assert!(
+        detail
+            .agreement
+            .instrument
+            .as_ref()
+            .is_some_and(|c| c.last_digits.is_some()),
+        "an active agreement charges a card: {:?}",
+        detail.agreement
+    );
+
+    // Cancelled once; a second try is refused before anything is sent.
+    let done = s.core.agreement_cancel(&s.service, &id).await.unwrap();
+    assert_eq!(done.status, "cancelled");
+    let fresh = client
+        .agreements()
+        .get(&govpay::AgreementId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(fresh.status, "cancelled");
+    let rows_before = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+        .await
+        .unwrap()
+        .len();
+    let err = s.core.agreement_cancel(&s.service, &id).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CoreError::Conflict {
+                pay_code: Some("P2501"),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let rows = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        rows_before,
+        "a refusal sends and records nothing"
+    );
+    assert!(
+        rows.iter().any(|r| r.action == "agreement_cancel"
+            && r.phase == Phase::Succeeded
+            && r.target_id.as_deref() == Some(id.as_str())),
+        "{rows:?}"
+    );
+    let after = s.core.agreement_detail(&s.service, &id).await.unwrap();
+    assert!(!after.can_cancel);
+
+    // Setting one up: every field checked first, then created and audited.
+    let err = s
+        .core
+        .agreement_create(&s.service, &NewAgreement::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CoreError::Validation(ref f) if f.len() == 2 && f[0].field == "reference"),
+        "{err:?}"
+    );
+    let made = s
+        .core
+        .agreement_create(
+            &s.service,
+            &NewAgreement {
+                reference: "GW-2026-0042".into(),
+                description: "Garden waste, 12 months".into(),
+                user_identifier: Some("resident-42".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(made.status, "created");
+    assert!(
+        client
+            .agreements()
+            .get(&govpay::AgreementId::parse(&made.agreement_id).unwrap())
+            .await
+            .is_ok()
+    );
+    let listed = s
+        .core
+        .agreements_list(
+            &s.service,
+            &AgreementQuery {
+                reference: Some("GW-2026".into()),
+                ..AgreementQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    let rows = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        rows.iter().any(|r| r.action == "agreement_create"
+            && r.phase == Phase::Succeeded
+            && r.target_id.as_deref() == Some(made.agreement_id.as_str())),
+        "{rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_service_without_recurring_payments_is_told_so_when_setting_one_up() {
+    use paydesk_core::agreements::NewAgreement;
+    let s = setup(Role::Supervisor, |c| {
+        c.accounts[0].recurring_enabled = false
+    })
+    .await;
+    let err = s
+        .core
+        .agreement_create(
+            &s.service,
+            &NewAgreement {
+                reference: "GW-1".into(),
+                description: "Garden waste".into(),
+                user_identifier: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CoreError::Conflict { pay_code: Some("P0942"), ref message } if message.contains("Recurring payments are turned off")),
+        "{err:?}"
+    );
+    let rows = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r.phase == Phase::Failed && r.pay_code.as_deref() == Some("P0942")),
+        "{rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn caseworkers_see_agreements_but_cannot_change_them_or_see_the_dashboard() {
+    use paydesk_core::agreements::NewAgreement;
+    use paydesk_core::dashboard::DashboardQuery;
+    let s = setup(Role::Caseworker, |_| {}).await;
+    let client = sim_client(&s);
+    let a = client
+        .agreements()
+        .create(&govpay::requests::CreateAgreement {
+            reference: "GW-7".into(),
+            description: "Garden waste".into(),
+            user_identifier: None,
+        })
+        .await
+        .unwrap();
+    s.sim
+        .control()
+        .set_agreement_status(&a.agreement_id, "active")
+        .unwrap();
+    let d = s
+        .core
+        .agreement_detail(&s.service, &a.agreement_id)
+        .await
+        .unwrap();
+    assert_eq!(d.agreement.status, "active");
+    assert!(!d.can_cancel, "a caseworker is not offered cancel");
+    let err = s
+        .core
+        .agreement_cancel(&s.service, &a.agreement_id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Forbidden(_)), "{err:?}");
+    let err = s
+        .core
+        .agreement_create(
+            &s.service,
+            &NewAgreement {
+                reference: "GW-8".into(),
+                description: "Garden waste".into(),
+                user_identifier: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Forbidden(_)), "{err:?}");
+    let err = s
+        .core
+        .dashboard(&s.service, &DashboardQuery::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Forbidden(_)), "{err:?}");
+    assert_eq!(
+        client
+            .agreements()
+            .get(&govpay::AgreementId::parse(&a.agreement_id).unwrap())
+            .await
+            .unwrap()
+            .status,
+        "active"
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_the_day_and_week_and_names_who_refunded() {
+    use paydesk_core::dashboard::DashboardQuery;
+    let s = setup(Role::Supervisor, |_| {}).await;
+    s.core.set_operator("Asha Supervisor").await.unwrap();
+    let a = paid(&s, 1_000).await;
+    let b = paid(&s, 2_550).await;
+    let _c = paid(&s, 4_000).await;
+    s.core.refund(&s.service, &a, 300, 1_000).await.unwrap();
+    s.sim.control().refund_elsewhere(&b, 550).unwrap();
+    s.sim.control().raise_dispute(&b, "fraudulent", 2).unwrap();
+    let c2 = paid(&s, 700).await;
+    s.sim.control().raise_dispute(&c2, "duplicate", 20).unwrap();
+    s.core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let now = paydesk_core::cache::now_ms();
+    let q = DashboardQuery {
+        today_from_ms: now - 3_600_000,
+        week_from_ms: now - 3 * 86_400_000,
+        to_ms: now + 60_000,
+    };
+    let d = s.core.dashboard(&s.service, &q).await.unwrap();
+    assert_eq!(d.today.payments.count, 4);
+    assert_eq!(d.today.payments.value, 1_000 + 2_550 + 4_000 + 700);
+    assert_eq!(d.week.payments, d.today.payments);
+    assert_eq!(d.today.refunds.count, 2);
+    assert_eq!(d.today.refunds.value, 850);
+    let by: Vec<_> = d
+        .refunds_by_operator
+        .iter()
+        .map(|o| (o.operator.as_deref(), o.refunds.count, o.refunds.value))
+        .collect();
+    assert_eq!(by, [(None, 1, 550), (Some("Asha Supervisor"), 1, 300)]);
+    assert_eq!(d.disputes_due.len(), 1, "only the one due within 7 days");
+    assert_eq!(d.disputes_due[0].dispute.payment_id, b);
+
+    // Nothing yet in a window that ends before the payments were made.
+    let earlier = s
+        .core
+        .dashboard(
+            &s.service,
+            &DashboardQuery {
+                today_from_ms: now - 2 * 86_400_000,
+                week_from_ms: now - 3 * 86_400_000,
+                to_ms: now - 86_400_000,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(earlier.week.payments.count, 0);
+    assert!(earlier.refunds_by_operator.is_empty());
+
+    // Daily totals for a chart: the payments land on the last day.
+    let days = s
+        .core
+        .daily_totals(
+            &s.service,
+            &[now - 2 * 86_400_000, now - 86_400_000, now + 60_000],
+        )
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 2);
+    assert_eq!(days[0].payments.count, 0);
+    assert_eq!(days[1].payments.value, 8_250);
+    assert_eq!(days[1].refunds.value, 850);
+    let err = s
+        .core
+        .daily_totals(&s.service, &[now, now - 1])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CoreError::Validation(ref f) if f[0].field == "dayStarts"),
+        "{err:?}"
+    );
+}

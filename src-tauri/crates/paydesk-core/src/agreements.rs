@@ -1,0 +1,408 @@
+//! Recurring-payment agreements: found in the cache, read fresh, created and cancelled.
+
+use govpay::AgreementId;
+use govpay::models::{Agreement, PaymentInstrument};
+use govpay::requests::CreateAgreement;
+use govpay::search::PaymentSearch;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use ts_rs::TS;
+
+use crate::Core;
+use crate::audit::{AuditAttempt, Phase};
+use crate::cache::{self, PaymentQuery, PaymentRow};
+use crate::detail::CardView;
+use crate::error::{CoreError, FieldError};
+use crate::roles::Permission;
+
+/// Agreement statuses, as GOV.UK Pay names them.
+pub const STATUSES: [&str; 4] = ["created", "active", "cancelled", "inactive"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AgreementView {
+    pub agreement_id: String,
+    pub reference: String,
+    pub description: String,
+    /// `created` (waiting for its first payment), `active`, `cancelled` or `inactive`.
+    pub status: String,
+    pub user_identifier: Option<String>,
+    pub created_date: Option<String>,
+    pub cancelled_date: Option<String>,
+    /// The card the agreement charges, once a first payment set it up.
+    pub instrument: Option<CardView>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct AgreementQuery {
+    /// Part of the reference (any case).
+    #[ts(optional)]
+    pub reference: Option<String>,
+    /// `created`, `active`, `cancelled` or `inactive`.
+    #[ts(optional)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AgreementDetail {
+    pub service_id: String,
+    pub service_name: String,
+    pub agreement: AgreementView,
+    /// The payments taken under it, newest first (at most 100).
+    pub payments: Vec<PaymentRow>,
+    /// How many payments GOV.UK Pay has under it in all.
+    pub payment_total: u32,
+    /// Set when the payments came from the cache because GOV.UK Pay did not answer.
+    pub payments_note: Option<String>,
+    /// Whether this desktop's role may cancel it now (active, and a supervisor).
+    pub can_cancel: bool,
+}
+
+/// What a supervisor types to set up an agreement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct NewAgreement {
+    pub reference: String,
+    pub description: String,
+    #[ts(optional)]
+    pub user_identifier: Option<String>,
+}
+
+impl NewAgreement {
+    /// Every field's problem at once, named as the form names them.
+    fn checked(&self) -> Result<CreateAgreement, CoreError> {
+        let mut problems = Vec::new();
+        let reference = self.reference.trim();
+        let description = self.description.trim();
+        let user = self
+            .user_identifier
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        if reference.is_empty() {
+            problems.push(FieldError::new("reference", "Enter a reference"));
+        } else if reference.chars().count() > 255 {
+            problems.push(FieldError::new(
+                "reference",
+                "Reference must be 255 characters or fewer",
+            ));
+        }
+        if description.is_empty() {
+            problems.push(FieldError::new("description", "Enter a description"));
+        } else if description.chars().count() > 255 {
+            problems.push(FieldError::new(
+                "description",
+                "Description must be 255 characters or fewer",
+            ));
+        }
+        if user.is_some_and(|u| u.chars().count() > 255) {
+            problems.push(FieldError::new(
+                "userIdentifier",
+                "User identifier must be 255 characters or fewer",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(CoreError::Validation(problems));
+        }
+        Ok(CreateAgreement {
+            reference: reference.to_owned(),
+            description: description.to_owned(),
+            user_identifier: user.map(str::to_owned),
+        })
+    }
+}
+
+fn parse_id(text: &str) -> Result<AgreementId, CoreError> {
+    AgreementId::parse(text.trim()).map_err(|e| {
+        CoreError::Validation(vec![FieldError::new(
+            "agreementId",
+            format!("The agreement ID {e}"),
+        )])
+    })
+}
+
+fn instrument_card(a: &Agreement) -> Option<CardView> {
+    let c = a.payment_instrument.as_ref()?.card_details.as_ref()?;
+    Some(CardView {
+        brand: c.card_brand.clone(),
+        card_type: c.card_type.clone(),
+        first_digits: c.first_digits_card_number.clone(),
+        last_digits: c.last_digits_card_number.clone(),
+        expiry_date: c.expiry_date.clone(),
+        cardholder_name: c.cardholder_name.clone(),
+    })
+}
+
+fn view(a: &Agreement) -> AgreementView {
+    AgreementView {
+        agreement_id: a.agreement_id.clone(),
+        reference: a.reference.clone(),
+        description: a.description.clone(),
+        status: a.status.clone(),
+        user_identifier: a.user_identifier.clone(),
+        created_date: a.created_date.clone(),
+        cancelled_date: a.cancelled_date.clone(),
+        instrument: instrument_card(a),
+    }
+}
+
+fn view_from_row(r: &sqlx::sqlite::SqliteRow) -> AgreementView {
+    let instrument: Option<String> = r.get("instrument");
+    let card = instrument
+        .and_then(|json| serde_json::from_str::<PaymentInstrument>(&json).ok())
+        .and_then(|i| {
+            instrument_card(&Agreement {
+                agreement_id: String::new(),
+                reference: String::new(),
+                description: String::new(),
+                status: String::new(),
+                user_identifier: None,
+                created_date: None,
+                cancelled_date: None,
+                payment_instrument: Some(i),
+            })
+        });
+    AgreementView {
+        agreement_id: r.get("agreement_id"),
+        reference: r.get("reference"),
+        description: r.get("description"),
+        status: r.get("status"),
+        user_identifier: r.get("user_identifier"),
+        created_date: r.get("created_date"),
+        cancelled_date: r.get("cancelled_date"),
+        instrument: card,
+    }
+}
+
+/// Up to this many agreements are listed at once (newest first).
+const LIST_LIMIT: i64 = 1000;
+
+impl Core {
+    /// The service's agreements as last synced, newest first.
+    pub async fn agreements_list(
+        &self,
+        service_id: &str,
+        q: &AgreementQuery,
+    ) -> Result<Vec<AgreementView>, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewPayments)?;
+        if let Some(s) = &q.status
+            && !STATUSES.contains(&s.as_str())
+        {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "status",
+                "Choose an agreement status from the list",
+            )]));
+        }
+        let mut b =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM agreements WHERE service_id = ");
+        b.push_bind(service.id.clone());
+        if let Some(s) = &q.status {
+            b.push(" AND status = ").push_bind(s.clone());
+        }
+        if let Some(r) = q
+            .reference
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            let escaped = r
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            b.push(" AND reference LIKE ")
+                .push_bind(format!("%{escaped}%"))
+                .push(" ESCAPE '\\'");
+        }
+        b.push(" ORDER BY created_date DESC, agreement_id LIMIT ")
+            .push_bind(LIST_LIMIT);
+        let rows = b.build().fetch_all(self.pool()).await?;
+        Ok(rows.iter().map(view_from_row).collect())
+    }
+
+    /// One agreement read fresh from GOV.UK Pay (and stored), with the payments
+    /// taken under it: asked live, or from the cache when GOV.UK Pay does not answer.
+    pub async fn agreement_detail(
+        &self,
+        service_id: &str,
+        agreement_id: &str,
+    ) -> Result<AgreementDetail, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewPayments)?;
+        let id = parse_id(agreement_id)?;
+        let client = self.client(&service).await?;
+        let agreement = client.agreements().get(&id).await?;
+        let mut conn = self.pool().acquire().await?;
+        cache::upsert_agreements(&mut conn, &service.id, std::slice::from_ref(&agreement)).await?;
+        drop(conn);
+
+        let mut search = PaymentSearch {
+            agreement_id: Some(id.clone()),
+            ..PaymentSearch::default()
+        };
+        search.paging.display_size = Some(100);
+        let (payments, payment_total, payments_note) = match client.payments().search(&search).await
+        {
+            Ok(page) => {
+                let mut conn = self.pool().acquire().await?;
+                cache::upsert_payments(&mut conn, &service.id, &page.results).await?;
+                drop(conn);
+                let mut rows = Vec::with_capacity(page.results.len());
+                for p in &page.results {
+                    if let Some(row) =
+                        cache::payment_row(self.pool(), &service.id, p.payment_id.as_str()).await?
+                    {
+                        rows.push(row);
+                    }
+                }
+                (rows, u32::try_from(page.total).unwrap_or(u32::MAX), None)
+            }
+            Err(e) => {
+                tracing::warn!(agreement = %id, "payments under an agreement, live: {e}");
+                let cached = cache::search_payments(
+                    self.pool(),
+                    &service.id,
+                    &PaymentQuery {
+                        agreement_id: Some(id.to_string()),
+                        page_size: 100,
+                        ..PaymentQuery::default()
+                    },
+                )
+                .await?;
+                (
+                    cached.rows,
+                    cached.total,
+                    Some(format!(
+                        "GOV.UK Pay did not list this agreement's payments ({e}); these are the ones Paydesk last synced."
+                    )),
+                )
+            }
+        };
+        let can_cancel =
+            agreement.status == "active" && service.role.allows(Permission::ManageAgreements);
+        Ok(AgreementDetail {
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            agreement: view(&agreement),
+            payments,
+            payment_total,
+            payments_note,
+            can_cancel,
+        })
+    }
+
+    /// Sets up an agreement (status `created` until its first payment). Audited.
+    /// Agreement creation has no idempotency key, so an unanswered request is
+    /// looked for by its reference rather than sent again.
+    pub async fn agreement_create(
+        &self,
+        service_id: &str,
+        input: &NewAgreement,
+    ) -> Result<AgreementView, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ManageAgreements)?;
+        let request = input.checked()?;
+        let client = self.client(&service).await?;
+        let attempt = AuditAttempt {
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            action: "agreement_create",
+            detail: format!("reference: {}", request.reference),
+            ..AuditAttempt::default()
+        };
+        let seq = self
+            .audit_append(&attempt, Phase::Attempt, None, None, "")
+            .await?;
+        match client.agreements().create(&request).await {
+            Ok(a) => {
+                let done = AuditAttempt {
+                    target_id: Some(a.agreement_id.clone()),
+                    ..attempt
+                };
+                self.audit_append(&done, Phase::Succeeded, Some(seq), None, "")
+                    .await?;
+                let mut conn = self.pool().acquire().await?;
+                cache::upsert_agreements(&mut conn, &service.id, std::slice::from_ref(&a)).await?;
+                Ok(view(&a))
+            }
+            Err(govpay::Error::OutcomeUnknown { .. }) => {
+                self.audit_append(
+                    &attempt,
+                    Phase::Unknown,
+                    Some(seq),
+                    None,
+                    "no answer from GOV.UK Pay",
+                )
+                .await?;
+                Err(CoreError::Conflict {
+                    message: format!(
+                        "GOV.UK Pay did not answer, so Paydesk cannot tell whether the agreement was set up. \
+                         It was not sent again: look for the reference \u{201c}{}\u{201d} in Agreements after the next sync before trying again.",
+                        request.reference
+                    ),
+                    pay_code: None,
+                })
+            }
+            Err(e) => {
+                let code = e.pay_code().map(str::to_owned);
+                self.audit_append(
+                    &attempt,
+                    Phase::Failed,
+                    Some(seq),
+                    code.as_deref(),
+                    &e.to_string(),
+                )
+                .await?;
+                if code.as_deref() == Some("P0942") {
+                    return Err(CoreError::Conflict {
+                        message: "Recurring payments are turned off for this service, so it cannot set up agreements. \
+                                  GOV.UK Pay support can turn them on (P0942)."
+                            .into(),
+                        pay_code: Some("P0942"),
+                    });
+                }
+                Err(e.into())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_agreement_names_every_field_in_trouble() {
+        let err = NewAgreement {
+            reference: "  ".into(),
+            description: "x".repeat(256),
+            user_identifier: Some("u".repeat(300)),
+        }
+        .checked()
+        .unwrap_err();
+        let CoreError::Validation(problems) = err else {
+            panic!("not a validation error")
+        };
+        let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["reference", "description", "userIdentifier"]);
+    }
+
+    #[test]
+    fn a_blank_user_identifier_is_left_out() {
+        let ok = NewAgreement {
+            reference: " REF-1 ".into(),
+            description: "Garden waste".into(),
+            user_identifier: Some("   ".into()),
+        }
+        .checked()
+        .unwrap();
+        assert_eq!(ok.reference, "REF-1");
+        assert_eq!(ok.user_identifier, None);
+    }
+}

@@ -1,0 +1,230 @@
+//! The supervisor's morning: takings and refunds, who refunded what, disputes
+//! about to fall due and telephone payments still unfinished. Read from the cache.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqlitePool};
+use ts_rs::TS;
+
+use crate::Core;
+use crate::disputes::{DisputeQuery, DisputeRow, Urgency};
+use crate::error::{CoreError, FieldError};
+use crate::moto::TelephonePaymentRow;
+use crate::roles::Permission;
+
+/// A count of things and their value in pence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Tally {
+    #[ts(type = "number")]
+    pub count: i64,
+    #[ts(type = "number")]
+    pub value: i64,
+}
+
+/// Successful payments and refunds (submitted or paid) created in one period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PeriodTotals {
+    /// Where the period starts, milliseconds since 1970.
+    #[ts(type = "number")]
+    pub from_ms: i64,
+    #[ts(type = "number")]
+    pub to_ms: i64,
+    pub payments: Tally,
+    pub refunds: Tally,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OperatorRefunds {
+    /// The operator named on this desktop's audit trail; none when the refund was
+    /// made elsewhere (the admin tool, the service's own system, another desktop).
+    pub operator: Option<String>,
+    pub refunds: Tally,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Dashboard {
+    pub today: PeriodTotals,
+    pub week: PeriodTotals,
+    /// This week's refunds by who made them, largest value first.
+    pub refunds_by_operator: Vec<OperatorRefunds>,
+    /// Disputes needing a response that are overdue or due within 7 days.
+    pub disputes_due: Vec<DisputeRow>,
+    /// This desktop's telephone payments whose outcome is not final yet.
+    pub unfinished_telephone: Vec<TelephonePaymentRow>,
+}
+
+/// Where "today" and "this week" start: the UI works them out in UK time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DashboardQuery {
+    #[ts(type = "number")]
+    pub today_from_ms: i64,
+    #[ts(type = "number")]
+    pub week_from_ms: i64,
+    /// The end of both periods (now, or the end of the day).
+    #[ts(type = "number")]
+    pub to_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DayTotals {
+    #[ts(type = "number")]
+    pub day_start_ms: i64,
+    pub payments: Tally,
+    pub refunds: Tally,
+}
+
+/// A chart covers at most this many days.
+pub const MAX_DAYS: usize = 400;
+
+async fn tally(
+    pool: &SqlitePool,
+    sql: &'static str,
+    service_id: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Tally, CoreError> {
+    let row = sqlx::query(sql)
+        .bind(service_id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(pool)
+        .await?;
+    Ok(Tally {
+        count: row.try_get(0)?,
+        value: row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+    })
+}
+
+const PAYMENTS_SQL: &str = "SELECT count(*), sum(amount) FROM payments INDEXED BY payments_created
+    WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3 AND status = 'success'";
+const REFUNDS_SQL: &str = "SELECT count(*), sum(amount) FROM refunds
+    WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3 AND status != 'error'";
+
+async fn period(
+    pool: &SqlitePool,
+    service_id: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<PeriodTotals, CoreError> {
+    Ok(PeriodTotals {
+        from_ms,
+        to_ms,
+        payments: tally(pool, PAYMENTS_SQL, service_id, from_ms, to_ms).await?,
+        refunds: tally(pool, REFUNDS_SQL, service_id, from_ms, to_ms).await?,
+    })
+}
+
+impl Core {
+    /// The supervisor's dashboard for one service.
+    pub async fn dashboard(
+        &self,
+        service_id: &str,
+        q: &DashboardQuery,
+    ) -> Result<Dashboard, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewActivity)?;
+        if q.week_from_ms > q.today_from_ms || q.today_from_ms > q.to_ms {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "todayFromMs",
+                "The week must start before today, and today before now",
+            )]));
+        }
+        let pool = self.pool();
+        let today = period(pool, &service.id, q.today_from_ms, q.to_ms).await?;
+        let week = period(pool, &service.id, q.week_from_ms, q.to_ms).await?;
+
+        // Refunds as GOV.UK Pay reports them, matched to this desktop's audit rows
+        // by refund ID; the ones with no row were made somewhere else.
+        let rows = sqlx::query(
+            "SELECT a.operator, count(*) AS n, sum(r.amount) AS value FROM refunds r
+             LEFT JOIN (SELECT DISTINCT service_id, target_id, operator FROM audit_log
+                        WHERE action = 'refund' AND phase IN ('succeeded', 'reconciled') AND target_id IS NOT NULL) a
+               ON a.service_id = r.service_id AND a.target_id = r.refund_id
+             WHERE r.service_id = ?1 AND r.created_ms >= ?2 AND r.created_ms < ?3 AND r.status != 'error'
+             GROUP BY a.operator ORDER BY value DESC, a.operator",
+        )
+        .bind(&service.id)
+        .bind(q.week_from_ms)
+        .bind(q.to_ms)
+        .fetch_all(pool)
+        .await?;
+        let refunds_by_operator = rows
+            .iter()
+            .map(|r| {
+                Ok(OperatorRefunds {
+                    operator: r.try_get("operator")?,
+                    refunds: Tally {
+                        count: r.try_get("n")?,
+                        value: r.try_get::<Option<i64>, _>("value")?.unwrap_or(0),
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+
+        let disputes_due = self
+            .disputes_list(
+                &service.id,
+                &DisputeQuery {
+                    status: Some("needs_response".into()),
+                    ..DisputeQuery::default()
+                },
+            )
+            .await?
+            .into_iter()
+            .filter(|d| matches!(d.urgency, Urgency::Overdue | Urgency::DueSoon))
+            .collect();
+        let unfinished_telephone = self.telephone_payments(&service.id, true).await?;
+        Ok(Dashboard {
+            today,
+            week,
+            refunds_by_operator,
+            disputes_due,
+            unfinished_telephone,
+        })
+    }
+
+    /// Successful payments and refunds per day, for a chart. `day_starts` holds
+    /// each day's start and, last, the end of the final day (the UI works them
+    /// out in UK time, so a day can be 23 or 25 hours long).
+    pub async fn daily_totals(
+        &self,
+        service_id: &str,
+        day_starts: &[i64],
+    ) -> Result<Vec<DayTotals>, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewPayments)?;
+        if day_starts.len() < 2 || day_starts.len() > MAX_DAYS + 1 {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "dayStarts",
+                format!("Choose a date range of 1 to {MAX_DAYS} days"),
+            )]));
+        }
+        if day_starts.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "dayStarts",
+                "The days must be in order",
+            )]));
+        }
+        let mut out = Vec::with_capacity(day_starts.len() - 1);
+        for w in day_starts.windows(2) {
+            let p = period(self.pool(), &service.id, w[0], w[1]).await?;
+            out.push(DayTotals {
+                day_start_ms: w[0],
+                payments: p.payments,
+                refunds: p.refunds,
+            });
+        }
+        Ok(out)
+    }
+}
