@@ -22,6 +22,13 @@ const COMMANDS: &[&str] = &[
     "disputes_list",
     "activity_list",
     "activity_verify",
+    "agreements_list",
+    "agreement_detail",
+    "agreement_cancel",
+    "agreement_create",
+    "dashboard",
+    "export_csv",
+    "daily_totals",
 ];
 
 fn main() {

@@ -89,6 +89,7 @@ async fn start_sandbox_if_wanted(state: &AppState) {
 /// Starts the app and blocks until its window closes.
 pub fn run() {
     let built = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let identifier = app.config().identifier.clone();
             let dir = data_dir(app);
@@ -132,6 +133,13 @@ pub fn run() {
             commands::supervisor::disputes_list,
             commands::supervisor::activity_list,
             commands::supervisor::activity_verify,
+            commands::agreements::agreements_list,
+            commands::agreements::agreement_detail,
+            commands::agreements::agreement_cancel,
+            commands::agreements::agreement_create,
+            commands::supervisor::dashboard,
+            commands::export::export_csv,
+            commands::export::daily_totals,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = built {

@@ -1,6 +1,8 @@
 //! Tauri commands: thin adapters from IPC to paydesk-core, one module per area.
 
+pub mod agreements;
 pub mod cases;
+pub mod export;
 pub mod payments;
 pub mod sandbox;
 pub mod services;

@@ -1,6 +1,7 @@
 //! The supervisor's screens: disputes and the activity record.
 
 use paydesk_core::audit::{AuditQuery, AuditRow, AuditVerification};
+use paydesk_core::dashboard::{Dashboard, DashboardQuery};
 use paydesk_core::disputes::{DisputeQuery, DisputeRow};
 use tauri::State;
 
@@ -31,4 +32,13 @@ pub async fn activity_verify(
     service_id: String,
 ) -> Result<AuditVerification, AppError> {
     Ok(state.core()?.activity_verify(&service_id).await?)
+}
+
+#[tauri::command]
+pub async fn dashboard(
+    state: State<'_, AppState>,
+    service_id: String,
+    query: DashboardQuery,
+) -> Result<Dashboard, AppError> {
+    Ok(state.core()?.dashboard(&service_id, &query).await?)
 }

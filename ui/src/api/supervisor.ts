@@ -1,3 +1,5 @@
+import type { Dashboard } from '../bindings/Dashboard';
+import type { DashboardQuery } from '../bindings/DashboardQuery';
 import type { AuditQuery } from '../bindings/AuditQuery';
 import type { AuditRow } from '../bindings/AuditRow';
 import type { AuditVerification } from '../bindings/AuditVerification';
@@ -13,3 +15,6 @@ export const activityList = (serviceId: string, query: AuditQuery): Promise<Audi
 
 export const activityVerify = (serviceId: string): Promise<AuditVerification> =>
   call('activity_verify', { serviceId });
+
+export const dashboard = (serviceId: string, query: DashboardQuery): Promise<Dashboard> =>
+  call('dashboard', { serviceId, query });

@@ -109,6 +109,26 @@ export function disputeStatus(status: string): StatusLook {
   }
 }
 
+export interface AgreementLook extends StatusLook {
+  /** What the status means for the citizen, in a sentence. */
+  hint: string;
+}
+
+export function agreementStatus(status: string): AgreementLook {
+  switch (status) {
+    case 'created':
+      return { label: 'Created', tag: 'govuk-tag--light-blue', hint: 'Set up, waiting for the first payment to store a card' };
+    case 'active':
+      return { label: 'Active', tag: 'govuk-tag--green', hint: 'Active: payments can be taken under it' };
+    case 'cancelled':
+      return { label: 'Cancelled', tag: 'govuk-tag--grey', hint: 'Cancelled: no more payments can be taken' };
+    case 'inactive':
+      return { label: 'Inactive', tag: 'govuk-tag--yellow', hint: 'Inactive: the card can no longer be charged (expired or refused)' };
+    default:
+      return { label: status, tag: 'govuk-tag--grey', hint: status };
+  }
+}
+
 /** Start of a day in UK time, as milliseconds, `days` from today (0 today, -1 yesterday). */
 export function ukDayStart(days: number, now: Date = new Date()): number {
   const parts = new Intl.DateTimeFormat('en-GB', {
@@ -122,6 +142,13 @@ export function ukDayStart(days: number, now: Date = new Date()): number {
 }
 
 /** Midnight in London on a calendar date (months from 1; days may overflow). */
+/** Start of this week (Monday) in UK time, as milliseconds. */
+export function ukWeekStart(now: Date = new Date()): number {
+  const weekday = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short' }).format(now);
+  const back = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(weekday);
+  return ukDayStart(-Math.max(back, 0), now);
+}
+
 export function ukMidnight(year: number, month: number, day: number): number {
   const utc = Date.UTC(year, month - 1, day);
   // London is UTC or UTC+1: find the offset at that instant.
@@ -137,6 +164,7 @@ export const ACTION_WORDS: Record<string, string> = {
   capture: 'Capture payment',
   telephone_payment: 'Telephone payment',
   agreement_cancel: 'Cancel agreement',
+  agreement_create: 'Set up agreement',
 };
 
 export const PHASE_WORDS: Record<string, string> = {

@@ -6,6 +6,8 @@ export type SectionId =
   | 'disputes'
   | 'agreements'
   | 'activity'
+  | 'dashboard'
+  | 'export'
   | 'services';
 
 export interface Section {
@@ -19,6 +21,8 @@ export const SECTIONS: readonly Section[] = [
   { id: 'disputes', label: 'Disputes' },
   { id: 'agreements', label: 'Agreements' },
   { id: 'activity', label: 'Activity' },
+  { id: 'dashboard', label: 'Dashboard' },
+  { id: 'export', label: 'Finance export' },
   { id: 'services', label: 'Services' },
 ];
 
@@ -58,5 +62,8 @@ class Router {
 
 /** The address of a payment's page. */
 export const paymentHref = (paymentId: string): string => `#/payments/${encodeURIComponent(paymentId)}`;
+
+/** The address of an agreement's page. */
+export const agreementHref = (agreementId: string): string => `#/agreements/${encodeURIComponent(agreementId)}`;
 
 export const router = new Router();

@@ -123,6 +123,23 @@ fn refund_label(status: &str) -> &'static str {
 }
 
 impl Core {
+    /// How many rows (payments and refunds) an export of `[from_ms, to_ms)` will
+    /// write, for its progress bar.
+    pub async fn export_size(&self, service_id: &str, from_ms: i64, to_ms: i64) -> Result<u64, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewPayments)?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM payments WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3)
+                  + (SELECT count(*) FROM refunds WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3)",
+        )
+        .bind(&service.id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Writes the CSV of payments and refunds created in `[from_ms, to_ms)` to `out`.
     pub async fn export_csv(
         &self,

@@ -1,0 +1,24 @@
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { save } from '@tauri-apps/plugin-dialog';
+import type { DayTotals } from '../bindings/DayTotals';
+import type { ExportDone } from '../bindings/ExportDone';
+import type { ExportProgress } from '../bindings/ExportProgress';
+import { call } from './ipc';
+
+export const exportCsv = (serviceId: string, fromMs: number, toMs: number, path: string): Promise<ExportDone> =>
+  call('export_csv', { serviceId, fromMs, toMs, path });
+
+export const dailyTotals = (serviceId: string, dayStarts: number[]): Promise<DayTotals[]> =>
+  call('daily_totals', { serviceId, dayStarts });
+
+export const onExportProgress = (handler: (p: ExportProgress) => void): Promise<UnlistenFn> =>
+  listen<ExportProgress>('export-progress', (e) => handler(e.payload));
+
+/** The system's save dialog; the chosen path, or null when closed without one. */
+export async function chooseSavePath(defaultPath: string): Promise<string | null> {
+  try {
+    return await save({ defaultPath, filters: [{ name: 'CSV file', extensions: ['csv'] }] });
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,92 @@
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { render, screen, waitFor } from '@testing-library/svelte';
+import axe from 'axe-core';
+import { describe, expect, it } from 'vitest';
+import type { Dashboard } from '../../bindings/Dashboard';
+import type { DashboardQuery } from '../../bindings/DashboardQuery';
+import type { ServiceView } from '../../bindings/ServiceView';
+import DashboardPage from './DashboardPage.svelte';
+
+const service: ServiceView = {
+  id: 's1',
+  name: 'Parking permits',
+  baseUrl: 'https://publicapi.payments.service.gov.uk',
+  environment: 'test',
+  role: 'supervisor',
+  roleLabel: 'Supervisor',
+  hasKey: true,
+  sandbox: false,
+};
+
+const data: Dashboard = {
+  today: { fromMs: 0, toMs: 1, payments: { count: 3, value: 12_345 }, refunds: { count: 1, value: 500 } },
+  week: { fromMs: Date.UTC(2026, 10, 16), toMs: 1, payments: { count: 40, value: 1_234_500 }, refunds: { count: 2, value: 1_500 } },
+  refundsByOperator: [
+    { operator: 'Asha Supervisor', refunds: { count: 1, value: 1_000 } },
+    { operator: null, refunds: { count: 1, value: 500 } },
+  ],
+  disputesDue: [
+    {
+      dispute: {
+        disputeId: 'd1',
+        paymentId: 'pay1aaaaaaaaaaaaaaaaaaaaaa',
+        amount: 4_000,
+        fee: 1_500,
+        netAmount: -5_500,
+        status: 'needs_response',
+        reason: 'fraudulent',
+        reasonText: 'The cardholder says they did not make this payment',
+        createdDate: '2026-11-20T09:00:00.000Z',
+        evidenceDueDate: '2026-11-23T09:00:00.000Z',
+        settledDate: null,
+      },
+      paymentReference: 'PK-9',
+      daysLeft: 1,
+      urgency: 'due_soon',
+    },
+  ],
+  unfinishedTelephone: [],
+};
+
+describe('DashboardPage', () => {
+  it("shows the day's and week's figures, who refunded, and what is due", async () => {
+    const asked: DashboardQuery[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'dashboard') {
+        asked.push((args as { query: DashboardQuery }).query);
+        return data;
+      }
+      return null;
+    });
+    const { container } = render(DashboardPage, { service });
+    await waitFor(() => expect(screen.getByTestId('dashboard-today-payments-value').textContent).toBe('£123.45'));
+    expect(screen.getByTestId('dashboard-week-payments-value').textContent).toBe('£12,345.00');
+    expect(screen.getByTestId('dashboard-today').textContent).toContain('3 payments');
+    const ops = screen.getByTestId('dashboard-operators').textContent ?? '';
+    expect(ops).toContain('Asha Supervisor');
+    expect(ops).toContain('Outside Paydesk');
+    expect(screen.getByTestId('dashboard-disputes').textContent).toContain('1 day left');
+    expect(screen.getByTestId('dashboard-telephone-none')).toBeTruthy();
+    // The week starts on a Monday at UK midnight, before today does.
+    const q = asked[0];
+    expect(q.weekFromMs).toBeLessThanOrEqual(q.todayFromMs);
+    expect(q.todayFromMs).toBeLessThan(q.toMs);
+    await expectNoAxe(container);
+  });
+
+  it('is for supervisors only', async () => {
+    const asked: string[] = [];
+    mockIPC((cmd) => {
+      asked.push(cmd);
+      return null;
+    });
+    const { container } = render(DashboardPage, { service: { ...service, role: 'caseworker', roleLabel: 'Caseworker' } });
+    expect(container.textContent).toContain('The dashboard is for supervisors');
+    expect(asked).not.toContain('dashboard');
+  });
+});
+
+async function expectNoAxe(container: HTMLElement) {
+  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
