@@ -209,6 +209,27 @@ impl App {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Calls a Tauri command through the window's own IPC, as the UI would, and
+    /// returns its answer (`Ok`) or the error it rejected with (`Err`).
+    pub async fn invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        let script = "const done = arguments[arguments.length - 1];
+            window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+              .then((v) => done({ ok: v === undefined ? null : v }), (e) => done({ err: e }));";
+        let answer = self
+            .client
+            .execute_async(script, vec![command.into(), args])
+            .await
+            .unwrap_or_else(|e| panic!("cannot invoke {command}: {e}"));
+        match answer.get("err") {
+            Some(err) => Err(err.clone()),
+            None => Ok(answer.get("ok").cloned().unwrap_or_default()),
+        }
+    }
+
     /// Opens a screen by its address (`#/payments/<id>`), as a link would.
     pub async fn go(&self, hash: &str) {
         self.js(&format!(

@@ -4,12 +4,14 @@
 use govpay_sim::{SimConfig, Simulator};
 use paydesk_e2e::{App, files_containing};
 
-const SECTIONS: [(&str, &str); 6] = [
+const SECTIONS: [(&str, &str); 8] = [
     ("payments", "Payments"),
     ("telephone", "Telephone payment"),
     ("disputes", "Disputes"),
     ("agreements", "Agreements"),
     ("activity", "Activity"),
+    ("dashboard", "Dashboard"),
+    ("export", "Finance export"),
     ("services", "Services"),
 ];
 

@@ -103,6 +103,27 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
         .await;
     app.screenshot("31-disputed-payment").await;
 
+    // The supervisor opens a case for the chargeback and notes what was sent.
+    app.fill("#case-reference", "CHARGEBACK-114").await;
+    app.click("[data-testid=case] button[type=submit]").await;
+    app.wait_for_text("[data-testid=case]", "Case CHARGEBACK-114")
+        .await;
+    app.fill(
+        "#case-note",
+        "Evidence of the permit's use sent to the card issuer",
+    )
+    .await;
+    app.click("[data-testid=case] button[type=submit]").await;
+    let case = app
+        .wait_for_text("[data-testid=case]", "Evidence of the permit's use")
+        .await;
+    assert!(
+        case.contains("Pat Supervisor"),
+        "the note names its author: {case}"
+    );
+    app.scroll_to("[data-testid=case]").await;
+    app.screenshot("31b-dispute-case-note").await;
+
     // The activity record shows the refund and the cancel, with who did them.
     app.click("a[data-nav=activity]").await;
     app.wait_for_text("main h1", "Activity").await;
@@ -143,5 +164,381 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
         .await;
     app.screenshot("33-activity-tampered").await;
 
+    app.close().await;
+}
+
+/// Reads CSV text into rows of fields (quoted fields may hold commas, quotes
+/// and line breaks).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// `-1,234.56` in pence.
+fn pence(text: &str) -> i64 {
+    let negative = text.starts_with('-');
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let v: i64 = digits
+        .parse()
+        .unwrap_or_else(|_| panic!("not an amount: {text:?}"));
+    if negative { -v } else { v }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_finance() {
+    use govpay::search::{PaymentSearch, RefundSearch};
+    let sim = Simulator::start(SimConfig {
+        accounts: vec![Account::sandbox("api_test_supervisor_finance")],
+        seeds: vec![govpay_sim::SeedSpec {
+            account: 1,
+            payments: 2_000,
+            seed: 11,
+            days: 30,
+        }],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = paydesk_e2e::sim_client(&sim);
+
+    // The active agreement with the most payments under it.
+    let mut best: Option<(govpay::models::Agreement, u64)> = None;
+    let mut agreements = client.agreements().search_all(&Default::default());
+    while let Some(page) = agreements.next().await {
+        for a in page.unwrap().items {
+            if a.status != "active" {
+                continue;
+            }
+            let search = PaymentSearch {
+                agreement_id: Some(govpay::AgreementId::parse(&a.agreement_id).unwrap()),
+                ..PaymentSearch::default()
+            };
+            let total = client.payments().search(&search).await.unwrap().total;
+            if best.as_ref().is_none_or(|(_, t)| total > *t) {
+                best = Some((a, total));
+            }
+        }
+    }
+    let (agreement, under) = best.expect("the seed has active agreements");
+    assert!(under > 0);
+
+    let (dir, core, service) =
+        prepared(&sim, "Garden waste", Role::Supervisor, "Pat Supervisor").await;
+    core.sync_service(&service, &Default::default(), &|_| {})
+        .await
+        .unwrap();
+    // A refund made on this desktop today, for the dashboard and the export.
+    let refunded = payment(&sim, 4_500, "GW-REFUND", true).await;
+    core.refund(&service, &refunded, 1_200, 4_500)
+        .await
+        .unwrap();
+    core.sync_service(&service, &Default::default(), &|_| {})
+        .await
+        .unwrap();
+    core.pool().close().await;
+
+    let app = App::launch_in(dir).await;
+    app.click("a[data-nav=agreements]").await;
+    app.wait_for_text("[data-testid=agreement-count]", "agreements")
+        .await;
+    app.find(&format!(
+        "tr[data-agreement-id='{}'] a",
+        agreement.agreement_id
+    ))
+    .await;
+    app.screenshot("40-agreements").await;
+    app.click(&format!(
+        "tr[data-agreement-id='{}'] a",
+        agreement.agreement_id
+    ))
+    .await;
+    app.wait_for_text("[data-testid=agreement-status-tag]", "Active")
+        .await;
+    let card = agreement
+        .payment_instrument
+        .as_ref()
+        .and_then(|i| i.card_details.as_ref())
+        .and_then(|c| c.last_digits_card_number.clone())
+        .expect("an active agreement has a card");
+    app.wait_for_text("[data-testid=agreement-instrument]", &card)
+        .await;
+    app.wait_for_text(
+        "[data-testid=agreement-payment-count]",
+        &if under > 100 {
+            format!("of {under} payments")
+        } else {
+            format!("{under} payment")
+        },
+    )
+    .await;
+    app.screenshot("41-agreement-page").await;
+
+    // Cancel: asked to confirm first, then sent once.
+    app.click("[data-testid=agreement-cancel]").await;
+    app.wait_for_text("[data-testid=agreement-cancel-confirm]", "No more payments")
+        .await;
+    assert_eq!(
+        client
+            .agreements()
+            .get(&govpay::AgreementId::parse(&agreement.agreement_id).unwrap())
+            .await
+            .unwrap()
+            .status,
+        "active",
+        "nothing is sent before the confirmation"
+    );
+    app.screenshot("42-agreement-confirm").await;
+    app.click("[data-testid=agreement-cancel-confirm-button]")
+        .await;
+    app.wait_for_text(
+        "[data-testid=agreement-notice]",
+        "The agreement was cancelled",
+    )
+    .await;
+    app.wait_for_text("[data-testid=agreement-status-tag]", "Cancelled")
+        .await;
+    assert_eq!(
+        client
+            .agreements()
+            .get(&govpay::AgreementId::parse(&agreement.agreement_id).unwrap())
+            .await
+            .unwrap()
+            .status,
+        "cancelled"
+    );
+    app.screenshot("43-agreement-cancelled").await;
+
+    // The dashboard names who refunded today.
+    app.click("a[data-nav=dashboard]").await;
+    app.wait_for_text("[data-testid=dashboard-operators]", "Pat Supervisor")
+        .await;
+    app.wait_for_text("[data-testid=dashboard-today-refunds-value]", "£12.00")
+        .await;
+    app.screenshot("44-dashboard").await;
+
+    // The export: 40 days (everything the simulator has), to a file in a folder.
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("garden-waste.csv");
+    app.click("a[data-nav=export]").await;
+    app.find("[data-testid=export-chart]").await;
+    app.js(&format!(
+        "const set = (id, v) => {{ const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event('input', {{ bubbles: true }})); }};
+         const d = new Date(Date.now() - 40 * 86400000).toISOString().slice(0, 10);
+         set('[data-testid=export-from]', d);
+         set('[data-testid=export-path]', {});",
+        serde_json::Value::from(out.display().to_string())
+    ))
+    .await;
+    app.wait_for_text("[data-testid=export-sums]", "successful payments")
+        .await;
+    app.screenshot("45-export-chart").await;
+    app.click("[data-testid=export-submit]").await;
+    let banner = app
+        .wait_for_text("[data-testid=export-done]", "were saved")
+        .await;
+    app.screenshot("46-export-saved").await;
+    assert!(!out.with_extension("csv.partial").exists());
+
+    // Every payment and refund GOV.UK Pay has, once each, with the same totals.
+    let mut payments = Vec::new();
+    let mut pages = client.payments().search_all(&PaymentSearch::default());
+    while let Some(page) = pages.next().await {
+        payments.extend(page.unwrap().items);
+    }
+    let mut refunds = Vec::new();
+    let mut pages = client.refunds().search_all(&RefundSearch::default());
+    while let Some(page) = pages.next().await {
+        refunds.extend(page.unwrap().items);
+    }
+    let rows = csv_rows(&std::fs::read_to_string(&out).unwrap());
+    let header = &rows[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (amount, state, id) = (col("Amount"), col("State"), col("GOV.UK Payment ID"));
+    let body = &rows[1..];
+    let payment_rows: Vec<_> = body
+        .iter()
+        .filter(|r| !r[state].starts_with("Refund"))
+        .collect();
+    let refund_rows: Vec<_> = body
+        .iter()
+        .filter(|r| r[state].starts_with("Refund"))
+        .collect();
+    assert_eq!(payment_rows.len(), payments.len());
+    assert_eq!(refund_rows.len(), refunds.len());
+    let mut ids: Vec<&str> = payment_rows.iter().map(|r| r[id].as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), payments.len(), "each payment once");
+    let takings: i64 = payments
+        .iter()
+        .filter(|p| p.state.status == "success")
+        .map(|p| p.amount)
+        .sum();
+    let csv_takings: i64 = payment_rows
+        .iter()
+        .filter(|r| r[state] == "Success")
+        .map(|r| pence(&r[amount]))
+        .sum();
+    assert_eq!(csv_takings, takings);
+    let refunded_total: i64 = refunds.iter().map(|r| r.amount).sum();
+    let csv_refunds: i64 = refund_rows.iter().map(|r| pence(&r[amount])).sum();
+    assert_eq!(csv_refunds, -refunded_total, "refunds are negative");
+    assert!(
+        banner.contains(&format!(
+            "{} payments and {} refunds",
+            thousands(payments.len()),
+            thousands(refunds.len())
+        )),
+        "{banner}"
+    );
+    let issued_by = col("Issued By");
+    assert!(
+        refund_rows.iter().any(|r| r[issued_by] == "Pat Supervisor"),
+        "the refund made here names who made it"
+    );
+    app.close().await;
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
+    use paydesk_core::services::{Environment, NewService, SecretText};
+    let sim = Simulator::start(SimConfig {
+        accounts: vec![Account::sandbox("api_test_roles_e2e")],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = paydesk_e2e::sim_client(&sim);
+    let agreement = client
+        .agreements()
+        .create(&govpay::requests::CreateAgreement {
+            reference: "GW-ROLES".into(),
+            description: "Garden waste".into(),
+            user_identifier: None,
+        })
+        .await
+        .unwrap();
+    sim.control()
+        .set_agreement_status(&agreement.agreement_id, "active")
+        .unwrap();
+    let paid = payment(&sim, 3_000, "RL-1", true).await;
+
+    let (dir, core, caseworker) = prepared(
+        &sim,
+        "A caseworker desk",
+        Role::Caseworker,
+        "Cam Caseworker",
+    )
+    .await;
+    let call_centre = core
+        .services_add(NewService {
+            name: "B call-centre desk".into(),
+            base_url: Some(sim.base_url().into()),
+            environment: Environment::Test,
+            role: Role::CallCentre,
+            api_key: SecretText::new(sim.accounts()[0].api_key.clone()),
+        })
+        .await
+        .unwrap()
+        .id;
+    core.pool().close().await;
+
+    let app = App::launch_in(dir).await;
+    // The caseworker's desktop (first in the list) shows the agreement, no cancel.
+    app.go(&format!("#/agreements/{}", agreement.agreement_id))
+        .await;
+    app.wait_for_text(
+        "[data-testid=agreement-cancel-not-offered]",
+        "Only a supervisor",
+    )
+    .await;
+    assert_eq!(app.text("[data-testid=agreement-cancel]").await, None);
+    app.screenshot("47-caseworker-agreement").await;
+    // Asked directly, the command refuses.
+    let refused = app
+        .invoke(
+            "agreement_cancel",
+            serde_json::json!({ "serviceId": caseworker, "agreementId": agreement.agreement_id }),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+
+    // The call-centre desktop: its payment page offers no refund...
+    app.go("#/services").await;
+    app.click("tr[data-service-row='B call-centre desk'] button.govuk-button--secondary")
+        .await;
+    app.wait_for_text("[data-testid=current-service]", "B call-centre desk")
+        .await;
+    app.go(&format!("#/payments/{paid}")).await;
+    app.wait_for_text("[data-testid=payment-heading]", "£30.00")
+        .await;
+    assert_eq!(app.text("[data-testid=refund-start]").await, None);
+    app.screenshot("48-call-centre-payment").await;
+    // ...and the refund command refuses before anything reaches GOV.UK Pay.
+    let refused = app
+        .invoke(
+            "payment_refund",
+            serde_json::json!({ "serviceId": call_centre, "paymentId": paid, "amount": "30.00", "expectedAvailable": 3000 }),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+    let refused = app
+        .invoke(
+            "agreement_cancel",
+            serde_json::json!({ "serviceId": call_centre, "agreementId": agreement.agreement_id }),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+    assert_eq!(sim.control().payment(&paid).unwrap().refunds, 0);
+    assert_eq!(
+        client
+            .agreements()
+            .get(&govpay::AgreementId::parse(&agreement.agreement_id).unwrap())
+            .await
+            .unwrap()
+            .status,
+        "active"
+    );
     app.close().await;
 }

@@ -121,7 +121,9 @@ pub async fn export_csv(
     if let Err(e) = std::fs::rename(&partial, &path) {
         tracing::warn!(path = %path.display(), "export rename: {e}");
         let _ = std::fs::remove_file(&partial);
-        return Err(bad_path("Paydesk could not put the file there: choose another name"));
+        return Err(bad_path(
+            "Paydesk could not put the file there: choose another name",
+        ));
     }
     tracing::info!(rows = report.payments + report.refunds, "export written");
     Ok(ExportDone {
@@ -160,8 +162,13 @@ mod tests {
         );
         assert!(
             field_message(
-                checked_path(dir.join("no-such-folder-x9").join("a.csv").to_str().unwrap())
-                    .unwrap_err()
+                checked_path(
+                    dir.join("no-such-folder-x9")
+                        .join("a.csv")
+                        .to_str()
+                        .unwrap()
+                )
+                .unwrap_err()
             )
             .contains("does not exist")
         );

@@ -12,17 +12,20 @@ export type SectionId =
 
 export interface Section {
   id: SectionId;
+  /** Short, for the navigation bar. */
   label: string;
+  /** The page's heading and window title, when longer than the label. */
+  title?: string;
 }
 
 export const SECTIONS: readonly Section[] = [
   { id: 'payments', label: 'Payments' },
-  { id: 'telephone', label: 'Telephone payment' },
+  { id: 'telephone', label: 'Telephone', title: 'Telephone payment' },
   { id: 'disputes', label: 'Disputes' },
   { id: 'agreements', label: 'Agreements' },
   { id: 'activity', label: 'Activity' },
   { id: 'dashboard', label: 'Dashboard' },
-  { id: 'export', label: 'Finance export' },
+  { id: 'export', label: 'Export', title: 'Finance export' },
   { id: 'services', label: 'Services' },
 ];
 

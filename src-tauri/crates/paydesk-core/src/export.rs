@@ -125,7 +125,12 @@ fn refund_label(status: &str) -> &'static str {
 impl Core {
     /// How many rows (payments and refunds) an export of `[from_ms, to_ms)` will
     /// write, for its progress bar.
-    pub async fn export_size(&self, service_id: &str, from_ms: i64, to_ms: i64) -> Result<u64, CoreError> {
+    pub async fn export_size(
+        &self,
+        service_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<u64, CoreError> {
         let service = self.service(service_id).await?;
         service.role.require(Permission::ViewPayments)?;
         let n: i64 = sqlx::query_scalar(

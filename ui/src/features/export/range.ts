@@ -46,10 +46,12 @@ export function checkRange(from: string, to: string): Range | { errors: FieldErr
   return { fromMs: dayStarts[0], toMs: end, dayStarts };
 }
 
-/** `YYYY-MM-DD` of a UK day `days` from today. */
+/** `YYYY-MM-DD` of a UK day `days` from today (built from parts: locales differ in order). */
 export function ukDateText(days: number, now: Date = new Date()): string {
   const at = new Date(ukDayStart(days, now) + 12 * 3_600_000);
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
 /** A round top for the chart's money axis, in pence: 1, 2 or 5 times a power of ten pounds. */
