@@ -196,6 +196,13 @@ async fn main() {
             }),
         ),
         (
+            "4 digits matching nothing (box)",
+            q(&|i| PaymentQuery {
+                text: Some(format!("{:04}", 1234 + i)),
+                ..Default::default()
+            }),
+        ),
+        (
             "first 6 + last 4",
             q(&|i| PaymentQuery {
                 first6: sample[i].5.clone(),

@@ -549,6 +549,16 @@ impl Core {
                     })
                 }
             }
+            // Its status changed between reading and cancelling it.
+            (Err(e), after) if e.pay_code() == Some("P2501") => Err(CoreError::Conflict {
+                message: format!(
+                    "GOV.UK Pay refused: only an active agreement can be cancelled, and this one is now {}.",
+                    after
+                        .map(|a| a.status)
+                        .unwrap_or_else(|_| "no longer active".into())
+                ),
+                pay_code: Some("P2501"),
+            }),
             (Err(e), _) => Err(e.into()),
         }
     }

@@ -528,11 +528,14 @@ impl PaymentQuery {
             if looks_like_payment_id(&lower) {
                 q.push(" AND p.payment_id = ").push_bind(lower);
             } else if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+                // Both sides must match an index's collation (the reference
+                // index is NOCASE) for SQLite to answer the OR from two indexes
+                // instead of reading every row.
                 q.push(" AND (p.last4 = ")
                     .push_bind(t.to_owned())
                     .push(" OR p.reference = ")
                     .push_bind(t.to_owned())
-                    .push(")");
+                    .push(" COLLATE NOCASE)");
             } else if let Some(fts) = fts_query(t) {
                 if parts == Parts::WordsDriven {
                     // The word index drives the query as `f` (see search_payments).

@@ -1661,3 +1661,74 @@ async fn the_dashboard_counts_the_day_and_week_and_names_who_refunded() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn an_agreement_cancel_that_races_or_loses_its_answer_is_explained_and_reconciled() {
+    let s = setup(Role::Supervisor, |_| {}).await;
+    let client = sim_client(&s);
+    let active = |reference: &'static str| {
+        let client = client.clone();
+        let control = s.sim.control();
+        async move {
+            let a = client
+                .agreements()
+                .create(&govpay::requests::CreateAgreement {
+                    reference: reference.into(),
+                    description: "Garden waste".into(),
+                    user_identifier: None,
+                })
+                .await
+                .unwrap();
+            control
+                .set_agreement_status(&a.agreement_id, "active")
+                .unwrap();
+            a.agreement_id
+        }
+    };
+
+    // It stops being active while the cancel is on its way: GOV.UK Pay's P2501, explained.
+    let raced = active("GW-RACE").await;
+    s.sim.control().set_faults(vec![Fault {
+        route: "POST /v1/agreements/{agreement_id}/cancel".into(),
+        latency_ms: 400,
+        ..Fault::default()
+    }]);
+    let control = s.sim.control();
+    let id = raced.clone();
+    let meanwhile = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        control.set_agreement_status(&id, "inactive").unwrap();
+    });
+    let err = s
+        .core
+        .agreement_cancel(&s.service, &raced)
+        .await
+        .unwrap_err();
+    meanwhile.await.unwrap();
+    assert!(
+        matches!(err, CoreError::Conflict { pay_code: Some("P2501"), ref message } if message.contains("now inactive")),
+        "{err:?}"
+    );
+
+    // The answer is lost after GOV.UK Pay cancelled it: read back, not sent again.
+    let lost = active("GW-LOST").await;
+    s.sim.control().set_faults(vec![Fault {
+        route: "POST /v1/agreements/{agreement_id}/cancel".into(),
+        drop_after_commit: 1,
+        ..Fault::default()
+    }]);
+    let done = s.core.agreement_cancel(&s.service, &lost).await.unwrap();
+    assert!(done.reconciled && done.status == "cancelled", "{done:?}");
+    let rows = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+        .await
+        .unwrap();
+    let phases: Vec<Phase> = rows
+        .iter()
+        .filter(|r| r.target_id.as_deref() == Some(lost.as_str()))
+        .map(|r| r.phase)
+        .collect();
+    assert!(
+        phases.contains(&Phase::Unknown) && phases.contains(&Phase::Reconciled),
+        "{phases:?}"
+    );
+}
