@@ -125,7 +125,10 @@ async fn main() {
     }
     println!("| search box text | samples | p50 ms | p95 ms | max ms |");
     println!("|---|---|---|---|---|");
-    for (name, texts) in cases {
+    for (name, mut texts) in cases {
+        // The same text twice in a row changes nothing on the page (the seed has
+        // only seven card numbers), so there would be nothing to time.
+        texts.dedup();
         let mut times = Vec::new();
         let mut timed_out = 0;
         for text in &texts {
