@@ -334,16 +334,54 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
     );
     app.screenshot("43-agreement-cancelled").await;
 
+    // Setting one up: the empty form names both fields, then it is created.
+    app.click("a[data-nav=agreements]").await;
+    app.click("[data-testid=agreement-new]").await;
+    app.click("[data-testid=agreement-new-submit]").await;
+    let problem = app
+        .wait_for_text(".govuk-error-summary", "Enter a reference")
+        .await;
+    assert!(problem.contains("Enter a description"), "{problem}");
+    app.screenshot("43b-agreement-new-errors").await;
+    app.fill("#new-agreement-reference", "GW-2026-0099").await;
+    app.fill("#new-agreement-description", "Garden waste, 12 months")
+        .await;
+    app.click("[data-testid=agreement-new-submit]").await;
+    app.wait_for_text("[data-testid=agreement-status-tag]", "Created")
+        .await;
+    app.wait_for_text("main", "No card yet").await;
+    app.screenshot("43c-agreement-created").await;
+    let mut found = client
+        .agreements()
+        .search_all(&govpay::search::AgreementSearch {
+            reference: Some("GW-2026-0099".into()),
+            ..Default::default()
+        });
+    let page = found.next().await.unwrap().unwrap();
+    assert_eq!(page.items.len(), 1, "created once");
+
+    // Both are on the activity record, each linked to its agreement.
+    app.click("a[data-nav=activity]").await;
+    app.wait_for_text("[data-testid=activity]", "Set up agreement")
+        .await;
+    app.wait_for_text("[data-testid=activity]", "Cancel agreement")
+        .await;
+    app.find(&format!(
+        "[data-testid=activity] a[href='#/agreements/{}']",
+        agreement.agreement_id
+    ))
+    .await;
+    app.screenshot("43d-activity-agreements").await;
+
     // The dashboard names who refunded today.
     app.click("a[data-nav=dashboard]").await;
     app.wait_for_text("[data-testid=dashboard-operators]", "Pat Supervisor")
         .await;
     // (The seed's own refunds may fall today too; this desktop's is the one with a name.)
     let pat = app
-        .js("return Array.from(document.querySelectorAll('[data-testid=dashboard-operators] tbody tr')).map(r => r.innerText).find(t => t.includes('Pat Supervisor')) ?? '';")
+        .js("return Array.from(document.querySelectorAll('[data-testid=dashboard-operators] tbody tr')).map(r => Array.from(r.cells).map(c => c.innerText.trim())).find(c => c[0] === 'Pat Supervisor') ?? [];")
         .await;
-    let pat = pat.as_str().unwrap_or_default().to_owned();
-    assert!(pat.contains("£12.00") && pat.contains('1'), "{pat}");
+    assert_eq!(pat, serde_json::json!(["Pat Supervisor", "1", "£12.00"]));
     app.screenshot("44-dashboard").await;
 
     // The export: 40 days (everything the simulator has), to a file in a folder.

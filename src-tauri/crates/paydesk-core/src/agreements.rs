@@ -127,8 +127,8 @@ fn parse_id(text: &str) -> Result<AgreementId, CoreError> {
     })
 }
 
-fn instrument_card(a: &Agreement) -> Option<CardView> {
-    let c = a.payment_instrument.as_ref()?.card_details.as_ref()?;
+fn instrument_card(i: &PaymentInstrument) -> Option<CardView> {
+    let c = i.card_details.as_ref()?;
     Some(CardView {
         brand: c.card_brand.clone(),
         card_type: c.card_type.clone(),
@@ -148,7 +148,7 @@ fn view(a: &Agreement) -> AgreementView {
         user_identifier: a.user_identifier.clone(),
         created_date: a.created_date.clone(),
         cancelled_date: a.cancelled_date.clone(),
-        instrument: instrument_card(a),
+        instrument: a.payment_instrument.as_ref().and_then(instrument_card),
     }
 }
 
@@ -156,18 +156,7 @@ fn view_from_row(r: &sqlx::sqlite::SqliteRow) -> AgreementView {
     let instrument: Option<String> = r.get("instrument");
     let card = instrument
         .and_then(|json| serde_json::from_str::<PaymentInstrument>(&json).ok())
-        .and_then(|i| {
-            instrument_card(&Agreement {
-                agreement_id: String::new(),
-                reference: String::new(),
-                description: String::new(),
-                status: String::new(),
-                user_identifier: None,
-                created_date: None,
-                cancelled_date: None,
-                payment_instrument: Some(i),
-            })
-        });
+        .and_then(|i| instrument_card(&i));
     AgreementView {
         agreement_id: r.get("agreement_id"),
         reference: r.get("reference"),
@@ -250,17 +239,8 @@ impl Core {
         let (payments, payment_total, payments_note) = match client.payments().search(&search).await
         {
             Ok(page) => {
-                let mut conn = self.pool().acquire().await?;
-                cache::upsert_payments(&mut conn, &service.id, &page.results).await?;
-                drop(conn);
-                let mut rows = Vec::with_capacity(page.results.len());
-                for p in &page.results {
-                    if let Some(row) =
-                        cache::payment_row(self.pool(), &service.id, p.payment_id.as_str()).await?
-                    {
-                        rows.push(row);
-                    }
-                }
+                let rows =
+                    cache::store_and_read_rows(self.pool(), &service.id, &page.results).await?;
                 (rows, u32::try_from(page.total).unwrap_or(u32::MAX), None)
             }
             Err(e) => {

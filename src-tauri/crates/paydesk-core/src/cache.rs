@@ -672,6 +672,25 @@ pub async fn payment_row(
     Ok(row.as_ref().map(row_to_payment).transpose()?)
 }
 
+/// Stores payments GOV.UK Pay just returned and reads them back as result rows,
+/// in the order given (a live search or an agreement's payments: a page at most).
+pub async fn store_and_read_rows(
+    pool: &SqlitePool,
+    service_id: &str,
+    payments: &[Payment],
+) -> Result<Vec<PaymentRow>, CoreError> {
+    let mut conn = pool.acquire().await?;
+    upsert_payments(&mut conn, service_id, payments).await?;
+    drop(conn);
+    let mut rows = Vec::with_capacity(payments.len());
+    for p in payments {
+        if let Some(row) = payment_row(pool, service_id, p.payment_id.as_str()).await? {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
 /// Searches the cache. Answers in milliseconds over a million payments.
 pub async fn search_payments(
     pool: &SqlitePool,

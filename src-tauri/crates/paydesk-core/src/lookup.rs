@@ -116,17 +116,7 @@ impl Core {
                 (page.results, total)
             }
         };
-        let mut conn = self.pool().acquire().await?;
-        cache::upsert_payments(&mut conn, &service.id, &payments).await?;
-        drop(conn);
-        let mut rows = Vec::with_capacity(payments.len());
-        for p in &payments {
-            if let Some(row) =
-                cache::payment_row(self.pool(), &service.id, p.payment_id.as_str()).await?
-            {
-                rows.push(row);
-            }
-        }
+        let rows = cache::store_and_read_rows(self.pool(), &service.id, &payments).await?;
         let total = u32::try_from(total).unwrap_or(u32::MAX);
         Ok(PaymentResults {
             rows,

@@ -72,12 +72,16 @@ async fn setup(role: Role, tweak: impl FnOnce(&mut SimConfig)) -> Setup {
     }
 }
 
+/// A GOV.UK Pay client on the simulator's account, for a test's own calls.
+fn sim_client(s: &Setup) -> govpay::Client {
+    govpay::Client::builder(govpay::ApiKey::new(s.sim.accounts()[0].api_key.clone()).unwrap())
+        .base_url(s.sim.base_url())
+        .build()
+        .unwrap()
+}
+
 async fn paid(s: &Setup, amount: i64) -> String {
-    let client =
-        govpay::Client::builder(govpay::ApiKey::new(s.sim.accounts()[0].api_key.clone()).unwrap())
-            .base_url(s.sim.base_url())
-            .build()
-            .unwrap();
+    let client = sim_client(s);
     let p = client
         .payments()
         .create(
@@ -483,10 +487,7 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
 #[tokio::test]
 async fn cancel_and_capture_only_when_gov_uk_pay_offers_them() {
     let s = setup(Role::Caseworker, |_| {}).await;
-    let client = govpay::Client::builder(govpay::ApiKey::new(KEY).unwrap())
-        .base_url(s.sim.base_url())
-        .build()
-        .unwrap();
+    let client = sim_client(&s);
     let created = client
         .payments()
         .create(
@@ -943,10 +944,7 @@ mod more {
         assert_eq!(s.sim.payment_count(), 1, "never a second payment");
 
         // An unfinished one (the agent's window closed before the card was sent)...
-        let client = govpay::Client::builder(govpay::ApiKey::new(KEY).unwrap())
-            .base_url(s.sim.base_url())
-            .build()
-            .unwrap();
+        let client = sim_client(&s);
         let open = client
             .payments()
             .create(&CreatePayment::moto(500, "TEL-OPEN", "D"), None)
@@ -1131,10 +1129,7 @@ mod more {
         assert_eq!(body.len() as u64, report.payments + report.refunds);
         assert_eq!(report.payments, 800);
         // The totals agree with what GOV.UK Pay (the simulator) says.
-        let client = govpay::Client::builder(govpay::ApiKey::new(KEY).unwrap())
-            .base_url(s.sim.base_url())
-            .build()
-            .unwrap();
+        let client = sim_client(&s);
         let all = client
             .payments()
             .search_all(&govpay::search::PaymentSearch::default())
@@ -1290,13 +1285,6 @@ async fn a_live_search_finds_what_the_cache_has_not_seen_yet() {
 }
 
 // ---- agreements and the supervisor's dashboard --------------------------------
-
-fn sim_client(s: &Setup) -> govpay::Client {
-    govpay::Client::builder(govpay::ApiKey::new(s.sim.accounts()[0].api_key.clone()).unwrap())
-        .base_url(s.sim.base_url())
-        .build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn agreements_are_listed_read_fresh_cancelled_once_and_set_up() {

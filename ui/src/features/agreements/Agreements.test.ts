@@ -1,12 +1,12 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import axe from 'axe-core';
 import { describe, expect, it } from 'vitest';
 import type { AgreementDetail } from '../../bindings/AgreementDetail';
 import type { ServiceView } from '../../bindings/ServiceView';
 import AgreementPage from './AgreementPage.svelte';
 import AgreementsPage from './AgreementsPage.svelte';
 import NewAgreementPage from './NewAgreementPage.svelte';
+import { expectNoAxeViolations } from '../../lib/axe.test-helper';
 
 const supervisor: ServiceView = {
   id: 's1',
@@ -56,11 +56,6 @@ const active: AgreementDetail = {
   paymentsNote: null,
   canCancel: true,
 };
-
-async function expectNoAxeViolations(container: HTMLElement) {
-  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-}
 
 describe('Agreements', () => {
   it('lists agreements by reference and status', async () => {

@@ -1,11 +1,11 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { render, screen, waitFor } from '@testing-library/svelte';
-import axe from 'axe-core';
 import { describe, expect, it } from 'vitest';
 import type { Dashboard } from '../../bindings/Dashboard';
 import type { DashboardQuery } from '../../bindings/DashboardQuery';
 import type { ServiceView } from '../../bindings/ServiceView';
 import DashboardPage from './DashboardPage.svelte';
+import { expectNoAxeViolations } from '../../lib/axe.test-helper';
 
 const service: ServiceView = {
   id: 's1',
@@ -71,7 +71,7 @@ describe('DashboardPage', () => {
     const q = asked[0];
     expect(q.weekFromMs).toBeLessThanOrEqual(q.todayFromMs);
     expect(q.todayFromMs).toBeLessThan(q.toMs);
-    await expectNoAxe(container);
+    await expectNoAxeViolations(container);
   });
 
   it('is for supervisors only', async () => {
@@ -86,7 +86,3 @@ describe('DashboardPage', () => {
   });
 });
 
-async function expectNoAxe(container: HTMLElement) {
-  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-}

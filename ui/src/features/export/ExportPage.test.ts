@@ -1,9 +1,9 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import axe from 'axe-core';
 import { describe, expect, it } from 'vitest';
 import type { ServiceView } from '../../bindings/ServiceView';
 import ExportPage from './ExportPage.svelte';
+import { expectNoAxeViolations } from '../../lib/axe.test-helper';
 
 const service: ServiceView = {
   id: 's1',
@@ -39,7 +39,7 @@ describe('ExportPage', () => {
     expect(screen.getByTestId('export-sums').textContent).toContain('435 successful payments');
     expect(container.querySelectorAll('.paydesk-chart__paid')).toHaveLength(30);
     await waitFor(() => expect((screen.getByTestId('export-path') as HTMLInputElement).value).toMatch(/^\/home\/sam\/Downloads\/paydesk-parking-permits-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/));
-    await expectNoAxe(container);
+    await expectNoAxeViolations(container);
 
     await fireEvent.click(screen.getByText('Yesterday'));
     await waitFor(() => expect(container.querySelectorAll('.paydesk-chart__paid')).toHaveLength(1));
@@ -67,7 +67,3 @@ describe('ExportPage', () => {
   });
 });
 
-async function expectNoAxe(container: HTMLElement) {
-  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-}

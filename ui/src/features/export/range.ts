@@ -30,13 +30,13 @@ export function checkRange(from: string, to: string): Range | { errors: FieldErr
   if (!f) errors.push({ field: 'fromDate', message: 'Enter a real start date, for example 01/11/2026' });
   if (!t) errors.push({ field: 'toDate', message: 'Enter a real end date, for example 30/11/2026' });
   if (!f || !t) return { errors };
+  const end = ukMidnight(t[0], t[1], t[2] + 1);
   const dayStarts: number[] = [];
   for (let i = 0; i <= MAX_DAYS + 1; i++) {
     const start = ukMidnight(f[0], f[1], f[2] + i);
     dayStarts.push(start);
-    if (start > ukMidnight(t[0], t[1], t[2])) break;
+    if (start >= end) break;
   }
-  const end = ukMidnight(t[0], t[1], t[2] + 1);
   if (end <= dayStarts[0]) {
     return { errors: [{ field: 'toDate', message: 'The end date must be the same as or after the start date' }] };
   }

@@ -1,6 +1,5 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import axe from 'axe-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PaymentDetail } from '../../bindings/PaymentDetail';
 import type { PaymentResults } from '../../bindings/PaymentResults';
@@ -9,6 +8,7 @@ import { services } from '../../lib/services.svelte';
 import PaymentPage from './PaymentPage.svelte';
 import PaymentsPage from './PaymentsPage.svelte';
 import { paymentSearch } from './search.svelte';
+import { expectNoAxeViolations } from '../../lib/axe.test-helper';
 
 const service: ServiceView = {
   id: 's1',
@@ -86,11 +86,6 @@ const detail: PaymentDetail = {
   actions: [],
   refundsFromCache: false,
 };
-
-async function expectNoAxeViolations(container: HTMLElement) {
-  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-}
 
 beforeEach(async () => {
   paymentSearch.text = '';

@@ -1,10 +1,10 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import axe from 'axe-core';
 import { describe, expect, it } from 'vitest';
 import type { ServiceView } from '../../bindings/ServiceView';
 import { services } from '../../lib/services.svelte';
 import ServicesPage from './ServicesPage.svelte';
+import { expectNoAxeViolations } from '../../lib/axe.test-helper';
 
 const parking: ServiceView = {
   id: 's1',
@@ -16,12 +16,6 @@ const parking: ServiceView = {
   hasKey: true,
   sandbox: false,
 };
-
-async function expectNoAxeViolations(container: HTMLElement) {
-  // Colour contrast needs layout, which jsdom does not do: the window tests cover it.
-  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-}
 
 describe('ServicesPage', () => {
   it('lists the services the core returns, with their environment', async () => {

@@ -1,9 +1,9 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import axe from 'axe-core';
 import { describe, expect, it } from 'vitest';
 import type { ServiceView } from '../../bindings/ServiceView';
 import TelephonePage from './TelephonePage.svelte';
+import { expectNoAxeViolations } from '../../lib/axe.test-helper';
 
 const service: ServiceView = {
   id: 's1',
@@ -15,11 +15,6 @@ const service: ServiceView = {
   hasKey: true,
   sandbox: false,
 };
-
-async function expectNoAxeViolations(container: HTMLElement) {
-  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-}
 
 async function type(container: HTMLElement, id: string, value: string) {
   await fireEvent.input(container.querySelector(`#${id}`)!, { target: { value } });
