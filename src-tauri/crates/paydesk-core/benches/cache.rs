@@ -53,8 +53,12 @@ async fn main() {
     })
     .await
     .expect("the simulator starts");
-    let dir = tempfile::tempdir().expect("a folder");
-    let core = Core::open(dir.path(), Arc::new(MemoryKeyStore::default()))
+    // PAYDESK_BENCH_KEEP=<folder> keeps the synced cache there, to study queries.
+    let kept = std::env::var_os("PAYDESK_BENCH_KEEP").map(std::path::PathBuf::from);
+    let temp = tempfile::tempdir().expect("a folder");
+    let dir_path = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir_path).expect("the folder for the cache");
+    let core = Core::open(&dir_path, Arc::new(MemoryKeyStore::default()))
         .await
         .expect("the core opens");
     let service = core
@@ -109,7 +113,7 @@ async fn main() {
         started.elapsed().as_secs_f64() * 1000.0,
         again.payments + again.refunds + again.disputes + again.agreements
     );
-    let db_size: u64 = std::fs::read_dir(dir.path())
+    let db_size: u64 = std::fs::read_dir(&dir_path)
         .expect("the folder")
         .flatten()
         .filter_map(|e| e.metadata().ok())

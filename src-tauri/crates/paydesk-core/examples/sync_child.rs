@@ -1,6 +1,7 @@
 //! Runs one sync of one service and exits: the crash-resume test kills it with
 //! SIGKILL part-way through. Arguments come from the environment:
-//! PAYDESK_TEST_DATA, PAYDESK_TEST_APP_ID, PAYDESK_TEST_SERVICE.
+//! PAYDESK_TEST_DATA, PAYDESK_TEST_APP_ID, PAYDESK_TEST_SERVICE, and optionally
+//! PAYDESK_TEST_BULK_FROM (see `Core::set_bulk_load_from`).
 #![allow(clippy::print_stdout)]
 
 use std::sync::Arc;
@@ -17,6 +18,12 @@ async fn main() {
     )
     .await
     .expect("the core opens");
+    if let Some(n) = std::env::var("PAYDESK_TEST_BULK_FROM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        core.set_bulk_load_from(n);
+    }
     let report = core
         .sync_service(&var("PAYDESK_TEST_SERVICE"), &SyncCancel::default(), &|p| {
             println!("page {} items {}", p.pages, p.items)

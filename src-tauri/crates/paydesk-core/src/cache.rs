@@ -490,7 +490,10 @@ impl PaymentQuery {
     }
 
     /// Whether the search box text goes to the word index (not an ID or four digits).
-    fn uses_word_index(&self) -> bool {
+    fn uses_word_index(&self, plain: bool) -> bool {
+        if plain {
+            return false;
+        }
         let Some(t) = self
             .text
             .as_deref()
@@ -504,7 +507,10 @@ impl PaymentQuery {
     }
 
     /// The first part-of-a-word filter (email or name) the trigram index can answer.
-    fn trigram_driver(&self) -> Option<&'static str> {
+    fn trigram_driver(&self, plain: bool) -> Option<&'static str> {
+        if plain {
+            return None;
+        }
         [
             ("email", &self.email),
             ("cardholder_name", &self.cardholder_name),
@@ -515,7 +521,15 @@ impl PaymentQuery {
         .map(|(c, _)| c)
     }
 
-    fn push_filters(&self, q: &mut QueryBuilder<Sqlite>, service_id: &str, parts: Parts) {
+    /// `plain`: the full-text indexes are being rebuilt (see `bulk`), so words
+    /// and parts of words are matched on each row instead.
+    fn push_filters(
+        &self,
+        q: &mut QueryBuilder<Sqlite>,
+        service_id: &str,
+        parts: Parts,
+        plain: bool,
+    ) {
         q.push(" WHERE p.service_id = ")
             .push_bind(service_id.to_owned());
         let text = self
@@ -536,6 +550,25 @@ impl PaymentQuery {
                     .push(" OR p.reference = ")
                     .push_bind(t.to_owned())
                     .push(" COLLATE NOCASE)");
+            } else if plain {
+                // Every word, somewhere in the searchable text.
+                for word in t.split_whitespace() {
+                    let pattern = format!("%{}%", like_escape(word));
+                    q.push(" AND (");
+                    let mut any = q.separated(" OR ");
+                    for column in [
+                        "reference",
+                        "description",
+                        "email",
+                        "cardholder_name",
+                        "metadata_text",
+                    ] {
+                        any.push(format!("p.{column} LIKE "))
+                            .push_bind_unseparated(pattern.clone())
+                            .push_unseparated(" ESCAPE '\\'");
+                    }
+                    q.push(")");
+                }
             } else if let Some(fts) = fts_query(t) {
                 if parts == Parts::WordsDriven {
                     // The word index drives the query as `f` (see search_payments).
@@ -561,13 +594,8 @@ impl PaymentQuery {
             let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
                 continue;
             };
-            let pattern = format!(
-                "%{}%",
-                v.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            let indexable = v.chars().count() >= 3 && !v.contains(['%', '_', '\\']);
+            let pattern = format!("%{}%", like_escape(v));
+            let indexable = !plain && v.chars().count() >= 3 && !v.contains(['%', '_', '\\']);
             match parts {
                 // The trigram index finds candidates (it takes no ESCAPE, so only
                 // plain text goes to it); LIKE on the row confirms them.
@@ -616,6 +644,13 @@ impl PaymentQuery {
             q.push(" AND p.agreement_id = ").push_bind(a.clone());
         }
     }
+}
+
+/// Escapes LIKE's wildcards (with `ESCAPE '\'`).
+fn like_escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// How part-of-a-word filters (email, name) are answered.
@@ -705,19 +740,20 @@ pub async fn search_payments(
         query.page_size.min(200)
     };
 
+    let plain = crate::bulk::aside(&mut *pool.acquire().await?).await?;
     let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM ");
-    match query.trigram_driver() {
+    match query.trigram_driver(plain) {
         Some(column) => {
             count.push("payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid");
-            query.push_filters(&mut count, service_id, Parts::Driven(column));
+            query.push_filters(&mut count, service_id, Parts::Driven(column), plain);
         }
-        None if query.uses_word_index() => {
+        None if query.uses_word_index(plain) => {
             count.push("payments_fts f CROSS JOIN payments p ON p.rowid = f.rowid");
-            query.push_filters(&mut count, service_id, Parts::WordsDriven);
+            query.push_filters(&mut count, service_id, Parts::WordsDriven, plain);
         }
         None => {
             count.push("payments p");
-            query.push_filters(&mut count, service_id, Parts::Indexed);
+            query.push_filters(&mut count, service_id, Parts::Indexed, plain);
         }
     }
     count
@@ -745,7 +781,7 @@ pub async fn search_payments(
             } else {
                 Parts::Indexed
             };
-            query.push_filters(&mut rows, service_id, parts);
+            query.push_filters(&mut rows, service_id, parts, plain);
             rows.push(format!(" ORDER BY p.created_ms {direction}, p.payment_id"));
         }
         // Other orders sort the newest matches (as many as the count shows), as
@@ -759,7 +795,7 @@ pub async fn search_payments(
             rows.push(format!(
                 "SELECT {ROW_COLUMNS} FROM (SELECT * FROM payments p"
             ));
-            query.push_filters(&mut rows, service_id, Parts::Indexed);
+            query.push_filters(&mut rows, service_id, Parts::Indexed, plain);
             rows.push(format!(" ORDER BY p.created_ms DESC LIMIT {COUNT_LIMIT}) p ORDER BY {key} {direction}, p.created_ms DESC"));
         }
     }

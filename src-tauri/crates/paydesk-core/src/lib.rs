@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod agreements;
 pub mod audit;
+pub mod bulk;
 pub mod cache;
 pub mod cases;
 pub mod dashboard;
@@ -56,6 +57,19 @@ struct Shared {
     /// A GOV.UK Pay client per service, built once from the keyring.
     clients: Mutex<HashMap<String, (String, govpay::Client)>>,
     client_options: Mutex<ClientOptions>,
+    /// Syncs loading with the search indexes aside (see `bulk`); the last one
+    /// to finish builds them again.
+    bulk_loads: tokio::sync::Mutex<usize>,
+    bulk_from: BulkFrom,
+}
+
+/// How many payments a sync must expect before it loads with the indexes aside.
+struct BulkFrom(std::sync::atomic::AtomicU64);
+
+impl Default for BulkFrom {
+    fn default() -> Self {
+        Self(std::sync::atomic::AtomicU64::new(20_000))
+    }
 }
 
 /// How clients are set up (tests shorten the timeouts).
@@ -92,6 +106,8 @@ impl Core {
             ))
         })?;
         let pool = db::open(&data_dir.join(db::FILE_NAME)).await?;
+        // A sync killed while loading left the search indexes aside: build them.
+        bulk::restore(&mut *pool.acquire().await?).await?;
         Ok(Self {
             pool,
             keys,

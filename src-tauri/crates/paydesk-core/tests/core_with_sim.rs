@@ -672,10 +672,13 @@ async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
         "{} is built by cargo test",
         child_bin.display()
     );
+    // The child expects 6,000 payments: over this, it loads with the search
+    // indexes aside, so the kill also lands in the middle of a bulk load.
     let mut child = Command::new(&child_bin)
         .env("PAYDESK_TEST_DATA", s.dir.path())
         .env("PAYDESK_TEST_APP_ID", &s.app_id)
         .env("PAYDESK_TEST_SERVICE", &s.service)
+        .env("PAYDESK_TEST_BULK_FROM", "1000")
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
@@ -704,15 +707,182 @@ async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
         part.interrupted && part.cached_payments > 0 && part.cached_payments < 6_000,
         "{part:?}"
     );
+    let mut conn = s.core.pool().acquire().await.unwrap();
+    assert!(
+        paydesk_core::bulk::aside(&mut conn).await.unwrap(),
+        "the child was loading with the indexes aside"
+    );
+    // Searching still works while they are aside: words are matched on each row.
+    let (payment_id, reference): (String, String) = sqlx::query_as(
+        "SELECT payment_id, reference FROM payments ORDER BY created_ms DESC LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let by_reference = PaymentQuery {
+        text: Some(reference),
+        ..Default::default()
+    };
+    let aside = find(&s, by_reference.clone()).await;
+    assert!(
+        aside.rows.iter().any(|r| r.payment_id == payment_id),
+        "{aside:?}"
+    );
 
     s.sim.control().clear_faults();
+    let progress = std::sync::Mutex::new(Vec::new());
     s.core
-        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .sync_service(&s.service, &SyncCancel::default(), &|p| {
+            progress.lock().unwrap().extend(p.message)
+        })
         .await
         .unwrap();
     let after = s.core.sync_status(&s.service).await.unwrap();
     assert_eq!(after.cached_payments, 6_000);
     assert!(!after.interrupted);
+    // The resumed run built the indexes back, and said so.
+    assert!(!paydesk_core::bulk::aside(&mut conn).await.unwrap());
+    assert!(
+        progress
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m == "Building the search indexes")
+    );
+    for table in ["payments_fts", "payments_trigram"] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
+        )))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    let indexed = find(&s, by_reference).await;
+    assert!(
+        indexed.rows.iter().any(|r| r.payment_id == payment_id),
+        "{indexed:?}"
+    );
+}
+
+/// Another desktop's cache of the same simulator account.
+async fn second_core(s: &Setup, dir: &Path) -> (Core, String) {
+    let core = Core::open(dir, Arc::new(OsKeyStore::new(&s.app_id)))
+        .await
+        .unwrap();
+    let service = core
+        .services_add(NewService {
+            name: "Parking again".into(),
+            base_url: Some(s.sim.base_url().into()),
+            environment: Environment::Test,
+            role: Role::Supervisor,
+            api_key: SecretText::new(s.sim.accounts()[0].api_key.clone()),
+        })
+        .await
+        .unwrap()
+        .id;
+    (core, service)
+}
+
+#[tokio::test]
+async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
+    let s = setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 3_000,
+            seed: 21,
+            days: 90,
+        }]
+    })
+    .await;
+    // s.core loads row by row; the other one sets the indexes aside from 1,000.
+    s.core.set_bulk_load_from(u64::MAX);
+    let dir = tempfile::tempdir().unwrap();
+    let (bulk, bulk_service) = second_core(&s, dir.path()).await;
+    bulk.set_bulk_load_from(1_000);
+    let messages = |core: Core, service: String| async move {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let report = core
+            .sync_service(&service, &SyncCancel::default(), &|p| {
+                seen.lock().unwrap().extend(p.message)
+            })
+            .await
+            .unwrap();
+        assert_eq!(report.payments, 3_000);
+        seen.into_inner().unwrap()
+    };
+    let row_by_row = messages(s.core.clone(), s.service.clone()).await;
+    let loaded = messages(bulk.clone(), bulk_service.clone()).await;
+    assert!(!row_by_row.iter().any(|m| m.contains("search indexes")));
+    assert!(loaded.iter().any(|m| m == "Building the search indexes"));
+    let mut conn = bulk.pool().acquire().await.unwrap();
+    assert!(!paydesk_core::bulk::aside(&mut conn).await.unwrap());
+
+    let (reference, email, holder, last4): (String, String, String, String) = sqlx::query_as(
+        "SELECT reference, email, cardholder_name, last4 FROM payments
+         WHERE email IS NOT NULL AND cardholder_name IS NOT NULL ORDER BY created_ms LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let queries = vec![
+        PaymentQuery::default(),
+        PaymentQuery {
+            page: 3,
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some(reference.clone()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some(holder.clone()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some(holder[..3].to_owned()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some(email.clone()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some(last4.clone()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            reference: Some(reference.to_lowercase()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            email: Some(email[1..6].to_owned()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            cardholder_name: Some(holder[1..5].to_owned()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            state: Some("failed".into()),
+            ..Default::default()
+        },
+    ];
+    for q in queries {
+        let one = search_payments(s.core.pool(), &s.service, &q)
+            .await
+            .unwrap();
+        let other = search_payments(bulk.pool(), &bulk_service, &q)
+            .await
+            .unwrap();
+        let ids = |r: &paydesk_core::cache::PaymentResults| {
+            r.rows
+                .iter()
+                .map(|p| p.payment_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert!(one.total > 0, "{q:?} finds something");
+        assert_eq!((one.total, ids(&one)), (other.total, ids(&other)), "{q:?}");
+    }
 }
 
 #[tokio::test]
