@@ -559,43 +559,35 @@ async fn fetch(
     })
 }
 
-/// After refunds arrive, the payments they belong to get their totals from them:
-/// the sums are read through the refunds' index, then each payment is updated
-/// through its unique key (a joined UPDATE let SQLite scan every payment).
+/// After refunds arrive, the payments they belong to get their totals from them,
+/// in one statement per 400 payments: each payment is found through its unique
+/// key and its refunds summed through their index (named, because before the
+/// first ANALYZE SQLite would read every refund of the service for each payment).
 async fn refresh_refund_totals(
     conn: &mut sqlx::SqliteConnection,
     service_id: &str,
     payment_ids: &[String],
 ) -> Result<(), CoreError> {
+    const SUBMITTED: &str = "(SELECT coalesce(sum(CASE WHEN r.status != 'error' THEN r.amount END), 0)
+        FROM refunds r INDEXED BY refunds_payment
+        WHERE r.service_id = payments.service_id AND r.payment_id = payments.payment_id)";
     let mut ids: Vec<&String> = payment_ids.iter().collect();
     ids.sort();
     ids.dedup();
     for chunk in ids.chunks(400) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT payment_id, coalesce(sum(CASE WHEN status != 'error' THEN amount END), 0) FROM refunds WHERE service_id = ",
-        );
-        q.push_bind(service_id.to_owned())
-            .push(" AND payment_id IN (");
-        let mut list = q.separated(", ");
-        for id in chunk {
-            list.push_bind((*id).clone());
-        }
-        q.push(") GROUP BY payment_id");
-        let sums: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut *conn).await?;
-        for (payment_id, submitted) in sums {
-            sqlx::query(
-                "UPDATE payments SET refund_submitted = ?3, refund_available = amount - ?3,
-                    refund_status = CASE WHEN refund_status IN ('available', 'full')
-                        THEN CASE WHEN amount - ?3 <= 0 THEN 'full' ELSE 'available' END
-                        ELSE refund_status END
-                 WHERE service_id = ?1 AND payment_id = ?2",
-            )
-            .bind(service_id)
-            .bind(&payment_id)
-            .bind(submitted)
-            .execute(&mut *conn)
-            .await?;
-        }
+        let list = serde_json::to_string(chunk)
+            .map_err(|e| CoreError::Storage(format!("cannot list payment IDs: {e}")))?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE payments SET refund_submitted = {SUBMITTED}, refund_available = amount - {SUBMITTED},
+                refund_status = CASE WHEN refund_status IN ('available', 'full')
+                    THEN CASE WHEN amount - {SUBMITTED} <= 0 THEN 'full' ELSE 'available' END
+                    ELSE refund_status END
+             WHERE service_id = ?1 AND payment_id IN (SELECT value FROM json_each(?2))"
+        )))
+        .bind(service_id)
+        .bind(list)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
