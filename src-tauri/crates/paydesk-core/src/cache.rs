@@ -40,20 +40,41 @@ fn metadata_text(p: &Payment) -> String {
         .unwrap_or_default()
 }
 
+/// A payment's rowid: its creation time in milliseconds, shifted left 20 bits,
+/// plus 20 bits of a hash of its ID to tell apart payments made in the same
+/// millisecond. Rowids then run in creation order, so newest first is the
+/// order of the table and of both full-text indexes (their rowids are these),
+/// and a word that matches 100,000 payments yields its newest 20 without
+/// sorting the rest. A clash of the 20 bits is settled on insert.
+pub(crate) fn date_key(created_ms: i64, payment_id: &str) -> i64 {
+    // FNV-1a: stable across runs and builds, unlike std's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in payment_id.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (created_ms.clamp(0, (1 << 42) - 1) << 20) | (hash & 0xF_FFFF) as i64
+}
+
+/// The next rowid to try in the same millisecond when `key` is taken.
+fn next_key(key: i64) -> i64 {
+    (key & !0xF_FFFF) | ((key + 1) & 0xF_FFFF)
+}
+
 /// Columns written for each payment, in order.
-const PAYMENT_COLUMNS: &str = "service_id, payment_id, amount, reference, description, email, status, finished, code, message,
+const PAYMENT_COLUMNS: &str = "rowid, service_id, payment_id, amount, reference, description, email, status, finished, code, message,
     card_brand, card_type, first6, last4, expiry, cardholder_name, created_ms, created_date, captured_date, settled_date,
     refund_status, refund_available, refund_submitted, provider, provider_id, mode, moto, delayed_capture, language,
     agreement_id, fee, net_amount, total_amount, corporate_surcharge, wallet_type, three_ds_required, return_url,
     metadata, metadata_text, fetched_ms";
 
+/// A payment's creation time never changes, and its rowid was made from it: kept.
 const PAYMENT_UPDATE: &str = " ON CONFLICT (service_id, payment_id) DO UPDATE SET
     amount = excluded.amount, reference = excluded.reference, description = excluded.description,
     email = excluded.email, status = excluded.status, finished = excluded.finished, code = excluded.code,
     message = excluded.message, card_brand = excluded.card_brand, card_type = excluded.card_type,
     first6 = excluded.first6, last4 = excluded.last4, expiry = excluded.expiry,
-    cardholder_name = excluded.cardholder_name, created_ms = excluded.created_ms,
-    created_date = excluded.created_date, captured_date = excluded.captured_date,
+    cardholder_name = excluded.cardholder_name, captured_date = excluded.captured_date,
     settled_date = excluded.settled_date, refund_status = excluded.refund_status,
     refund_available = excluded.refund_available, refund_submitted = excluded.refund_submitted,
     provider = excluded.provider, provider_id = excluded.provider_id, mode = excluded.mode,
@@ -76,72 +97,41 @@ pub async fn upsert_payments(
 ) -> Result<(), CoreError> {
     let fetched = now_ms();
     for chunk in payments.chunks(BATCH) {
-        let mut q =
-            QueryBuilder::<Sqlite>::new(format!("INSERT INTO payments ({PAYMENT_COLUMNS}) "));
-        q.push_values(chunk, |mut b, p| {
-            let created_date = p.created_date.clone().unwrap_or_default();
-            let created_ms = api_time_ms(&created_date).unwrap_or(0);
-            let card = p.card_details.as_ref();
-            let refund = p.refund_summary.as_ref();
-            let settlement = p.settlement_summary.as_ref();
-            b.push_bind(service_id.to_owned())
-                .push_bind(p.payment_id.as_str().to_owned())
-                .push_bind(p.amount)
-                .push_bind(p.reference.clone())
-                .push_bind(p.description.clone())
-                .push_bind(p.email.clone())
-                .push_bind(p.state.status.clone())
-                .push_bind(p.state.finished)
-                .push_bind(p.state.code.clone())
-                .push_bind(p.state.message.clone())
-                .push_bind(card.and_then(|c| c.card_brand.clone()))
-                .push_bind(card.and_then(|c| c.card_type.clone()))
-                .push_bind(card.and_then(|c| c.first_digits_card_number.clone()))
-                .push_bind(card.and_then(|c| c.last_digits_card_number.clone()))
-                .push_bind(card.and_then(|c| c.expiry_date.clone()))
-                .push_bind(card.and_then(|c| c.cardholder_name.clone()))
-                .push_bind(created_ms)
-                .push_bind(created_date)
-                .push_bind(settlement.and_then(|s| s.captured_date.clone()))
-                .push_bind(settlement.and_then(|s| s.settled_date.clone()))
-                .push_bind(refund.map(|r| r.status.clone()))
-                .push_bind(refund.map(|r| r.amount_available))
-                .push_bind(refund.map(|r| r.amount_submitted))
-                .push_bind(p.payment_provider.clone())
-                .push_bind(p.provider_id.clone())
-                .push_bind(p.authorisation_mode.clone())
-                .push_bind(p.moto)
-                .push_bind(p.delayed_capture)
-                .push_bind(p.language.clone())
-                .push_bind(p.agreement_id.clone())
-                .push_bind(p.fee)
-                .push_bind(p.net_amount)
-                .push_bind(p.total_amount)
-                .push_bind(p.corporate_card_surcharge)
-                .push_bind(card.and_then(|c| c.wallet_type.clone()))
-                .push_bind(
-                    p.authorisation_summary
-                        .as_ref()
-                        .and_then(|a| a.three_d_secure.as_ref())
-                        .map(|t| t.required),
-                )
-                .push_bind(p.return_url.clone())
-                .push_bind(
-                    p.metadata
-                        .as_ref()
-                        .map(|m| serde_json::to_string(m).unwrap_or_default()),
-                )
-                .push_bind(metadata_text(p))
-                .push_bind(fetched);
-        });
-        q.push(PAYMENT_UPDATE);
-        q.push(" RETURNING payment_id, rowid");
-        let rowids: HashMap<String, i64> = q
-            .build_query_as::<(String, i64)>()
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
+        let keyed: Vec<(&Payment, i64)> = chunk
+            .iter()
+            .map(|p| {
+                let created = p.created_date.as_deref().and_then(api_time_ms);
+                (p, date_key(created.unwrap_or(0), p.payment_id.as_str()))
+            })
             .collect();
+        let rowids = match insert_payments(conn, service_id, &keyed, fetched).await {
+            Ok(rowids) => rowids,
+            // Two payments in the same millisecond with the same 20 bits (about
+            // one chance in a million per such pair): one at a time, each taking
+            // the next free number in its millisecond.
+            Err(e) if is_rowid_clash(&e) => {
+                let mut rowids = HashMap::new();
+                for &(p, key) in &keyed {
+                    let mut key = key;
+                    let mut tries = 0;
+                    loop {
+                        match insert_payments(conn, service_id, &[(p, key)], fetched).await {
+                            Ok(one) => {
+                                rowids.extend(one);
+                                break;
+                            }
+                            Err(e) if is_rowid_clash(&e) && tries < 1_000 => {
+                                key = next_key(key);
+                                tries += 1;
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+                rowids
+            }
+            Err(e) => return Err(e.into()),
+        };
 
         // Metadata values, one row each: replaced for the payments just written.
         let mut del =
@@ -183,6 +173,85 @@ pub async fn upsert_payments(
         }
     }
     Ok(())
+}
+
+fn is_rowid_clash(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.message().contains("payments.rowid"))
+}
+
+/// One multi-row upsert; returns each payment's rowid (an existing payment keeps its own).
+async fn insert_payments(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    keyed: &[(&Payment, i64)],
+    fetched: i64,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let mut q = QueryBuilder::<Sqlite>::new(format!("INSERT INTO payments ({PAYMENT_COLUMNS}) "));
+    q.push_values(keyed, |mut b, &(p, key)| {
+        let created_date = p.created_date.clone().unwrap_or_default();
+        let created_ms = api_time_ms(&created_date).unwrap_or(0);
+        let card = p.card_details.as_ref();
+        let refund = p.refund_summary.as_ref();
+        let settlement = p.settlement_summary.as_ref();
+        b.push_bind(key)
+            .push_bind(service_id.to_owned())
+            .push_bind(p.payment_id.as_str().to_owned())
+            .push_bind(p.amount)
+            .push_bind(p.reference.clone())
+            .push_bind(p.description.clone())
+            .push_bind(p.email.clone())
+            .push_bind(p.state.status.clone())
+            .push_bind(p.state.finished)
+            .push_bind(p.state.code.clone())
+            .push_bind(p.state.message.clone())
+            .push_bind(card.and_then(|c| c.card_brand.clone()))
+            .push_bind(card.and_then(|c| c.card_type.clone()))
+            .push_bind(card.and_then(|c| c.first_digits_card_number.clone()))
+            .push_bind(card.and_then(|c| c.last_digits_card_number.clone()))
+            .push_bind(card.and_then(|c| c.expiry_date.clone()))
+            .push_bind(card.and_then(|c| c.cardholder_name.clone()))
+            .push_bind(created_ms)
+            .push_bind(created_date)
+            .push_bind(settlement.and_then(|s| s.captured_date.clone()))
+            .push_bind(settlement.and_then(|s| s.settled_date.clone()))
+            .push_bind(refund.map(|r| r.status.clone()))
+            .push_bind(refund.map(|r| r.amount_available))
+            .push_bind(refund.map(|r| r.amount_submitted))
+            .push_bind(p.payment_provider.clone())
+            .push_bind(p.provider_id.clone())
+            .push_bind(p.authorisation_mode.clone())
+            .push_bind(p.moto)
+            .push_bind(p.delayed_capture)
+            .push_bind(p.language.clone())
+            .push_bind(p.agreement_id.clone())
+            .push_bind(p.fee)
+            .push_bind(p.net_amount)
+            .push_bind(p.total_amount)
+            .push_bind(p.corporate_card_surcharge)
+            .push_bind(card.and_then(|c| c.wallet_type.clone()))
+            .push_bind(
+                p.authorisation_summary
+                    .as_ref()
+                    .and_then(|a| a.three_d_secure.as_ref())
+                    .map(|t| t.required),
+            )
+            .push_bind(p.return_url.clone())
+            .push_bind(
+                p.metadata
+                    .as_ref()
+                    .map(|m| serde_json::to_string(m).unwrap_or_default()),
+            )
+            .push_bind(metadata_text(p))
+            .push_bind(fetched);
+    });
+    q.push(PAYMENT_UPDATE);
+    q.push(" RETURNING payment_id, rowid");
+    Ok(q.build_query_as::<(String, i64)>()
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 pub async fn upsert_refunds(
@@ -739,28 +808,133 @@ pub async fn search_payments(
     } else {
         query.page_size.min(200)
     };
+    let mut conn = pool.acquire().await?;
+    let plain = crate::bulk::aside(&mut conn).await?;
+    let driver = match query.trigram_driver(plain) {
+        Some(column) => Some(("payments_trigram t", "t", Parts::Driven(column))),
+        None if query.uses_word_index(plain) => Some(("payments_fts f", "f", Parts::WordsDriven)),
+        None => None,
+    };
+    let (rows, total) = match driver {
+        Some((table, alias, parts)) => {
+            text_driven(
+                &mut conn,
+                service_id,
+                query,
+                (table, alias, parts),
+                plain,
+                page,
+                page_size,
+            )
+            .await?
+        }
+        None => index_driven(&mut conn, service_id, query, plain, page, page_size).await?,
+    };
+    Ok(PaymentResults {
+        rows,
+        total: (total as u32).min(COUNT_LIMIT),
+        total_is_capped: total > i64::from(COUNT_LIMIT),
+        page,
+        page_size,
+    })
+}
 
-    let plain = crate::bulk::aside(&mut *pool.acquire().await?).await?;
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM ");
-    match query.trigram_driver(plain) {
-        Some(column) => {
-            count.push("payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid");
-            query.push_filters(&mut count, service_id, Parts::Driven(column), plain);
+/// A full-text index drives: its rowids are the payments' creation order (see
+/// `date_key`), so one pass in that order yields the count (up to the cap) and
+/// the page together, however many payments match.
+async fn text_driven(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    query: &PaymentQuery,
+    (table, alias, parts): (&str, &str, Parts),
+    plain: bool,
+    page: u32,
+    page_size: u32,
+) -> Result<(Vec<PaymentRow>, i64), CoreError> {
+    let oldest_first = query.sort == SortBy::Date && query.ascending;
+    let mut q = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT p.rowid FROM {table} CROSS JOIN payments p ON p.rowid = {alias}.rowid"
+    ));
+    query.push_filters(&mut q, service_id, parts, plain);
+    q.push(format!(
+        " ORDER BY {alias}.rowid {} LIMIT {}",
+        if oldest_first { "ASC" } else { "DESC" },
+        i64::from(COUNT_LIMIT) + 1
+    ));
+    let mut matches: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
+    let total = matches.len() as i64;
+    matches.truncate(COUNT_LIMIT as usize);
+    let offset = ((page - 1) * page_size) as usize;
+    let wanted: Vec<i64> = match query.sort {
+        SortBy::Date => matches
+            .iter()
+            .skip(offset)
+            .take(page_size as usize)
+            .copied()
+            .collect(),
+        // The newest matches (those counted), in the order asked for.
+        SortBy::Amount | SortBy::Reference => {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT rowid FROM payments WHERE rowid IN (SELECT value FROM json_each(",
+            );
+            q.push_bind(json_list(&matches)).push(format!(
+                ")) ORDER BY {} {}, rowid DESC LIMIT {page_size} OFFSET {offset}",
+                other_key(query.sort),
+                if query.ascending { "ASC" } else { "DESC" }
+            ));
+            q.build_query_scalar().fetch_all(&mut *conn).await?
         }
-        None if query.uses_word_index(plain) => {
-            count.push("payments_fts f CROSS JOIN payments p ON p.rowid = f.rowid");
-            query.push_filters(&mut count, service_id, Parts::WordsDriven, plain);
-        }
-        None => {
-            count.push("payments p");
-            query.push_filters(&mut count, service_id, Parts::Indexed, plain);
-        }
+    };
+    Ok((rows_by_rowid(conn, &wanted).await?, total))
+}
+
+fn json_list(ids: &[i64]) -> String {
+    serde_json::Value::from(ids.to_vec()).to_string()
+}
+
+fn other_key(sort: SortBy) -> &'static str {
+    if sort == SortBy::Amount {
+        "amount"
+    } else {
+        "reference COLLATE NOCASE"
     }
+}
+
+/// Result rows for these payments, in the order given.
+async fn rows_by_rowid(
+    conn: &mut SqliteConnection,
+    rowids: &[i64],
+) -> Result<Vec<PaymentRow>, CoreError> {
+    if rowids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {ROW_COLUMNS}, p.rowid AS k FROM payments p WHERE p.rowid IN (SELECT value FROM json_each("
+    ));
+    q.push_bind(json_list(rowids)).push("))");
+    let mut found: HashMap<i64, PaymentRow> = HashMap::new();
+    for r in q.build().fetch_all(&mut *conn).await? {
+        found.insert(r.try_get("k")?, row_to_payment(&r)?);
+    }
+    Ok(rowids.iter().filter_map(|k| found.remove(k)).collect())
+}
+
+/// Filters answered from the b-tree indexes (or on each row).
+async fn index_driven(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    query: &PaymentQuery,
+    plain: bool,
+    page: u32,
+    page_size: u32,
+) -> Result<(Vec<PaymentRow>, i64), CoreError> {
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM payments p");
+    query.push_filters(&mut count, service_id, Parts::Indexed, plain);
     count
         .push(" LIMIT ")
         .push_bind(i64::from(COUNT_LIMIT) + 1)
         .push(")");
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
 
     // Many matches, newest first: walking the date index and stopping at the
     // page's end beats collecting every match to sort it. Few matches: the
@@ -782,39 +956,34 @@ pub async fn search_payments(
                 Parts::Indexed
             };
             query.push_filters(&mut rows, service_id, parts, plain);
-            rows.push(format!(" ORDER BY p.created_ms {direction}, p.payment_id"));
+            // Within a millisecond, rowid order: the same order the text indexes give.
+            rows.push(format!(
+                " ORDER BY p.created_ms {direction}, p.rowid {direction}"
+            ));
         }
         // Other orders sort the newest matches (as many as the count shows), as
         // the admin tool does, instead of the whole history.
         SortBy::Amount | SortBy::Reference => {
-            let key = if query.sort == SortBy::Amount {
-                "p.amount"
-            } else {
-                "p.reference COLLATE NOCASE"
-            };
             rows.push(format!(
                 "SELECT {ROW_COLUMNS} FROM (SELECT * FROM payments p"
             ));
             query.push_filters(&mut rows, service_id, Parts::Indexed, plain);
-            rows.push(format!(" ORDER BY p.created_ms DESC LIMIT {COUNT_LIMIT}) p ORDER BY {key} {direction}, p.created_ms DESC"));
+            rows.push(format!(
+                " ORDER BY p.created_ms DESC, p.rowid DESC LIMIT {COUNT_LIMIT}) p ORDER BY p.{} {direction}, p.rowid DESC",
+                other_key(query.sort)
+            ));
         }
     }
     rows.push(" LIMIT ")
         .push_bind(i64::from(page_size))
         .push(" OFFSET ")
         .push_bind(i64::from((page - 1) * page_size));
-    let found = rows.build().fetch_all(pool).await?;
+    let found = rows.build().fetch_all(&mut *conn).await?;
     let rows = found
         .iter()
         .map(row_to_payment)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(PaymentResults {
-        rows,
-        total: (total as u32).min(COUNT_LIMIT),
-        total_is_capped: total > i64::from(COUNT_LIMIT),
-        page,
-        page_size,
-    })
+    Ok((rows, total))
 }
 
 /// How many payments the cache holds for a service.
@@ -841,6 +1010,77 @@ mod tests {
         // Quotes and operators cannot reach FTS5's query syntax.
         assert_eq!(fts_query("\"); DROP").as_deref(), Some("\"DROP\"*"));
         assert_eq!(fts_query("  "), None);
+    }
+
+    #[test]
+    fn rowids_run_in_creation_order_and_stay_in_their_millisecond() {
+        let a = date_key(1_700_000_000_000, "abc");
+        assert_eq!(a >> 20, 1_700_000_000_000);
+        assert_eq!(a, date_key(1_700_000_000_000, "abc"), "stable");
+        assert!(date_key(1_700_000_000_001, "zzz") > date_key(1_700_000_000_000, "abc"));
+        let last = (1_000 << 20) | 0xF_FFFF;
+        assert_eq!(next_key(last), 1_000 << 20, "wraps within the millisecond");
+        assert_eq!(date_key(-5, "x") >> 20, 0);
+    }
+
+    fn payment(id: &str, created: &str, reference: &str) -> Payment {
+        serde_json::from_value(serde_json::json!({
+            "payment_id": id,
+            "amount": 1000,
+            "reference": reference,
+            "description": "Parking permit",
+            "state": {"status": "success", "finished": true},
+            "created_date": created,
+            "metadata": {"case_ref": format!("CASE-{reference}")},
+        }))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn two_payments_in_one_millisecond_with_the_same_20_bits_are_both_kept() {
+        // Two IDs whose hashes share their low 20 bits (found by trying).
+        let mut seen: HashMap<i64, String> = HashMap::new();
+        let (first, second) = (0..)
+            .map(|i| format!("clash{i:021}"))
+            .find_map(|id| {
+                seen.insert(date_key(0, &id), id.clone())
+                    .map(|other| (other, id))
+            })
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join(crate::db::FILE_NAME))
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('s', 'S', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let when = "2026-11-20T10:00:00.123Z";
+        let page = vec![payment(&first, when, "R-1"), payment(&second, when, "R-2")];
+        let mut conn = pool.acquire().await.unwrap();
+        upsert_payments(&mut conn, "s", &page).await.unwrap();
+        // Read again (an update, not a second row), and alone.
+        upsert_payments(&mut conn, "s", &page).await.unwrap();
+        upsert_payments(&mut conn, "s", &page[1..]).await.unwrap();
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT p.rowid, p.payment_id, m.value FROM payments p
+             JOIN payment_metadata m ON m.payment_rowid = p.rowid ORDER BY p.rowid",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let ms = api_time_ms(when).unwrap();
+        assert!(rows.iter().all(|(k, _, _)| k >> 20 == ms), "{rows:?}");
+        let mut ids: Vec<&str> = rows.iter().map(|(_, id, _)| id.as_str()).collect();
+        ids.sort();
+        let mut expected = vec![first.as_str(), second.as_str()];
+        expected.sort();
+        assert_eq!(ids, expected);
+        for (_, id, case) in &rows {
+            let reference = if *id == first { "R-1" } else { "R-2" };
+            assert_eq!(case, &format!("CASE-{reference}"));
+        }
     }
 
     #[test]

@@ -33,6 +33,18 @@ pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
         .connect_with(options)
         .await
         .map_err(|e| CoreError::Storage(format!("cannot open the database: {e}")))?;
+    // A sync killed while loading left the search indexes aside (see `bulk`):
+    // they go back first, so that migrations meet the schema they expect.
+    let mut conn = pool.acquire().await?;
+    let deferred: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'deferred_schema')",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if deferred {
+        crate::bulk::restore(&mut conn).await?;
+    }
+    drop(conn);
     MIGRATOR
         .run(&pool)
         .await
@@ -68,5 +80,94 @@ mod tests {
         // Opening again runs no migration twice.
         let again = open(&dir.path().join(FILE_NAME)).await.unwrap();
         again.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_cache_from_before_date_order_is_renumbered_with_its_metadata_and_full_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        // The cache as the previous version left it: rowids in the order rows came.
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let old = SqlitePool::connect_with(options).await.unwrap();
+        MIGRATOR.run_to(20261122000001, &old).await.unwrap();
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('s', 'S', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+            .execute(&old)
+            .await
+            .unwrap();
+        for (rowid, id, created, holder) in [
+            (1, "newest", 3_000, "Ada Lovelace"),
+            (2, "b-same-ms", 1_000, "Grace Hopper"),
+            (3, "a-same-ms", 1_000, "Alan Turing"),
+        ] {
+            sqlx::query(
+                "INSERT INTO payments (rowid, service_id, payment_id, amount, reference, description, status,
+                    finished, created_ms, created_date, cardholder_name, fetched_ms)
+                 VALUES (?1, 's', ?2, 100, 'R', 'Parking permit', 'success', 1, ?3, 'x', ?4, 0)",
+            )
+            .bind(rowid)
+            .bind(id)
+            .bind(created)
+            .bind(holder)
+            .execute(&old)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO payment_metadata (payment_rowid, key, value) VALUES (?1, 'case', ?2)",
+            )
+            .bind(rowid)
+            .bind(id)
+            .execute(&old)
+            .await
+            .unwrap();
+        }
+        old.close().await;
+
+        let pool = open(&path).await.unwrap();
+        let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+            "SELECT p.rowid, p.payment_id, p.created_ms, m.value FROM payments p
+             JOIN payment_metadata m ON m.payment_rowid = p.rowid ORDER BY p.rowid",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let order: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+        assert_eq!(order, ["a-same-ms", "b-same-ms", "newest"]);
+        for (rowid, id, created, case) in &rows {
+            assert_eq!(rowid >> 20, *created);
+            assert_eq!(case, id, "metadata moved with its payment");
+        }
+        let found: Vec<String> = sqlx::query_scalar(
+            "SELECT p.payment_id FROM payments_fts f JOIN payments p ON p.rowid = f.rowid
+             WHERE payments_fts MATCH 'hop*' ",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(found, ["b-same-ms"]);
+        let parts: Vec<String> = sqlx::query_scalar(
+            "SELECT p.payment_id FROM payments_trigram t JOIN payments p ON p.rowid = t.rowid
+             WHERE t.cardholder_name LIKE '%ovel%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(parts, ["newest"]);
+        for table in ["payments_fts", "payments_trigram"] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
+            )))
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let broken: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
     }
 }

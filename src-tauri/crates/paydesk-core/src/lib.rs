@@ -106,8 +106,6 @@ impl Core {
             ))
         })?;
         let pool = db::open(&data_dir.join(db::FILE_NAME)).await?;
-        // A sync killed while loading left the search indexes aside: build them.
-        bulk::restore(&mut *pool.acquire().await?).await?;
         Ok(Self {
             pool,
             keys,

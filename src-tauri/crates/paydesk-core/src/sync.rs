@@ -568,7 +568,8 @@ async fn refresh_refund_totals(
     service_id: &str,
     payment_ids: &[String],
 ) -> Result<(), CoreError> {
-    const SUBMITTED: &str = "(SELECT coalesce(sum(CASE WHEN r.status != 'error' THEN r.amount END), 0)
+    const SUBMITTED: &str =
+        "(SELECT coalesce(sum(CASE WHEN r.status != 'error' THEN r.amount END), 0)
         FROM refunds r INDEXED BY refunds_payment
         WHERE r.service_id = payments.service_id AND r.payment_id = payments.payment_id)";
     let mut ids: Vec<&String> = payment_ids.iter().collect();

@@ -303,6 +303,33 @@ async fn the_cache_answers_every_filter() {
     .unwrap();
     assert!(words > 0);
     assert_eq!(i64::from(r.total), words.min(5000));
+    // The word index gives the same pages, in the same order, as sorting every match.
+    for (page, ascending) in [(1, false), (2, false), (1, true)] {
+        let r = find(
+            &s,
+            PaymentQuery {
+                text: Some("parking".into()),
+                page,
+                ascending,
+                ..Default::default()
+            },
+        )
+        .await;
+        let direction = if ascending { "ASC" } else { "DESC" };
+        let sorted: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT payment_id FROM payments WHERE rowid IN
+                (SELECT rowid FROM payments_fts WHERE payments_fts MATCH '\"parking\"*')
+             ORDER BY created_ms {direction}, payment_id LIMIT 20 OFFSET {}",
+            (page - 1) * 20
+        )))
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let got: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
+        assert!(!got.is_empty());
+        // Payments in one millisecond may come in either order; none here share one.
+        assert_eq!(got, sorted, "page {page}, ascending {ascending}");
+    }
     // Part of a name or an email: the count agrees with a plain scan, the rows match.
     for (part, column) in [
         (first_name[1..4].to_lowercase(), "cardholder_name"),
@@ -398,7 +425,8 @@ async fn find(s: &Setup, q: PaymentQuery) -> paydesk_core::cache::PaymentResults
 
 async fn all_with_holder(s: &Setup) -> String {
     sqlx::query_scalar(
-        "SELECT cardholder_name FROM payments WHERE cardholder_name IS NOT NULL LIMIT 1",
+        // A first name of four letters or more, so part of it can reach the trigram index.
+        "SELECT cardholder_name FROM payments WHERE cardholder_name LIKE '____% %' LIMIT 1",
     )
     .fetch_one(s.core.pool())
     .await
@@ -1848,13 +1876,15 @@ async fn an_agreement_cancel_that_races_or_loses_its_answer_is_explained_and_rec
     let raced = active("GW-RACE").await;
     s.sim.control().set_faults(vec![Fault {
         route: "POST /v1/agreements/{agreement_id}/cancel".into(),
-        latency_ms: 400,
+        latency_ms: 1_500,
         ..Fault::default()
     }]);
     let control = s.sim.control();
     let id = raced.clone();
+    // Late enough that the core's fresh read still sees it active (a loaded
+    // machine took over 100 ms), well before the slowed cancel is answered.
     let meanwhile = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
         control.set_agreement_status(&id, "inactive").unwrap();
     });
     let err = s
