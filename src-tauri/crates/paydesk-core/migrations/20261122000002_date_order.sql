@@ -1,8 +1,8 @@
--- Payments are numbered in creation order: rowid = created_ms * 2^20 plus a
--- tie-breaker (cache.rs gives new rows 20 bits of a hash of their payment ID;
+-- Payments are numbered newest first: rowid = (2^42 - 1 - created_ms) * 2^12 plus
+-- a tie-breaker (cache.rs gives new rows 12 bits of a hash of their payment ID;
 -- rows already cached are numbered here by payment ID within their millisecond).
--- Newest first is then the order of the table and of both full-text indexes, so
--- a word matching 100,000 payments gives its newest 20 without sorting them all.
+-- Newest first is then the order of the table and of both full-text indexes,
+-- which FTS5 reads as a stream: the newest 20 of 100,000 matches cost 20 reads.
 -- The word index also keeps entries for the first 1 to 5 characters of every
 -- word, so text typed a key at a time ("P", "PR", "PRK-0") reads one list
 -- instead of merging the lists of every reference that starts that way.
@@ -22,7 +22,7 @@ CREATE TABLE payment_renumber (
 );
 INSERT INTO payment_renumber (old, new)
 SELECT rowid,
-       min(max(created_ms, 0), 4398046511103) * 1048576
+       (4398046511103 - min(max(created_ms, 0), 4398046511103)) * 4096
          + row_number() OVER (PARTITION BY created_ms ORDER BY service_id, payment_id) - 1
 FROM payments;
 

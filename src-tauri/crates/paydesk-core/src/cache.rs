@@ -40,12 +40,18 @@ fn metadata_text(p: &Payment) -> String {
         .unwrap_or_default()
 }
 
-/// A payment's rowid: its creation time in milliseconds, shifted left 20 bits,
-/// plus 20 bits of a hash of its ID to tell apart payments made in the same
-/// millisecond. Rowids then run in creation order, so newest first is the
-/// order of the table and of both full-text indexes (their rowids are these),
-/// and a word that matches 100,000 payments yields its newest 20 without
-/// sorting the rest. A clash of the 20 bits is settled on insert.
+/// Creation times up to this (in ms, the year 2109) fit the rowid scheme.
+const MAX_MS: i64 = (1 << 42) - 1;
+/// Bits of the rowid that tell apart payments made in the same millisecond.
+const TIE_BITS: u32 = 12;
+const TIE_MASK: i64 = (1 << TIE_BITS) - 1;
+
+/// A payment's rowid: its creation time counted back from `MAX_MS`, shifted
+/// left 12 bits, plus 12 bits of a hash of its ID to tell apart payments made
+/// in the same millisecond (a clash is settled on insert). Rowids then run
+/// newest first, in the table and in both full-text indexes (their rowids are
+/// these), and FTS5 reads a word's matches in rowid order as a stream: the
+/// newest 20 of 100,000 matches cost 20 reads, not 100,000.
 pub(crate) fn date_key(created_ms: i64, payment_id: &str) -> i64 {
     // FNV-1a: stable across runs and builds, unlike std's hasher.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -53,12 +59,18 @@ pub(crate) fn date_key(created_ms: i64, payment_id: &str) -> i64 {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    (created_ms.clamp(0, (1 << 42) - 1) << 20) | (hash & 0xF_FFFF) as i64
+    ((MAX_MS - created_ms.clamp(0, MAX_MS)) << TIE_BITS) | (hash as i64 & TIE_MASK)
 }
 
 /// The next rowid to try in the same millisecond when `key` is taken.
 fn next_key(key: i64) -> i64 {
-    (key & !0xF_FFFF) | ((key + 1) & 0xF_FFFF)
+    (key & !TIE_MASK) | ((key + 1) & TIE_MASK)
+}
+
+/// The creation time a rowid was made from.
+#[cfg(test)]
+pub(crate) fn key_ms(key: i64) -> i64 {
+    MAX_MS - (key >> TIE_BITS)
 }
 
 /// Columns written for each payment, in order.
@@ -106,8 +118,8 @@ pub async fn upsert_payments(
             .collect();
         let rowids = match insert_payments(conn, service_id, &keyed, fetched).await {
             Ok(rowids) => rowids,
-            // Two payments in the same millisecond with the same 20 bits (about
-            // one chance in a million per such pair): one at a time, each taking
+            // Two payments in the same millisecond with the same 12 bits (one
+            // chance in 4,096 for each such pair): one at a time, each taking
             // the next free number in its millisecond.
             Err(e) if is_rowid_clash(&e) => {
                 let mut rowids = HashMap::new();
@@ -851,6 +863,7 @@ async fn text_driven(
     page: u32,
     page_size: u32,
 ) -> Result<(Vec<PaymentRow>, i64), CoreError> {
+    // Rowids run newest first (see `date_key`).
     let oldest_first = query.sort == SortBy::Date && query.ascending;
     let mut q = QueryBuilder::<Sqlite>::new(format!(
         "SELECT p.rowid FROM {table} CROSS JOIN payments p ON p.rowid = {alias}.rowid"
@@ -858,7 +871,7 @@ async fn text_driven(
     query.push_filters(&mut q, service_id, parts, plain);
     q.push(format!(
         " ORDER BY {alias}.rowid {} LIMIT {}",
-        if oldest_first { "ASC" } else { "DESC" },
+        if oldest_first { "DESC" } else { "ASC" },
         i64::from(COUNT_LIMIT) + 1
     ));
     let mut matches: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
@@ -878,7 +891,7 @@ async fn text_driven(
                 "SELECT rowid FROM payments WHERE rowid IN (SELECT value FROM json_each(",
             );
             q.push_bind(json_list(&matches)).push(format!(
-                ")) ORDER BY {} {}, rowid DESC LIMIT {page_size} OFFSET {offset}",
+                ")) ORDER BY {} {}, rowid LIMIT {page_size} OFFSET {offset}",
                 other_key(query.sort),
                 if query.ascending { "ASC" } else { "DESC" }
             ));
@@ -945,7 +958,11 @@ async fn index_driven(
     } else {
         "payments p"
     };
-    let direction = if query.ascending { "ASC" } else { "DESC" };
+    let (direction, ties) = if query.ascending {
+        ("ASC", "DESC")
+    } else {
+        ("DESC", "ASC")
+    };
     let mut rows = QueryBuilder::<Sqlite>::new("");
     match query.sort {
         SortBy::Date => {
@@ -956,9 +973,9 @@ async fn index_driven(
                 Parts::Indexed
             };
             query.push_filters(&mut rows, service_id, parts, plain);
-            // Within a millisecond, rowid order: the same order the text indexes give.
+            // Within a millisecond, the order the text indexes give (see `date_key`).
             rows.push(format!(
-                " ORDER BY p.created_ms {direction}, p.rowid {direction}"
+                " ORDER BY p.created_ms {direction}, p.rowid {ties}"
             ));
         }
         // Other orders sort the newest matches (as many as the count shows), as
@@ -969,7 +986,7 @@ async fn index_driven(
             ));
             query.push_filters(&mut rows, service_id, Parts::Indexed, plain);
             rows.push(format!(
-                " ORDER BY p.created_ms DESC, p.rowid DESC LIMIT {COUNT_LIMIT}) p ORDER BY p.{} {direction}, p.rowid DESC",
+                " ORDER BY p.created_ms DESC, p.rowid LIMIT {COUNT_LIMIT}) p ORDER BY p.{} {direction}, p.rowid",
                 other_key(query.sort)
             ));
         }
@@ -1015,12 +1032,20 @@ mod tests {
     #[test]
     fn rowids_run_in_creation_order_and_stay_in_their_millisecond() {
         let a = date_key(1_700_000_000_000, "abc");
-        assert_eq!(a >> 20, 1_700_000_000_000);
+        assert_eq!(key_ms(a), 1_700_000_000_000);
         assert_eq!(a, date_key(1_700_000_000_000, "abc"), "stable");
-        assert!(date_key(1_700_000_000_001, "zzz") > date_key(1_700_000_000_000, "abc"));
-        let last = (1_000 << 20) | 0xF_FFFF;
-        assert_eq!(next_key(last), 1_000 << 20, "wraps within the millisecond");
-        assert_eq!(date_key(-5, "x") >> 20, 0);
+        // Newer, smaller: whatever the IDs.
+        for id in ["a", "zzz", "0000"] {
+            assert!(date_key(1_700_000_000_001, id) < date_key(1_700_000_000_000, "abc"));
+        }
+        let last = (1_000 << TIE_BITS) | TIE_MASK;
+        assert_eq!(
+            next_key(last),
+            1_000 << TIE_BITS,
+            "wraps within the millisecond"
+        );
+        assert_eq!(key_ms(date_key(-5, "x")), 0);
+        assert!(date_key(MAX_MS, "x") >= 0);
     }
 
     fn payment(id: &str, created: &str, reference: &str) -> Payment {
@@ -1037,8 +1062,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn two_payments_in_one_millisecond_with_the_same_20_bits_are_both_kept() {
-        // Two IDs whose hashes share their low 20 bits (found by trying).
+    async fn two_payments_in_one_millisecond_with_the_same_tie_bits_are_both_kept() {
+        // Two IDs whose hashes share their low 12 bits (found by trying).
         let mut seen: HashMap<i64, String> = HashMap::new();
         let (first, second) = (0..)
             .map(|i| format!("clash{i:021}"))
@@ -1071,7 +1096,7 @@ mod tests {
         .unwrap();
         assert_eq!(rows.len(), 2, "{rows:?}");
         let ms = api_time_ms(when).unwrap();
-        assert!(rows.iter().all(|(k, _, _)| k >> 20 == ms), "{rows:?}");
+        assert!(rows.iter().all(|(k, _, _)| key_ms(*k) == ms), "{rows:?}");
         let mut ids: Vec<&str> = rows.iter().map(|(_, id, _)| id.as_str()).collect();
         ids.sort();
         let mut expected = vec![first.as_str(), second.as_str()];

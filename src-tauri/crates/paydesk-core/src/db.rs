@@ -134,9 +134,9 @@ mod tests {
         .await
         .unwrap();
         let order: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
-        assert_eq!(order, ["a-same-ms", "b-same-ms", "newest"]);
+        assert_eq!(order, ["newest", "a-same-ms", "b-same-ms"]);
         for (rowid, id, created, case) in &rows {
-            assert_eq!(rowid >> 20, *created);
+            assert_eq!(crate::cache::key_ms(*rowid), *created);
             assert_eq!(case, id, "metadata moved with its payment");
         }
         let found: Vec<String> = sqlx::query_scalar(
