@@ -300,4 +300,53 @@ async fn main() {
             times.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
         );
     }
+
+    // Export for finance: every payment and refund of the whole history, to a file.
+    let rss_kb = || -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    let before = rss_kb();
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(before));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (peak, done) = (peak.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                peak.fetch_max(rss_kb(), std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let path = dir_path.join("export.csv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("the export file"));
+    let started = Instant::now();
+    let exported = core
+        .export_csv(&service, 0, newest + 1, &mut file, &|_| {})
+        .await
+        .expect("the export runs");
+    drop(file);
+    let secs = started.elapsed().as_secs_f64();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    sampler.join().expect("the sampler stops");
+    let rows = exported.payments + exported.refunds;
+    println!(
+        "export of {} payments and {} refunds: {secs:.1} s, {:.0} rows/s, {:.0} MB written, memory {:.0} MB before, peak {:.0} MB during (+{:.0} MB)",
+        exported.payments,
+        exported.refunds,
+        rows as f64 / secs,
+        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
+        before as f64 / 1024.0,
+        peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0,
+        (peak
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .saturating_sub(before)) as f64
+            / 1024.0
+    );
 }

@@ -1352,6 +1352,39 @@ mod more {
             .sum();
         assert_eq!(report.refunds_total, refunded);
         assert!(body.iter().any(|l| l.contains("Refund success")));
+
+        // Payments and refunds come merged, newest first, as the cache dates them.
+        let fields = |line: &str| {
+            let (mut out, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+            let mut chars = line.chars().peekable();
+            while let Some(c) = chars.next() {
+                match (c, quoted) {
+                    ('"', true) if chars.peek() == Some(&'"') => {
+                        cell.push('"');
+                        chars.next();
+                    }
+                    ('"', _) => quoted = !quoted,
+                    (',', false) => out.push(std::mem::take(&mut cell)),
+                    _ => cell.push(c),
+                }
+            }
+            out.push(cell);
+            out
+        };
+        let id_column = fields(header)
+            .iter()
+            .position(|h| h == "GOV.UK Payment ID")
+            .unwrap();
+        let exported: Vec<String> = body.iter().map(|l| fields(l)[id_column].clone()).collect();
+        let expected: Vec<String> = sqlx::query_scalar(
+            "SELECT payment_id FROM (SELECT payment_id, created_ms, 0 AS k FROM payments
+               UNION ALL SELECT payment_id, created_ms, 1 FROM refunds)
+             ORDER BY created_ms DESC, k",
+        )
+        .fetch_all(s.core.pool())
+        .await
+        .unwrap();
+        assert_eq!(exported, expected);
     }
 }
 
