@@ -822,11 +822,11 @@ pub async fn search_payments(
     };
     let mut conn = pool.acquire().await?;
     let plain = crate::bulk::aside(&mut conn).await?;
-    let driver = match query.trigram_driver(plain) {
-        Some(column) => Some(("payments_trigram t", "t", Parts::Driven(column))),
-        None if query.uses_word_index(plain) => Some(("payments_fts f", "f", Parts::WordsDriven)),
-        None => None,
-    };
+    // Words stream from their index newest first. Parts of words do not: the
+    // trigram index must confirm each candidate on its row, so it only counts
+    // (lazily, see `index_driven`) and the date index finds the page.
+    let driver = (query.trigram_driver(plain).is_none() && query.uses_word_index(plain))
+        .then_some(("payments_fts f", "f", Parts::WordsDriven));
     let (rows, total) = match driver {
         Some((table, alias, parts)) => {
             text_driven(
@@ -941,8 +941,19 @@ async fn index_driven(
     page: u32,
     page_size: u32,
 ) -> Result<(Vec<PaymentRow>, i64), CoreError> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM payments p");
-    query.push_filters(&mut count, service_id, Parts::Indexed, plain);
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM ");
+    match query.trigram_driver(plain) {
+        // Matches come one by one from the trigram table, so the capped count
+        // stops early however many there are.
+        Some(column) => {
+            count.push("payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid");
+            query.push_filters(&mut count, service_id, Parts::Driven(column), plain);
+        }
+        None => {
+            count.push("payments p");
+            query.push_filters(&mut count, service_id, Parts::Indexed, plain);
+        }
+    }
     count
         .push(" LIMIT ")
         .push_bind(i64::from(COUNT_LIMIT) + 1)
