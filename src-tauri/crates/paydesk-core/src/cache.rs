@@ -997,7 +997,7 @@ async fn index_driven(
             ));
             query.push_filters(&mut rows, service_id, Parts::Indexed, plain);
             rows.push(format!(
-                " ORDER BY p.created_ms DESC, p.rowid LIMIT {COUNT_LIMIT}) p ORDER BY p.{} {direction}, p.rowid",
+                " ORDER BY p.created_ms DESC LIMIT {COUNT_LIMIT}) p ORDER BY p.{} {direction}, p.rowid",
                 other_key(query.sort)
             ));
         }
