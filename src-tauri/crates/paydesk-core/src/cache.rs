@@ -109,11 +109,15 @@ pub async fn upsert_payments(
 ) -> Result<(), CoreError> {
     let fetched = now_ms();
     for chunk in payments.chunks(BATCH) {
-        let keyed: Vec<(&Payment, i64)> = chunk
+        let keyed: Vec<Keyed<'_>> = chunk
             .iter()
             .map(|p| {
-                let created = p.created_date.as_deref().and_then(api_time_ms);
-                (p, date_key(created.unwrap_or(0), p.payment_id.as_str()))
+                let created_ms = p.created_date.as_deref().and_then(api_time_ms).unwrap_or(0);
+                Keyed {
+                    payment: p,
+                    created_ms,
+                    rowid: date_key(created_ms, p.payment_id.as_str()),
+                }
             })
             .collect();
         let rowids = match insert_payments(conn, service_id, &keyed, fetched).await {
@@ -123,17 +127,17 @@ pub async fn upsert_payments(
             // the next free number in its millisecond.
             Err(e) if is_rowid_clash(&e) => {
                 let mut rowids = HashMap::new();
-                for &(p, key) in &keyed {
-                    let mut key = key;
+                for one in &keyed {
+                    let mut one = *one;
                     let mut tries = 0;
                     loop {
-                        match insert_payments(conn, service_id, &[(p, key)], fetched).await {
+                        match insert_payments(conn, service_id, &[one], fetched).await {
                             Ok(one) => {
                                 rowids.extend(one);
                                 break;
                             }
                             Err(e) if is_rowid_clash(&e) && tries < 1_000 => {
-                                key = next_key(key);
+                                one.rowid = next_key(one.rowid);
                                 tries += 1;
                             }
                             Err(e) => return Err(e.into()),
@@ -192,21 +196,28 @@ fn is_rowid_clash(e: &sqlx::Error) -> bool {
         .is_some_and(|d| d.message().contains("payments.rowid"))
 }
 
+/// A payment about to be written, with its creation time and the rowid to try.
+#[derive(Clone, Copy)]
+struct Keyed<'a> {
+    payment: &'a Payment,
+    created_ms: i64,
+    rowid: i64,
+}
+
 /// One multi-row upsert; returns each payment's rowid (an existing payment keeps its own).
 async fn insert_payments(
     conn: &mut SqliteConnection,
     service_id: &str,
-    keyed: &[(&Payment, i64)],
+    keyed: &[Keyed<'_>],
     fetched: i64,
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
     let mut q = QueryBuilder::<Sqlite>::new(format!("INSERT INTO payments ({PAYMENT_COLUMNS}) "));
-    q.push_values(keyed, |mut b, &(p, key)| {
-        let created_date = p.created_date.clone().unwrap_or_default();
-        let created_ms = api_time_ms(&created_date).unwrap_or(0);
+    q.push_values(keyed, |mut b, k| {
+        let p = k.payment;
         let card = p.card_details.as_ref();
         let refund = p.refund_summary.as_ref();
         let settlement = p.settlement_summary.as_ref();
-        b.push_bind(key)
+        b.push_bind(k.rowid)
             .push_bind(service_id.to_owned())
             .push_bind(p.payment_id.as_str().to_owned())
             .push_bind(p.amount)
@@ -223,8 +234,8 @@ async fn insert_payments(
             .push_bind(card.and_then(|c| c.last_digits_card_number.clone()))
             .push_bind(card.and_then(|c| c.expiry_date.clone()))
             .push_bind(card.and_then(|c| c.cardholder_name.clone()))
-            .push_bind(created_ms)
-            .push_bind(created_date)
+            .push_bind(k.created_ms)
+            .push_bind(p.created_date.clone().unwrap_or_default())
             .push_bind(settlement.and_then(|s| s.captured_date.clone()))
             .push_bind(settlement.and_then(|s| s.settled_date.clone()))
             .push_bind(refund.map(|r| r.status.clone()))
@@ -825,22 +836,10 @@ pub async fn search_payments(
     // Words stream from their index newest first. Parts of words do not: the
     // trigram index must confirm each candidate on its row, so it only counts
     // (lazily, see `index_driven`) and the date index finds the page.
-    let driver = (query.trigram_driver(plain).is_none() && query.uses_word_index(plain))
-        .then_some(("payments_fts f", "f", Parts::WordsDriven));
-    let (rows, total) = match driver {
-        Some((table, alias, parts)) => {
-            text_driven(
-                &mut conn,
-                service_id,
-                query,
-                (table, alias, parts),
-                plain,
-                page,
-                page_size,
-            )
-            .await?
-        }
-        None => index_driven(&mut conn, service_id, query, plain, page, page_size).await?,
+    let (rows, total) = if query.trigram_driver(plain).is_none() && query.uses_word_index(plain) {
+        words_driven(&mut conn, service_id, query, page, page_size).await?
+    } else {
+        index_driven(&mut conn, service_id, query, plain, page, page_size).await?
     };
     Ok(PaymentResults {
         rows,
@@ -851,26 +850,23 @@ pub async fn search_payments(
     })
 }
 
-/// A full-text index drives: its rowids are the payments' creation order (see
-/// `date_key`), so one pass in that order yields the count (up to the cap) and
-/// the page together, however many payments match.
-async fn text_driven(
+/// The word index drives: its rowids run newest first (see `date_key`), so
+/// one pass in that order yields the count (up to the cap) and the page
+/// together, however many payments match.
+async fn words_driven(
     conn: &mut SqliteConnection,
     service_id: &str,
     query: &PaymentQuery,
-    (table, alias, parts): (&str, &str, Parts),
-    plain: bool,
     page: u32,
     page_size: u32,
 ) -> Result<(Vec<PaymentRow>, i64), CoreError> {
-    // Rowids run newest first (see `date_key`).
     let oldest_first = query.sort == SortBy::Date && query.ascending;
-    let mut q = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT p.rowid FROM {table} CROSS JOIN payments p ON p.rowid = {alias}.rowid"
-    ));
-    query.push_filters(&mut q, service_id, parts, plain);
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT p.rowid FROM payments_fts f CROSS JOIN payments p ON p.rowid = f.rowid",
+    );
+    query.push_filters(&mut q, service_id, Parts::WordsDriven, false);
     q.push(format!(
-        " ORDER BY {alias}.rowid {} LIMIT {}",
+        " ORDER BY f.rowid {} LIMIT {}",
         if oldest_first { "DESC" } else { "ASC" },
         i64::from(COUNT_LIMIT) + 1
     ));
