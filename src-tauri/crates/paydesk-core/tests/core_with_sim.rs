@@ -914,6 +914,69 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
 }
 
 #[tokio::test]
+async fn a_bulk_load_cut_by_a_failing_api_keeps_its_pages_and_its_indexes() {
+    let s = setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 6_000,
+            seed: 17,
+            days: 3,
+        }]
+    })
+    .await;
+    // The load sets the search indexes aside; the API then fails for good.
+    s.core.set_bulk_load_from(1_000);
+    s.sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments".into(),
+        after: 5,
+        fail_next: 1_000,
+        ..Fault::default()
+    }]);
+    let failed = s
+        .core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await;
+    assert!(failed.is_err(), "{failed:?}");
+    let kept = s
+        .core
+        .sync_status(&s.service)
+        .await
+        .unwrap()
+        .cached_payments;
+    assert!(
+        kept >= 500 && kept < 6_000 && kept % 500 == 0,
+        "whole pages written before the failure are kept: {kept}"
+    );
+    // The indexes came back although the load failed, and answer.
+    let aside: i64 = sqlx::query_scalar("SELECT count(*) FROM deferred_schema")
+        .fetch_one(s.core.pool())
+        .await
+        .unwrap();
+    assert_eq!(aside, 0, "no index is left aside");
+    let found = find(
+        &s,
+        PaymentQuery {
+            text: Some("permit".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(found.total > 0, "{found:?}");
+
+    s.sim.control().set_faults(vec![]);
+    s.core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let (distinct, all): (i64, i64) =
+        sqlx::query_as("SELECT count(DISTINCT payment_id), count(*) FROM payments")
+            .fetch_one(s.core.pool())
+            .await
+            .unwrap();
+    assert_eq!((distinct, all), (6_000, 6_000));
+}
+
+#[tokio::test]
 async fn a_cancelled_sync_stops_between_pages_and_resumes() {
     let s = setup(Role::Supervisor, |c| {
         c.seeds = vec![SeedSpec {
