@@ -4,8 +4,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::error::CoreError;
 
@@ -49,7 +49,62 @@ pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
         .run(&pool)
         .await
         .map_err(|e| CoreError::Storage(format!("cannot update the database schema: {e}")))?;
+    // Statistics only steer the planner: failing to refresh them is no reason
+    // not to open.
+    let _ = complete_statistics(&pool).await;
     Ok(pool)
+}
+
+/// Gathers whole-table statistics (of one table, or all) and has every other
+/// connection load them. A connection reads the statistics when it loads the
+/// schema, and once `sqlite_stat1` exists ANALYZE only rewrites its rows,
+/// which is no schema change: the pool's other connections would go on
+/// planning with the old figures (or none) until the app restarted. A view
+/// made and dropped is a schema change, so each reloads before its next query.
+pub async fn analyze(conn: &mut SqliteConnection, table: Option<&str>) -> Result<(), CoreError> {
+    sqlx::query("PRAGMA analysis_limit = 0")
+        .execute(&mut *conn)
+        .await?;
+    let target = table
+        .map(|t| format!(" \"{}\"", t.replace('"', "\"\"")))
+        .unwrap_or_default();
+    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE{target}")))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::raw_sql(
+        "CREATE VIEW IF NOT EXISTS statistics_reload AS SELECT 1; DROP VIEW statistics_reload;",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// An index a migration made has no statistics while the table's other
+/// indexes have theirs (from the last big sync): the planner would take the
+/// new one on trust, as if each value matched a handful of rows, and a
+/// 2 ms search could take 200 ms. Such a table is analysed again, once.
+async fn complete_statistics(pool: &SqlitePool) -> Result<(), CoreError> {
+    let analysed: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1')",
+    )
+    .fetch_one(pool)
+    .await?;
+    if !analysed {
+        return Ok(());
+    }
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT m.tbl_name FROM sqlite_master m
+         WHERE m.type = 'index' AND m.sql IS NOT NULL
+           AND EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.tbl = m.tbl_name)
+           AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.idx = m.name)",
+    )
+    .fetch_all(pool)
+    .await?;
+    for table in tables {
+        let mut conn = pool.acquire().await?;
+        analyze(&mut conn, Some(&table)).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -80,6 +135,87 @@ mod tests {
         // Opening again runs no migration twice.
         let again = open(&dir.path().join(FILE_NAME)).await.unwrap();
         again.close().await;
+    }
+
+    #[tokio::test]
+    async fn an_index_without_statistics_beside_analysed_ones_is_analysed_on_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let pool = open(&path).await.unwrap();
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('s', 'S', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        for i in 0..50_i64 {
+            sqlx::query(
+                "INSERT INTO payments (service_id, payment_id, amount, reference, description, status,
+                    finished, created_ms, created_date, fetched_ms)
+                 VALUES ('s', ?1, ?2, 'R', 'D', 'success', 1, ?2, 'x', 0)",
+            )
+            .bind(format!("p{i}"))
+            .bind(i)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+        // As a migration would leave it: a new index, no statistics for it.
+        sqlx::query("CREATE INDEX payments_test_new ON payments (service_id, amount)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let stats = |pool: SqlitePool| async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM sqlite_stat1 WHERE idx = 'payments_test_new'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        };
+        assert_eq!(stats(pool.clone()).await, 0);
+        pool.close().await;
+        let pool = open(&path).await.unwrap();
+        assert_eq!(stats(pool.clone()).await, 1);
+        pool.close().await;
+    }
+
+    async fn plan(conn: &mut SqliteConnection) -> String {
+        // A search first (it notices a schema change), then a plan prepared afresh.
+        sqlx::query("SELECT count(*) FROM t")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as("EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 1 AND b > 5")
+                .persistent(false)
+                .fetch_all(conn)
+                .await
+                .unwrap();
+        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ")
+    }
+
+    #[tokio::test]
+    async fn fresh_statistics_reach_the_pools_other_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(&dir.path().join(FILE_NAME)).await.unwrap();
+        let mut other = pool.acquire().await.unwrap();
+        let mut mine = pool.acquire().await.unwrap();
+        // Statistics gathered before (sqlite_stat1 exists: making it would
+        // itself be a schema change, which every connection notices).
+        sqlx::raw_sql(
+            "ANALYZE; CREATE TABLE t (a, b); CREATE INDEX t_a ON t (a);
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)
+             INSERT INTO t SELECT i % 2, i FROM n;",
+        )
+        .execute(&mut *mine)
+        .await
+        .unwrap();
+        // Without statistics the index on a two-valued column looks selective.
+        assert!(plan(&mut other).await.contains("t_a"));
+        analyze(&mut mine, Some("t")).await.unwrap();
+        assert!(plan(&mut mine).await.starts_with("SCAN t"));
+        let seen = plan(&mut other).await;
+        assert!(seen.starts_with("SCAN t"), "{seen}");
     }
 
     #[tokio::test]

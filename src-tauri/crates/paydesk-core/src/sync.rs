@@ -698,10 +698,7 @@ impl Core {
             // selective as "this service", and sent "last four or reference"
             // through the status index (0.6 ms became 400 ms).
             if let Ok(mut conn) = self.pool().acquire().await {
-                let _ = sqlx::query("PRAGMA analysis_limit = 0")
-                    .execute(&mut *conn)
-                    .await;
-                let _ = sqlx::query("ANALYZE").execute(&mut *conn).await;
+                let _ = crate::db::analyze(&mut conn, None).await;
             }
         }
         run.report.cancelled = cancel.is_cancelled();
