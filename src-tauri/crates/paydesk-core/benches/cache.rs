@@ -39,6 +39,25 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let n = payments();
+    // PAYDESK_BENCH_REUSE=<folder> times the searches on a cache kept by
+    // PAYDESK_BENCH_KEEP, without the syncs or the export.
+    if let Some(dir) = std::env::var_os("PAYDESK_BENCH_REUSE") {
+        let core = Core::open(
+            std::path::Path::new(&dir),
+            Arc::new(MemoryKeyStore::default()),
+        )
+        .await
+        .expect("the kept cache opens");
+        let service = core.services_list().await.expect("its services")[0]
+            .id
+            .clone();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM payments")
+            .fetch_one(core.pool())
+            .await
+            .expect("a count");
+        searches(&core, &service, n as usize).await;
+        return;
+    }
     let mut account = Account::sandbox("api_test_bench");
     account.provider = PaymentProvider::Stripe;
     let sim = Simulator::start(SimConfig {
@@ -125,6 +144,61 @@ async fn main() {
         .sum();
     println!("database on disk: {:.0} MB", db_size as f64 / 1e6);
 
+    let newest = searches(&core, &service, n).await;
+
+    // Export for finance: every payment and refund of the whole history, to a file.
+    let rss_kb = || -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    let before = rss_kb();
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(before));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (peak, done) = (peak.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                peak.fetch_max(rss_kb(), std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let path = dir_path.join("export.csv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("the export file"));
+    let started = Instant::now();
+    let exported = core
+        .export_csv(&service, 0, newest + 1, &mut file, &|_| {})
+        .await
+        .expect("the export runs");
+    drop(file);
+    let secs = started.elapsed().as_secs_f64();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    sampler.join().expect("the sampler stops");
+    let rows = exported.payments + exported.refunds;
+    println!(
+        "export of {} payments and {} refunds: {secs:.1} s, {:.0} rows/s, {:.0} MB written, memory {:.0} MB before, peak {:.0} MB during (+{:.0} MB)",
+        exported.payments,
+        exported.refunds,
+        rows as f64 / secs,
+        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
+        before as f64 / 1024.0,
+        peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0,
+        (peak
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .saturating_sub(before)) as f64
+            / 1024.0
+    );
+}
+
+/// Times 60–180 searches per filter, with values taken from the cache; returns
+/// the newest payment's creation time.
+async fn searches(core: &Core, service: &str, n: usize) -> i64 {
     // Real values to look for, spread through the history.
     let pool = core.pool();
     let sample: Vec<Sample> = sqlx::query_as(
@@ -291,7 +365,7 @@ async fn main() {
         let mut times = Vec::new();
         for query in queries.iter().cycle().take(queries.len().max(1) * 3) {
             let t = Instant::now();
-            search_payments(pool, &service, query)
+            search_payments(pool, service, query)
                 .await
                 .expect("the search runs");
             times.push(t.elapsed());
@@ -305,52 +379,5 @@ async fn main() {
         );
     }
 
-    // Export for finance: every payment and refund of the whole history, to a file.
-    let rss_kb = || -> u64 {
-        std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            })
-            .unwrap_or(0)
-    };
-    let before = rss_kb();
-    let peak = Arc::new(std::sync::atomic::AtomicU64::new(before));
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let sampler = {
-        let (peak, done) = (peak.clone(), done.clone());
-        std::thread::spawn(move || {
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                peak.fetch_max(rss_kb(), std::sync::atomic::Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
-    let path = dir_path.join("export.csv");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("the export file"));
-    let started = Instant::now();
-    let exported = core
-        .export_csv(&service, 0, newest + 1, &mut file, &|_| {})
-        .await
-        .expect("the export runs");
-    drop(file);
-    let secs = started.elapsed().as_secs_f64();
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
-    sampler.join().expect("the sampler stops");
-    let rows = exported.payments + exported.refunds;
-    println!(
-        "export of {} payments and {} refunds: {secs:.1} s, {:.0} rows/s, {:.0} MB written, memory {:.0} MB before, peak {:.0} MB during (+{:.0} MB)",
-        exported.payments,
-        exported.refunds,
-        rows as f64 / secs,
-        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
-        before as f64 / 1024.0,
-        peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0,
-        (peak
-            .load(std::sync::atomic::Ordering::Relaxed)
-            .saturating_sub(before)) as f64
-            / 1024.0
-    );
+    newest
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use govpay::requests::CreatePayment;
 use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
 use paydesk_core::audit::{AuditQuery, Phase};
-use paydesk_core::cache::{PaymentQuery, search_payments};
+use paydesk_core::cache::{PaymentQuery, SortBy, search_payments};
 use paydesk_core::services::{Environment, NewService, SecretText};
 use paydesk_core::sync::SyncCancel;
 use paydesk_core::{ClientOptions, Core, CoreError, OsKeyStore, Role};
@@ -303,23 +303,40 @@ async fn the_cache_answers_every_filter() {
     .unwrap();
     assert!(words > 0);
     assert_eq!(i64::from(r.total), words.min(5000));
-    // The word index gives the same pages, in the same order, as sorting every match.
-    for (page, ascending) in [(1, false), (2, false), (1, true)] {
+    // The word index gives the same pages, in the same order, as sorting every
+    // match (all of them: there are fewer than the 5,000 the count stops at).
+    assert!(words < 5000);
+    for (sort, page, ascending) in [
+        (SortBy::Date, 1, false),
+        (SortBy::Date, 2, false),
+        (SortBy::Date, 1, true),
+        (SortBy::Amount, 1, false),
+        (SortBy::Amount, 3, true),
+        (SortBy::Reference, 2, false),
+        (SortBy::Reference, 1, true),
+    ] {
         let r = find(
             &s,
             PaymentQuery {
                 text: Some("parking".into()),
                 page,
+                sort,
                 ascending,
                 ..Default::default()
             },
         )
         .await;
         let direction = if ascending { "ASC" } else { "DESC" };
+        let order = match sort {
+            SortBy::Date => format!("created_ms {direction}, payment_id"),
+            // Ties in amount or reference: newest first (rowids run newest first).
+            SortBy::Amount => format!("amount {direction}, rowid"),
+            SortBy::Reference => format!("reference COLLATE NOCASE {direction}, rowid"),
+        };
         let sorted: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT payment_id FROM payments WHERE rowid IN
                 (SELECT rowid FROM payments_fts WHERE payments_fts MATCH '\"parking\"*')
-             ORDER BY created_ms {direction}, payment_id LIMIT 20 OFFSET {}",
+             ORDER BY {order} LIMIT 20 OFFSET {}",
             (page - 1) * 20
         )))
         .fetch_all(pool)
@@ -328,8 +345,70 @@ async fn the_cache_answers_every_filter() {
         let got: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
         assert!(!got.is_empty());
         // Payments in one millisecond may come in either order; none here share one.
-        assert_eq!(got, sorted, "page {page}, ascending {ascending}");
+        assert_eq!(got, sorted, "{sort:?} page {page}, ascending {ascending}");
     }
+    // Without words, the b-tree indexes give the same: sorted by amount or
+    // reference within a filter, and the first six with the last four.
+    for (sort, page, ascending) in [
+        (SortBy::Amount, 1, false),
+        (SortBy::Amount, 2, true),
+        (SortBy::Reference, 1, false),
+    ] {
+        let r = find(
+            &s,
+            PaymentQuery {
+                state: Some("success".into()),
+                page,
+                sort,
+                ascending,
+                ..Default::default()
+            },
+        )
+        .await;
+        let direction = if ascending { "ASC" } else { "DESC" };
+        let key = if sort == SortBy::Amount {
+            "amount"
+        } else {
+            "reference COLLATE NOCASE"
+        };
+        let sorted: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT payment_id FROM payments WHERE status = 'success'
+             ORDER BY {key} {direction}, rowid LIMIT 20 OFFSET {}",
+            (page - 1) * 20
+        )))
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let got: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
+        assert!(!got.is_empty());
+        assert_eq!(got, sorted, "{sort:?} page {page}, ascending {ascending}");
+    }
+    let (first6, last4): (String, String) = sqlx::query_as(
+        "SELECT first6, last4 FROM payments WHERE first6 IS NOT NULL ORDER BY rowid LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let r = find(
+        &s,
+        PaymentQuery {
+            first6: Some(first6.clone()),
+            last4: Some(last4.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (card_count, newest_of_card): (i64, String) = sqlx::query_as(
+        "SELECT count(*), (SELECT payment_id FROM payments WHERE first6 = ?1 AND last4 = ?2
+            ORDER BY created_ms DESC LIMIT 1) FROM payments WHERE first6 = ?1 AND last4 = ?2",
+    )
+    .bind(&first6)
+    .bind(&last4)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(i64::from(r.total), card_count);
+    assert_eq!(r.rows[0].payment_id, newest_of_card);
     // Part of a name or an email: the count agrees with a plain scan, the rows match.
     for (part, column) in [
         (first_name[1..4].to_lowercase(), "cardholder_name"),
@@ -944,7 +1023,7 @@ async fn a_bulk_load_cut_by_a_failing_api_keeps_its_pages_and_its_indexes() {
         .unwrap()
         .cached_payments;
     assert!(
-        kept >= 500 && kept < 6_000 && kept % 500 == 0,
+        (500..6_000).contains(&kept) && kept % 500 == 0,
         "whole pages written before the failure are kept: {kept}"
     );
     // The indexes came back although the load failed, and answer.
