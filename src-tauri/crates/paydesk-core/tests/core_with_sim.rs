@@ -438,6 +438,16 @@ async fn the_cache_answers_every_filter() {
             .unwrap();
         assert_eq!(i64::from(r.total), scanned.min(5000), "{column} ~ {part}");
         assert!(r.total > 0);
+        // The page is the newest matches, in date order.
+        let newest: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT payment_id FROM payments WHERE {column} LIKE ?1 ORDER BY created_ms DESC, rowid LIMIT 20"
+        )))
+        .bind(format!("%{part}%"))
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let got: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
+        assert_eq!(got, newest, "{column} ~ {part}");
         assert!(r.rows.iter().all(|p| {
             let v = if column == "email" {
                 p.email.clone()
