@@ -976,25 +976,19 @@ async fn index_driven(
     };
     let (limit, offset) = (i64::from(page_size), i64::from((page - 1) * page_size));
     let mut rows = QueryBuilder::<Sqlite>::new("");
-    match query.sort {
+    match (query.sort, trigram) {
         // A part of a name or an email: the trigram table gives its matches in
         // rowid order, which is date order (see `date_key`), so the page is the
         // first matches it yields. Walking the dates index instead would test
         // every payment until 20 match: thousands for a rare part.
-        SortBy::Date if trigram.is_some() => {
+        (SortBy::Date, Some(column)) => {
             rows.push(format!(
                 "SELECT {ROW_COLUMNS} FROM payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid"
             ));
-            if let Some(column) = trigram {
-                query.push_filters(&mut rows, service_id, Parts::Driven(column), plain);
-            }
+            query.push_filters(&mut rows, service_id, Parts::Driven(column), plain);
             rows.push(format!(" ORDER BY t.rowid {ties}"));
-            rows.push(" LIMIT ")
-                .push_bind(limit)
-                .push(" OFFSET ")
-                .push_bind(offset);
         }
-        SortBy::Date => {
+        (SortBy::Date, None) => {
             rows.push(format!("SELECT {ROW_COLUMNS} FROM {from}"));
             let parts = if walk_dates {
                 Parts::RowOnly
@@ -1006,16 +1000,12 @@ async fn index_driven(
             rows.push(format!(
                 " ORDER BY p.created_ms {direction}, p.rowid {ties}"
             ));
-            rows.push(" LIMIT ")
-                .push_bind(limit)
-                .push(" OFFSET ")
-                .push_bind(offset);
         }
         // Other orders sort the newest matches (as many as the count shows), as
-        // the admin tool does, instead of the whole history. The newest are
-        // picked by their date, key and amount only (the dates index holds all
-        // three), and only the page's rows are read in full.
-        SortBy::Amount | SortBy::Reference => {
+        // the admin tool does, instead of the whole history. Only the sort key
+        // is read for the newest (for amounts, from the dates index alone,
+        // which holds them), and only the page's rows are read in full.
+        (SortBy::Amount | SortBy::Reference, _) => {
             let key = other_key(query.sort);
             let column = if query.sort == SortBy::Amount {
                 "amount"
@@ -1035,6 +1025,12 @@ async fn index_driven(
             .push_bind(offset)
             .push(format!(") ORDER BY p.{key} {direction}, p.rowid"));
         }
+    }
+    if query.sort == SortBy::Date {
+        rows.push(" LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
     }
     let found = rows.build().fetch_all(&mut *conn).await?;
     let rows = found
