@@ -341,6 +341,32 @@ async fn wait_for_port(port: u16) {
 
 /// Bytes of every file in `dir` (recursively), for "this secret is nowhere" checks.
 pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    files_where(dir, |bytes| {
+        bytes.windows(needle.len()).any(|w| w == needle)
+    })
+}
+
+/// Whether `haystack` holds `digits` as a number of its own: not run on from
+/// other digits. A short code such as a card security code also turns up by
+/// chance inside longer numbers (a log line's microseconds, a stored time), and
+/// those are not a leak.
+pub fn contains_number(haystack: &[u8], digits: &[u8]) -> bool {
+    let n = digits.len();
+    n > 0
+        && haystack.windows(n).enumerate().any(|(i, w)| {
+            w == digits
+                && (i == 0 || !haystack[i - 1].is_ascii_digit())
+                && haystack.get(i + n).is_none_or(|b| !b.is_ascii_digit())
+        })
+}
+
+/// Files under `dir` that hold `digits` as a number of its own (see
+/// [`contains_number`]).
+pub fn files_containing_number(dir: &Path, digits: &[u8]) -> Vec<PathBuf> {
+    files_where(dir, |bytes| contains_number(bytes, digits))
+}
+
+fn files_where(dir: &Path, holds: impl Fn(&[u8]) -> bool) -> Vec<PathBuf> {
     let mut hits = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -352,7 +378,7 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
             if path.is_dir() {
                 stack.push(path);
             } else if let Ok(bytes) = std::fs::read(&path)
-                && bytes.windows(needle.len()).any(|w| w == needle)
+                && holds(&bytes)
             {
                 hits.push(path);
             }
@@ -433,4 +459,22 @@ pub async fn sim_payment(
             .expect("the payment is completed");
     }
     p.payment_id.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_number;
+
+    #[test]
+    fn a_code_counts_only_as_a_number_of_its_own() {
+        let code = b"9517";
+        assert!(contains_number(b"9517", code));
+        assert!(contains_number(br#"{"cvc":"9517"}"#, code));
+        assert!(contains_number(b"card 4444 cvc 9517\n", code));
+        assert!(!contains_number(b"2026-11-22T03:59:15.951701Z", code));
+        assert!(!contains_number(b"id 19517", code));
+        assert!(!contains_number(b"95170", code));
+        assert!(!contains_number(b"951", code));
+        assert!(!contains_number(b"", code));
+    }
 }
