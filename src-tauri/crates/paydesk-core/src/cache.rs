@@ -62,6 +62,28 @@ pub(crate) fn date_key(created_ms: i64, payment_id: &str) -> i64 {
     ((MAX_MS - created_ms.clamp(0, MAX_MS)) << TIE_BITS) | (hash as i64 & TIE_MASK)
 }
 
+/// Bits of a rowid below its service's slot: every date key fits under them.
+const SLOT_SHIFT: u32 = 54;
+const DATE_KEY_MASK: i64 = (1 << SLOT_SHIFT) - 1;
+
+/// The rowids one service's payments take: its slot in the top bits, a date
+/// key below (see the migration `search_ranges`). Inclusive at both ends.
+/// A service that does not exist gets a range no payment is in.
+pub(crate) async fn service_rowids(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+) -> Result<(i64, i64), CoreError> {
+    let slot: Option<i64> = sqlx::query_scalar("SELECT slot FROM services WHERE id = ?1")
+        .bind(service_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten();
+    Ok(match slot {
+        Some(slot) => (slot << SLOT_SHIFT, (slot << SLOT_SHIFT) | DATE_KEY_MASK),
+        None => (-1, -2),
+    })
+}
+
 /// The next rowid to try in the same millisecond when `key` is taken.
 fn next_key(key: i64) -> i64 {
     (key & !TIE_MASK) | ((key + 1) & TIE_MASK)
@@ -70,7 +92,7 @@ fn next_key(key: i64) -> i64 {
 /// The creation time a rowid was made from.
 #[cfg(test)]
 pub(crate) fn key_ms(key: i64) -> i64 {
-    MAX_MS - (key >> TIE_BITS)
+    MAX_MS - ((key & DATE_KEY_MASK) >> TIE_BITS)
 }
 
 /// Columns written for each payment, in order.
@@ -108,6 +130,10 @@ pub async fn upsert_payments(
     payments: &[Payment],
 ) -> Result<(), CoreError> {
     let fetched = now_ms();
+    let (base, _) = service_rowids(conn, service_id).await?;
+    if base < 0 {
+        return Err(CoreError::NotFound("That service".into()));
+    }
     for chunk in payments.chunks(BATCH) {
         let keyed: Vec<Keyed<'_>> = chunk
             .iter()
@@ -116,7 +142,7 @@ pub async fn upsert_payments(
                 Keyed {
                     payment: p,
                     created_ms,
-                    rowid: date_key(created_ms, p.payment_id.as_str()),
+                    rowid: base | date_key(created_ms, p.payment_id.as_str()),
                 }
             })
             .collect();
@@ -598,6 +624,19 @@ impl PaymentQuery {
         !looks_like_payment_id(&t.to_ascii_lowercase()) && !four_digits && fts_query(t).is_some()
     }
 
+    /// Whether free text is the only filter (sorting and paging aside).
+    fn words_alone(&self) -> bool {
+        let filters_only = |q: &PaymentQuery| PaymentQuery {
+            text: None,
+            sort: SortBy::default(),
+            ascending: false,
+            page: 0,
+            page_size: 0,
+            ..q.clone()
+        };
+        filters_only(self) == PaymentQuery::default()
+    }
+
     /// The first part-of-a-word filter (email or name) the trigram index can answer.
     fn trigram_driver(&self, plain: bool) -> Option<&'static str> {
         if plain {
@@ -865,12 +904,19 @@ async fn words_driven(
 ) -> Result<(Vec<PaymentRow>, i64), CoreError> {
     let oldest_first = query.sort == SortBy::Date && query.ascending;
     let walk = if oldest_first { "DESC" } else { "ASC" };
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "WITH m AS MATERIALIZED (SELECT p.rowid AS k FROM payments_fts f CROSS JOIN payments p ON p.rowid = f.rowid",
-    );
-    query.push_filters(&mut q, service_id, Parts::WordsDriven, false);
+    // The service's own range of rowids: with no other filter, its matches are
+    // known without reading a single payment row.
+    let (lo, hi) = service_rowids(conn, service_id).await?;
+    let mut q = QueryBuilder::<Sqlite>::new("WITH m AS MATERIALIZED (SELECT f.rowid AS k FROM ");
+    if query.words_alone() {
+        q.push("payments_fts f WHERE f.payments_fts MATCH ");
+        q.push_bind(query.text.as_deref().and_then(fts_query));
+    } else {
+        q.push("payments_fts f CROSS JOIN payments p ON p.rowid = f.rowid");
+        query.push_filters(&mut q, service_id, Parts::WordsDriven, false);
+    }
     q.push(format!(
-        " ORDER BY f.rowid {walk} LIMIT {}) SELECT (SELECT count(*) FROM m), ",
+        " AND f.rowid BETWEEN {lo} AND {hi} ORDER BY f.rowid {walk} LIMIT {}) SELECT (SELECT count(*) FROM m), ",
         i64::from(COUNT_LIMIT) + 1
     ));
     let offset = (page - 1) * page_size;

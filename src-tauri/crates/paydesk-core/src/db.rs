@@ -306,4 +306,114 @@ mod tests {
                 .unwrap();
         assert!(broken.is_empty(), "{broken:?}");
     }
+
+    #[tokio::test]
+    async fn each_services_payments_move_into_its_own_range_with_their_metadata_and_full_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let old = SqlitePool::connect_with(options).await.unwrap();
+        MIGRATOR.run_to(20261122000003, &old).await.unwrap();
+        for id in ["a", "b"] {
+            sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?1, 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+                .bind(id)
+                .execute(&old)
+                .await
+                .unwrap();
+        }
+        // The same words in both services, and the same date keys.
+        let key = crate::cache::date_key(5_000, "p");
+        for (rowid, service, id) in [(key, "a", "a-1"), (key + 1, "b", "b-1")] {
+            sqlx::query(
+                "INSERT INTO payments (rowid, service_id, payment_id, amount, reference, description, status,
+                    finished, created_ms, created_date, cardholder_name, fetched_ms)
+                 VALUES (?1, ?2, ?3, 100, 'R', 'Parking permit', 'success', 1, 5000, 'x', 'Ada Lovelace', 0)",
+            )
+            .bind(rowid)
+            .bind(service)
+            .bind(id)
+            .execute(&old)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO payment_metadata (payment_rowid, key, value) VALUES (?1, 'case', ?2)",
+            )
+            .bind(rowid)
+            .bind(id)
+            .execute(&old)
+            .await
+            .unwrap();
+        }
+        old.close().await;
+
+        let pool = open(&path).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        for (service, id) in [("a", "a-1"), ("b", "b-1")] {
+            let (lo, hi) = crate::cache::service_rowids(&mut conn, service)
+                .await
+                .unwrap();
+            let (rowid, case): (i64, String) = sqlx::query_as(
+                "SELECT p.rowid, m.value FROM payments p
+                 JOIN payment_metadata m ON m.payment_rowid = p.rowid WHERE p.payment_id = ?1",
+            )
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+            assert!((lo..=hi).contains(&rowid), "{id} in {lo}..={hi}");
+            assert_eq!(case, id, "metadata moved with its payment");
+            assert_eq!(crate::cache::key_ms(rowid), 5_000);
+            for (table, matching) in [
+                ("payments_fts", "payments_fts MATCH 'park* AND lov*'"),
+                ("payments_trigram", "cardholder_name LIKE '%ovel%'"),
+            ] {
+                let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT p.payment_id FROM {table} t JOIN payments p ON p.rowid = t.rowid
+                     WHERE t.{matching} AND t.rowid BETWEEN ?1 AND ?2"
+                )))
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+                assert_eq!(found, [id], "{table}");
+            }
+        }
+        for table in ["payments_fts", "payments_trigram"] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
+            )))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let broken: i64 = sqlx::query_scalar("SELECT count(*) FROM pragma_foreign_key_check")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(broken, 0);
+
+        // A new service takes the lowest free slot, and one freed by a removed
+        // service (its payments gone with it) is taken again.
+        let slot = |id: &'static str| {
+            sqlx::query_scalar::<_, i64>("SELECT slot FROM services WHERE id = ?1").bind(id)
+        };
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('c', 'c', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(slot("c").fetch_one(&mut *conn).await.unwrap(), 2);
+        sqlx::query("DELETE FROM services WHERE id = 'a'")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('d', 'd', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(slot("d").fetch_one(&mut *conn).await.unwrap(), 0);
+    }
 }

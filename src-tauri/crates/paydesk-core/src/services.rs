@@ -78,6 +78,9 @@ impl fmt::Debug for SecretText {
     }
 }
 
+/// How many services one desktop can hold.
+pub const MAX_SERVICES: i64 = 512;
+
 /// What a person fills in to add a service.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -227,6 +230,17 @@ impl Core {
                     "A service called {} already exists: choose another name",
                     checked.name
                 ),
+            )]));
+        }
+        // Each service's cached payments are numbered in one of 512 ranges
+        // (see the migration `search_ranges`).
+        let held: i64 = sqlx::query_scalar("SELECT count(*) FROM services")
+            .fetch_one(self.pool())
+            .await?;
+        if held >= MAX_SERVICES {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "name",
+                format!("Paydesk holds at most {MAX_SERVICES} services: remove one first"),
             )]));
         }
         check_key(&checked.base_url, &checked.key).await?;

@@ -484,6 +484,71 @@ async fn the_cache_answers_every_filter() {
         matches!(err, CoreError::Validation(ref f) if f[0].field == "last4"),
         "{err:?}"
     );
+
+    // A second service on this desktop holding the same payments (another
+    // team's view of the account): each service's searches find its own only.
+    let holder = all_with_holder(&s).await;
+    let email: String =
+        sqlx::query_scalar("SELECT email FROM payments WHERE email IS NOT NULL LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let text = |t: &str| PaymentQuery {
+        text: Some(t.to_owned()),
+        ..Default::default()
+    };
+    let queries = [
+        text("parking"),
+        text(&holder),
+        text(&holder[..3]),
+        PaymentQuery {
+            state: Some("success".into()),
+            ..text("parking")
+        },
+        PaymentQuery {
+            cardholder_name: Some(holder[1..5].to_owned()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            email: Some(email[1..6].to_owned()),
+            ..Default::default()
+        },
+    ];
+    let mut alone = Vec::new();
+    for q in &queries {
+        alone.push(find(&s, q.clone()).await);
+    }
+    let second = s
+        .core
+        .services_add(NewService {
+            name: "Parking, second team".into(),
+            base_url: Some(s.sim.base_url().into()),
+            environment: Environment::Test,
+            role: Role::Supervisor,
+            api_key: SecretText::new(s.sim.accounts()[0].api_key.clone()),
+        })
+        .await
+        .unwrap()
+        .id;
+    s.core
+        .sync_service(&second, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let ids = |r: &paydesk_core::cache::PaymentResults| {
+        r.rows
+            .iter()
+            .map(|p| p.payment_id.clone())
+            .collect::<Vec<_>>()
+    };
+    for (q, before) in queries.iter().zip(&alone) {
+        assert!(before.total > 0, "{q:?}");
+        let first = find(&s, q.clone()).await;
+        let other = search_payments(pool, &second, q).await.unwrap();
+        assert_eq!(first.total, before.total, "{q:?}");
+        assert_eq!(ids(&first), ids(before), "{q:?}");
+        assert_eq!(other.total, before.total, "{q:?}");
+        assert_eq!(ids(&other), ids(before), "{q:?}");
+    }
 }
 
 async fn find(s: &Setup, q: PaymentQuery) -> paydesk_core::cache::PaymentResults {

@@ -126,6 +126,42 @@ async fn names_are_unique_ignoring_case() {
 }
 
 #[tokio::test]
+async fn a_desktop_holds_512_services_and_says_so_at_the_next() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app_id = unique_app_id();
+    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(&app_id)))
+        .await
+        .unwrap();
+    for i in 0..511 {
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?1, 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+            .bind(format!("filler-{i}"))
+            .execute(core.pool())
+            .await
+            .unwrap();
+    }
+    let last = core
+        .services_add(new_service("The last one", sim.base_url(), KEY))
+        .await
+        .unwrap();
+    let slot: i64 = sqlx::query_scalar("SELECT slot FROM services WHERE id = ?1")
+        .bind(&last.id)
+        .fetch_one(core.pool())
+        .await
+        .unwrap();
+    assert_eq!(slot, 511);
+    let err = core
+        .services_add(new_service("One too many", sim.base_url(), KEY))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CoreError::Validation(ref f) if f[0].field == "name" && f[0].message.contains("512")),
+        "{err:?}"
+    );
+    core.services_remove(&last.id).await.unwrap();
+}
+
+#[tokio::test]
 async fn an_unreachable_service_is_a_network_error_not_a_saved_row() {
     // Bind and drop a listener to get a port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
