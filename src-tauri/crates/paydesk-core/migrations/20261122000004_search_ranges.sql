@@ -1,5 +1,5 @@
--- Searches of one service's words stop reading payment rows and stop merging
--- word lists.
+-- Searches of one service's words and parts of words stop reading payment
+-- rows, and words stop merging the lists of every word that starts the same.
 --
 -- Each service's payments are numbered in a range of their own: the top bits of
 -- a payment's rowid are its service's slot (0 to 511), the bits below are its
@@ -47,6 +47,14 @@ CREATE VIRTUAL TABLE payments_fts USING fts5(
 );
 INSERT INTO payments_fts (payments_fts) VALUES ('rebuild');
 
--- The part-of-a-word index is keyed by rowid too: built again if any row moved.
-INSERT INTO payments_trigram (payments_trigram)
-SELECT 'rebuild' WHERE EXISTS (SELECT 1 FROM payments WHERE rowid >= 18014398509481984);
+-- The part-of-a-word index is made again too, now keeping where each trigram
+-- stands (detail full). A part of a name or an email is then asked as a phrase
+-- of consecutive trigrams, which is exactly "contains", so its matches are
+-- counted without reading each candidate's row to test it with LIKE.
+DROP TABLE payments_trigram;
+CREATE VIRTUAL TABLE payments_trigram USING fts5(
+    email, cardholder_name,
+    content = 'payments', content_rowid = 'rowid',
+    tokenize = 'trigram case_sensitive 0'
+);
+INSERT INTO payments_trigram (payments_trigram) VALUES ('rebuild');

@@ -626,15 +626,38 @@ impl PaymentQuery {
 
     /// Whether free text is the only filter (sorting and paging aside).
     fn words_alone(&self) -> bool {
-        let filters_only = |q: &PaymentQuery| PaymentQuery {
-            text: None,
+        self.nothing_but(|q| q.text = None)
+    }
+
+    /// Whether nothing filters once `clear` has taken its filters away.
+    fn nothing_but(&self, clear: impl FnOnce(&mut PaymentQuery)) -> bool {
+        let mut rest = PaymentQuery {
             sort: SortBy::default(),
             ascending: false,
             page: 0,
             page_size: 0,
-            ..q.clone()
+            ..self.clone()
         };
-        filters_only(self) == PaymentQuery::default()
+        clear(&mut rest);
+        rest == PaymentQuery::default()
+    }
+
+    fn clear_part(&mut self, column: &str) {
+        if column == "email" {
+            self.email = None;
+        } else {
+            self.cardholder_name = None;
+        }
+    }
+
+    /// The part of an email or a name asked for, trimmed.
+    fn part(&self, column: &str) -> Option<&str> {
+        let value = if column == "email" {
+            &self.email
+        } else {
+            &self.cardholder_name
+        };
+        value.as_deref().map(str::trim).filter(|v| !v.is_empty())
     }
 
     /// The first part-of-a-word filter (email or name) the trigram index can answer.
@@ -648,7 +671,7 @@ impl PaymentQuery {
         ]
         .into_iter()
         .filter_map(|(c, v)| Some((c, v.as_deref()?.trim())))
-        .find(|(_, v)| v.chars().count() >= 3 && !v.contains(['%', '_', '\\']))
+        .find(|(_, v)| v.chars().count() >= 3)
         .map(|(c, _)| c)
     }
 
@@ -725,28 +748,28 @@ impl PaymentQuery {
             let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
                 continue;
             };
-            let pattern = format!("%{}%", like_escape(v));
-            let indexable = !plain && v.chars().count() >= 3 && !v.contains(['%', '_', '\\']);
+            // Three characters or more: the trigram index answers alone, as a
+            // phrase of consecutive trigrams (a substring, any case), without
+            // reading the rows. Fewer, or while it is being rebuilt: LIKE on
+            // each row.
+            let indexable = !plain && v.chars().count() >= 3;
             match parts {
-                // The trigram index finds candidates (it takes no ESCAPE, so only
-                // plain text goes to it); LIKE on the row confirms them.
                 Parts::Indexed if indexable => {
-                    q.push(format!(
-                        " AND p.rowid IN (SELECT rowid FROM payments_trigram WHERE {column} LIKE "
-                    ))
-                    .push_bind(format!("%{v}%"))
-                    .push(")");
+                    q.push(" AND p.rowid IN (SELECT rowid FROM payments_trigram WHERE payments_trigram MATCH ")
+                        .push_bind(trigram_phrase(column, v))
+                        .push(")");
                 }
                 // The trigram table drives the query as `t` (see search_payments).
                 Parts::Driven(driver) if driver == column && indexable => {
-                    q.push(format!(" AND t.{column} LIKE "))
-                        .push_bind(format!("%{v}%"));
+                    q.push(" AND t.payments_trigram MATCH ")
+                        .push_bind(trigram_phrase(column, v));
                 }
-                _ => {}
+                _ => {
+                    q.push(format!(" AND p.{column} LIKE "))
+                        .push_bind(format!("%{}%", like_escape(v)))
+                        .push(" ESCAPE '\\'");
+                }
             }
-            q.push(format!(" AND p.{column} LIKE "))
-                .push_bind(pattern)
-                .push(" ESCAPE '\\'");
         }
         if let Some(f) = &self.first6 {
             q.push(" AND p.first6 = ").push_bind(f.clone());
@@ -775,6 +798,13 @@ impl PaymentQuery {
             q.push(" AND p.agreement_id = ").push_bind(a.clone());
         }
     }
+}
+
+/// An FTS5 query for `value` anywhere in one column of the trigram table: the
+/// value as one quoted phrase, so its trigrams must come one after another.
+/// Every character is literal inside the quotes (a quote is doubled).
+fn trigram_phrase(column: &str, value: &str) -> String {
+    format!("{column} : \"{}\"", value.replace('"', "\"\""))
 }
 
 /// Escapes LIKE's wildcards (with `ESCAPE '\'`).
@@ -987,13 +1017,26 @@ async fn index_driven(
     page_size: u32,
 ) -> Result<(Vec<PaymentRow>, i64), CoreError> {
     let trigram = query.trigram_driver(plain);
+    let (lo, hi) = service_rowids(conn, service_id).await?;
+    let in_service = format!(" AND t.rowid BETWEEN {lo} AND {hi}");
     let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM ");
     match trigram {
         // Matches come one by one from the trigram table, so the capped count
-        // stops early however many there are.
+        // stops early however many there are. Alone, the part is counted in
+        // the service's range of rowids without reading a payment row.
+        Some(column) if query.nothing_but(|q| q.clear_part(column)) => {
+            count
+                .push("payments_trigram t WHERE t.payments_trigram MATCH ")
+                .push_bind(trigram_phrase(
+                    column,
+                    query.part(column).unwrap_or_default(),
+                ))
+                .push(&in_service);
+        }
         Some(column) => {
             count.push("payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid");
             query.push_filters(&mut count, service_id, Parts::Driven(column), plain);
+            count.push(&in_service);
         }
         None => {
             count.push("payments p");
@@ -1032,7 +1075,7 @@ async fn index_driven(
                 "SELECT {ROW_COLUMNS} FROM payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid"
             ));
             query.push_filters(&mut rows, service_id, Parts::Driven(column), plain);
-            rows.push(format!(" ORDER BY t.rowid {ties}"));
+            rows.push(format!("{in_service} ORDER BY t.rowid {ties}"));
         }
         (SortBy::Date, None) => {
             rows.push(format!("SELECT {ROW_COLUMNS} FROM {from}"));
@@ -1189,6 +1232,83 @@ mod tests {
             let reference = if *id == first { "R-1" } else { "R-2" };
             assert_eq!(case, &format!("CASE-{reference}"));
         }
+    }
+
+    #[tokio::test]
+    async fn parts_of_emails_and_names_are_literal_text_whatever_they_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join(crate::db::FILE_NAME))
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('s', 'S', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let people = [
+            ("p1", "jo_bloggs@example.com", "Jo \"JB\" Bloggs"),
+            ("p2", "jo-bloggs@example.com", "Jo O'Bloggs"),
+            ("p3", "jo%bloggs@example.com", "JO BLOGGS"),
+            ("p4", "bloggs.jo@example.com", "Jo Blo Logs"),
+        ];
+        let page: Vec<Payment> = people
+            .iter()
+            .enumerate()
+            .map(|(i, (id, email, holder))| {
+                let mut p = payment(id, &format!("2026-11-20T10:00:0{i}.000Z"), id);
+                p.email = Some((*email).into());
+                p.card_details = Some(
+                    serde_json::from_value(serde_json::json!({ "cardholder_name": holder }))
+                        .unwrap(),
+                );
+                p
+            })
+            .collect();
+        let mut conn = pool.acquire().await.unwrap();
+        upsert_payments(&mut conn, "s", &page).await.unwrap();
+        drop(conn);
+        let found = |email: Option<&str>, holder: Option<&str>, sort: SortBy| {
+            let query = PaymentQuery {
+                email: email.map(Into::into),
+                cardholder_name: holder.map(Into::into),
+                sort,
+                ..Default::default()
+            };
+            let pool = pool.clone();
+            async move {
+                let r = search_payments(&pool, "s", &query).await.unwrap();
+                let ids: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
+                assert_eq!(r.total as usize, ids.len());
+                ids
+            }
+        };
+        // Wildcards of LIKE are plain characters; newest first.
+        assert_eq!(found(Some("o_b"), None, SortBy::Date).await, ["p1"]);
+        assert_eq!(found(Some("o%b"), None, SortBy::Date).await, ["p3"]);
+        assert_eq!(found(Some("jo-"), None, SortBy::Date).await, ["p2"]);
+        assert_eq!(
+            found(Some("BLOGGS@"), None, SortBy::Date).await,
+            ["p3", "p2", "p1"]
+        );
+        // Quotes inside a name, any case, spaces included; and through the
+        // b-tree path (sorted by reference).
+        assert_eq!(found(None, Some("\"jb\""), SortBy::Date).await, ["p1"]);
+        assert_eq!(found(None, Some("o'b"), SortBy::Reference).await, ["p2"]);
+        assert_eq!(
+            found(None, Some("jo bloggs"), SortBy::Reference).await,
+            ["p3"]
+        );
+        // Its trigrams all in one name ("blo", "log", "ogs" in "Jo Blo Logs"),
+        // but not one after another: no match.
+        assert!(found(None, Some("blogs"), SortBy::Date).await.is_empty());
+        // Both parts at once; and two characters, answered on each row.
+        assert_eq!(
+            found(Some("bloggs"), Some("o lo"), SortBy::Date).await,
+            ["p4"]
+        );
+        assert_eq!(
+            found(None, Some("jo"), SortBy::Date).await,
+            ["p4", "p3", "p2", "p1"]
+        );
     }
 
     #[test]
