@@ -817,7 +817,7 @@ fn like_escape(v: &str) -> String {
 /// How part-of-a-word filters (email, name) are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Parts {
-    /// Candidates from the trigram index, then LIKE on each.
+    /// Matches from the trigram index (a phrase of the part's trigrams).
     Indexed,
     /// The trigram table drives the query as `t`: matches come one by one, so a
     /// capped count stops early however many there are.
@@ -903,9 +903,8 @@ pub async fn search_payments(
     let mut conn = pool.acquire().await?;
     let plain = crate::bulk::aside(&mut conn).await?;
     // Words stream from their index newest first, count and page in one pass.
-    // Parts of words stream from the trigram table in the same order, but each
-    // candidate is confirmed on its row: they count, then page, in two passes
-    // (see `index_driven`).
+    // Parts of words stream from the trigram table in the same order; they
+    // count, then page, in two passes (see `index_driven`).
     let (rows, total) = if query.trigram_driver(plain).is_none() && query.uses_word_index(plain) {
         words_driven(&mut conn, service_id, query, page, page_size).await?
     } else {
