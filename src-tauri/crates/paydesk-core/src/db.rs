@@ -142,10 +142,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
         let pool = open(&path).await.unwrap();
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('s', 'S', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-            .execute(&pool)
-            .await
-            .unwrap();
+        add_service(&pool, "s").await;
         for i in 0..50_i64 {
             sqlx::query(
                 "INSERT INTO payments (service_id, payment_id, amount, reference, description, status,
@@ -218,46 +215,89 @@ mod tests {
         assert!(seen.starts_with("SCAN t"), "{seen}");
     }
 
-    #[tokio::test]
-    async fn a_cache_from_before_date_order_is_renumbered_with_its_metadata_and_full_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(FILE_NAME);
-        // The cache as the previous version left it: rowids in the order rows came.
+    /// A cache file left by an earlier version: migrated up to `version` only.
+    async fn cache_at(path: &Path, version: i64) -> SqlitePool {
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .unwrap()
             .create_if_missing(true)
             .foreign_keys(true);
         let old = SqlitePool::connect_with(options).await.unwrap();
-        MIGRATOR.run_to(20261122000001, &old).await.unwrap();
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('s', 'S', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-            .execute(&old)
+        MIGRATOR.run_to(version, &old).await.unwrap();
+        old
+    }
+
+    /// A service as `services_add` leaves it (no key: none is needed here).
+    async fn add_service(conn: impl sqlx::SqliteExecutor<'_>, id: &str) {
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?1, 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+            .bind(id)
+            .execute(conn)
             .await
             .unwrap();
+    }
+
+    /// A cached payment with a metadata value `case` equal to its ID.
+    async fn add_old_payment(
+        pool: &SqlitePool,
+        rowid: i64,
+        service: &str,
+        id: &str,
+        created_ms: i64,
+        holder: &str,
+    ) {
+        sqlx::query(
+            "INSERT INTO payments (rowid, service_id, payment_id, amount, reference, description, status,
+                finished, created_ms, created_date, cardholder_name, fetched_ms)
+             VALUES (?1, ?2, ?3, 100, 'R', 'Parking permit', 'success', 1, ?4, 'x', ?5, 0)",
+        )
+        .bind(rowid)
+        .bind(service)
+        .bind(id)
+        .bind(created_ms)
+        .bind(holder)
+        .execute(pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO payment_metadata (payment_rowid, key, value) VALUES (?1, 'case', ?2)",
+        )
+        .bind(rowid)
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    /// Both full-text indexes agree with the table, and no metadata row lost its payment.
+    async fn assert_indexes_and_keys_sound(conn: &mut SqliteConnection) {
+        for table in ["payments_fts", "payments_trigram"] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
+            )))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let broken: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+    }
+
+    #[tokio::test]
+    async fn a_cache_from_before_date_order_is_renumbered_with_its_metadata_and_full_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        // The cache as the previous version left it: rowids in the order rows came.
+        let old = cache_at(&path, 20261122000001).await;
+        add_service(&old, "s").await;
         for (rowid, id, created, holder) in [
             (1, "newest", 3_000, "Ada Lovelace"),
             (2, "b-same-ms", 1_000, "Grace Hopper"),
             (3, "a-same-ms", 1_000, "Alan Turing"),
         ] {
-            sqlx::query(
-                "INSERT INTO payments (rowid, service_id, payment_id, amount, reference, description, status,
-                    finished, created_ms, created_date, cardholder_name, fetched_ms)
-                 VALUES (?1, 's', ?2, 100, 'R', 'Parking permit', 'success', 1, ?3, 'x', ?4, 0)",
-            )
-            .bind(rowid)
-            .bind(id)
-            .bind(created)
-            .bind(holder)
-            .execute(&old)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO payment_metadata (payment_rowid, key, value) VALUES (?1, 'case', ?2)",
-            )
-            .bind(rowid)
-            .bind(id)
-            .execute(&old)
-            .await
-            .unwrap();
+            add_old_payment(&old, rowid, "s", id, created, holder).await;
         }
         old.close().await;
 
@@ -291,61 +331,21 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(parts, ["newest"]);
-        for table in ["payments_fts", "payments_trigram"] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
-            )))
-            .execute(&pool)
-            .await
-            .unwrap();
-        }
-        let broken: Vec<(String,)> =
-            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-        assert!(broken.is_empty(), "{broken:?}");
+        assert_indexes_and_keys_sound(&mut *pool.acquire().await.unwrap()).await;
     }
 
     #[tokio::test]
     async fn each_services_payments_move_into_its_own_range_with_their_metadata_and_full_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .unwrap()
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let old = SqlitePool::connect_with(options).await.unwrap();
-        MIGRATOR.run_to(20261122000003, &old).await.unwrap();
+        let old = cache_at(&path, 20261122000003).await;
         for id in ["a", "b"] {
-            sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?1, 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-                .bind(id)
-                .execute(&old)
-                .await
-                .unwrap();
+            add_service(&old, id).await;
         }
         // The same words in both services, and the same date keys.
         let key = crate::cache::date_key(5_000, "p");
         for (rowid, service, id) in [(key, "a", "a-1"), (key + 1, "b", "b-1")] {
-            sqlx::query(
-                "INSERT INTO payments (rowid, service_id, payment_id, amount, reference, description, status,
-                    finished, created_ms, created_date, cardholder_name, fetched_ms)
-                 VALUES (?1, ?2, ?3, 100, 'R', 'Parking permit', 'success', 1, 5000, 'x', 'Ada Lovelace', 0)",
-            )
-            .bind(rowid)
-            .bind(service)
-            .bind(id)
-            .execute(&old)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO payment_metadata (payment_rowid, key, value) VALUES (?1, 'case', ?2)",
-            )
-            .bind(rowid)
-            .bind(id)
-            .execute(&old)
-            .await
-            .unwrap();
+            add_old_payment(&old, rowid, service, id, 5_000, "Ada Lovelace").await;
         }
         old.close().await;
 
@@ -382,38 +382,20 @@ mod tests {
                 assert_eq!(found, [id], "{table}");
             }
         }
-        for table in ["payments_fts", "payments_trigram"] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
-            )))
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        }
-        let broken: i64 = sqlx::query_scalar("SELECT count(*) FROM pragma_foreign_key_check")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-        assert_eq!(broken, 0);
+        assert_indexes_and_keys_sound(&mut conn).await;
 
         // A new service takes the lowest free slot, and one freed by a removed
         // service (its payments gone with it) is taken again.
         let slot = |id: &'static str| {
             sqlx::query_scalar::<_, i64>("SELECT slot FROM services WHERE id = ?1").bind(id)
         };
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('c', 'c', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        add_service(&mut *conn, "c").await;
         assert_eq!(slot("c").fetch_one(&mut *conn).await.unwrap(), 2);
         sqlx::query("DELETE FROM services WHERE id = 'a'")
             .execute(&mut *conn)
             .await
             .unwrap();
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('d', 'd', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        add_service(&mut *conn, "d").await;
         assert_eq!(slot("d").fetch_one(&mut *conn).await.unwrap(), 0);
     }
 }
