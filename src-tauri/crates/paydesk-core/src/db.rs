@@ -331,7 +331,7 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(parts, ["newest"]);
-        assert_indexes_and_keys_sound(&mut *pool.acquire().await.unwrap()).await;
+        assert_indexes_and_keys_sound(&mut pool.acquire().await.unwrap()).await;
     }
 
     #[tokio::test]

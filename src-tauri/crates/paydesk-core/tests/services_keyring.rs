@@ -14,6 +14,15 @@ fn unique_app_id() -> String {
     format!("paydesk-test-{}", uuid::Uuid::new_v4())
 }
 
+/// A core on a fresh data folder, its keys under an app ID of its own.
+async fn fresh_core() -> (tempfile::TempDir, Core) {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(unique_app_id())))
+        .await
+        .unwrap();
+    (dir, core)
+}
+
 fn new_service(name: &str, base: &str, key: &str) -> NewService {
     NewService {
         name: name.into(),
@@ -83,10 +92,7 @@ async fn adding_a_service_checks_the_key_and_keeps_it_out_of_the_database() {
 #[tokio::test]
 async fn a_rejected_key_names_the_field_and_saves_nothing() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(unique_app_id())))
-        .await
-        .unwrap();
+    let (_dir, core) = fresh_core().await;
     let err = core
         .services_add(new_service("Parking", sim.base_url(), "api_test_wrong"))
         .await
@@ -105,11 +111,7 @@ async fn a_rejected_key_names_the_field_and_saves_nothing() {
 #[tokio::test]
 async fn names_are_unique_ignoring_case() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app_id = unique_app_id();
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(&app_id)))
-        .await
-        .unwrap();
+    let (_dir, core) = fresh_core().await;
     let first = core
         .services_add(new_service("Parking", sim.base_url(), KEY))
         .await
@@ -128,11 +130,7 @@ async fn names_are_unique_ignoring_case() {
 #[tokio::test]
 async fn a_desktop_holds_512_services_and_says_so_at_the_next() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app_id = unique_app_id();
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(&app_id)))
-        .await
-        .unwrap();
+    let (_dir, core) = fresh_core().await;
     for i in 0..511 {
         sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?1, 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
             .bind(format!("filler-{i}"))
@@ -169,10 +167,7 @@ async fn an_unreachable_service_is_a_network_error_not_a_saved_row() {
         .local_addr()
         .unwrap()
         .port();
-    let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(unique_app_id())))
-        .await
-        .unwrap();
+    let (_dir, core) = fresh_core().await;
     let err = core
         .services_add(new_service(
             "Parking",
@@ -190,11 +185,7 @@ async fn an_unreachable_service_is_a_network_error_not_a_saved_row() {
 
 #[tokio::test]
 async fn the_sandbox_service_follows_the_simulator_to_its_new_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let app_id = unique_app_id();
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(&app_id)))
-        .await
-        .unwrap();
+    let (_dir, core) = fresh_core().await;
     assert!(!core.services_has_sandbox().await.unwrap());
     let key = ApiKey::new("api_test_paydesk_sandbox").unwrap();
     let first = core
