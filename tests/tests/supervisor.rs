@@ -169,6 +169,16 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
 
 /// Reads CSV text into rows of fields (quoted fields may hold commas, quotes
 /// and line breaks).
+/// An agreement's status as GOV.UK Pay (the simulator) holds it now.
+async fn agreement_status(client: &govpay::Client, agreement_id: &str) -> String {
+    client
+        .agreements()
+        .get(&govpay::AgreementId::parse(agreement_id).unwrap())
+        .await
+        .unwrap()
+        .status
+}
+
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
@@ -304,12 +314,7 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
     app.wait_for_text("[data-testid=agreement-cancel-confirm]", "No more payments")
         .await;
     assert_eq!(
-        client
-            .agreements()
-            .get(&govpay::AgreementId::parse(&agreement.agreement_id).unwrap())
-            .await
-            .unwrap()
-            .status,
+        agreement_status(&client, &agreement.agreement_id).await,
         "active",
         "nothing is sent before the confirmation"
     );
@@ -324,12 +329,7 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
     app.wait_for_text("[data-testid=agreement-status-tag]", "Cancelled")
         .await;
     assert_eq!(
-        client
-            .agreements()
-            .get(&govpay::AgreementId::parse(&agreement.agreement_id).unwrap())
-            .await
-            .unwrap()
-            .status,
+        agreement_status(&client, &agreement.agreement_id).await,
         "cancelled"
     );
     app.screenshot("43-agreement-cancelled").await;
@@ -574,12 +574,7 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
     assert_eq!(refused["code"], "forbidden", "{refused}");
     assert_eq!(sim.control().payment(&paid).unwrap().refunds, 0);
     assert_eq!(
-        client
-            .agreements()
-            .get(&govpay::AgreementId::parse(&agreement.agreement_id).unwrap())
-            .await
-            .unwrap()
-            .status,
+        agreement_status(&client, &agreement.agreement_id).await,
         "active"
     );
     app.close().await;
