@@ -2,9 +2,11 @@
 //!
 //! Payments, refunds and disputes are read in date windows (oldest first), 500 a
 //! page. A window in the past holds the same results however long paging takes,
-//! so pages never shift under the reader. After every page the items and the
-//! position are committed together: a sync killed at any moment resumes at the
-//! next page, and upserts keyed by GOV.UK Pay's ids mean nothing is duplicated.
+//! so pages never shift under the reader. A task reads pages ahead while the
+//! sync writes them; the items of each page and the position after it are
+//! committed together (several waiting pages in one transaction): a sync
+//! killed at any moment resumes after the last committed page, and upserts
+//! keyed by GOV.UK Pay's ids mean nothing is duplicated.
 //! The next run reads only from where the last one ended, less a trailing window
 //! that covers the search endpoints' lag and recent state changes. The client's
 //! limiter keeps every request inside GOV.UK Pay's rate limits.
@@ -18,6 +20,7 @@ use govpay::search::{AgreementSearch, DisputeSearch, Paging, PaymentSearch, Refu
 use serde::Serialize;
 use sqlx::Row;
 use time::OffsetDateTime;
+use tokio::sync::mpsc;
 use ts_rs::TS;
 
 use crate::cache::{self, now_ms};
@@ -203,65 +206,70 @@ impl Run<'_> {
         })
     }
 
-    /// Writes one fetched page and the position after it, in one transaction.
-    async fn write(
-        &mut self,
-        resource: Resource,
-        from: i64,
-        to: i64,
-        page: u32,
-        fetched: Fetched,
-    ) -> Result<(u64, bool), CoreError> {
+    /// Writes fetched pages and the position after each, in one transaction:
+    /// whatever is committed is exactly what the saved position says was read.
+    async fn write(&mut self, resource: Resource, steps: Vec<Step>) -> Result<(), CoreError> {
         use sqlx::Connection;
         let mut tx = self.conn.begin().await?;
-        let (count, total, more) = match fetched {
-            Fetched::Payments(p) => {
-                cache::upsert_payments(&mut tx, &self.service.id, &p.results).await?;
-                (p.results.len() as u64, p.total, p.links.next_page.is_some())
-            }
-            Fetched::Refunds(p) => {
-                cache::upsert_refunds(&mut tx, &self.service.id, &p.results, None).await?;
-                let ids: Vec<String> = p
-                    .results
-                    .iter()
-                    .filter_map(|r| r.payment_id.clone())
-                    .collect();
-                refresh_refund_totals(&mut tx, &self.service.id, &ids).await?;
-                (p.results.len() as u64, p.total, p.links.next_page.is_some())
-            }
-            Fetched::Disputes(p) => {
-                cache::upsert_disputes(&mut tx, &self.service.id, &p.results).await?;
-                (p.results.len() as u64, p.total, p.links.next_page.is_some())
-            }
-        };
-        let (window_from, window_to, next_page, synced_until) = if more {
-            (Some(from), Some(to), Some(i64::from(page) + 1), None)
-        } else {
-            (None, None, None, Some(to))
-        };
-        sqlx::query(
-            "INSERT INTO sync_state (service_id, resource, synced_until_ms, window_from_ms, window_to_ms, next_page, last_run_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (service_id, resource) DO UPDATE SET
-                synced_until_ms = coalesce(excluded.synced_until_ms, sync_state.synced_until_ms),
-                window_from_ms = excluded.window_from_ms, window_to_ms = excluded.window_to_ms,
-                next_page = excluded.next_page, last_run_ms = excluded.last_run_ms",
-        )
-        .bind(&self.service.id)
-        .bind(resource.as_str())
-        .bind(synced_until)
-        .bind(window_from)
-        .bind(window_to)
-        .bind(next_page)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
+        let mut count = 0;
+        for step in &steps {
+            let (n, more) = match &step.fetched {
+                Fetched::Payments(p) => {
+                    cache::upsert_payments(&mut tx, &self.service.id, &p.results).await?;
+                    (p.results.len() as u64, p.links.next_page.is_some())
+                }
+                Fetched::Refunds(p) => {
+                    cache::upsert_refunds(&mut tx, &self.service.id, &p.results, None).await?;
+                    let ids: Vec<String> = p
+                        .results
+                        .iter()
+                        .filter_map(|r| r.payment_id.clone())
+                        .collect();
+                    refresh_refund_totals(&mut tx, &self.service.id, &ids).await?;
+                    (p.results.len() as u64, p.links.next_page.is_some())
+                }
+                Fetched::Disputes(p) => {
+                    cache::upsert_disputes(&mut tx, &self.service.id, &p.results).await?;
+                    (p.results.len() as u64, p.links.next_page.is_some())
+                }
+            };
+            count += n;
+            let (window_from, window_to, next_page, synced_until) = if more {
+                (
+                    Some(step.from),
+                    Some(step.to),
+                    Some(i64::from(step.page) + 1),
+                    None,
+                )
+            } else {
+                (None, None, None, Some(step.to))
+            };
+            sqlx::query(
+                "INSERT INTO sync_state (service_id, resource, synced_until_ms, window_from_ms, window_to_ms, next_page, last_run_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (service_id, resource) DO UPDATE SET
+                    synced_until_ms = coalesce(excluded.synced_until_ms, sync_state.synced_until_ms),
+                    window_from_ms = excluded.window_from_ms, window_to_ms = excluded.window_to_ms,
+                    next_page = excluded.next_page, last_run_ms = excluded.last_run_ms",
+            )
+            .bind(&self.service.id)
+            .bind(resource.as_str())
+            .bind(synced_until)
+            .bind(window_from)
+            .bind(window_to)
+            .bind(next_page)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
-        if page == 1 && self.estimate.is_none() {
-            self.estimate = Some(total);
+        for step in &steps {
+            if step.page == 1 && self.estimate.is_none() {
+                self.estimate = Some(step.fetched.total());
+            }
         }
         self.items += count;
-        self.pages += 1;
+        self.pages += steps.len() as u64;
         match resource {
             Resource::Payments => self.report.payments += count,
             Resource::Refunds => self.report.refunds += count,
@@ -269,52 +277,48 @@ impl Run<'_> {
             Resource::Agreements => {}
         }
         self.progress(resource, SyncPhase::Running, None);
-        Ok((count, more))
+        Ok(())
     }
 
-    /// Reads one window from `first_page` on. While a page is being written the
-    /// next one is already being fetched, so the network and the disk overlap.
-    async fn window(
-        &mut self,
-        resource: Resource,
-        from: i64,
-        to: i64,
-        first_page: u32,
-    ) -> Result<Option<u64>, CoreError> {
-        let mut page = first_page;
-        let mut read = 0;
-        let mut pending = Some(tokio::spawn(fetch(
+    /// Reads what `plan` covers and writes it. A task reads pages ahead while
+    /// this one writes them, taking every page already waiting (up to
+    /// `BATCH_PAGES`) into one transaction: a commit per page cost a sync
+    /// about as much as writing the rows. Returns whether it got to the end
+    /// (false when cancelled).
+    async fn stream(&mut self, resource: Resource, plan: Plan) -> Result<bool, CoreError> {
+        let (sender, mut pages) = mpsc::channel(AHEAD);
+        let mut reader = Reader(Some(tokio::spawn(read_ahead(
             self.client.clone(),
             resource,
-            Some((from, to)),
-            page,
-            PAGE,
-        )));
-        while let Some(task) = pending.take() {
-            let fetched = task
-                .await
-                .map_err(|_| CoreError::Storage("a sync fetch stopped unexpectedly".into()))??;
-            let more = fetched.has_more();
-            if more && !self.cancel.is_cancelled() {
-                pending = Some(tokio::spawn(fetch(
-                    self.client.clone(),
-                    resource,
-                    Some((from, to)),
-                    page + 1,
-                    PAGE,
-                )));
-            }
-            let (count, _) = self.write(resource, from, to, page, fetched).await?;
-            read += count;
-            if self.cancel.is_cancelled() {
-                if let Some(t) = pending.take() {
-                    t.abort();
+            plan,
+            self.cancel.clone(),
+            sender,
+        ))));
+        while let Some(first) = pages.recv().await {
+            let mut steps = vec![first?];
+            let mut failed = None;
+            let until = tokio::time::Instant::now() + BATCH_WAIT;
+            while steps.len() < BATCH_PAGES {
+                match tokio::time::timeout_at(until, pages.recv()).await {
+                    Ok(Some(Ok(step))) => steps.push(step),
+                    Ok(Some(Err(e))) => {
+                        failed = Some(e);
+                        break;
+                    }
+                    Ok(None) | Err(_) => break,
                 }
-                return Ok(None);
             }
-            page += 1;
+            // Pages read before a failure are good: they are kept.
+            self.write(resource, steps).await?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if self.cancel.is_cancelled() {
+                return Ok(false);
+            }
         }
-        Ok(Some(read))
+        reader.finish().await?;
+        Ok(!self.cancel.is_cancelled())
     }
 
     /// Reads one resource from where it got to up to now.
@@ -324,7 +328,9 @@ impl Run<'_> {
         // A window left half-read by a stopped or killed run comes first.
         if let Some((from, to, page)) = cursor.window
             && (self.cancel.is_cancelled()
-                || self.window(resource, from, to, page).await?.is_none())
+                || !self
+                    .stream(resource, Plan::Resume { from, to, page })
+                    .await?)
         {
             return Ok(false);
         }
@@ -370,27 +376,10 @@ impl Run<'_> {
                 }
             },
         };
-        let mut from = start;
-        let mut length = FIRST_WINDOW_MS;
-        while from < now {
-            let to = (from + length).min(now);
-            if self.cancel.is_cancelled() {
-                return Ok(false);
-            }
-            let Some(read) = self.window(resource, from, to, 1).await? else {
-                return Ok(false);
-            };
-            // Sparse history: bigger windows, fewer requests. Dense: smaller ones.
-            length = if read < WINDOW_TARGET / 4 {
-                (length * 2).min(MAX_WINDOW_MS)
-            } else if read > WINDOW_TARGET * 2 {
-                (length / 2).max(MIN_WINDOW_MS)
-            } else {
-                length
-            };
-            from = to;
+        if self.cancel.is_cancelled() {
+            return Ok(false);
         }
-        Ok(true)
+        self.stream(resource, Plan::Walk { start, now }).await
     }
 
     /// Sets the search indexes aside when this run will load many payments and
@@ -492,11 +481,141 @@ impl Fetched {
         }
     }
 
+    fn len(&self) -> u64 {
+        (match self {
+            Fetched::Payments(p) => p.results.len(),
+            Fetched::Refunds(p) => p.results.len(),
+            Fetched::Disputes(p) => p.results.len(),
+        }) as u64
+    }
+
     fn has_more(&self) -> bool {
         match self {
             Fetched::Payments(p) => p.links.next_page.is_some(),
             Fetched::Refunds(p) => p.links.next_page.is_some(),
             Fetched::Disputes(p) => p.links.next_page.is_some(),
+        }
+    }
+}
+
+/// A fetched page and where it sits: its window and its number in it.
+struct Step {
+    from: i64,
+    to: i64,
+    page: u32,
+    fetched: Fetched,
+}
+
+/// What a reader walks through.
+#[derive(Debug, Clone, Copy)]
+enum Plan {
+    /// The rest of a window a stopped run left half-read.
+    Resume { from: i64, to: i64, page: u32 },
+    /// Windows from `start` up to `now`, each sized from what the last one held.
+    Walk { start: i64, now: i64 },
+}
+
+/// Pages read ahead of the writer (at most about 8,000 payments in memory).
+const AHEAD: usize = 16;
+/// Pages written in one transaction at most...
+const BATCH_PAGES: usize = 16;
+/// ...gathered for at most this long after the first of them arrived.
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The reading task; stopped when the writer returns early, awaited when it does not.
+struct Reader(Option<tokio::task::JoinHandle<()>>);
+
+impl Reader {
+    async fn finish(&mut self) -> Result<(), CoreError> {
+        match self.0.take() {
+            Some(task) => task
+                .await
+                .map_err(|_| CoreError::Storage("a sync fetch stopped unexpectedly".into())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
+
+type Pages = mpsc::Sender<Result<Step, CoreError>>;
+
+/// Reads the pages `plan` covers, in order, until the end, a failure (sent on)
+/// or a cancel. The window sizes follow what the pages hold.
+async fn read_ahead(
+    client: Client,
+    resource: Resource,
+    plan: Plan,
+    cancel: SyncCancel,
+    pages: Pages,
+) {
+    match plan {
+        Plan::Resume { from, to, page } => {
+            read_window(&client, resource, (from, to), page, &cancel, &pages).await;
+        }
+        Plan::Walk { start, now } => {
+            let mut from = start;
+            let mut length = FIRST_WINDOW_MS;
+            while from < now {
+                let to = (from + length).min(now);
+                let Some(read) =
+                    read_window(&client, resource, (from, to), 1, &cancel, &pages).await
+                else {
+                    return;
+                };
+                // Sparse history: bigger windows, fewer requests. Dense: smaller ones.
+                length = if read < WINDOW_TARGET / 4 {
+                    (length * 2).min(MAX_WINDOW_MS)
+                } else if read > WINDOW_TARGET * 2 {
+                    (length / 2).max(MIN_WINDOW_MS)
+                } else {
+                    length
+                };
+                from = to;
+            }
+        }
+    }
+}
+
+/// Reads one window from `page` on; how many items it held, or None when stopped.
+async fn read_window(
+    client: &Client,
+    resource: Resource,
+    (from, to): (i64, i64),
+    mut page: u32,
+    cancel: &SyncCancel,
+    pages: &Pages,
+) -> Option<u64> {
+    let mut read = 0;
+    loop {
+        if cancel.is_cancelled() {
+            return None;
+        }
+        match fetch(client.clone(), resource, Some((from, to)), page, PAGE).await {
+            Ok(fetched) => {
+                let more = fetched.has_more();
+                read += fetched.len();
+                let step = Step {
+                    from,
+                    to,
+                    page,
+                    fetched,
+                };
+                if pages.send(Ok(step)).await.is_err() || !more {
+                    return (!more).then_some(read);
+                }
+                page += 1;
+            }
+            Err(e) => {
+                let _ = pages.send(Err(e)).await;
+                return None;
+            }
         }
     }
 }
