@@ -123,7 +123,9 @@ const PAYMENT_UPDATE: &str = " ON CONFLICT (service_id, payment_id) DO UPDATE SE
 const BATCH: usize = 100;
 
 /// Writes payments (a page of a search, or one read), replacing what was cached.
-/// A page is written in a few multi-row statements, not a statement per payment.
+/// A page is written in a few multi-row statements, not a statement per payment,
+/// and nothing is read back: each rowid is known before the write (an existing
+/// payment keeps its own), and the metadata finds its payment by ID.
 pub async fn upsert_payments(
     conn: &mut SqliteConnection,
     service_id: &str,
@@ -146,22 +148,18 @@ pub async fn upsert_payments(
                 }
             })
             .collect();
-        let rowids = match insert_payments(conn, service_id, &keyed, fetched).await {
-            Ok(rowids) => rowids,
+        match insert_payments(conn, service_id, &keyed, fetched).await {
+            Ok(()) => {}
             // Two payments in the same millisecond with the same 12 bits (one
             // chance in 4,096 for each such pair): one at a time, each taking
             // the next free number in its millisecond.
             Err(e) if is_rowid_clash(&e) => {
-                let mut rowids = HashMap::new();
                 for one in &keyed {
                     let mut one = *one;
                     let mut tries = 0;
                     loop {
                         match insert_payments(conn, service_id, &[one], fetched).await {
-                            Ok(one) => {
-                                rowids.extend(one);
-                                break;
-                            }
+                            Ok(()) => break,
                             Err(e) if is_rowid_clash(&e) && tries < 1_000 => {
                                 one.rowid = next_key(one.rowid);
                                 tries += 1;
@@ -170,49 +168,54 @@ pub async fn upsert_payments(
                         }
                     }
                 }
-                rowids
             }
             Err(e) => return Err(e.into()),
-        };
+        }
+    }
 
-        // Metadata values, one row each: replaced for the payments just written.
-        let mut del =
-            QueryBuilder::<Sqlite>::new("DELETE FROM payment_metadata WHERE payment_rowid IN (");
-        let mut list = del.separated(", ");
-        for rowid in rowids.values() {
-            list.push_bind(*rowid);
-        }
-        del.push(")");
-        del.build().execute(&mut *conn).await?;
-        let values: Vec<(i64, &String, String)> = chunk
+    // Metadata values, one row each: replaced for the payments just written.
+    let ids = serde_json::to_string(
+        &payments
             .iter()
-            .filter_map(|p| {
-                Some((
-                    rowids.get(p.payment_id.as_str()).copied()?,
-                    p.metadata.as_ref()?,
-                ))
+            .map(|p| p.payment_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .map_err(|e| CoreError::Storage(format!("cannot list payment IDs: {e}")))?;
+    sqlx::query(
+        "DELETE FROM payment_metadata WHERE payment_rowid IN (
+            SELECT rowid FROM payments WHERE service_id = ?1 AND payment_id IN (SELECT value FROM json_each(?2)))",
+    )
+    .bind(service_id)
+    .bind(ids)
+    .execute(&mut *conn)
+    .await?;
+    let values: Vec<(&str, &String, String)> = payments
+        .iter()
+        .filter_map(|p| Some((p.payment_id.as_str(), p.metadata.as_ref()?)))
+        .flat_map(|(id, m)| {
+            m.iter().map(move |(k, v)| {
+                let value = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (id, k, value)
             })
-            .flat_map(|(rowid, m)| {
-                m.iter().map(move |(k, v)| {
-                    let value = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (rowid, k, value)
-                })
-            })
-            .collect();
-        for rows in values.chunks(300) {
-            let mut ins = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO payment_metadata (payment_rowid, key, value) ",
-            );
-            ins.push_values(rows, |mut b, (rowid, key, value)| {
-                b.push_bind(*rowid)
-                    .push_bind((*key).clone())
-                    .push_bind(value.clone());
-            });
-            ins.build().execute(&mut *conn).await?;
-        }
+        })
+        .collect();
+    for rows in values.chunks(300) {
+        let mut ins = QueryBuilder::<Sqlite>::new(
+            "INSERT OR REPLACE INTO payment_metadata (payment_rowid, key, value)
+             SELECT p.rowid, v.column2, v.column3 FROM (",
+        );
+        ins.push_values(rows, |mut b, (id, key, value)| {
+            b.push_bind(*id)
+                .push_bind((*key).clone())
+                .push_bind(value.clone());
+        });
+        ins.push(") AS v JOIN payments p ON p.service_id = ");
+        ins.push_bind(service_id);
+        ins.push(" AND p.payment_id = v.column1");
+        ins.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -230,13 +233,13 @@ struct Keyed<'a> {
     rowid: i64,
 }
 
-/// One multi-row upsert; returns each payment's rowid (an existing payment keeps its own).
+/// One multi-row upsert (an existing payment keeps its rowid).
 async fn insert_payments(
     conn: &mut SqliteConnection,
     service_id: &str,
     keyed: &[Keyed<'_>],
     fetched: i64,
-) -> Result<HashMap<String, i64>, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     let mut q = QueryBuilder::<Sqlite>::new(format!("INSERT INTO payments ({PAYMENT_COLUMNS}) "));
     q.push_values(keyed, |mut b, k| {
         let p = k.payment;
@@ -295,12 +298,8 @@ async fn insert_payments(
             .push_bind(fetched);
     });
     q.push(PAYMENT_UPDATE);
-    q.push(" RETURNING payment_id, rowid");
-    Ok(q.build_query_as::<(String, i64)>()
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .collect())
+    q.build().execute(&mut *conn).await?;
+    Ok(())
 }
 
 pub async fn upsert_refunds(

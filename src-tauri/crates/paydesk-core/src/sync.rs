@@ -145,7 +145,8 @@ struct Run<'a> {
     core: &'a Core,
     /// One connection for every write of the run: its page cache stays warm
     /// (a pool would hand out connections whose caches another one just made stale).
-    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    /// Lent to the writing while a resource streams in (see `stream`).
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
     service: &'a ServiceInfo,
     client: Client,
     cancel: &'a SyncCancel,
@@ -206,64 +207,9 @@ impl Run<'_> {
         })
     }
 
-    /// Writes fetched pages and the position after each, in one transaction:
-    /// whatever is committed is exactly what the saved position says was read.
-    async fn write(&mut self, resource: Resource, steps: Vec<Step>) -> Result<(), CoreError> {
-        use sqlx::Connection;
-        let mut tx = self.conn.begin().await?;
-        let mut count = 0;
-        for step in &steps {
-            let (n, more) = match &step.fetched {
-                Fetched::Payments(p) => {
-                    cache::upsert_payments(&mut tx, &self.service.id, &p.results).await?;
-                    (p.results.len() as u64, p.links.next_page.is_some())
-                }
-                Fetched::Refunds(p) => {
-                    cache::upsert_refunds(&mut tx, &self.service.id, &p.results, None).await?;
-                    let ids: Vec<String> = p
-                        .results
-                        .iter()
-                        .filter_map(|r| r.payment_id.clone())
-                        .collect();
-                    refresh_refund_totals(&mut tx, &self.service.id, &ids).await?;
-                    (p.results.len() as u64, p.links.next_page.is_some())
-                }
-                Fetched::Disputes(p) => {
-                    cache::upsert_disputes(&mut tx, &self.service.id, &p.results).await?;
-                    (p.results.len() as u64, p.links.next_page.is_some())
-                }
-            };
-            count += n;
-            let (window_from, window_to, next_page, synced_until) = if more {
-                (
-                    Some(step.from),
-                    Some(step.to),
-                    Some(i64::from(step.page) + 1),
-                    None,
-                )
-            } else {
-                (None, None, None, Some(step.to))
-            };
-            sqlx::query(
-                "INSERT INTO sync_state (service_id, resource, synced_until_ms, window_from_ms, window_to_ms, next_page, last_run_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (service_id, resource) DO UPDATE SET
-                    synced_until_ms = coalesce(excluded.synced_until_ms, sync_state.synced_until_ms),
-                    window_from_ms = excluded.window_from_ms, window_to_ms = excluded.window_to_ms,
-                    next_page = excluded.next_page, last_run_ms = excluded.last_run_ms",
-            )
-            .bind(&self.service.id)
-            .bind(resource.as_str())
-            .bind(synced_until)
-            .bind(window_from)
-            .bind(window_to)
-            .bind(next_page)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        for step in &steps {
+    /// Counts pages just written and reports progress.
+    fn written(&mut self, resource: Resource, steps: &[Step], count: u64) {
+        for step in steps {
             if step.page == 1 && self.estimate.is_none() {
                 self.estimate = Some(step.fetched.total());
             }
@@ -277,15 +223,35 @@ impl Run<'_> {
             Resource::Agreements => {}
         }
         self.progress(resource, SyncPhase::Running, None);
-        Ok(())
     }
 
-    /// Reads what `plan` covers and writes it. A task reads pages ahead while
-    /// this one writes them, taking every page already waiting (up to
-    /// `BATCH_PAGES`) into one transaction: a commit per page cost a sync
-    /// about as much as writing the rows. Returns whether it got to the end
-    /// (false when cancelled).
+    /// Reads what `plan` covers and writes it; whether it got to the end (false
+    /// when cancelled). The run's connection is lent to the writing for the while.
     async fn stream(&mut self, resource: Resource, plan: Plan) -> Result<bool, CoreError> {
+        let Some(mut conn) = self.conn.take() else {
+            return Err(CoreError::Storage(
+                "the sync's connection is already writing".into(),
+            ));
+        };
+        let result = self.stream_on(&mut conn, resource, plan).await;
+        self.conn = Some(conn);
+        result
+    }
+
+    /// A task reads pages ahead while this one writes every page already
+    /// waiting (up to `BATCH_PAGES`) in one go: a commit per page cost a sync
+    /// about as much as writing the rows. Each page's position is written with
+    /// it, so whatever is committed is exactly what the saved position says was
+    /// read. A bulk load keeps its transaction open for up to `BULK_ROWS` rows
+    /// or `BULK_HOLD`: each commit rewrites every page of the payment-ID index
+    /// it touched, and at 8,000 rows a commit that is most of the index.
+    async fn stream_on(
+        &mut self,
+        conn: &mut sqlx::SqliteConnection,
+        resource: Resource,
+        plan: Plan,
+    ) -> Result<bool, CoreError> {
+        use sqlx::Connection;
         let (sender, mut pages) = mpsc::channel(AHEAD);
         let mut reader = Reader(Some(tokio::spawn(read_ahead(
             self.client.clone(),
@@ -294,22 +260,67 @@ impl Run<'_> {
             self.cancel.clone(),
             sender,
         ))));
-        while let Some(first) = pages.recv().await {
-            let mut steps = vec![first?];
+        let mut done = false;
+        while !done {
+            // A transaction opens when there is something to write.
+            let Some(first) = pages.recv().await else {
+                break;
+            };
+            let mut tx = conn.begin().await?;
+            let opened = tokio::time::Instant::now();
+            let mut rows = 0;
+            let mut next = Some(first);
             let mut failed = None;
-            let until = tokio::time::Instant::now() + BATCH_WAIT;
-            while steps.len() < BATCH_PAGES {
-                match tokio::time::timeout_at(until, pages.recv()).await {
-                    Ok(Some(Ok(step))) => steps.push(step),
-                    Ok(Some(Err(e))) => {
+            loop {
+                let got = match next.take() {
+                    Some(got) => got,
+                    // Only a bulk load gets here, with its transaction open.
+                    None => match tokio::time::timeout_at(opened + BULK_HOLD, pages.recv()).await {
+                        Ok(Some(got)) => got,
+                        Ok(None) => {
+                            done = true;
+                            break;
+                        }
+                        Err(_) => break,
+                    },
+                };
+                let mut steps = match got {
+                    Ok(step) => vec![step],
+                    Err(e) => {
                         failed = Some(e);
                         break;
                     }
-                    Ok(None) | Err(_) => break,
+                };
+                let until = tokio::time::Instant::now() + BATCH_WAIT;
+                while steps.len() < BATCH_PAGES {
+                    match tokio::time::timeout_at(until, pages.recv()).await {
+                        Ok(Some(Ok(step))) => steps.push(step),
+                        Ok(Some(Err(e))) => {
+                            failed = Some(e);
+                            break;
+                        }
+                        Ok(None) => {
+                            done = true;
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let count = write_pages(&mut tx, &self.service.id, resource, &steps).await?;
+                rows += count;
+                self.written(resource, &steps, count);
+                if !self.bulk
+                    || done
+                    || failed.is_some()
+                    || self.cancel.is_cancelled()
+                    || rows >= BULK_ROWS
+                    || opened.elapsed() >= BULK_HOLD
+                {
+                    break;
                 }
             }
             // Pages read before a failure are good: they are kept.
-            self.write(resource, steps).await?;
+            tx.commit().await?;
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -390,12 +401,31 @@ impl Run<'_> {
             return Ok(());
         }
         let cached: i64 = sqlx::query_scalar("SELECT count(*) FROM payments")
-            .fetch_one(&mut *self.conn)
+            .fetch_one(self.conn()?)
             .await?;
         if cached as u64 <= expected.saturating_mul(2) {
-            self.core.bulk_enter(&mut self.conn).await?;
-            self.bulk = true;
+            self.enter_bulk().await?;
         }
+        Ok(())
+    }
+
+    fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, CoreError> {
+        self.conn
+            .as_deref_mut()
+            .ok_or_else(|| CoreError::Storage("the sync's connection is already writing".into()))
+    }
+
+    /// Loads from here on with the search indexes aside. The WAL is copied
+    /// into the file every 64 MB instead of every 4 MB meanwhile: the load
+    /// rewrites the same payment-ID index pages over and over.
+    async fn enter_bulk(&mut self) -> Result<(), CoreError> {
+        let core = self.core;
+        let conn = self.conn()?;
+        core.bulk_enter(conn).await?;
+        sqlx::query("PRAGMA wal_autocheckpoint = 16384")
+            .execute(&mut *conn)
+            .await?;
+        self.bulk = true;
         Ok(())
     }
 
@@ -498,6 +528,67 @@ impl Fetched {
     }
 }
 
+/// Writes fetched pages and the position after each.
+async fn write_pages(
+    conn: &mut sqlx::SqliteConnection,
+    service_id: &str,
+    resource: Resource,
+    steps: &[Step],
+) -> Result<u64, CoreError> {
+    let mut count = 0;
+    for step in steps {
+        let (n, more) = match &step.fetched {
+            Fetched::Payments(p) => {
+                cache::upsert_payments(conn, service_id, &p.results).await?;
+                (p.results.len() as u64, p.links.next_page.is_some())
+            }
+            Fetched::Refunds(p) => {
+                cache::upsert_refunds(conn, service_id, &p.results, None).await?;
+                let ids: Vec<String> = p
+                    .results
+                    .iter()
+                    .filter_map(|r| r.payment_id.clone())
+                    .collect();
+                refresh_refund_totals(conn, service_id, &ids).await?;
+                (p.results.len() as u64, p.links.next_page.is_some())
+            }
+            Fetched::Disputes(p) => {
+                cache::upsert_disputes(conn, service_id, &p.results).await?;
+                (p.results.len() as u64, p.links.next_page.is_some())
+            }
+        };
+        count += n;
+        let (window_from, window_to, next_page, synced_until) = if more {
+            (
+                Some(step.from),
+                Some(step.to),
+                Some(i64::from(step.page) + 1),
+                None,
+            )
+        } else {
+            (None, None, None, Some(step.to))
+        };
+        sqlx::query(
+            "INSERT INTO sync_state (service_id, resource, synced_until_ms, window_from_ms, window_to_ms, next_page, last_run_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (service_id, resource) DO UPDATE SET
+                synced_until_ms = coalesce(excluded.synced_until_ms, sync_state.synced_until_ms),
+                window_from_ms = excluded.window_from_ms, window_to_ms = excluded.window_to_ms,
+                next_page = excluded.next_page, last_run_ms = excluded.last_run_ms",
+        )
+        .bind(service_id)
+        .bind(resource.as_str())
+        .bind(synced_until)
+        .bind(window_from)
+        .bind(window_to)
+        .bind(next_page)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(count)
+}
+
 /// A fetched page and where it sits: its window and its number in it.
 struct Step {
     from: i64,
@@ -521,6 +612,10 @@ const AHEAD: usize = 16;
 const BATCH_PAGES: usize = 16;
 /// ...gathered for at most this long after the first of them arrived.
 const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+/// A bulk load commits after this many rows...
+const BULK_ROWS: u64 = 50_000;
+/// ...or after holding the write lock this long (other writers wait meanwhile).
+const BULK_HOLD: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The reading task; stopped when the writer returns early, awaited when it does not.
 struct Reader(Option<tokio::task::JoinHandle<()>>);
@@ -766,7 +861,7 @@ impl Core {
         let before = client.stats().requests;
         let mut run = Run {
             core: self,
-            conn: self.pool().acquire().await?,
+            conn: Some(self.pool().acquire().await?),
             service: &service,
             client: client.clone(),
             cancel,
@@ -779,9 +874,8 @@ impl Core {
             bulk: false,
         };
         // Indexes left aside by a sync that was killed: this run builds them at its end.
-        if bulk::aside(&mut run.conn).await? {
-            self.bulk_enter(&mut run.conn).await?;
-            run.bulk = true;
+        if bulk::aside(run.conn()?).await? {
+            run.enter_bulk().await?;
         }
         let mut result = Ok(());
         for resource in [Resource::Payments, Resource::Refunds, Resource::Disputes] {
@@ -805,9 +899,19 @@ impl Core {
                 SyncPhase::Running,
                 Some("Building the search indexes".into()),
             );
-            let built = self.bulk_leave(&mut run.conn).await;
+            let built = match run.conn() {
+                Ok(conn) => match self.bulk_leave(conn).await {
+                    Ok(_) => sqlx::query("PRAGMA wal_autocheckpoint = 1000")
+                        .execute(&mut *conn)
+                        .await
+                        .map(|_| ())
+                        .map_err(CoreError::from),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
             if result.is_ok() {
-                result = built.map(|_| ());
+                result = built;
             }
         }
         if run.items > 5_000 {

@@ -1111,6 +1111,72 @@ async fn a_bulk_load_cut_by_a_failing_api_keeps_its_pages_and_its_indexes() {
 }
 
 #[tokio::test]
+async fn a_first_fill_lets_other_writes_through_while_it_loads() {
+    let s = setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 10_000,
+            seed: 23,
+            days: 3,
+        }]
+    })
+    .await;
+    // A bulk load holds its transaction across pages. With each page slowed
+    // to 300 ms, loading takes longer than the cache's 5 s busy timeout: a
+    // load that kept the write lock from start to end would make the write
+    // below fail with "database is locked".
+    s.core.set_bulk_load_from(1_000);
+    s.sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments".into(),
+        latency_ms: 300,
+        ..Fault::default()
+    }]);
+    let written = std::sync::atomic::AtomicU64::new(0);
+    let on_progress = |p: paydesk_core::sync::SyncProgress| {
+        written.fetch_max(p.items, std::sync::atomic::Ordering::SeqCst);
+    };
+    let cancel = SyncCancel::default();
+    let started = Instant::now();
+    let sync = s.core.sync_service(&s.service, &cancel, &on_progress);
+    let other = async {
+        while written.load(std::sync::atomic::Ordering::SeqCst) < 1_000 {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the load never began"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let asked = Instant::now();
+        sqlx::query("UPDATE services SET name = name || ' (renamed)' WHERE id = ?1")
+            .bind(&s.service)
+            .execute(s.core.pool())
+            .await
+            .map(|_| asked.elapsed())
+    };
+    let (report, waited) = tokio::join!(sync, other);
+    let report = report.unwrap();
+    let waited = waited.expect("a write during the load gets the lock");
+    assert_eq!(report.payments, 10_000);
+    assert!(
+        started.elapsed() > Duration::from_secs(5),
+        "the load must outlast the busy timeout for this test to mean anything: {:?}",
+        started.elapsed()
+    );
+    println!("a write during the load waited {waited:?}");
+    let (distinct, all): (i64, i64) =
+        sqlx::query_as("SELECT count(DISTINCT payment_id), count(*) FROM payments")
+            .fetch_one(s.core.pool())
+            .await
+            .unwrap();
+    assert_eq!((distinct, all), (10_000, 10_000));
+    let aside: i64 = sqlx::query_scalar("SELECT count(*) FROM deferred_schema")
+        .fetch_one(s.core.pool())
+        .await
+        .unwrap();
+    assert_eq!(aside, 0, "the indexes are built again at the end");
+}
+
+#[tokio::test]
 async fn a_cancelled_sync_stops_between_pages_and_resumes() {
     let s = setup(Role::Supervisor, |c| {
         c.seeds = vec![SeedSpec {
