@@ -244,7 +244,7 @@ impl Run<'_> {
     /// it, so whatever is committed is exactly what the saved position says was
     /// read. A bulk load keeps its transaction open for up to `BULK_ROWS` rows
     /// or `BULK_HOLD`: each commit rewrites every page of the payment-ID index
-    /// it touched, and at 8,000 rows a commit that is most of the index.
+    /// it touched, and 8,000 random IDs touch most of its pages.
     async fn stream_on(
         &mut self,
         conn: &mut sqlx::SqliteConnection,
