@@ -138,6 +138,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn both_full_text_indexes_gather_64_mb_before_writing_a_segment() {
+        // With FTS5's 1 MB default, the rebuild after a first fill of 1,000,000
+        // payments wrote hundreds of segments and spent most of its time merging.
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(&dir.path().join(FILE_NAME)).await.unwrap();
+        let sizes: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT 'words', v FROM payments_fts_config WHERE k = 'hashsize'
+             UNION ALL SELECT 'parts', v FROM payments_trigram_config WHERE k = 'hashsize'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            sizes,
+            vec![("words".into(), 64 << 20), ("parts".into(), 64 << 20)]
+        );
+    }
+
+    #[tokio::test]
     async fn an_index_without_statistics_beside_analysed_ones_is_analysed_on_opening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
