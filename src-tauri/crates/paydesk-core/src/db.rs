@@ -27,7 +27,11 @@ pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
         .pragma("cache_size", "-65536")
         // Read pages straight from the OS's cache instead of copying them in.
         .pragma("mmap_size", "268435456")
-        .pragma("temp_store", "memory");
+        .pragma("temp_store", "memory")
+        // The WAL file shrinks back to 64 MB once it has been copied into the
+        // database: the index build at the end of a first fill writes about
+        // 1 GB to it, which otherwise stays on disk until the app closes.
+        .pragma("journal_size_limit", "67108864");
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)
@@ -125,6 +129,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(fk, 1);
+        let wal_limit: i64 = sqlx::query_scalar("PRAGMA journal_size_limit")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(wal_limit, 64 << 20);
         let tables: i64 =
             sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'services'")
                 .fetch_one(&pool)
