@@ -131,14 +131,9 @@ mod tests {
 
     #[tokio::test]
     async fn what_is_set_aside_comes_back_exactly_and_the_full_text_matches_the_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = db::open(&dir.path().join(db::FILE_NAME)).await.unwrap();
+        let (_dir, pool) = db::testing::cache_with_service().await;
         let mut conn = pool.acquire().await.unwrap();
         let before = schema(&mut conn).await;
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('s', 'S', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
 
         set_aside(&mut conn).await.unwrap();
         assert!(aside(&mut conn).await.unwrap());

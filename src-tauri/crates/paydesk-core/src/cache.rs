@@ -1196,14 +1196,7 @@ mod tests {
                     .map(|other| (other, id))
             })
             .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join(crate::db::FILE_NAME))
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('s', 'S', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-            .execute(&pool)
-            .await
-            .unwrap();
+        let (_dir, pool) = crate::db::testing::cache_with_service().await;
         let when = "2026-11-20T10:00:00.123Z";
         let page = vec![payment(&first, when, "R-1"), payment(&second, when, "R-2")];
         let mut conn = pool.acquire().await.unwrap();
@@ -1234,14 +1227,7 @@ mod tests {
 
     #[tokio::test]
     async fn parts_of_emails_and_names_are_literal_text_whatever_they_hold() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join(crate::db::FILE_NAME))
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES ('s', 'S', 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-            .execute(&pool)
-            .await
-            .unwrap();
+        let (_dir, pool) = crate::db::testing::cache_with_service().await;
         let people = [
             ("p1", "jo_bloggs@example.com", "Jo \"JB\" Bloggs"),
             ("p2", "jo-bloggs@example.com", "Jo O'Bloggs"),

@@ -111,8 +111,34 @@ async fn complete_statistics(pool: &SqlitePool) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// Set-ups shared by the crate's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use sqlx::SqlitePool;
+
+    /// A service as `services_add` leaves it (no key: none is needed here).
+    pub(crate) async fn add_service(conn: impl sqlx::SqliteExecutor<'_>, id: &str) {
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?1, 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
+            .bind(id)
+            .execute(conn)
+            .await
+            .unwrap();
+    }
+
+    /// A new cache file with one service, `s`. Keep the folder while the pool is used.
+    pub(crate) async fn cache_with_service() -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = super::open(&dir.path().join(super::FILE_NAME))
+            .await
+            .unwrap();
+        add_service(&pool, "s").await;
+        (dir, pool)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::add_service;
     use super::*;
 
     #[tokio::test]
@@ -252,15 +278,6 @@ mod tests {
         let old = SqlitePool::connect_with(options).await.unwrap();
         MIGRATOR.run_to(version, &old).await.unwrap();
         old
-    }
-
-    /// A service as `services_add` leaves it (no key: none is needed here).
-    async fn add_service(conn: impl sqlx::SqliteExecutor<'_>, id: &str) {
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?1, 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-            .bind(id)
-            .execute(conn)
-            .await
-            .unwrap();
     }
 
     /// A cached payment with a metadata value `case` equal to its ID.

@@ -97,21 +97,41 @@ async fn paid(s: &Setup, amount: i64) -> String {
     p.payment_id.to_string()
 }
 
+/// A supervisor's service over one simulated account holding `payments`
+/// generated payments (from `seed`) spread over the last `days`.
+async fn seeded(payments: usize, seed: u64, days: i64) -> Setup {
+    setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments,
+            seed,
+            days,
+        }]
+    })
+    .await
+}
+
+/// How many different payments the cache holds, and how many rows.
+async fn payment_rows(s: &Setup) -> (i64, i64) {
+    sqlx::query_as("SELECT count(DISTINCT payment_id), count(*) FROM payments")
+        .fetch_one(s.core.pool())
+        .await
+        .unwrap()
+}
+
+/// Whether any search index is still set aside by a bulk load.
+async fn indexes_aside(s: &Setup) -> bool {
+    let mut conn = s.core.pool().acquire().await.unwrap();
+    paydesk_core::bulk::aside(&mut conn).await.unwrap()
+}
+
 fn no_progress() -> impl Fn(paydesk_core::sync::SyncProgress) + Send + Sync {
     |_| {}
 }
 
 #[tokio::test]
 async fn a_full_sync_fills_the_cache_and_the_next_one_costs_a_handful_of_requests() {
-    let s = setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments: 2_500,
-            seed: 4,
-            days: 120,
-        }]
-    })
-    .await;
+    let s = seeded(2_500, 4, 120).await;
     let first = s
         .core
         .sync_service(&s.service, &SyncCancel::default(), &no_progress())
@@ -163,15 +183,7 @@ async fn a_full_sync_fills_the_cache_and_the_next_one_costs_a_handful_of_request
 
 #[tokio::test]
 async fn the_cache_answers_every_filter() {
-    let s = setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments: 1_000,
-            seed: 8,
-            days: 60,
-        }]
-    })
-    .await;
+    let s = seeded(1_000, 8, 60).await;
     s.core
         .sync_service(&s.service, &SyncCancel::default(), &no_progress())
         .await
@@ -780,15 +792,7 @@ async fn the_audit_chain_shows_an_altered_or_removed_row() {
 
 #[tokio::test]
 async fn a_storm_of_429s_slows_a_sync_but_loses_nothing() {
-    let s = setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments: 1_200,
-            seed: 6,
-            days: 30,
-        }]
-    })
-    .await;
+    let s = seeded(1_200, 6, 30).await;
     s.sim.control().set_faults(vec![Fault {
         route: "GET /v1/payments".into(),
         rate_limit_next: 3,
@@ -812,15 +816,7 @@ async fn a_storm_of_429s_slows_a_sync_but_loses_nothing() {
 
 #[tokio::test]
 async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
-    let s = setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments: 6_000,
-            seed: 2,
-            days: 20,
-        }]
-    })
-    .await;
+    let s = seeded(6_000, 2, 20).await;
     // Slow pages, so the child is surely part-way when it is killed.
     s.sim.control().set_faults(vec![Fault {
         route: "GET /v1/payments".into(),
@@ -947,15 +943,7 @@ async fn second_core(s: &Setup, dir: &Path) -> (Core, String) {
 
 #[tokio::test]
 async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
-    let s = setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments: 3_000,
-            seed: 21,
-            days: 90,
-        }]
-    })
-    .await;
+    let s = seeded(3_000, 21, 90).await;
     // s.core loads row by row; the other one sets the indexes aside from 1,000.
     s.core.set_bulk_load_from(u64::MAX);
     let dir = tempfile::tempdir().unwrap();
@@ -1049,15 +1037,7 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
 
 #[tokio::test]
 async fn a_bulk_load_cut_by_a_failing_api_keeps_its_pages_and_its_indexes() {
-    let s = setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments: 6_000,
-            seed: 17,
-            days: 3,
-        }]
-    })
-    .await;
+    let s = seeded(6_000, 17, 3).await;
     // The load sets the search indexes aside; the API then fails for good.
     s.core.set_bulk_load_from(1_000);
     s.sim.control().set_faults(vec![Fault {
@@ -1082,11 +1062,7 @@ async fn a_bulk_load_cut_by_a_failing_api_keeps_its_pages_and_its_indexes() {
         "whole pages written before the failure are kept: {kept}"
     );
     // The indexes came back although the load failed, and answer.
-    let aside: i64 = sqlx::query_scalar("SELECT count(*) FROM deferred_schema")
-        .fetch_one(s.core.pool())
-        .await
-        .unwrap();
-    assert_eq!(aside, 0, "no index is left aside");
+    assert!(!indexes_aside(&s).await, "no index is left aside");
     let found = find(
         &s,
         PaymentQuery {
@@ -1102,25 +1078,12 @@ async fn a_bulk_load_cut_by_a_failing_api_keeps_its_pages_and_its_indexes() {
         .sync_service(&s.service, &SyncCancel::default(), &no_progress())
         .await
         .unwrap();
-    let (distinct, all): (i64, i64) =
-        sqlx::query_as("SELECT count(DISTINCT payment_id), count(*) FROM payments")
-            .fetch_one(s.core.pool())
-            .await
-            .unwrap();
-    assert_eq!((distinct, all), (6_000, 6_000));
+    assert_eq!(payment_rows(&s).await, (6_000, 6_000));
 }
 
 #[tokio::test]
 async fn a_first_fill_lets_other_writes_through_while_it_loads() {
-    let s = setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments: 10_000,
-            seed: 23,
-            days: 3,
-        }]
-    })
-    .await;
+    let s = seeded(10_000, 23, 3).await;
     // A bulk load holds its transaction across pages. With each page slowed
     // to 300 ms, loading takes longer than the cache's 5 s busy timeout: a
     // load that kept the write lock from start to end would make the write
@@ -1163,30 +1126,16 @@ async fn a_first_fill_lets_other_writes_through_while_it_loads() {
         started.elapsed()
     );
     println!("a write during the load waited {waited:?}");
-    let (distinct, all): (i64, i64) =
-        sqlx::query_as("SELECT count(DISTINCT payment_id), count(*) FROM payments")
-            .fetch_one(s.core.pool())
-            .await
-            .unwrap();
-    assert_eq!((distinct, all), (10_000, 10_000));
-    let aside: i64 = sqlx::query_scalar("SELECT count(*) FROM deferred_schema")
-        .fetch_one(s.core.pool())
-        .await
-        .unwrap();
-    assert_eq!(aside, 0, "the indexes are built again at the end");
+    assert_eq!(payment_rows(&s).await, (10_000, 10_000));
+    assert!(
+        !indexes_aside(&s).await,
+        "the indexes are built again at the end"
+    );
 }
 
 #[tokio::test]
 async fn a_cancelled_sync_stops_between_pages_and_resumes() {
-    let s = setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments: 3_000,
-            seed: 12,
-            days: 10,
-        }]
-    })
-    .await;
+    let s = seeded(3_000, 12, 10).await;
     let cancel = SyncCancel::default();
     let stopper = cancel.clone();
     let report = s
@@ -1556,15 +1505,7 @@ mod more {
 
     #[tokio::test]
     async fn the_finance_export_matches_the_simulators_figures() {
-        let s = setup(Role::Supervisor, |c| {
-            c.seeds = vec![SeedSpec {
-                account: 1,
-                payments: 800,
-                seed: 21,
-                days: 30,
-            }]
-        })
-        .await;
+        let s = seeded(800, 21, 30).await;
         s.core
             .sync_service(&s.service, &SyncCancel::default(), &no_progress())
             .await
@@ -1783,15 +1724,7 @@ async fn a_live_search_finds_what_the_cache_has_not_seen_yet() {
 #[tokio::test]
 async fn agreements_are_listed_read_fresh_cancelled_once_and_set_up() {
     use paydesk_core::agreements::{AgreementQuery, NewAgreement};
-    let s = setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments: 2_000,
-            seed: 11,
-            days: 60,
-        }]
-    })
-    .await;
+    let s = seeded(2_000, 11, 60).await;
     s.core
         .sync_service(&s.service, &SyncCancel::default(), &no_progress())
         .await
