@@ -1136,6 +1136,14 @@ async fn a_first_fill_lets_other_writes_through_while_it_loads() {
 #[tokio::test]
 async fn a_cancelled_sync_stops_between_pages_and_resumes() {
     let s = seeded(3_000, 12, 10).await;
+    // Pages come 100 ms apart, as over a network: the writer takes whatever
+    // pages are waiting in one go, and against an instant simulator the first
+    // go could hold all six pages, leaving nothing to cancel.
+    s.sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments".into(),
+        latency_ms: 100,
+        ..Fault::default()
+    }]);
     let cancel = SyncCancel::default();
     let stopper = cancel.clone();
     let report = s
@@ -1148,6 +1156,7 @@ async fn a_cancelled_sync_stops_between_pages_and_resumes() {
         .await
         .unwrap();
     assert!(report.cancelled && report.payments < 3_000, "{report:?}");
+    s.sim.control().clear_faults();
     let report = s
         .core
         .sync_service(&s.service, &SyncCancel::default(), &no_progress())
