@@ -4,8 +4,14 @@
 //! most of a sync's time (each page is its own transaction, so FTS5 writes and
 //! merges a small segment per page). Built once over the finished table they
 //! take seconds. So a sync that expects many payments sets them aside, loads,
-//! and builds them again at the end. The date and unfinished-payment indexes
-//! stay: the sync itself and the newest-first list need them.
+//! and builds them again as soon as the payments are in. The date and
+//! unfinished-payment indexes stay: the sync itself and the newest-first list
+//! need them.
+//!
+//! The payment-ID index goes aside too: payment IDs are random, so each commit
+//! of a load rewrote most of its pages. Meanwhile payments are found by their
+//! rowid, which is made from their creation time and ID (see
+//! `cache::upsert_payments`).
 //!
 //! While they are aside, searches still work: free text and part-of-a-word
 //! filters are checked on each row instead (see `cache::search_payments`).
@@ -80,20 +86,40 @@ pub(crate) async fn set_aside(conn: &mut SqliteConnection) -> Result<(), CoreErr
 /// Builds back what was set aside, in one transaction: the indexes, the
 /// full-text indexes from the table as it now is, then the triggers that keep
 /// them current. Returns whether there was anything to do.
+///
+/// What already exists is skipped (a migration may have made it again). The
+/// payment-ID index is unique: while it was aside, payments were written by
+/// rowid, and a payment cached before under a rowid of another scheme (an
+/// older cache's numbering) may now be there twice. Then the older copy goes.
 pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
     let mut tx = conn.begin().await?;
-    let items: Vec<(String, String)> =
-        sqlx::query_as("SELECT kind, sql FROM deferred_schema ORDER BY kind = 'trigger', name")
-            .fetch_all(&mut *tx)
-            .await?;
+    let items: Vec<(String, String, bool)> = sqlx::query_as(
+        "SELECT kind, sql, name IN (SELECT name FROM sqlite_master) FROM deferred_schema
+         ORDER BY kind = 'trigger', name",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     if items.is_empty() {
         return Ok(false);
     }
-    let (indexes, triggers): (Vec<_>, Vec<_>) = items.iter().partition(|(k, _)| k == "index");
-    for (_, sql) in indexes {
-        sqlx::raw_sql(AssertSqlSafe(sql.clone()))
-            .execute(&mut *tx)
-            .await?;
+    let missing = items.iter().filter(|(_, _, exists)| !exists);
+    let (indexes, triggers): (Vec<_>, Vec<_>) = missing.partition(|(k, _, _)| k == "index");
+    for (_, sql, _) in indexes {
+        let mut attempt = tx.begin().await?;
+        match sqlx::raw_sql(AssertSqlSafe(sql.clone()))
+            .execute(&mut *attempt)
+            .await
+        {
+            Ok(_) => attempt.commit().await?,
+            Err(e) if is_duplicate_payment(&e) => {
+                attempt.rollback().await?;
+                drop_older_copies(&mut tx).await?;
+                sqlx::raw_sql(AssertSqlSafe(sql.clone()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     for table in FULL_TEXT {
         sqlx::raw_sql(AssertSqlSafe(format!(
@@ -102,7 +128,7 @@ pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreErr
         .execute(&mut *tx)
         .await?;
     }
-    for (_, sql) in triggers {
+    for (_, sql, _) in triggers {
         sqlx::raw_sql(AssertSqlSafe(sql.clone()))
             .execute(&mut *tx)
             .await?;
@@ -112,6 +138,29 @@ pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreErr
         .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+fn is_duplicate_payment(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| {
+        d.message()
+            .contains("UNIQUE constraint failed: payments.service_id, payments.payment_id")
+    })
+}
+
+/// Keeps one row for each payment: the one fetched last (its metadata goes
+/// with the others, by the foreign key's cascade).
+async fn drop_older_copies(conn: &mut SqliteConnection) -> Result<(), CoreError> {
+    sqlx::query(
+        "DELETE FROM payments WHERE rowid IN (
+            SELECT rowid FROM (
+                SELECT rowid, row_number() OVER (
+                    PARTITION BY service_id, payment_id ORDER BY fetched_ms DESC, rowid DESC) AS n
+                FROM payments)
+            WHERE n > 1)",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -194,5 +243,29 @@ mod tests {
         assert_eq!(words, 1);
         // Nothing left to do the second time.
         assert!(!restore(&mut conn).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn what_was_made_again_meanwhile_is_skipped_and_the_rest_is_built() {
+        let (_dir, pool) = db::testing::cache_with_service().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let before = schema(&mut conn).await;
+        set_aside(&mut conn).await.unwrap();
+        // As a migration run between a crash and the restore might.
+        sqlx::raw_sql(
+            "CREATE INDEX payments_reference ON payments (service_id, reference COLLATE NOCASE);
+             CREATE TRIGGER payments_fts_insert AFTER INSERT ON payments BEGIN
+                 INSERT INTO payments_fts (rowid, reference, description, email, cardholder_name, metadata_text)
+                 VALUES (new.rowid, new.reference, new.description, new.email, new.cardholder_name, new.metadata_text);
+             END;",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        assert!(restore(&mut conn).await.unwrap());
+        let after: Vec<String> = schema(&mut conn).await.into_iter().map(|(n, _)| n).collect();
+        let names: Vec<String> = before.into_iter().map(|(n, _)| n).collect();
+        assert_eq!(after, names);
+        assert!(!aside(&mut conn).await.unwrap());
     }
 }

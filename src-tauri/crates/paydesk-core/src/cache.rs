@@ -25,15 +25,20 @@ pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// A metadata value as text: strings as they are, numbers and booleans as written.
+fn metadata_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn metadata_text(p: &Payment) -> String {
     p.metadata
         .as_ref()
         .map(|m| {
             m.values()
-                .map(|v| match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
+                .map(metadata_value)
                 .collect::<Vec<_>>()
                 .join(" ")
         })
@@ -103,7 +108,7 @@ const PAYMENT_COLUMNS: &str = "rowid, service_id, payment_id, amount, reference,
     metadata, metadata_text, fetched_ms";
 
 /// A payment's creation time never changes, and its rowid was made from it: kept.
-const PAYMENT_UPDATE: &str = " ON CONFLICT (service_id, payment_id) DO UPDATE SET
+const PAYMENT_UPDATE: &str = " DO UPDATE SET
     amount = excluded.amount, reference = excluded.reference, description = excluded.description,
     email = excluded.email, status = excluded.status, finished = excluded.finished, code = excluded.code,
     message = excluded.message, card_brand = excluded.card_brand, card_type = excluded.card_type,
@@ -118,6 +123,28 @@ const PAYMENT_UPDATE: &str = " ON CONFLICT (service_id, payment_id) DO UPDATE SE
     wallet_type = excluded.wallet_type, three_ds_required = excluded.three_ds_required,
     return_url = excluded.return_url, metadata = excluded.metadata,
     metadata_text = excluded.metadata_text, fetched_ms = excluded.fetched_ms";
+
+/// How a payment already cached is found when it is written again.
+#[derive(Clone, Copy)]
+enum Find {
+    /// By its ID, through the payment-ID index.
+    ById,
+    /// By the rowid tried, while a first fill has that index aside: a row
+    /// there that holds another payment is left alone and counts as not written.
+    ByRowid,
+}
+
+impl Find {
+    fn clause(self) -> String {
+        match self {
+            Find::ById => format!(" ON CONFLICT (service_id, payment_id){PAYMENT_UPDATE}"),
+            Find::ByRowid => format!(
+                " ON CONFLICT (rowid){PAYMENT_UPDATE}
+                  WHERE payments.service_id = excluded.service_id AND payments.payment_id = excluded.payment_id"
+            ),
+        }
+    }
+}
 
 /// Rows per statement: 40 columns each, well inside SQLite's limit on parameters.
 const BATCH: usize = 100;
@@ -136,20 +163,13 @@ pub async fn upsert_payments(
     if base < 0 {
         return Err(CoreError::NotFound("That service".into()));
     }
+    if !payment_id_index(conn).await? {
+        return upsert_by_rowid(conn, service_id, base, payments, fetched).await;
+    }
     for chunk in payments.chunks(BATCH) {
-        let keyed: Vec<Keyed<'_>> = chunk
-            .iter()
-            .map(|p| {
-                let created_ms = p.created_date.as_deref().and_then(api_time_ms).unwrap_or(0);
-                Keyed {
-                    payment: p,
-                    created_ms,
-                    rowid: base | date_key(created_ms, p.payment_id.as_str()),
-                }
-            })
-            .collect();
-        match insert_payments(conn, service_id, &keyed, fetched).await {
-            Ok(()) => {}
+        let keyed = keyed(chunk, base);
+        match insert_payments(conn, service_id, &keyed, fetched, Find::ById).await {
+            Ok(_) => {}
             // Two payments in the same millisecond with the same 12 bits (one
             // chance in 4,096 for each such pair): one at a time, each taking
             // the next free number in its millisecond.
@@ -158,8 +178,10 @@ pub async fn upsert_payments(
                     let mut one = *one;
                     let mut tries = 0;
                     loop {
-                        match insert_payments(conn, service_id, &[one], fetched).await {
-                            Ok(()) => break,
+                        match insert_payments(conn, service_id, &[one], fetched, Find::ById)
+                            .await
+                        {
+                            Ok(_) => break,
                             Err(e) if is_rowid_clash(&e) && tries < 1_000 => {
                                 one.rowid = next_key(one.rowid);
                                 tries += 1;
@@ -193,13 +215,7 @@ pub async fn upsert_payments(
         .iter()
         .filter_map(|p| Some((p.payment_id.as_str(), p.metadata.as_ref()?)))
         .flat_map(|(id, m)| {
-            m.iter().map(move |(k, v)| {
-                let value = match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (id, k, value)
-            })
+            m.iter().map(move |(k, v)| (id, k, metadata_value(v)))
         })
         .collect();
     for rows in values.chunks(300) {
@@ -215,6 +231,111 @@ pub async fn upsert_payments(
         ins.push(") AS v JOIN payments p ON p.service_id = ");
         ins.push_bind(service_id);
         ins.push(" AND p.payment_id = v.column1");
+        ins.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Whether the payment-ID index is in place (a first fill sets it aside).
+async fn payment_id_index(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'payments_payment_id')",
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Each payment with its creation time and the rowid to try first.
+fn keyed(payments: &[Payment], base: i64) -> Vec<Keyed<'_>> {
+    payments
+        .iter()
+        .map(|p| {
+            let created_ms = p.created_date.as_deref().and_then(api_time_ms).unwrap_or(0);
+            Keyed {
+                payment: p,
+                created_ms,
+                rowid: base | date_key(created_ms, p.payment_id.as_str()),
+            }
+        })
+        .collect()
+}
+
+/// `upsert_payments` while the payment-ID index is aside. A payment's rowid
+/// is made from its creation time and ID, so writing the same payment again
+/// meets its own row there. When a row holds another payment (the same
+/// millisecond and the same 12 bits), the next numbers in that millisecond are
+/// tried in turn, as a first write does, until one is free or holds this
+/// payment: the same walk always ends at the same row. Rows an older cache
+/// numbered otherwise are settled when the index is built again (`bulk`).
+async fn upsert_by_rowid(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    base: i64,
+    payments: &[Payment],
+    fetched: i64,
+) -> Result<(), CoreError> {
+    let mut placed: Vec<(i64, &Payment)> = Vec::with_capacity(payments.len());
+    for chunk in payments.chunks(BATCH) {
+        let keyed = keyed(chunk, base);
+        let written = insert_payments(conn, service_id, &keyed, fetched, Find::ByRowid).await?;
+        if written == keyed.len() as u64 {
+            placed.extend(keyed.iter().map(|k| (k.rowid, k.payment)));
+            continue;
+        }
+        let tried = serde_json::to_string(&keyed.iter().map(|k| k.rowid).collect::<Vec<_>>())
+            .map_err(|e| CoreError::Storage(format!("cannot list rowids: {e}")))?;
+        let held: HashMap<i64, String> = sqlx::query_as(
+            "SELECT rowid, payment_id FROM payments WHERE rowid IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(tried)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+        for k in &keyed {
+            let mut one = *k;
+            // Not the row the statement above wrote it to: another payment was there.
+            if held.get(&one.rowid).map(String::as_str) != Some(one.payment.payment_id.as_str()) {
+                let mut tries = 0;
+                loop {
+                    if tries == 1_000 {
+                        return Err(CoreError::Storage(format!(
+                            "no free place for payment {} in its millisecond",
+                            one.payment.payment_id.as_str()
+                        )));
+                    }
+                    one.rowid = next_key(one.rowid);
+                    tries += 1;
+                    if insert_payments(conn, service_id, &[one], fetched, Find::ByRowid).await? == 1 {
+                        break;
+                    }
+                }
+            }
+            placed.push((one.rowid, one.payment));
+        }
+    }
+
+    // Metadata values, one row each, replaced for the rows just written.
+    let rowids = serde_json::to_string(&placed.iter().map(|(r, _)| *r).collect::<Vec<_>>())
+        .map_err(|e| CoreError::Storage(format!("cannot list rowids: {e}")))?;
+    sqlx::query("DELETE FROM payment_metadata WHERE payment_rowid IN (SELECT value FROM json_each(?1))")
+        .bind(rowids)
+        .execute(&mut *conn)
+        .await?;
+    let values: Vec<(i64, &String, String)> = placed
+        .iter()
+        .filter_map(|(rowid, p)| Some((*rowid, p.metadata.as_ref()?)))
+        .flat_map(|(rowid, m)| m.iter().map(move |(k, v)| (rowid, k, metadata_value(v))))
+        .collect();
+    for rows in values.chunks(300) {
+        let mut ins = QueryBuilder::<Sqlite>::new(
+            "INSERT OR REPLACE INTO payment_metadata (payment_rowid, key, value) ",
+        );
+        ins.push_values(rows, |mut b, (rowid, key, value)| {
+            b.push_bind(*rowid)
+                .push_bind((*key).clone())
+                .push_bind(value.clone());
+        });
         ins.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -239,7 +360,8 @@ async fn insert_payments(
     service_id: &str,
     keyed: &[Keyed<'_>],
     fetched: i64,
-) -> Result<(), sqlx::Error> {
+    find: Find,
+) -> Result<u64, sqlx::Error> {
     let mut q = QueryBuilder::<Sqlite>::new(format!("INSERT INTO payments ({PAYMENT_COLUMNS}) "));
     q.push_values(keyed, |mut b, k| {
         let p = k.payment;
@@ -297,9 +419,8 @@ async fn insert_payments(
             .push_bind(metadata_text(p))
             .push_bind(fetched);
     });
-    q.push(PAYMENT_UPDATE);
-    q.build().execute(&mut *conn).await?;
-    Ok(())
+    q.push(find.clause());
+    Ok(q.build().execute(&mut *conn).await?.rows_affected())
 }
 
 pub async fn upsert_refunds(
@@ -1187,6 +1308,17 @@ mod tests {
 
     #[tokio::test]
     async fn two_payments_in_one_millisecond_with_the_same_tie_bits_are_both_kept() {
+        same_tie_bits_both_kept(false).await;
+    }
+
+    #[tokio::test]
+    async fn with_the_payment_id_index_aside_the_same_tie_bits_are_both_kept_once() {
+        same_tie_bits_both_kept(true).await;
+    }
+
+    /// Written, read again, and read alone: two rows, each with its own
+    /// metadata, whether payments are found by ID or (`aside`) by rowid.
+    async fn same_tie_bits_both_kept(aside: bool) {
         // Two IDs whose hashes share their low 12 bits (found by trying).
         let mut seen: HashMap<i64, String> = HashMap::new();
         let (first, second) = (0..)
@@ -1200,10 +1332,19 @@ mod tests {
         let when = "2026-11-20T10:00:00.123Z";
         let page = vec![payment(&first, when, "R-1"), payment(&second, when, "R-2")];
         let mut conn = pool.acquire().await.unwrap();
+        if aside {
+            crate::bulk::set_aside(&mut conn).await.unwrap();
+            assert!(!payment_id_index(&mut conn).await.unwrap());
+        }
         upsert_payments(&mut conn, "s", &page).await.unwrap();
-        // Read again (an update, not a second row), and alone.
+        // Read again (an update, not a second row), and alone, the second
+        // first: its first choice of row holds the other.
         upsert_payments(&mut conn, "s", &page).await.unwrap();
         upsert_payments(&mut conn, "s", &page[1..]).await.unwrap();
+        if aside {
+            assert!(crate::bulk::restore(&mut conn).await.unwrap());
+            assert!(payment_id_index(&mut conn).await.unwrap());
+        }
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT p.rowid, p.payment_id, m.value FROM payments p
              JOIN payment_metadata m ON m.payment_rowid = p.rowid ORDER BY p.rowid",
@@ -1223,6 +1364,71 @@ mod tests {
             let reference = if *id == first { "R-1" } else { "R-2" };
             assert_eq!(case, &format!("CASE-{reference}"));
         }
+    }
+
+    #[tokio::test]
+    async fn a_payment_cached_under_another_number_is_kept_once_when_the_index_comes_back() {
+        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let when = "2026-11-20T10:00:00.000Z";
+        upsert_payments(&mut conn, "s", &[payment("p1", when, "OLD-1"), payment("p2", when, "R-2")])
+            .await
+            .unwrap();
+        // p1 as an older cache numbered it: not the rowid its ID makes now.
+        let (base, _) = service_rowids(&mut conn, "s").await.unwrap();
+        let own = base | date_key(api_time_ms(when).unwrap(), "p1");
+        sqlx::query("DELETE FROM payment_metadata WHERE payment_rowid = ?1")
+            .bind(own)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE payments SET rowid = ?1, fetched_ms = 1 WHERE rowid = ?2")
+            .bind(own + 7)
+            .bind(own)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO payment_metadata (payment_rowid, key, value) VALUES (?1, 'case_ref', 'CASE-OLD-1')")
+            .bind(own + 7)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+
+        // A first fill reads both again, by rowid: p1 lands on its own number.
+        crate::bulk::set_aside(&mut conn).await.unwrap();
+        upsert_payments(&mut conn, "s", &[payment("p1", when, "NEW-1"), payment("p2", when, "R-2")])
+            .await
+            .unwrap();
+        let copies: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE payment_id = 'p1'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(copies, 2, "the older copy is still there while the index is aside");
+        assert!(crate::bulk::restore(&mut conn).await.unwrap());
+
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT p.rowid, p.payment_id, p.reference, m.value FROM payments p
+             JOIN payment_metadata m ON m.payment_rowid = p.rowid ORDER BY p.payment_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let kept: Vec<(&str, &str, &str)> =
+            rows.iter().map(|(_, id, r, m)| (id.as_str(), r.as_str(), m.as_str())).collect();
+        assert_eq!(kept, [("p1", "NEW-1", "CASE-NEW-1"), ("p2", "R-2", "CASE-R-2")]);
+        assert_eq!(rows[0].0, own);
+        let orphans: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_metadata WHERE payment_rowid = ?1")
+            .bind(own + 7)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(orphans, 0);
+        // The full text holds the new reference only.
+        let old: i64 = sqlx::query_scalar("SELECT count(*) FROM payments_fts WHERE payments_fts MATCH '\"OLD-1\"'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(old, 0);
     }
 
     #[tokio::test]

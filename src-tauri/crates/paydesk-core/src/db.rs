@@ -380,6 +380,71 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_cache_from_before_the_payment_id_index_keeps_its_rows_and_gets_a_new_caches_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let old = cache_at(&path, 20261122000005).await;
+        add_service(&old, "s").await;
+        let key = crate::cache::date_key(5_000, "p");
+        for (rowid, id, holder) in [(key, "p-1", "Ada Lovelace"), (key + 1, "p-2", "Grace Hopper")] {
+            add_old_payment(&old, rowid, "s", id, 5_000, holder).await;
+        }
+        old.close().await;
+
+        let pool = open(&path).await.unwrap();
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT p.rowid, p.payment_id, m.value FROM payments p
+             JOIN payment_metadata m ON m.payment_rowid = p.rowid ORDER BY p.rowid",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            [(key, "p-1".into(), "p-1".into()), (key + 1, "p-2".into(), "p-2".into())]
+        );
+        let found: Vec<String> = sqlx::query_scalar(
+            "SELECT p.payment_id FROM payments_fts f JOIN payments p ON p.rowid = f.rowid
+             WHERE payments_fts MATCH 'hop*'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(found, ["p-2"]);
+        let mut conn = pool.acquire().await.unwrap();
+        assert_indexes_and_keys_sound(&mut conn).await;
+
+        // The same tables, indexes and triggers as a cache made new.
+        let objects = |pool: SqlitePool| async move {
+            sqlx::query_as::<_, (String, String, String)>(
+                "SELECT type, name, tbl_name FROM sqlite_master
+                 WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        };
+        let fresh_dir = tempfile::tempdir().unwrap();
+        let fresh = open(&fresh_dir.path().join(FILE_NAME)).await.unwrap();
+        let migrated = objects(pool.clone()).await;
+        assert_eq!(migrated, objects(fresh).await);
+        assert!(migrated.iter().any(|(_, n, _)| n == "payments_payment_id"));
+        assert!(!migrated.iter().any(|(_, n, _)| n.starts_with("sqlite_autoindex_payments")));
+
+        // A payment's ID is still unique within its service.
+        let twice = sqlx::query(
+            "INSERT INTO payments (rowid, service_id, payment_id, amount, reference, description, status,
+                finished, created_ms, created_date, fetched_ms)
+             VALUES (?1, 's', 'p-1', 100, 'R', 'd', 'success', 1, 5000, 'x', 0)",
+        )
+        .bind(key + 2)
+        .execute(&mut *conn)
+        .await
+        .unwrap_err();
+        assert!(twice.to_string().contains("UNIQUE constraint failed: payments.service_id, payments.payment_id"), "{twice}");
+    }
+
+    #[tokio::test]
     async fn each_services_payments_move_into_its_own_range_with_their_metadata_and_full_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);

@@ -416,8 +416,7 @@ impl Run<'_> {
     }
 
     /// Loads from here on with the search indexes aside. The WAL is copied
-    /// into the file every 64 MB instead of every 4 MB meanwhile: the load
-    /// rewrites the same payment-ID index pages over and over.
+    /// into the file every 64 MB instead of every 4 MB meanwhile.
     async fn enter_bulk(&mut self) -> Result<(), CoreError> {
         let core = self.core;
         let conn = self.conn()?;
@@ -426,6 +425,27 @@ impl Run<'_> {
             .execute(&mut *conn)
             .await?;
         self.bulk = true;
+        Ok(())
+    }
+
+    /// Builds the indexes a bulk load set aside (unless another sync is still
+    /// loading), and goes back to checkpointing every 4 MB.
+    async fn leave_bulk(&mut self) -> Result<(), CoreError> {
+        if !self.bulk {
+            return Ok(());
+        }
+        self.bulk = false;
+        self.progress(
+            Resource::Payments,
+            SyncPhase::Running,
+            Some("Building the search indexes".into()),
+        );
+        let core = self.core;
+        let conn = self.conn()?;
+        core.bulk_leave(conn).await?;
+        sqlx::query("PRAGMA wal_autocheckpoint = 1000")
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 
@@ -880,7 +900,11 @@ impl Core {
         let mut result = Ok(());
         for resource in [Resource::Payments, Resource::Refunds, Resource::Disputes] {
             run.estimate = None;
-            match run.resource(resource).await {
+            let step = run.resource(resource).await;
+            // The indexes are built as soon as the payments are in, however
+            // their load ended: refunds find their payments by ID.
+            let built = run.leave_bulk().await;
+            match step.and_then(|more| built.map(|()| more)) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
@@ -893,27 +917,6 @@ impl Core {
             result = run.agreements().await;
         }
         run.report.requests = client.stats().requests - before;
-        if run.bulk {
-            run.progress(
-                Resource::Payments,
-                SyncPhase::Running,
-                Some("Building the search indexes".into()),
-            );
-            let built = match run.conn() {
-                Ok(conn) => match self.bulk_leave(conn).await {
-                    Ok(_) => sqlx::query("PRAGMA wal_autocheckpoint = 1000")
-                        .execute(&mut *conn)
-                        .await
-                        .map(|_| ())
-                        .map_err(CoreError::from),
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            };
-            if result.is_ok() {
-                result = built;
-            }
-        }
         if run.items > 5_000 {
             // Fresh statistics, so searches pick the right index over a big cache.
             // Whole-table statistics (about 2 s at 1,000,000 payments): a sampled
