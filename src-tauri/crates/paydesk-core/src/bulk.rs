@@ -266,7 +266,11 @@ mod tests {
         .await
         .unwrap();
         assert!(restore(&mut conn).await.unwrap());
-        let after: Vec<String> = schema(&mut conn).await.into_iter().map(|(n, _)| n).collect();
+        let after: Vec<String> = schema(&mut conn)
+            .await
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         let names: Vec<String> = before.into_iter().map(|(n, _)| n).collect();
         assert_eq!(after, names);
         assert!(!aside(&mut conn).await.unwrap());

@@ -36,12 +36,7 @@ fn metadata_value(v: &serde_json::Value) -> String {
 fn metadata_text(p: &Payment) -> String {
     p.metadata
         .as_ref()
-        .map(|m| {
-            m.values()
-                .map(metadata_value)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(|m| m.values().map(metadata_value).collect::<Vec<_>>().join(" "))
         .unwrap_or_default()
 }
 
@@ -152,8 +147,30 @@ const BATCH: usize = 100;
 /// Writes payments (a page of a search, or one read), replacing what was cached.
 /// A page is written in a few multi-row statements, not a statement per payment,
 /// and nothing is read back: each rowid is known before the write (an existing
-/// payment keeps its own), and the metadata finds its payment by ID.
+/// payment keeps its own), and the metadata finds its payment by ID. While a
+/// first fill has the payment-ID index aside, see `upsert_by_rowid`.
 pub async fn upsert_payments(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    payments: &[Payment],
+) -> Result<(), CoreError> {
+    match upsert_payments_once(conn, service_id, payments).await {
+        // A first fill set the payment-ID index aside, or built it back,
+        // between the look for it and the write: once more, the other way.
+        // Every write is an upsert, so what was written before is written again.
+        Err(CoreError::Storage(m)) if index_came_or_went(&m) => {
+            upsert_payments_once(conn, service_id, payments).await
+        }
+        other => other,
+    }
+}
+
+fn index_came_or_went(message: &str) -> bool {
+    message.contains("ON CONFLICT clause does not match")
+        || message.contains("UNIQUE constraint failed: payments.service_id, payments.payment_id")
+}
+
+async fn upsert_payments_once(
     conn: &mut SqliteConnection,
     service_id: &str,
     payments: &[Payment],
@@ -178,9 +195,7 @@ pub async fn upsert_payments(
                     let mut one = *one;
                     let mut tries = 0;
                     loop {
-                        match insert_payments(conn, service_id, &[one], fetched, Find::ById)
-                            .await
-                        {
+                        match insert_payments(conn, service_id, &[one], fetched, Find::ById).await {
                             Ok(_) => break,
                             Err(e) if is_rowid_clash(&e) && tries < 1_000 => {
                                 one.rowid = next_key(one.rowid);
@@ -214,9 +229,7 @@ pub async fn upsert_payments(
     let values: Vec<(&str, &String, String)> = payments
         .iter()
         .filter_map(|p| Some((p.payment_id.as_str(), p.metadata.as_ref()?)))
-        .flat_map(|(id, m)| {
-            m.iter().map(move |(k, v)| (id, k, metadata_value(v)))
-        })
+        .flat_map(|(id, m)| m.iter().map(move |(k, v)| (id, k, metadata_value(v))))
         .collect();
     for rows in values.chunks(300) {
         let mut ins = QueryBuilder::<Sqlite>::new(
@@ -265,8 +278,9 @@ fn keyed(payments: &[Payment], base: i64) -> Vec<Keyed<'_>> {
 /// meets its own row there. When a row holds another payment (the same
 /// millisecond and the same 12 bits), the next numbers in that millisecond are
 /// tried in turn, as a first write does, until one is free or holds this
-/// payment: the same walk always ends at the same row. Rows an older cache
-/// numbered otherwise are settled when the index is built again (`bulk`).
+/// payment. A payment whose row is not where this walk ends (an older cache
+/// numbered it otherwise, or a row earlier in the walk was freed since) gets a
+/// second row; the older one is removed when the index is built again (`bulk`).
 async fn upsert_by_rowid(
     conn: &mut SqliteConnection,
     service_id: &str,
@@ -274,6 +288,8 @@ async fn upsert_by_rowid(
     payments: &[Payment],
     fetched: i64,
 ) -> Result<(), CoreError> {
+    // Each payment given counts once in the rows written, inserted or updated
+    // (a second copy of one updates the first); one skipped counts nothing.
     let mut placed: Vec<(i64, &Payment)> = Vec::with_capacity(payments.len());
     for chunk in payments.chunks(BATCH) {
         let keyed = keyed(chunk, base);
@@ -306,7 +322,8 @@ async fn upsert_by_rowid(
                     }
                     one.rowid = next_key(one.rowid);
                     tries += 1;
-                    if insert_payments(conn, service_id, &[one], fetched, Find::ByRowid).await? == 1 {
+                    if insert_payments(conn, service_id, &[one], fetched, Find::ByRowid).await? == 1
+                    {
                         break;
                     }
                 }
@@ -318,10 +335,12 @@ async fn upsert_by_rowid(
     // Metadata values, one row each, replaced for the rows just written.
     let rowids = serde_json::to_string(&placed.iter().map(|(r, _)| *r).collect::<Vec<_>>())
         .map_err(|e| CoreError::Storage(format!("cannot list rowids: {e}")))?;
-    sqlx::query("DELETE FROM payment_metadata WHERE payment_rowid IN (SELECT value FROM json_each(?1))")
-        .bind(rowids)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM payment_metadata WHERE payment_rowid IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(rowids)
+    .execute(&mut *conn)
+    .await?;
     let values: Vec<(i64, &String, String)> = placed
         .iter()
         .filter_map(|(rowid, p)| Some((*rowid, p.metadata.as_ref()?)))
@@ -972,22 +991,6 @@ fn row_to_payment(r: &SqliteRow) -> Result<PaymentRow, sqlx::Error> {
 const ROW_COLUMNS: &str = "p.payment_id, p.reference, p.description, p.email, p.amount, p.status, p.finished, p.code,
     p.card_brand, p.last4, p.cardholder_name, p.created_date, p.refund_status, p.refund_available, p.refund_submitted";
 
-/// One cached payment as a search result row.
-pub async fn payment_row(
-    pool: &SqlitePool,
-    service_id: &str,
-    payment_id: &str,
-) -> Result<Option<PaymentRow>, CoreError> {
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT ");
-    q.push(ROW_COLUMNS)
-        .push(" FROM payments p WHERE p.service_id = ")
-        .push_bind(service_id.to_owned())
-        .push(" AND p.payment_id = ")
-        .push_bind(payment_id.to_owned());
-    let row = q.build().fetch_optional(pool).await?;
-    Ok(row.as_ref().map(row_to_payment).transpose()?)
-}
-
 /// Stores payments GOV.UK Pay just returned and reads them back as result rows,
 /// in the order given (a live search or an agreement's payments: a page at most).
 pub async fn store_and_read_rows(
@@ -997,11 +1000,22 @@ pub async fn store_and_read_rows(
 ) -> Result<Vec<PaymentRow>, CoreError> {
     let mut conn = pool.acquire().await?;
     upsert_payments(&mut conn, service_id, payments).await?;
-    drop(conn);
+    let (base, _) = service_rowids(&mut conn, service_id).await?;
     let mut rows = Vec::with_capacity(payments.len());
-    for p in payments {
-        if let Some(row) = payment_row(pool, service_id, p.payment_id.as_str()).await? {
-            rows.push(row);
+    // Each is looked for among its millisecond's rowids (every cached payment
+    // is numbered inside its own), not by ID: that stays quick while a first
+    // fill has the payment-ID index aside.
+    for k in keyed(payments, base) {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT ");
+        q.push(ROW_COLUMNS)
+            .push(" FROM payments p WHERE p.rowid BETWEEN ")
+            .push_bind(k.rowid & !TIE_MASK)
+            .push(" AND ")
+            .push_bind(k.rowid | TIE_MASK)
+            .push(" AND p.payment_id = ")
+            .push_bind(k.payment.payment_id.as_str().to_owned());
+        if let Some(row) = q.build().fetch_optional(&mut *conn).await? {
+            rows.push(row_to_payment(&row)?);
         }
     }
     Ok(rows)
@@ -1371,9 +1385,13 @@ mod tests {
         let (_dir, pool) = crate::db::testing::cache_with_service().await;
         let mut conn = pool.acquire().await.unwrap();
         let when = "2026-11-20T10:00:00.000Z";
-        upsert_payments(&mut conn, "s", &[payment("p1", when, "OLD-1"), payment("p2", when, "R-2")])
-            .await
-            .unwrap();
+        upsert_payments(
+            &mut conn,
+            "s",
+            &[payment("p1", when, "OLD-1"), payment("p2", when, "R-2")],
+        )
+        .await
+        .unwrap();
         // p1 as an older cache numbered it: not the rowid its ID makes now.
         let (base, _) = service_rowids(&mut conn, "s").await.unwrap();
         let own = base | date_key(api_time_ms(when).unwrap(), "p1");
@@ -1396,14 +1414,22 @@ mod tests {
 
         // A first fill reads both again, by rowid: p1 lands on its own number.
         crate::bulk::set_aside(&mut conn).await.unwrap();
-        upsert_payments(&mut conn, "s", &[payment("p1", when, "NEW-1"), payment("p2", when, "R-2")])
-            .await
-            .unwrap();
-        let copies: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE payment_id = 'p1'")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-        assert_eq!(copies, 2, "the older copy is still there while the index is aside");
+        upsert_payments(
+            &mut conn,
+            "s",
+            &[payment("p1", when, "NEW-1"), payment("p2", when, "R-2")],
+        )
+        .await
+        .unwrap();
+        let copies: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM payments WHERE payment_id = 'p1'")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            copies, 2,
+            "the older copy is still there while the index is aside"
+        );
         assert!(crate::bulk::restore(&mut conn).await.unwrap());
 
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
@@ -1413,22 +1439,60 @@ mod tests {
         .fetch_all(&mut *conn)
         .await
         .unwrap();
-        let kept: Vec<(&str, &str, &str)> =
-            rows.iter().map(|(_, id, r, m)| (id.as_str(), r.as_str(), m.as_str())).collect();
-        assert_eq!(kept, [("p1", "NEW-1", "CASE-NEW-1"), ("p2", "R-2", "CASE-R-2")]);
+        let kept: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .map(|(_, id, r, m)| (id.as_str(), r.as_str(), m.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [("p1", "NEW-1", "CASE-NEW-1"), ("p2", "R-2", "CASE-R-2")]
+        );
         assert_eq!(rows[0].0, own);
-        let orphans: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_metadata WHERE payment_rowid = ?1")
-            .bind(own + 7)
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let orphans: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM payment_metadata WHERE payment_rowid = ?1")
+                .bind(own + 7)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
         assert_eq!(orphans, 0);
         // The full text holds the new reference only.
-        let old: i64 = sqlx::query_scalar("SELECT count(*) FROM payments_fts WHERE payments_fts MATCH '\"OLD-1\"'")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let old: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM payments_fts WHERE payments_fts MATCH '\"OLD-1\"'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
         assert_eq!(old, 0);
+    }
+
+    #[tokio::test]
+    async fn with_the_payment_id_index_aside_a_payment_twice_in_one_write_is_kept_once_as_last_given()
+     {
+        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        let mut conn = pool.acquire().await.unwrap();
+        crate::bulk::set_aside(&mut conn).await.unwrap();
+        let when = "2026-11-20T10:00:00.000Z";
+        let page = [
+            payment("p1", when, "FIRST"),
+            payment("p2", when, "R-2"),
+            payment("p1", when, "LAST"),
+        ];
+        upsert_payments(&mut conn, "s", &page).await.unwrap();
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT p.payment_id, p.reference, m.value FROM payments p
+             JOIN payment_metadata m ON m.payment_rowid = p.rowid ORDER BY p.payment_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let rows: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [("p1", "LAST", "CASE-LAST"), ("p2", "R-2", "CASE-R-2")]
+        );
     }
 
     #[tokio::test]

@@ -86,7 +86,9 @@ pub async fn analyze(conn: &mut SqliteConnection, table: Option<&str>) -> Result
 /// An index a migration made has no statistics while the table's other
 /// indexes have theirs (from the last big sync): the planner would take the
 /// new one on trust, as if each value matched a handful of rows, and a
-/// 2 ms search could take 200 ms. Such a table is analysed again, once.
+/// 2 ms search could take 200 ms. Such a table is analysed again, once. So is
+/// a table with rows and no statistics at all in an analysed database: a
+/// migration that makes a table again drops its statistics with it.
 async fn complete_statistics(pool: &SqlitePool) -> Result<(), CoreError> {
     let analysed: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1')",
@@ -99,14 +101,21 @@ async fn complete_statistics(pool: &SqlitePool) -> Result<(), CoreError> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT m.tbl_name FROM sqlite_master m
          WHERE m.type = 'index' AND m.sql IS NOT NULL
-           AND EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.tbl = m.tbl_name)
            AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.idx = m.name)",
     )
     .fetch_all(pool)
     .await?;
     for table in tables {
         let mut conn = pool.acquire().await?;
-        analyze(&mut conn, Some(&table)).await?;
+        let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+        let rows: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT EXISTS (SELECT 1 FROM {quoted})"
+        )))
+        .fetch_one(&mut *conn)
+        .await?;
+        if rows {
+            analyze(&mut conn, Some(&table)).await?;
+        }
     }
     Ok(())
 }
@@ -380,18 +389,37 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_cache_from_before_the_payment_id_index_keeps_its_rows_and_gets_a_new_caches_schema() {
+    async fn a_cache_from_before_the_payment_id_index_keeps_its_rows_and_gets_a_new_caches_schema()
+    {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
         let old = cache_at(&path, 20261122000005).await;
         add_service(&old, "s").await;
         let key = crate::cache::date_key(5_000, "p");
-        for (rowid, id, holder) in [(key, "p-1", "Ada Lovelace"), (key + 1, "p-2", "Grace Hopper")] {
+        for (rowid, id, holder) in [
+            (key, "p-1", "Ada Lovelace"),
+            (key + 1, "p-2", "Grace Hopper"),
+        ] {
             add_old_payment(&old, rowid, "s", id, 5_000, holder).await;
         }
+        sqlx::query("ANALYZE").execute(&old).await.unwrap();
         old.close().await;
 
         let pool = open(&path).await.unwrap();
+        // The table's statistics went with the old table; opening gathers them again.
+        let indexes: Vec<String> =
+            sqlx::query_scalar("SELECT idx FROM sqlite_stat1 WHERE tbl = 'payments' ORDER BY idx")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert!(
+            indexes.contains(&"payments_payment_id".to_string()),
+            "{indexes:?}"
+        );
+        assert!(
+            indexes.contains(&"payments_reference".to_string()),
+            "{indexes:?}"
+        );
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT p.rowid, p.payment_id, m.value FROM payments p
              JOIN payment_metadata m ON m.payment_rowid = p.rowid ORDER BY p.rowid",
@@ -401,7 +429,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             rows,
-            [(key, "p-1".into(), "p-1".into()), (key + 1, "p-2".into(), "p-2".into())]
+            [
+                (key, "p-1".into(), "p-1".into()),
+                (key + 1, "p-2".into(), "p-2".into())
+            ]
         );
         let found: Vec<String> = sqlx::query_scalar(
             "SELECT p.payment_id FROM payments_fts f JOIN payments p ON p.rowid = f.rowid
@@ -429,7 +460,11 @@ mod tests {
         let migrated = objects(pool.clone()).await;
         assert_eq!(migrated, objects(fresh).await);
         assert!(migrated.iter().any(|(_, n, _)| n == "payments_payment_id"));
-        assert!(!migrated.iter().any(|(_, n, _)| n.starts_with("sqlite_autoindex_payments")));
+        assert!(
+            !migrated
+                .iter()
+                .any(|(_, n, _)| n.starts_with("sqlite_autoindex_payments"))
+        );
 
         // A payment's ID is still unique within its service.
         let twice = sqlx::query(
@@ -441,7 +476,12 @@ mod tests {
         .execute(&mut *conn)
         .await
         .unwrap_err();
-        assert!(twice.to_string().contains("UNIQUE constraint failed: payments.service_id, payments.payment_id"), "{twice}");
+        assert!(
+            twice
+                .to_string()
+                .contains("UNIQUE constraint failed: payments.service_id, payments.payment_id"),
+            "{twice}"
+        );
     }
 
     #[tokio::test]

@@ -243,8 +243,7 @@ impl Run<'_> {
     /// about as much as writing the rows. Each page's position is written with
     /// it, so whatever is committed is exactly what the saved position says was
     /// read. A bulk load keeps its transaction open for up to `BULK_ROWS` rows
-    /// or `BULK_HOLD`: each commit rewrites every page of the payment-ID index
-    /// it touched, and 8,000 random IDs touch most of its pages.
+    /// or `BULK_HOLD`: fewer, larger commits write each touched page once.
     async fn stream_on(
         &mut self,
         conn: &mut sqlx::SqliteConnection,
@@ -435,16 +434,19 @@ impl Run<'_> {
             return Ok(());
         }
         self.bulk = false;
-        self.progress(
-            Resource::Payments,
-            SyncPhase::Running,
-            Some("Building the search indexes".into()),
-        );
+        if *self.core.shared.bulk_loads.lock().await == 1 {
+            self.progress(
+                Resource::Payments,
+                SyncPhase::Running,
+                Some("Building the search indexes".into()),
+            );
+        }
         let core = self.core;
         let conn = self.conn()?;
         // The build writes about 1 GB to the WAL at 1,000,000 payments.
         // Copying it into the file takes seconds; another connection does
-        // that while this one goes on to the refunds.
+        // that while this one goes on to the refunds (if none is free in
+        // time, this one's next commit does it, as before).
         sqlx::query("PRAGMA wal_autocheckpoint = 0")
             .execute(&mut *conn)
             .await?;
@@ -810,8 +812,8 @@ async fn fetch(
 }
 
 /// After refunds arrive, the payments they belong to get their totals from them,
-/// in one statement per 400 payments: each payment is found through its unique
-/// key and its refunds summed through their index (named, because before the
+/// in one statement per 400 payments: each payment is found through the
+/// payment-ID index and its refunds summed through their index (named, because before the
 /// first ANALYZE SQLite would read every refund of the service for each payment).
 async fn refresh_refund_totals(
     conn: &mut sqlx::SqliteConnection,
@@ -860,7 +862,7 @@ pub struct SyncStatus {
 
 impl Core {
     /// How many payments a sync must expect before it loads them with the
-    /// search indexes aside and builds them at the end (20,000 by default).
+    /// search indexes aside and builds them once they are in (20,000 by default).
     pub fn set_bulk_load_from(&self, payments: u64) {
         self.shared.bulk_from.0.store(payments, Ordering::Relaxed);
     }
@@ -909,7 +911,8 @@ impl Core {
             estimate: None,
             bulk: false,
         };
-        // Indexes left aside by a sync that was killed: this run builds them at its end.
+        // Indexes left aside by a sync that was killed: this run builds them
+        // once its payments are in.
         if bulk::aside(run.conn()?).await? {
             run.enter_bulk().await?;
         }
