@@ -321,6 +321,18 @@ mod tests {
         .unwrap();
     }
 
+    /// The payment IDs the word index finds for `query`.
+    async fn word_matches(pool: &SqlitePool, query: &str) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT p.payment_id FROM payments_fts f JOIN payments p ON p.rowid = f.rowid
+             WHERE payments_fts MATCH ?1",
+        )
+        .bind(query)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    }
+
     /// Both full-text indexes agree with the table, and no metadata row lost its payment.
     async fn assert_indexes_and_keys_sound(conn: &mut SqliteConnection) {
         for table in ["payments_fts", "payments_trigram"] {
@@ -369,14 +381,7 @@ mod tests {
             assert_eq!(crate::cache::key_ms(*rowid), *created);
             assert_eq!(case, id, "metadata moved with its payment");
         }
-        let found: Vec<String> = sqlx::query_scalar(
-            "SELECT p.payment_id FROM payments_fts f JOIN payments p ON p.rowid = f.rowid
-             WHERE payments_fts MATCH 'hop*' ",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        assert_eq!(found, ["b-same-ms"]);
+        assert_eq!(word_matches(&pool, "hop*").await, ["b-same-ms"]);
         let parts: Vec<String> = sqlx::query_scalar(
             "SELECT p.payment_id FROM payments_trigram t JOIN payments p ON p.rowid = t.rowid
              WHERE t.cardholder_name LIKE '%ovel%'",
@@ -434,14 +439,7 @@ mod tests {
                 (key + 1, "p-2".into(), "p-2".into())
             ]
         );
-        let found: Vec<String> = sqlx::query_scalar(
-            "SELECT p.payment_id FROM payments_fts f JOIN payments p ON p.rowid = f.rowid
-             WHERE payments_fts MATCH 'hop*'",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        assert_eq!(found, ["p-2"]);
+        assert_eq!(word_matches(&pool, "hop*").await, ["p-2"]);
         let mut conn = pool.acquire().await.unwrap();
         assert_indexes_and_keys_sound(&mut conn).await;
 

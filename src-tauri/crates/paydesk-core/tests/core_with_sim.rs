@@ -530,18 +530,7 @@ async fn the_cache_answers_every_filter() {
     for q in &queries {
         alone.push(find(&s, q.clone()).await);
     }
-    let second = s
-        .core
-        .services_add(NewService {
-            name: "Parking, second team".into(),
-            base_url: Some(s.sim.base_url().into()),
-            environment: Environment::Test,
-            role: Role::Supervisor,
-            api_key: SecretText::new(s.sim.accounts()[0].api_key.clone()),
-        })
-        .await
-        .unwrap()
-        .id;
+    let second = add_same_account(&s.core, &s, "Parking, second team").await;
     s.core
         .sync_service(&second, &SyncCancel::default(), &no_progress())
         .await
@@ -927,18 +916,22 @@ async fn second_core(s: &Setup, dir: &Path) -> (Core, String) {
     let core = Core::open(dir, Arc::new(OsKeyStore::new(&s.app_id)))
         .await
         .unwrap();
-    let service = core
-        .services_add(NewService {
-            name: "Parking again".into(),
-            base_url: Some(s.sim.base_url().into()),
-            environment: Environment::Test,
-            role: Role::Supervisor,
-            api_key: SecretText::new(s.sim.accounts()[0].api_key.clone()),
-        })
-        .await
-        .unwrap()
-        .id;
+    let service = add_same_account(&core, s, "Parking again").await;
     (core, service)
+}
+
+/// Another supervisor's service on the simulator account `s` uses, in `core`.
+async fn add_same_account(core: &Core, s: &Setup, name: &str) -> String {
+    core.services_add(NewService {
+        name: name.into(),
+        base_url: Some(s.sim.base_url().into()),
+        environment: Environment::Test,
+        role: Role::Supervisor,
+        api_key: SecretText::new(s.sim.accounts()[0].api_key.clone()),
+    })
+    .await
+    .unwrap()
+    .id
 }
 
 #[tokio::test]
