@@ -19,6 +19,8 @@
 //! that drops it, so a crash leaves the way back on disk; opening the core or
 //! starting a sync puts it back.
 
+use std::path::{Path, PathBuf};
+
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
 use crate::error::CoreError;
@@ -36,6 +38,7 @@ const KEPT: [&str; 5] = [
 ];
 
 /// The full-text tables built from `payments` (external content).
+#[cfg(test)]
 const FULL_TEXT: [&str; 2] = ["payments_fts", "payments_trigram"];
 
 /// Whether the search indexes are aside now (by this process or a crashed one).
@@ -90,12 +93,192 @@ pub(crate) async fn set_aside(conn: &mut SqliteConnection) -> Result<(), CoreErr
 /// full-text indexes from the table as it now is, then the triggers that keep
 /// them current. Returns whether there was anything to do.
 ///
+/// The build is SQLite computing on one thread, so the word index (the
+/// biggest part) is built at the same time on a second connection, into a
+/// file of its own beside the cache, and copied in when the rest is done.
+/// The copy is only taken when it is certain to be of the rows this
+/// transaction sees; otherwise the word index is built here as before.
+///
 /// What already exists is skipped (a migration may have made it again). The
 /// payment-ID index is unique: while it was aside, payments were written by
 /// rowid, and a payment cached before under a rowid of another scheme (an
 /// older cache's numbering) may now be there twice. Then the older copy goes.
 pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
+    Ok(restore_report(conn).await? != Restored::Nothing)
+}
+
+/// What `restore` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Restored {
+    Nothing,
+    /// Built; `words_on_side` when the word index was built on the side and copied in.
+    Built {
+        words_on_side: bool,
+    },
+}
+
+pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restored, CoreError> {
+    if !aside(conn).await? {
+        return Ok(Restored::Nothing);
+    }
+    let Some((path, definition)) = words_apart(conn).await? else {
+        return restore_on(conn, None).await;
+    };
+    let scratch = scratch_path(&path);
+    remove_scratch(&scratch);
+    // Connections of its own, so that none has cached the word index's
+    // structure from before the copy (FTS5 keeps it per connection and only
+    // re-reads it when another connection has written).
+    let mut own = SqliteConnection::connect_with(&crate::db::connect_options(&path)?).await?;
+    let done = async {
+        sqlx::query("ATTACH DATABASE ?1 AS build")
+            .bind(scratch.to_string_lossy().into_owned())
+            .execute(&mut own)
+            .await?;
+        let apart = Apart {
+            path: path.clone(),
+            scratch: scratch.clone(),
+            definition,
+        };
+        restore_on(&mut own, Some(apart)).await
+    }
+    .await;
+    let _ = own.close().await;
+    remove_scratch(&scratch);
+    done
+}
+
+/// The word index built on the side: the cache file, the file it is built
+/// in, and its definition there.
+struct Apart {
+    path: PathBuf,
+    scratch: PathBuf,
+    definition: String,
+}
+
+fn scratch_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-words");
+    PathBuf::from(name)
+}
+
+fn remove_scratch(scratch: &Path) {
+    if let Err(e) = std::fs::remove_file(scratch)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!("the word index's build file could not be removed: {e}");
+    }
+}
+
+/// The cache's file and the word index's definition for a table that holds
+/// its own copy of nothing (`content = ''`), when both can be had: a cache
+/// in memory, or a word index defined otherwise than this code knows, is
+/// built in one place.
+async fn words_apart(conn: &mut SqliteConnection) -> Result<Option<(PathBuf, String)>, CoreError> {
+    let file: Option<String> =
+        sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(file) = file.filter(|f| !f.is_empty()) else {
+        return Ok(None);
+    };
+    let sql: Option<String> =
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'payments_fts'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(sql
+        .and_then(|sql| scratch_definition(&sql))
+        .map(|d| (PathBuf::from(file), d)))
+}
+
+const WORDS_TABLE: &str = "CREATE VIRTUAL TABLE payments_fts USING fts5(";
+const WORDS_CONTENT: &str = "content = 'payments', content_rowid = 'rowid'";
+
+/// `payments_fts`'s definition, made over into `build.words`: the same
+/// columns, prefixes and tokenizer (so the same index), with no content
+/// table (the rows are given to it).
+fn scratch_definition(sql: &str) -> Option<String> {
+    if sql.matches(WORDS_TABLE).count() != 1 || sql.matches(WORDS_CONTENT).count() != 1 {
+        return None;
+    }
+    Some(
+        sql.replacen(
+            WORDS_TABLE,
+            "CREATE VIRTUAL TABLE build.words USING fts5(",
+            1,
+        )
+        .replacen(WORDS_CONTENT, "content = ''", 1),
+    )
+}
+
+/// The word index's columns, named as in `payments` (external content).
+async fn word_columns(conn: &mut SqliteConnection) -> Result<String, CoreError> {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM pragma_table_info('payments_fts')")
+            .fetch_all(conn)
+            .await?;
+    Ok(names
+        .iter()
+        .map(|n| format!("\"{}\"", n.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
+/// Fills `build.words` from the payments as last committed, on a connection
+/// of its own. It is only started once `restore` holds the write lock, and
+/// `restore` changes no payment unless it must drop older copies (then the
+/// result goes unused), so these are the rows `restore` sees.
+async fn build_words(path: PathBuf, scratch: PathBuf, definition: String) -> Result<(), CoreError> {
+    let mut conn = SqliteConnection::connect_with(&crate::db::connect_options(&path)?).await?;
+    let built = async {
+        sqlx::query("ATTACH DATABASE ?1 AS build")
+            .bind(scratch.to_string_lossy().into_owned())
+            .execute(&mut conn)
+            .await?;
+        // A scratch file: if the app stops, it is made again from the start.
+        sqlx::raw_sql(
+            "PRAGMA build.journal_mode = OFF; PRAGMA build.synchronous = OFF;
+             DROP TABLE IF EXISTS build.words;",
+        )
+        .execute(&mut conn)
+        .await?;
+        sqlx::raw_sql(AssertSqlSafe(definition))
+            .execute(&mut conn)
+            .await?;
+        let hashsize: Option<i64> =
+            sqlx::query_scalar("SELECT v FROM payments_fts_config WHERE k = 'hashsize'")
+                .fetch_optional(&mut conn)
+                .await?;
+        if let Some(size) = hashsize {
+            sqlx::query("INSERT INTO build.words (words, rank) VALUES ('hashsize', ?1)")
+                .bind(size)
+                .execute(&mut conn)
+                .await?;
+        }
+        let columns = word_columns(&mut conn).await?;
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "INSERT INTO build.words (rowid, {columns}) SELECT rowid, {columns} FROM main.payments"
+        )))
+        .execute(&mut conn)
+        .await?;
+        Ok::<(), CoreError>(())
+    }
+    .await;
+    let _ = conn.close().await;
+    built
+}
+
+async fn restore_on(
+    conn: &mut SqliteConnection,
+    apart: Option<Apart>,
+) -> Result<Restored, CoreError> {
     let mut tx = conn.begin().await?;
+    // The write lock first, on the cache only (not on the attached build
+    // file, which the other connection writes): a no-op write takes it, and
+    // with it the snapshot this transaction reads.
+    sqlx::query("DELETE FROM deferred_schema WHERE 0")
+        .execute(&mut *tx)
+        .await?;
     let items: Vec<(String, String, bool)> = sqlx::query_as(
         "SELECT kind, sql, name IN (SELECT name FROM sqlite_master) FROM deferred_schema
          ORDER BY kind = 'trigger', name",
@@ -103,8 +286,17 @@ pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreErr
     .fetch_all(&mut *tx)
     .await?;
     if items.is_empty() {
-        return Ok(false);
+        return Ok(Restored::Nothing);
     }
+    let words = apart.map(|a| {
+        let Apart {
+            path,
+            scratch,
+            definition,
+        } = a;
+        tokio::spawn(build_words(path, scratch, definition))
+    });
+    let mut rows_changed = false;
     let missing = items.iter().filter(|(_, _, exists)| !exists);
     let (indexes, triggers): (Vec<_>, Vec<_>) = missing.partition(|(k, _, _)| k == "index");
     for (_, sql, _) in indexes {
@@ -117,6 +309,7 @@ pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreErr
             Err(e) if is_duplicate_payment(&e) => {
                 attempt.rollback().await?;
                 drop_older_copies(&mut tx).await?;
+                rows_changed = true;
                 sqlx::raw_sql(AssertSqlSafe(sql.clone()))
                     .execute(&mut *tx)
                     .await?;
@@ -124,12 +317,28 @@ pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreErr
             Err(e) => return Err(e.into()),
         }
     }
-    for table in FULL_TEXT {
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "INSERT INTO {table} ({table}) VALUES ('rebuild')"
-        )))
+    sqlx::raw_sql("INSERT INTO payments_trigram (payments_trigram) VALUES ('rebuild')")
         .execute(&mut *tx)
         .await?;
+    let built = match words {
+        Some(task) => match task.await {
+            Ok(Ok(())) if !rows_changed => copy_words(&mut tx).await?,
+            Ok(Ok(())) => false,
+            Ok(Err(e)) => {
+                tracing::warn!("the word index could not be built on the side: {e}");
+                false
+            }
+            Err(e) => {
+                tracing::warn!("the word index's build stopped: {e}");
+                false
+            }
+        },
+        None => false,
+    };
+    if !built {
+        sqlx::raw_sql("INSERT INTO payments_fts (payments_fts) VALUES ('rebuild')")
+            .execute(&mut *tx)
+            .await?;
     }
     for (_, sql, _) in triggers {
         sqlx::raw_sql(AssertSqlSafe(sql.clone()))
@@ -140,6 +349,37 @@ pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreErr
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    Ok(Restored::Built {
+        words_on_side: built,
+    })
+}
+
+/// Puts the word index built on the side in place of `payments_fts`'s, table
+/// by table (the same definition makes the same tables). Only when it holds
+/// one entry for each payment this transaction sees: a build file removed
+/// and made again by another copy of the app meanwhile would not.
+async fn copy_words(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
+    let (built, payments): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM build.words_docsize), (SELECT count(*) FROM payments)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if built != payments {
+        tracing::warn!(
+            built,
+            payments,
+            "the word index built on the side is not of these payments"
+        );
+        return Ok(false);
+    }
+    sqlx::raw_sql(
+        "DELETE FROM payments_fts_data; DELETE FROM payments_fts_idx; DELETE FROM payments_fts_docsize;
+         INSERT INTO payments_fts_data (id, block) SELECT id, block FROM build.words_data;
+         INSERT INTO payments_fts_idx (segid, term, pgno) SELECT segid, term, pgno FROM build.words_idx;
+         INSERT INTO payments_fts_docsize (id, sz) SELECT id, sz FROM build.words_docsize;",
+    )
+    .execute(conn)
+    .await?;
     Ok(true)
 }
 
@@ -209,7 +449,13 @@ mod tests {
         .execute(&mut *conn)
         .await
         .unwrap();
-        assert!(restore(&mut conn).await.unwrap());
+        // Built with the word index made on the side and copied in.
+        assert_eq!(
+            restore_report(&mut conn).await.unwrap(),
+            Restored::Built {
+                words_on_side: true
+            }
+        );
         assert!(!aside(&mut conn).await.unwrap());
         assert_eq!(schema(&mut conn).await, before);
         let words: i64 = sqlx::query_scalar(
@@ -224,14 +470,7 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!((words, parts), (1, 1));
-        for table in FULL_TEXT {
-            sqlx::raw_sql(AssertSqlSafe(format!(
-                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
-            )))
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        }
+        integrity_check(&mut conn).await;
         // The triggers are back: a later change reaches the index.
         sqlx::query("UPDATE payments SET cardholder_name = 'Grace Hopper' WHERE payment_id = 'p1'")
             .execute(&mut *conn)
@@ -246,6 +485,140 @@ mod tests {
         assert_eq!(words, 1);
         // Nothing left to do the second time.
         assert!(!restore(&mut conn).await.unwrap());
+    }
+
+    /// FTS5's own check of each full-text index against the rows it indexes.
+    async fn integrity_check(conn: &mut SqliteConnection) {
+        for table in FULL_TEXT {
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
+            )))
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+        }
+    }
+
+    async fn add_payment(
+        conn: &mut SqliteConnection,
+        rowid: i64,
+        id: &str,
+        holder: &str,
+        fetched: i64,
+    ) {
+        sqlx::query(
+            "INSERT INTO payments (rowid, service_id, payment_id, amount, reference, description, status, finished,
+                created_ms, created_date, cardholder_name, email, fetched_ms)
+             VALUES (?1, 's', ?2, 100, 'PRK-' || ?1, 'Parking permit', 'success', 1, 1, 'x', ?3, 'a@example.org', ?4)",
+        )
+        .bind(rowid)
+        .bind(id)
+        .bind(holder)
+        .bind(fetched)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+
+    async fn word_count(conn: &mut SqliteConnection, word: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM payments_fts WHERE payments_fts MATCH ?1")
+            .bind(word)
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_build_file_left_by_a_crash_is_made_again_and_removed_after() {
+        let (dir, pool) = db::testing::cache_with_service().await;
+        let mut conn = pool.acquire().await.unwrap();
+        set_aside(&mut conn).await.unwrap();
+        for n in 1..=300 {
+            add_payment(
+                &mut conn,
+                n,
+                &format!("p{n}"),
+                &format!("Holder{n} Smith"),
+                0,
+            )
+            .await;
+        }
+        let scratch = scratch_path(&dir.path().join(db::FILE_NAME));
+        std::fs::write(
+            &scratch,
+            b"not a database, as a crash mid-write might leave",
+        )
+        .unwrap();
+        assert_eq!(
+            restore_report(&mut conn).await.unwrap(),
+            Restored::Built {
+                words_on_side: true
+            }
+        );
+        assert!(!scratch.exists());
+        integrity_check(&mut conn).await;
+        assert_eq!(
+            (
+                word_count(&mut conn, "smith").await,
+                word_count(&mut conn, "holder17").await
+            ),
+            (300, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn with_older_copies_to_drop_the_word_index_is_built_in_place_of_the_copy() {
+        let (_dir, pool) = db::testing::cache_with_service().await;
+        let mut conn = pool.acquire().await.unwrap();
+        set_aside(&mut conn).await.unwrap();
+        // The same payment under two rowids, as an older numbering can leave it.
+        add_payment(&mut conn, 10, "p1", "Old Name", 1).await;
+        add_payment(&mut conn, 20, "p1", "New Name", 2).await;
+        add_payment(&mut conn, 30, "p2", "Other Name", 1).await;
+        // The copy built on the side holds both rows of p1: it must not be used.
+        assert_eq!(
+            restore_report(&mut conn).await.unwrap(),
+            Restored::Built {
+                words_on_side: false
+            }
+        );
+        integrity_check(&mut conn).await;
+        assert_eq!(
+            (
+                word_count(&mut conn, "old").await,
+                word_count(&mut conn, "new").await
+            ),
+            (0, 1)
+        );
+    }
+
+    /// What the build on the side relies on: a write that changes nothing
+    /// still takes the cache's write lock, so no other connection can change
+    /// the payments between the two connections' reads.
+    #[tokio::test]
+    async fn a_write_that_changes_nothing_takes_the_write_lock() {
+        let (dir, pool) = db::testing::cache_with_service().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query("DELETE FROM deferred_schema WHERE 0")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let options = db::connect_options(&dir.path().join(db::FILE_NAME))
+            .unwrap()
+            .busy_timeout(std::time::Duration::ZERO);
+        let mut other = SqliteConnection::connect_with(&options).await.unwrap();
+        let err = sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("locked"), "{err}");
+        tx.rollback().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
     }
 
     #[tokio::test]

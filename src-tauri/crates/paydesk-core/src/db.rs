@@ -13,10 +13,11 @@ pub const FILE_NAME: &str = "paydesk.db";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Opens the database file, creating it if needed, and brings its schema up to date.
-pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
+/// How every connection to the cache file is opened: the pool's, and the two
+/// a first fill's index build opens of its own (see `bulk::restore`).
+pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions, CoreError> {
     let url = format!("sqlite://{}", path.display());
-    let options = SqliteConnectOptions::from_str(&url)
+    Ok(SqliteConnectOptions::from_str(&url)
         .map_err(|e| CoreError::Storage(format!("bad database path: {e}")))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -31,7 +32,12 @@ pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
         // The WAL file shrinks back to 64 MB once it has been copied into the
         // database: the index build at the end of a first fill writes about
         // 1 GB to it, which otherwise stays on disk until the app closes.
-        .pragma("journal_size_limit", "67108864");
+        .pragma("journal_size_limit", "67108864"))
+}
+
+/// Opens the database file, creating it if needed, and brings its schema up to date.
+pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
+    let options = connect_options(path)?;
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)
