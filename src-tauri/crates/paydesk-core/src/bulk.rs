@@ -131,6 +131,12 @@ pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restor
     // re-reads it when another connection has written).
     let mut own = SqliteConnection::connect_with(&crate::db::connect_options(&path)?).await?;
     let done = async {
+        // The build writes about 1 GB to the WAL at 1,000,000 payments: its
+        // commit leaves copying that into the file to the caller (the sync
+        // has another connection do it), as on the caller's own connection.
+        sqlx::query("PRAGMA wal_autocheckpoint = 0")
+            .execute(&mut own)
+            .await?;
         sqlx::query("ATTACH DATABASE ?1 AS build")
             .bind(scratch.to_string_lossy().into_owned())
             .execute(&mut own)
