@@ -125,7 +125,6 @@ pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restor
         return restore_on(conn, None).await;
     };
     let scratch = scratch_path(&path);
-    remove_scratch(&scratch);
     // Connections of its own, so that none has cached the word index's
     // structure from before the copy (FTS5 keeps it per connection and only
     // re-reads it when another connection has written).
@@ -162,10 +161,49 @@ struct Apart {
     definition: String,
 }
 
+/// Beside the cache, named for this build alone: two copies of the app (or a
+/// build left running by one that failed) never write the same file.
 fn scratch_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push("-words");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let mut name = scratch_prefix(path);
+    name.push(format!("{}-{nanos}", std::process::id()));
     PathBuf::from(name)
+}
+
+fn scratch_prefix(path: &Path) -> std::ffi::OsString {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-words-");
+    name
+}
+
+/// Removes build files a crash left, once this build holds the write lock
+/// (no other build is then under way; one waiting for the lock that loses
+/// its file builds in place instead, see `copy_words`).
+fn remove_left_over(path: &Path, ours: &Path) {
+    let (Some(dir), Some(prefix)) = (path.parent(), scratch_prefix(path).into_string().ok()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let found = entry.path();
+        if found != ours && found.to_str().is_some_and(|f| f.starts_with(&prefix)) {
+            remove_scratch(&found);
+        }
+    }
+}
+
+/// The side build, stopped if `restore` gives up before taking its result.
+struct SideBuild(tokio::task::JoinHandle<Result<(), CoreError>>);
+
+impl Drop for SideBuild {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn remove_scratch(scratch: &Path) {
@@ -294,13 +332,14 @@ async fn restore_on(
     if items.is_empty() {
         return Ok(Restored::Nothing);
     }
-    let words = apart.map(|a| {
+    let mut words = apart.map(|a| {
         let Apart {
             path,
             scratch,
             definition,
         } = a;
-        tokio::spawn(build_words(path, scratch, definition))
+        remove_left_over(&path, &scratch);
+        SideBuild(tokio::spawn(build_words(path, scratch, definition)))
     });
     let mut rows_changed = false;
     let missing = items.iter().filter(|(_, _, exists)| !exists);
@@ -326,8 +365,8 @@ async fn restore_on(
     sqlx::raw_sql("INSERT INTO payments_trigram (payments_trigram) VALUES ('rebuild')")
         .execute(&mut *tx)
         .await?;
-    let built = match words {
-        Some(task) => match task.await {
+    let built = match words.as_mut() {
+        Some(SideBuild(task)) => match task.await {
             Ok(Ok(())) if !rows_changed => copy_words(&mut tx).await?,
             Ok(Ok(())) => false,
             Ok(Err(e)) => {
@@ -362,14 +401,22 @@ async fn restore_on(
 
 /// Puts the word index built on the side in place of `payments_fts`'s, table
 /// by table (the same definition makes the same tables). Only when it holds
-/// one entry for each payment this transaction sees: a build file removed
-/// and made again by another copy of the app meanwhile would not.
+/// one entry for each payment this transaction sees, and can be read: a
+/// build file another copy of the app removed meanwhile (see
+/// `remove_left_over`) would not.
 async fn copy_words(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
-    let (built, payments): (i64, i64) = sqlx::query_as(
+    let counted: Result<(i64, i64), _> = sqlx::query_as(
         "SELECT (SELECT count(*) FROM build.words_docsize), (SELECT count(*) FROM payments)",
     )
     .fetch_one(&mut *conn)
-    .await?;
+    .await;
+    let (built, payments) = match counted {
+        Ok(counts) => counts,
+        Err(e) => {
+            tracing::warn!("the word index built on the side cannot be read: {e}");
+            return Ok(false);
+        }
+    };
     if built != payments {
         tracing::warn!(
             built,
@@ -535,7 +582,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_build_file_left_by_a_crash_is_made_again_and_removed_after() {
+    async fn a_build_file_left_by_a_crash_is_removed_and_the_build_done_afresh() {
         let (dir, pool) = db::testing::cache_with_service().await;
         let mut conn = pool.acquire().await.unwrap();
         set_aside(&mut conn).await.unwrap();
@@ -549,7 +596,9 @@ mod tests {
             )
             .await;
         }
-        let scratch = scratch_path(&dir.path().join(db::FILE_NAME));
+        let mut left = scratch_prefix(&dir.path().join(db::FILE_NAME));
+        left.push("4242-1");
+        let scratch = PathBuf::from(left);
         std::fs::write(
             &scratch,
             b"not a database, as a crash mid-write might leave",
@@ -561,7 +610,13 @@ mod tests {
                 words_on_side: true
             }
         );
-        assert!(!scratch.exists());
+        // Neither it nor this build's file is left.
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("-words"))
+            .collect();
+        assert!(files.is_empty(), "{files:?}");
         integrity_check(&mut conn).await;
         assert_eq!(
             (
