@@ -37,10 +37,6 @@ const KEPT: [&str; 5] = [
     "payments_status",
 ];
 
-/// The full-text tables built from `payments` (external content).
-#[cfg(test)]
-const FULL_TEXT: [&str; 2] = ["payments_fts", "payments_trigram"];
-
 /// Whether the search indexes are aside now (by this process or a crashed one).
 pub async fn aside(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
     Ok(
@@ -523,7 +519,7 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!((words, parts), (1, 1));
-        integrity_check(&mut conn).await;
+        db::testing::assert_full_text_sound(&mut conn).await;
         // The triggers are back: a later change reaches the index.
         sqlx::query("UPDATE payments SET cardholder_name = 'Grace Hopper' WHERE payment_id = 'p1'")
             .execute(&mut *conn)
@@ -538,18 +534,6 @@ mod tests {
         assert_eq!(words, 1);
         // Nothing left to do the second time.
         assert!(!restore(&mut conn).await.unwrap());
-    }
-
-    /// FTS5's own check of each full-text index against the rows it indexes.
-    async fn integrity_check(conn: &mut SqliteConnection) {
-        for table in FULL_TEXT {
-            sqlx::raw_sql(AssertSqlSafe(format!(
-                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
-            )))
-            .execute(&mut *conn)
-            .await
-            .unwrap_or_else(|e| panic!("{table}: {e}"));
-        }
     }
 
     async fn add_payment(
@@ -571,14 +555,6 @@ mod tests {
         .execute(&mut *conn)
         .await
         .unwrap();
-    }
-
-    async fn word_count(conn: &mut SqliteConnection, word: &str) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM payments_fts WHERE payments_fts MATCH ?1")
-            .bind(word)
-            .fetch_one(conn)
-            .await
-            .unwrap()
     }
 
     #[tokio::test]
@@ -617,11 +593,13 @@ mod tests {
             .filter(|n| n.contains("-words"))
             .collect();
         assert!(files.is_empty(), "{files:?}");
-        integrity_check(&mut conn).await;
+        db::testing::assert_full_text_sound(&mut conn).await;
         assert_eq!(
             (
-                word_count(&mut conn, "smith").await,
-                word_count(&mut conn, "holder17").await
+                db::testing::word_matches(&mut *conn, "smith").await.len(),
+                db::testing::word_matches(&mut *conn, "holder17")
+                    .await
+                    .len()
             ),
             (300, 1)
         );
@@ -643,11 +621,11 @@ mod tests {
                 words_on_side: false
             }
         );
-        integrity_check(&mut conn).await;
+        db::testing::assert_full_text_sound(&mut conn).await;
         assert_eq!(
             (
-                word_count(&mut conn, "old").await,
-                word_count(&mut conn, "new").await
+                db::testing::word_matches(&mut *conn, "old").await.len(),
+                db::testing::word_matches(&mut *conn, "new").await.len()
             ),
             (0, 1)
         );

@@ -129,7 +129,34 @@ async fn complete_statistics(pool: &SqlitePool) -> Result<(), CoreError> {
 /// Set-ups shared by the crate's unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    use sqlx::SqlitePool;
+    use sqlx::{SqliteConnection, SqlitePool};
+
+    /// FTS5's own check of both full-text indexes against the rows they index.
+    pub(crate) async fn assert_full_text_sound(conn: &mut SqliteConnection) {
+        for table in ["payments_fts", "payments_trigram"] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
+            )))
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+        }
+    }
+
+    /// The payment IDs the word index finds for `query`.
+    pub(crate) async fn word_matches(
+        conn: impl sqlx::SqliteExecutor<'_>,
+        query: &str,
+    ) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT p.payment_id FROM payments_fts f JOIN payments p ON p.rowid = f.rowid
+             WHERE payments_fts MATCH ?1",
+        )
+        .bind(query)
+        .fetch_all(conn)
+        .await
+        .unwrap()
+    }
 
     /// A service as `services_add` leaves it (no key: none is needed here).
     pub(crate) async fn add_service(conn: impl sqlx::SqliteExecutor<'_>, id: &str) {
@@ -153,7 +180,7 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::add_service;
+    use super::testing::{add_service, assert_full_text_sound, word_matches};
     use super::*;
 
     #[tokio::test]
@@ -327,28 +354,9 @@ mod tests {
         .unwrap();
     }
 
-    /// The payment IDs the word index finds for `query`.
-    async fn word_matches(pool: &SqlitePool, query: &str) -> Vec<String> {
-        sqlx::query_scalar(
-            "SELECT p.payment_id FROM payments_fts f JOIN payments p ON p.rowid = f.rowid
-             WHERE payments_fts MATCH ?1",
-        )
-        .bind(query)
-        .fetch_all(pool)
-        .await
-        .unwrap()
-    }
-
     /// Both full-text indexes agree with the table, and no metadata row lost its payment.
     async fn assert_indexes_and_keys_sound(conn: &mut SqliteConnection) {
-        for table in ["payments_fts", "payments_trigram"] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
-            )))
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        }
+        assert_full_text_sound(&mut *conn).await;
         let broken: Vec<(String,)> =
             sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
                 .fetch_all(&mut *conn)
