@@ -813,30 +813,32 @@ async fn fetch(
 
 /// After refunds arrive, the payments they belong to get their totals from them,
 /// in one statement per 400 payments: each payment is found through the
-/// payment-ID index and its refunds summed through their index (named, because before the
-/// first ANALYZE SQLite would read every refund of the service for each payment).
+/// payment-ID index and its refunds summed once, through their index (named,
+/// because before the first ANALYZE SQLite would read every refund of the
+/// service for each payment). Summed in each of the three figures instead, it
+/// took 1.2–1.7 s for 93,337 payments against 0.95–1.4 s.
 async fn refresh_refund_totals(
     conn: &mut sqlx::SqliteConnection,
     service_id: &str,
     payment_ids: &[String],
 ) -> Result<(), CoreError> {
-    const SUBMITTED: &str =
-        "(SELECT coalesce(sum(CASE WHEN r.status != 'error' THEN r.amount END), 0)
-        FROM refunds r INDEXED BY refunds_payment
-        WHERE r.service_id = payments.service_id AND r.payment_id = payments.payment_id)";
     let mut ids: Vec<&String> = payment_ids.iter().collect();
     ids.sort();
     ids.dedup();
     for chunk in ids.chunks(400) {
         let list = serde_json::to_string(chunk)
             .map_err(|e| CoreError::Storage(format!("cannot list payment IDs: {e}")))?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE payments SET refund_submitted = {SUBMITTED}, refund_available = amount - {SUBMITTED},
-                refund_status = CASE WHEN refund_status IN ('available', 'full')
-                    THEN CASE WHEN amount - {SUBMITTED} <= 0 THEN 'full' ELSE 'available' END
-                    ELSE refund_status END
-             WHERE service_id = ?1 AND payment_id IN (SELECT value FROM json_each(?2))"
-        )))
+        sqlx::query(
+            "UPDATE payments SET (refund_submitted, refund_available, refund_status) = (
+                SELECT s.submitted, payments.amount - s.submitted,
+                    CASE WHEN payments.refund_status IN ('available', 'full')
+                        THEN CASE WHEN payments.amount - s.submitted <= 0 THEN 'full' ELSE 'available' END
+                        ELSE payments.refund_status END
+                FROM (SELECT coalesce(sum(CASE WHEN r.status != 'error' THEN r.amount END), 0) AS submitted
+                      FROM refunds r INDEXED BY refunds_payment
+                      WHERE r.service_id = payments.service_id AND r.payment_id = payments.payment_id) s)
+             WHERE service_id = ?1 AND payment_id IN (SELECT value FROM json_each(?2))",
+        )
         .bind(service_id)
         .bind(list)
         .execute(&mut *conn)
@@ -985,5 +987,88 @@ impl Core {
             interrupted: row.try_get::<Option<i64>, _>("interrupted")?.unwrap_or(0) == 1,
             cached_payments: cache::payment_count(self.pool(), service_id).await?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db;
+
+    async fn payment(pool: &sqlx::SqlitePool, id: &str, amount: i64, status: &str, submitted: i64) {
+        sqlx::query(
+            "INSERT INTO payments (service_id, payment_id, amount, reference, description, status, finished,
+                created_ms, created_date, refund_status, refund_available, refund_submitted, fetched_ms)
+             VALUES ('s', ?1, ?2, 'R', 'D', 'success', 1, 1, 'x', ?3, ?2 - ?4, ?4, 0)",
+        )
+        .bind(id)
+        .bind(amount)
+        .bind(status)
+        .bind(submitted)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    async fn refund(pool: &sqlx::SqlitePool, id: &str, payment: &str, amount: i64, status: &str) {
+        sqlx::query(
+            "INSERT INTO refunds (service_id, refund_id, payment_id, amount, status, created_ms, created_date)
+             VALUES ('s', ?1, ?2, ?3, ?4, 1, 'x')",
+        )
+        .bind(id)
+        .bind(payment)
+        .bind(amount)
+        .bind(status)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn refund_totals_come_from_the_cached_refunds_except_failed_ones() {
+        let (_dir, pool) = db::testing::cache_with_service().await;
+        // As a search gave them: p1 before its refunds, p2 already up to date,
+        // p3 not refundable at all, p4 not asked about.
+        payment(&pool, "p1", 1000, "available", 0).await;
+        payment(&pool, "p2", 500, "full", 500).await;
+        payment(&pool, "p3", 800, "unavailable", 0).await;
+        payment(&pool, "p4", 900, "available", 0).await;
+        refund(&pool, "r1", "p1", 300, "success").await;
+        refund(&pool, "r2", "p1", 200, "submitted").await;
+        refund(&pool, "r3", "p1", 400, "error").await;
+        refund(&pool, "r4", "p2", 500, "success").await;
+        refund(&pool, "r5", "p3", 100, "success").await;
+        let mut conn = pool.acquire().await.unwrap();
+        let ids = ["p1", "p2", "p3", "p1"].map(String::from);
+        refresh_refund_totals(&mut conn, "s", &ids).await.unwrap();
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT payment_id, refund_status, refund_available, refund_submitted FROM payments ORDER BY payment_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                // The failed refund does not count.
+                ("p1".into(), "available".into(), 500, 500),
+                ("p2".into(), "full".into(), 0, 500),
+                // Its status is the API's, the figures are the refunds'.
+                ("p3".into(), "unavailable".into(), 700, 100),
+                ("p4".into(), "available".into(), 900, 0),
+            ]
+        );
+        // Refunded in full: the status follows.
+        refund(&pool, "r6", "p1", 500, "success").await;
+        refresh_refund_totals(&mut conn, "s", &["p1".into()])
+            .await
+            .unwrap();
+        let p1: (String, i64) = sqlx::query_as(
+            "SELECT refund_status, refund_available FROM payments WHERE payment_id = 'p1'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(p1, ("full".into(), 0));
     }
 }
