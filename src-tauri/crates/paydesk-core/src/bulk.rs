@@ -194,7 +194,7 @@ fn remove_left_over(path: &Path, ours: &Path) {
 }
 
 /// The side build, stopped if `restore` gives up before taking its result.
-struct SideBuild(tokio::task::JoinHandle<Result<(), CoreError>>);
+struct SideBuild(tokio::task::JoinHandle<Result<i64, CoreError>>);
 
 impl Drop for SideBuild {
     fn drop(&mut self) {
@@ -265,10 +265,15 @@ async fn word_columns(conn: &mut SqliteConnection) -> Result<String, CoreError> 
 }
 
 /// Fills `build.words` from the payments as last committed, on a connection
-/// of its own. It is only started once `restore` holds the write lock, and
-/// `restore` changes no payment unless it must drop older copies (then the
-/// result goes unused), so these are the rows `restore` sees.
-async fn build_words(path: PathBuf, scratch: PathBuf, definition: String) -> Result<(), CoreError> {
+/// of its own; how many payments it holds. It is only started once `restore`
+/// holds the write lock, and `restore` changes no payment unless it must drop
+/// older copies (then the result goes unused), so these are the rows
+/// `restore` sees.
+async fn build_words(
+    path: PathBuf,
+    scratch: PathBuf,
+    definition: String,
+) -> Result<i64, CoreError> {
     let mut conn = SqliteConnection::connect_with(&crate::db::connect_options(&path)?).await?;
     let built = async {
         sqlx::query("ATTACH DATABASE ?1 AS build")
@@ -301,7 +306,11 @@ async fn build_words(path: PathBuf, scratch: PathBuf, definition: String) -> Res
         )))
         .execute(&mut conn)
         .await?;
-        Ok::<(), CoreError>(())
+        Ok::<i64, CoreError>(
+            sqlx::query_scalar("SELECT count(*) FROM build.words_docsize")
+                .fetch_one(&mut conn)
+                .await?,
+        )
     }
     .await;
     let _ = conn.close().await;
@@ -363,8 +372,8 @@ async fn restore_on(
         .await?;
     let built = match words.as_mut() {
         Some(SideBuild(task)) => match task.await {
-            Ok(Ok(())) if !rows_changed => copy_words(&mut tx).await?,
-            Ok(Ok(())) => false,
+            Ok(Ok(built)) if !rows_changed => copy_words(&mut tx, built).await?,
+            Ok(Ok(_)) => false,
             Ok(Err(e)) => {
                 tracing::warn!("the word index could not be built on the side: {e}");
                 false
@@ -397,22 +406,16 @@ async fn restore_on(
 
 /// Puts the word index built on the side in place of `payments_fts`'s, table
 /// by table (the same definition makes the same tables). Only when it holds
-/// one entry for each payment this transaction sees, and can be read: a
-/// build file another copy of the app removed meanwhile (see
-/// `remove_left_over`) would not.
-async fn copy_words(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
-    let counted: Result<(i64, i64), _> = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM build.words_docsize), (SELECT count(*) FROM payments)",
-    )
-    .fetch_one(&mut *conn)
-    .await;
-    let (built, payments) = match counted {
-        Ok(counts) => counts,
-        Err(e) => {
-            tracing::warn!("the word index built on the side cannot be read: {e}");
-            return Ok(false);
-        }
-    };
+/// one entry for each payment this transaction sees (`built`, counted by the
+/// side's own connection). A build file that cannot be read here (another
+/// copy of the app removed it meanwhile, see `remove_left_over`) means
+/// building in place instead; any other failure fails the build, whose
+/// transaction then leaves everything aside as it was (a failing statement
+/// can end the transaction, and what ran after it would not be undone).
+async fn copy_words(conn: &mut SqliteConnection, built: i64) -> Result<bool, CoreError> {
+    let payments: i64 = sqlx::query_scalar("SELECT count(*) FROM payments")
+        .fetch_one(&mut *conn)
+        .await?;
     if built != payments {
         tracing::warn!(
             built,
@@ -420,6 +423,22 @@ async fn copy_words(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
             "the word index built on the side is not of these payments"
         );
         return Ok(false);
+    }
+    // Nothing is changed before the build file is known to be readable.
+    let readable = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM build.words_docsize")
+        .fetch_one(&mut *conn)
+        .await;
+    match readable {
+        Ok(n) if n == built => {}
+        Ok(n) => {
+            tracing::warn!(n, built, "the word index's build file is not the one built");
+            return Ok(false);
+        }
+        Err(e) if e.to_string().contains("no such table") => {
+            tracing::warn!("the word index built on the side cannot be read: {e}");
+            return Ok(false);
+        }
+        Err(e) => return Err(e.into()),
     }
     sqlx::raw_sql(
         "DELETE FROM payments_fts_data; DELETE FROM payments_fts_idx; DELETE FROM payments_fts_docsize;
