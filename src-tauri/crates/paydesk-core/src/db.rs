@@ -26,8 +26,13 @@ pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions, CoreE
         .foreign_keys(true)
         // 64 MB of page cache: index writes of a big sync stay in memory.
         .pragma("cache_size", "-65536")
-        // Read pages straight from the OS's cache instead of copying them in.
-        .pragma("mmap_size", "268435456")
+        // Read pages straight from the OS's cache instead of copying them in,
+        // up to SQLite's own limit (2 GB): 1,000,000 payments take 1.6 GB, and
+        // a first fill's index build reads the payments once per index. With
+        // 256 MB mapped, most of it was copied page by page in the kernel;
+        // mapped, the build went from 28 to 18 s. The mapped pages are the
+        // OS's file cache, not memory of the app's own.
+        .pragma("mmap_size", "2147418112")
         .pragma("temp_store", "memory")
         // The WAL file shrinks back to 64 MB once it has been copied into the
         // database: the index build at the end of a first fill writes about
@@ -202,6 +207,12 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(wal_limit, 64 << 20);
+        // The whole file is read through a mapping (SQLite's limit, not clamped lower).
+        let mapped: i64 = sqlx::query_scalar("PRAGMA mmap_size")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(mapped, 2_147_418_112);
         let tables: i64 =
             sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'services'")
                 .fetch_one(&pool)
