@@ -650,6 +650,50 @@ mod tests {
         );
     }
 
+    /// The build file gone (another copy of the app removed it, and ATTACH
+    /// made an empty one): the copy is refused before anything is changed,
+    /// and the transaction goes on to build in place.
+    #[tokio::test]
+    async fn a_build_file_without_its_tables_is_refused_with_nothing_changed() {
+        let (dir, pool) = db::testing::cache_with_service().await;
+        let mut conn = pool.acquire().await.unwrap();
+        add_payment(&mut conn, 1, "p1", "Ada Lovelace", 0).await;
+        drop(conn);
+        let path = dir.path().join(db::FILE_NAME);
+        let mut own = SqliteConnection::connect_with(&db::connect_options(&path).unwrap())
+            .await
+            .unwrap();
+        sqlx::query("ATTACH DATABASE ?1 AS build")
+            .bind(dir.path().join("empty").to_string_lossy().into_owned())
+            .execute(&mut own)
+            .await
+            .unwrap();
+        const BLOCKS: &str = "SELECT count(*) FROM payments_fts_data";
+        let before: i64 = sqlx::query_scalar(BLOCKS)
+            .fetch_one(&mut own)
+            .await
+            .unwrap();
+        let mut tx = own.begin().await.unwrap();
+        // A count that is not of these payments is refused too.
+        assert!(!copy_words(&mut tx, 2).await.unwrap());
+        assert!(!copy_words(&mut tx, 1).await.unwrap());
+        sqlx::raw_sql("INSERT INTO payments_fts (payments_fts) VALUES ('rebuild')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(before > 0);
+        let after: i64 = sqlx::query_scalar(BLOCKS)
+            .fetch_one(&mut own)
+            .await
+            .unwrap();
+        assert_eq!(after, before);
+        assert_eq!(
+            db::testing::word_matches(&mut own, "lovelace").await.len(),
+            1
+        );
+    }
+
     /// What the build on the side relies on: a write that changes nothing
     /// still takes the cache's write lock, so no other connection can change
     /// the payments between the two connections' reads.
