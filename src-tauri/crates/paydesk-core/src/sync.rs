@@ -158,6 +158,8 @@ struct Run<'a> {
     estimate: Option<u64>,
     /// This run loads with the search indexes aside (see `bulk`).
     bulk: bool,
+    /// The payments' statistics were gathered when their indexes were built.
+    payments_analysed: bool,
 }
 
 impl Run<'_> {
@@ -464,7 +466,11 @@ impl Run<'_> {
             .await;
         quiet?;
         usual?;
-        if built? {
+        let built = built?;
+        if let bulk::Restored::Built { analysed, .. } = built {
+            self.payments_analysed |= analysed;
+        }
+        if built != bulk::Restored::Nothing {
             let pool = core.pool().clone();
             tokio::spawn(async move {
                 if let Ok(mut other) = pool.acquire().await {
@@ -906,13 +912,16 @@ impl Core {
     }
 
     /// The last sync to finish loading builds the indexes again.
-    async fn bulk_leave(&self, conn: &mut sqlx::SqliteConnection) -> Result<bool, CoreError> {
+    async fn bulk_leave(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<bulk::Restored, CoreError> {
         let mut loads = self.shared.bulk_loads.lock().await;
         *loads = loads.saturating_sub(1);
         if *loads == 0 {
-            bulk::restore(conn).await
+            bulk::restore_report(conn).await
         } else {
-            Ok(false)
+            Ok(bulk::Restored::Nothing)
         }
     }
 
@@ -939,6 +948,7 @@ impl Core {
             pages: 0,
             estimate: None,
             bulk: false,
+            payments_analysed: false,
         };
         // Indexes left aside by a sync that was killed: this run builds them
         // once its payments are in.
@@ -971,8 +981,16 @@ impl Core {
             // ANALYZE saw one service and 2,000 rows, judged every filter as
             // selective as "this service", and sent "last four or reference"
             // through the status index (0.6 ms became 400 ms).
+            // The payments' own were gathered with their indexes' build, if
+            // there was one: then only what the sync wrote after it.
             if let Ok(mut conn) = self.pool().acquire().await {
-                let _ = crate::db::analyze(&mut conn, None).await;
+                if run.payments_analysed {
+                    for table in ["refunds", "disputes", "agreements"] {
+                        let _ = crate::db::analyze(&mut conn, Some(table)).await;
+                    }
+                } else {
+                    let _ = crate::db::analyze(&mut conn, None).await;
+                }
             }
         }
         run.report.cancelled = cancel.is_cancelled();
@@ -1133,8 +1151,14 @@ mod tests {
         assert!(core.bulk_enter(&mut conn, false).await.unwrap());
         assert!(core.bulk_enter(&mut conn, true).await.unwrap());
         assert_eq!(*core.shared.bulk_loads.lock().await, 2);
-        assert!(!core.bulk_leave(&mut conn).await.unwrap());
-        assert!(core.bulk_leave(&mut conn).await.unwrap());
+        assert_eq!(
+            core.bulk_leave(&mut conn).await.unwrap(),
+            bulk::Restored::Nothing
+        );
+        assert_ne!(
+            core.bulk_leave(&mut conn).await.unwrap(),
+            bulk::Restored::Nothing
+        );
         assert!(!bulk::aside(&mut conn).await.unwrap());
     }
 }
