@@ -94,6 +94,24 @@ pub async fn analyze(conn: &mut SqliteConnection, table: Option<&str>) -> Result
     Ok(())
 }
 
+/// `analyze` for every table with an index of its own, but `skip`: the
+/// statistics of those were gathered otherwise (see `bulk::restore`).
+pub async fn analyze_all_but(conn: &mut SqliteConnection, skip: &[&str]) -> Result<(), CoreError> {
+    let skip = serde_json::to_string(skip).map_err(|e| CoreError::Storage(e.to_string()))?;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT tbl_name FROM sqlite_master
+         WHERE type = 'index' AND sql IS NOT NULL AND tbl_name NOT IN (SELECT value FROM json_each(?1))
+         ORDER BY tbl_name",
+    )
+    .bind(skip)
+    .fetch_all(&mut *conn)
+    .await?;
+    for table in tables {
+        analyze(&mut *conn, Some(&table)).await?;
+    }
+    Ok(())
+}
+
 /// An index a migration made has no statistics while the table's other
 /// indexes have theirs (from the last big sync): the planner would take the
 /// new one on trust, as if each value matched a handful of rows, and a
@@ -187,6 +205,35 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::{add_service, assert_full_text_sound, word_matches};
     use super::*;
+
+    #[tokio::test]
+    async fn statistics_can_be_gathered_for_all_tables_but_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(&dir.path().join(FILE_NAME)).await.unwrap();
+        add_service(&pool, "s").await;
+        sqlx::raw_sql(
+            "INSERT INTO payments (service_id, payment_id, amount, reference, description, status, finished,
+                created_ms, created_date, fetched_ms)
+             VALUES ('s', 'p1', 100, 'R', 'D', 'success', 1, 1, 'x', 0);
+             INSERT INTO refunds (service_id, refund_id, payment_id, amount, status, created_ms, created_date)
+             VALUES ('s', 'r1', 'p1', 100, 'success', 1, 'x');",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        analyze_all_but(&mut conn, &["payments", "payment_metadata"])
+            .await
+            .unwrap();
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT tbl FROM sqlite_stat1 ORDER BY tbl")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert!(tables.contains(&"refunds".to_owned()), "{tables:?}");
+        assert!(tables.contains(&"services".to_owned()), "{tables:?}");
+        assert!(!tables.contains(&"payments".to_owned()), "{tables:?}");
+    }
 
     #[tokio::test]
     async fn opens_a_real_file_in_wal_mode_with_foreign_keys() {

@@ -982,12 +982,12 @@ impl Core {
             // selective as "this service", and sent "last four or reference"
             // through the status index (0.6 ms became 400 ms).
             // The payments' own were gathered with their indexes' build, if
-            // there was one: then only what the sync wrote after it.
+            // there was one: then those of the other tables only.
             if let Ok(mut conn) = self.pool().acquire().await {
                 if run.payments_analysed {
-                    for table in ["refunds", "disputes", "agreements"] {
-                        let _ = crate::db::analyze(&mut conn, Some(table)).await;
-                    }
+                    let _ =
+                        crate::db::analyze_all_but(&mut conn, &["payments", "payment_metadata"])
+                            .await;
                 } else {
                     let _ = crate::db::analyze(&mut conn, None).await;
                 }
