@@ -77,21 +77,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
 /// planning with the old figures (or none) until the app restarted. A view
 /// made and dropped is a schema change, so each reloads before its next query.
 pub async fn analyze(conn: &mut SqliteConnection, table: Option<&str>) -> Result<(), CoreError> {
-    sqlx::query("PRAGMA analysis_limit = 0")
-        .execute(&mut *conn)
-        .await?;
-    let target = table
-        .map(|t| format!(" \"{}\"", t.replace('"', "\"\"")))
-        .unwrap_or_default();
-    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE{target}")))
-        .execute(&mut *conn)
-        .await?;
-    sqlx::raw_sql(
-        "CREATE VIEW IF NOT EXISTS statistics_reload AS SELECT 1; DROP VIEW statistics_reload;",
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    gather_statistics(&mut *conn, &[table]).await
 }
 
 /// `analyze` for every table with an index of its own, but `skip`: the
@@ -106,9 +92,32 @@ pub async fn analyze_all_but(conn: &mut SqliteConnection, skip: &[&str]) -> Resu
     .bind(skip)
     .fetch_all(&mut *conn)
     .await?;
-    for table in tables {
-        analyze(&mut *conn, Some(&table)).await?;
+    let targets: Vec<Option<&str>> = tables.iter().map(|t| Some(t.as_str())).collect();
+    gather_statistics(conn, &targets).await
+}
+
+/// ANALYZE for each target (a table, or None for all), then one reload for
+/// every other connection.
+async fn gather_statistics(
+    conn: &mut SqliteConnection,
+    targets: &[Option<&str>],
+) -> Result<(), CoreError> {
+    sqlx::query("PRAGMA analysis_limit = 0")
+        .execute(&mut *conn)
+        .await?;
+    for table in targets {
+        let target = table
+            .map(|t| format!(" \"{}\"", t.replace('"', "\"\"")))
+            .unwrap_or_default();
+        sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE{target}")))
+            .execute(&mut *conn)
+            .await?;
     }
+    sqlx::raw_sql(
+        "CREATE VIEW IF NOT EXISTS statistics_reload AS SELECT 1; DROP VIEW statistics_reload;",
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

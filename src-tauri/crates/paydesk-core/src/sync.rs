@@ -832,7 +832,8 @@ async fn fetch(
 /// payment-ID index and its refunds summed once, through their index (named,
 /// because before the first ANALYZE SQLite would read every refund of the
 /// service for each payment). Summed in each of the three figures instead, it
-/// took 1.2–1.7 s for 93,337 payments against 0.95–1.4 s. What is available
+/// took 1.2–1.9 s for 93,337 payments against 0.95–1.4 s (SQLite alone, warm,
+/// before the surcharge below was counted). What is available
 /// is counted as GOV.UK Pay counts it: from the total with a corporate card
 /// surcharge, from the amount otherwise, less refunds not in error.
 async fn refresh_refund_totals(
