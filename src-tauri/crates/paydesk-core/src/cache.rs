@@ -939,6 +939,31 @@ impl PaymentQuery {
     }
 }
 
+/// Up to this many distinct addresses holding a part are looked up one by one
+/// in the email index; more, and the payments' trigram index counts instead
+/// (the part is then common, and the capped count stops early there).
+const EMAIL_VALUES_LIMIT: usize = 500;
+
+/// The distinct emails holding `part` (any case, as the trigram index
+/// matches), as a JSON list; `None` when there are more than
+/// `EMAIL_VALUES_LIMIT` of them.
+async fn emails_holding(
+    conn: &mut SqliteConnection,
+    part: &str,
+) -> Result<Option<String>, CoreError> {
+    let found: Vec<String> = sqlx::query_scalar(
+        "SELECT value FROM email_values_trigram WHERE email_values_trigram MATCH ?1 LIMIT ?2",
+    )
+    .bind(trigram_phrase("value", part))
+    .bind(EMAIL_VALUES_LIMIT as i64 + 1)
+    .fetch_all(conn)
+    .await?;
+    if found.len() > EMAIL_VALUES_LIMIT {
+        return Ok(None);
+    }
+    Ok(Some(serde_json::Value::from(found).to_string()))
+}
+
 /// An FTS5 query for `value` anywhere in one column of the trigram table: the
 /// value as one quoted phrase, so its trigrams must come one after another.
 /// Every character is literal inside the quotes (a quote is doubled).
@@ -1152,12 +1177,25 @@ async fn index_driven(
     let trigram = query.trigram_driver(plain);
     let (lo, hi) = service_rowids(conn, service_id).await?;
     let in_service = format!(" AND t.rowid BETWEEN {lo} AND {hi}");
+    let alone = trigram.filter(|&column| query.nothing_but(|q| q.clear_part(column)));
+    let addresses = match alone {
+        Some("email") => emails_holding(conn, query.part("email").unwrap_or_default()).await?,
+        _ => None,
+    };
     let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT 1 FROM ");
-    match trigram {
+    match (trigram, addresses) {
+        // A few addresses hold the part: their payments, from the email
+        // index, in the service's range of rowids (each entry holds its rowid).
+        (Some(_), Some(list)) => {
+            count
+                .push("payments p WHERE p.email IN (SELECT value FROM json_each(")
+                .push_bind(list)
+                .push(format!(")) AND p.rowid BETWEEN {lo} AND {hi}"));
+        }
         // Matches come one by one from the trigram table, so the capped count
         // stops early however many there are. Alone, the part is counted in
         // the service's range of rowids without reading a payment row.
-        Some(column) if query.nothing_but(|q| q.clear_part(column)) => {
+        (Some(column), None) if alone.is_some() => {
             count
                 .push("payments_trigram t WHERE t.payments_trigram MATCH ")
                 .push_bind(trigram_phrase(
@@ -1166,12 +1204,12 @@ async fn index_driven(
                 ))
                 .push(&in_service);
         }
-        Some(column) => {
+        (Some(column), None) => {
             count.push("payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid");
             query.push_filters(&mut count, service_id, Parts::Driven(column), plain);
             count.push(&in_service);
         }
-        None => {
+        (None, _) => {
             count.push("payments p");
             query.push_filters(&mut count, service_id, Parts::Indexed, plain);
         }
@@ -1563,6 +1601,90 @@ mod tests {
             found(None, Some("jo"), SortBy::Date).await,
             ["p4", "p3", "p2", "p1"]
         );
+    }
+
+    #[tokio::test]
+    async fn an_email_part_is_counted_from_the_addresses_holding_it_as_from_every_payment() {
+        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        let mut conn = pool.acquire().await.unwrap();
+        crate::db::testing::add_service(&mut *conn, "t").await;
+        // Six addresses (two differing only in case) over 60 payments, and
+        // as many distinct ones again as the lookup by address takes.
+        let shared = [
+            "chloe.okafor@example.org",
+            "Chloe.Okafor@example.org",
+            "joe.okafor@example.org",
+            "chloe.brown@example.org",
+            "ann@council.gov.uk",
+            "o'brien+tax@example.org",
+        ];
+        let many = EMAIL_VALUES_LIMIT + 10;
+        let emails: Vec<String> = (0..60)
+            .map(|i| shared[i % shared.len()].to_owned())
+            .chain((0..many).map(|i| format!("payer{i}@many.example")))
+            .collect();
+        let page: Vec<Payment> = emails
+            .iter()
+            .enumerate()
+            .map(|(i, email)| {
+                let id = format!("p{i:04}");
+                let created = format!("2026-11-{:02}T10:{:02}:00.000Z", 1 + i / 60, i % 60);
+                let mut p = payment(&id, &created, &id);
+                p.email = Some(email.clone());
+                p
+            })
+            .collect();
+        upsert_payments(&mut conn, "s", &page).await.unwrap();
+        // Another service's payments with the same addresses are not counted.
+        upsert_payments(&mut conn, "t", &page[..30]).await.unwrap();
+        // A payer's email corrected: the old address no longer counts for it.
+        let mut moved = page[0].clone();
+        moved.email = Some("chloe.new@example.org".into());
+        upsert_payments(&mut conn, "s", &[moved]).await.unwrap();
+        let mut held: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT payment_id, email FROM payments WHERE service_id = 's' ORDER BY rowid",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        held.retain(|(_, e)| e.is_some());
+
+        for (part, by_address) in [
+            ("loe.ok", true),
+            ("CHLOE", true),
+            ("o'brien+", true),
+            ("chloe.new", true),
+            ("@council", true),
+            ("nobody", true),
+            ("payer1", true),
+            // Every "payer…" address: more than are looked up one by one.
+            ("many.example", false),
+            ("example", false),
+        ] {
+            assert_eq!(
+                emails_holding(&mut conn, part).await.unwrap().is_some(),
+                by_address,
+                "{part}"
+            );
+            let lower = part.to_lowercase();
+            let expected: Vec<&str> = held
+                .iter()
+                .filter(|(_, e)| e.as_deref().unwrap().to_lowercase().contains(&lower))
+                .map(|(id, _)| id.as_str())
+                .collect();
+            let query = PaymentQuery {
+                email: Some(part.into()),
+                ..Default::default()
+            };
+            let r = search_payments(&pool, "s", &query).await.unwrap();
+            assert_eq!(
+                r.total as usize,
+                expected.len().min(COUNT_LIMIT as usize),
+                "{part}"
+            );
+            let ids: Vec<&str> = r.rows.iter().map(|p| p.payment_id.as_str()).collect();
+            assert_eq!(ids, expected[..expected.len().min(20)], "{part}");
+        }
     }
 
     #[test]

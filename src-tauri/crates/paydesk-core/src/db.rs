@@ -163,9 +163,9 @@ async fn complete_statistics(pool: &SqlitePool) -> Result<(), CoreError> {
 pub(crate) mod testing {
     use sqlx::{SqliteConnection, SqlitePool};
 
-    /// FTS5's own check of both full-text indexes against the rows they index.
+    /// FTS5's own check of the full-text indexes against the rows they index.
     pub(crate) async fn assert_full_text_sound(conn: &mut SqliteConnection) {
-        for table in ["payments_fts", "payments_trigram"] {
+        for table in ["payments_fts", "payments_trigram", "email_values_trigram"] {
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
             )))
@@ -472,6 +472,48 @@ mod tests {
         .unwrap();
         assert_eq!(parts, ["newest"]);
         assert_indexes_and_keys_sound(&mut pool.acquire().await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn a_cache_from_before_the_distinct_emails_gets_each_of_its_emails_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let old = cache_at(&path, 20261122000006).await;
+        add_service(&old, "s").await;
+        let key = crate::cache::date_key(5_000, "p");
+        for (rowid, id) in [
+            (key, "p-1"),
+            (key + 1, "p-2"),
+            (key + 2, "p-3"),
+            (key + 3, "p-4"),
+        ] {
+            add_old_payment(&old, rowid, "s", id, 5_000, "Ada Lovelace").await;
+        }
+        for (id, email) in [
+            ("p-1", "ada@example.org"),
+            ("p-2", "ADA@example.org"),
+            ("p-3", "ada@example.org"),
+        ] {
+            sqlx::query("UPDATE payments SET email = ?2 WHERE payment_id = ?1")
+                .bind(id)
+                .bind(email)
+                .execute(&old)
+                .await
+                .unwrap();
+        }
+        old.close().await;
+
+        let pool = open(&path).await.unwrap();
+        let values: Vec<String> = sqlx::query_scalar(
+            "SELECT value FROM email_values_trigram WHERE email_values_trigram MATCH '\"a@EXAMPLE\"'
+             ORDER BY value",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(values, ["ADA@example.org", "ada@example.org"]);
+        let mut conn = pool.acquire().await.unwrap();
+        assert_indexes_and_keys_sound(&mut conn).await;
     }
 
     #[tokio::test]
