@@ -5,9 +5,10 @@
 -- payments. Each is kept once here, with a trigram index of its own: a part
 -- finds its few addresses there, and their payments through `payments_email`.
 --
--- Every payment's email is in `email_values` (the triggers below, and a first
--- fill's index build, see `bulk.rs`). An email no payment holds any longer
--- may stay: it matches no payment.
+-- `email_values` holds the emails the cached payments hold, no more: kept so
+-- by the triggers below, and by a first fill's index build (see `bulk.rs`).
+-- An address goes with the last payment holding it (a service removed takes
+-- its payers' addresses with it).
 CREATE TABLE email_values (
     id    INTEGER PRIMARY KEY,
     value TEXT NOT NULL UNIQUE
@@ -35,8 +36,15 @@ WHEN new.email IS NOT NULL BEGIN
     INSERT OR IGNORE INTO email_values (value) VALUES (new.email);
 END;
 CREATE TRIGGER payments_email_update AFTER UPDATE OF email ON payments
-WHEN new.email IS NOT NULL AND old.email IS NOT new.email BEGIN
-    INSERT OR IGNORE INTO email_values (value) VALUES (new.email);
+WHEN old.email IS NOT new.email BEGIN
+    INSERT OR IGNORE INTO email_values (value) SELECT new.email WHERE new.email IS NOT NULL;
+    DELETE FROM email_values WHERE value = old.email
+        AND NOT EXISTS (SELECT 1 FROM payments WHERE email = old.email);
+END;
+CREATE TRIGGER payments_email_delete AFTER DELETE ON payments
+WHEN old.email IS NOT NULL BEGIN
+    DELETE FROM email_values WHERE value = old.email
+        AND NOT EXISTS (SELECT 1 FROM payments WHERE email = old.email);
 END;
 
 INSERT OR IGNORE INTO email_values (value)

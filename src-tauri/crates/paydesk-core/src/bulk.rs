@@ -369,8 +369,10 @@ async fn restore_on(
             Err(e) => return Err(e.into()),
         }
     }
-    // Every email the load brought in, once (see the migration
-    // `email_values`; a cache opened before it has no such table yet).
+    // The emails the payments now hold, each once: those no payment holds
+    // any longer go (a payment removed while the triggers were aside), then
+    // those the load brought in are added (see the migration `email_values`;
+    // a cache opened before it has no such table yet).
     let email_values: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'email_values')",
     )
@@ -378,8 +380,9 @@ async fn restore_on(
     .await?;
     if email_values {
         sqlx::raw_sql(
-            "INSERT OR IGNORE INTO email_values (value)
-             SELECT DISTINCT email FROM payments WHERE email IS NOT NULL ORDER BY email",
+            "DELETE FROM email_values WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.email = email_values.value);
+             INSERT OR IGNORE INTO email_values (value)
+             SELECT DISTINCT email FROM payments WHERE email IS NOT NULL ORDER BY email;",
         )
         .execute(&mut *tx)
         .await?;
@@ -522,6 +525,20 @@ mod tests {
         let (_dir, pool) = db::testing::cache_with_service().await;
         let mut conn = pool.acquire().await.unwrap();
         let before = schema(&mut conn).await;
+        let insert = |id: &str, email: &str| {
+            sqlx::query(
+                "INSERT INTO payments (service_id, payment_id, amount, reference, description, status, finished,
+                    created_ms, created_date, cardholder_name, email, fetched_ms)
+                 VALUES ('s', ?1, 100, 'PRK-1', 'Parking permit', 'success', 1, 1, 'x', 'Ada Lovelace', ?2, 0)",
+            )
+            .bind(id.to_owned())
+            .bind(email.to_owned())
+        };
+        insert("p0", "gone@example.org")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(email_values(&mut conn, "gone").await, ["gone@example.org"]);
 
         set_aside(&mut conn).await.unwrap();
         assert!(aside(&mut conn).await.unwrap());
@@ -536,15 +553,16 @@ mod tests {
         // Setting aside twice (a second sync joining) changes nothing.
         set_aside(&mut conn).await.unwrap();
 
-        // Rows written while aside reach the full-text index when it is rebuilt.
-        sqlx::query(
-            "INSERT INTO payments (service_id, payment_id, amount, reference, description, status, finished,
-                created_ms, created_date, cardholder_name, email, fetched_ms)
-             VALUES ('s', 'p1', 100, 'PRK-1', 'Parking permit', 'success', 1, 1, 'x', 'Ada Lovelace', 'ada@example.org', 0)",
-        )
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+        // Rows written while aside reach the full-text index when it is
+        // rebuilt; one removed takes its address with it then.
+        sqlx::query("DELETE FROM payments WHERE payment_id = 'p0'")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        insert("p1", "ada@example.org")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
         // Built with the word index made on the side and copied in.
         assert_eq!(
             restore_report(&mut conn).await.unwrap(),
@@ -579,8 +597,13 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!((words, parts), (1, 1));
-        // Its address is among the distinct emails, found by a part.
+        // Its address is among the distinct emails, found by a part; the
+        // removed payment's is gone.
         assert_eq!(email_values(&mut conn, "A@EXAM").await, ["ada@example.org"]);
+        assert_eq!(
+            email_values(&mut conn, "example").await,
+            ["ada@example.org"]
+        );
         db::testing::assert_full_text_sound(&mut conn).await;
         // The triggers are back: a later change reaches the indexes.
         sqlx::query(
@@ -599,7 +622,7 @@ mod tests {
         assert_eq!(words, 1);
         assert_eq!(
             email_values(&mut conn, "example").await,
-            ["ada@example.org", "grace@example.org"]
+            ["grace@example.org"]
         );
         // Nothing left to do the second time.
         assert!(!restore(&mut conn).await.unwrap());

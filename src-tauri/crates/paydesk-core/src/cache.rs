@@ -1685,6 +1685,29 @@ mod tests {
             let ids: Vec<&str> = r.rows.iter().map(|p| p.payment_id.as_str()).collect();
             assert_eq!(ids, expected[..expected.len().min(20)], "{part}");
         }
+
+        // An address goes with the last payment holding it: here, with the
+        // service whose payments alone held it.
+        let mut only = page[59].clone();
+        only.email = Some("only.here@example.org".into());
+        upsert_payments(&mut conn, "t", &[only]).await.unwrap();
+        let addresses = |part: &'static str| {
+            let pool = pool.clone();
+            async move {
+                let mut conn = pool.acquire().await.unwrap();
+                let list = emails_holding(&mut conn, part).await.unwrap().unwrap();
+                serde_json::from_str::<Vec<String>>(&list).unwrap()
+            }
+        };
+        assert_eq!(addresses("only.here").await, ["only.here@example.org"]);
+        sqlx::query("DELETE FROM services WHERE id = 't'")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        assert!(addresses("only.here").await.is_empty());
+        // Still held by the first service's payments.
+        assert_eq!(addresses("joe.ok").await, ["joe.okafor@example.org"]);
+        crate::db::testing::assert_full_text_sound(&mut conn).await;
     }
 
     #[test]
