@@ -26,18 +26,25 @@ CREATE TRIGGER email_values_trigram_delete AFTER DELETE ON email_values BEGIN
 END;
 -- A first fill adds every address at once (see `fts_hashsize`).
 INSERT INTO email_values_trigram (email_values_trigram, rank) VALUES ('hashsize', 67108864);
+-- An address that goes is taken out of the index's stored segments there and
+-- then, not left in them until a merge.
+INSERT INTO email_values_trigram (email_values_trigram, rank) VALUES ('secure-delete', 1);
 
 -- The rowid (each service's own range, see `cache::service_rowids`) is in
 -- every entry, so a service's payments are told apart without reading them.
 CREATE INDEX payments_email ON payments (email) WHERE email IS NOT NULL;
 
+-- Not `INSERT OR IGNORE`: the statement that fires a trigger imposes its own
+-- conflict policy on it, and an upsert's update part aborts on a conflict.
 CREATE TRIGGER payments_email_insert AFTER INSERT ON payments
 WHEN new.email IS NOT NULL BEGIN
-    INSERT OR IGNORE INTO email_values (value) VALUES (new.email);
+    INSERT INTO email_values (value) SELECT new.email
+    WHERE NOT EXISTS (SELECT 1 FROM email_values WHERE value = new.email);
 END;
 CREATE TRIGGER payments_email_update AFTER UPDATE OF email ON payments
 WHEN old.email IS NOT new.email BEGIN
-    INSERT OR IGNORE INTO email_values (value) SELECT new.email WHERE new.email IS NOT NULL;
+    INSERT INTO email_values (value) SELECT new.email
+    WHERE new.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM email_values WHERE value = new.email);
     DELETE FROM email_values WHERE value = old.email
         AND NOT EXISTS (SELECT 1 FROM payments WHERE email = old.email);
 END;

@@ -1641,6 +1641,15 @@ mod tests {
         let mut moved = page[0].clone();
         moved.email = Some("chloe.new@example.org".into());
         upsert_payments(&mut conn, "s", &[moved]).await.unwrap();
+        // Re-read with an email other payments already hold (given later, or
+        // corrected): written as any other change.
+        let mut later = page[1].clone();
+        later.email = None;
+        upsert_payments(&mut conn, "s", &[later.clone()])
+            .await
+            .unwrap();
+        later.email = Some(shared[2].into());
+        upsert_payments(&mut conn, "s", &[later]).await.unwrap();
         let mut held: Vec<(String, Option<String>)> = sqlx::query_as(
             "SELECT payment_id, email FROM payments WHERE service_id = 's' ORDER BY rowid",
         )
@@ -1689,7 +1698,7 @@ mod tests {
         // An address goes with the last payment holding it: here, with the
         // service whose payments alone held it.
         let mut only = page[59].clone();
-        only.email = Some("only.here@example.org".into());
+        only.email = Some("qqq@zzz.test".into());
         upsert_payments(&mut conn, "t", &[only]).await.unwrap();
         let addresses = |part: &'static str| {
             let pool = pool.clone();
@@ -1699,12 +1708,29 @@ mod tests {
                 serde_json::from_str::<Vec<String>>(&list).unwrap()
             }
         };
-        assert_eq!(addresses("only.here").await, ["only.here@example.org"]);
+        // Its trigrams as stored ("q@z" is the first term starting with a
+        // q, so it is written out whole, not after a prefix shared with the
+        // term before).
+        let stored = |pool: sqlx::SqlitePool| async move {
+            let blocks: Vec<Vec<u8>> = sqlx::query_scalar(
+                "SELECT block FROM email_values_trigram_data WHERE block IS NOT NULL",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            blocks.concat().windows(3).any(|w| w == b"q@z")
+        };
+        assert_eq!(addresses("q@zzz").await, ["qqq@zzz.test"]);
+        assert!(stored(pool.clone()).await);
         sqlx::query("DELETE FROM services WHERE id = 't'")
             .execute(&mut *conn)
             .await
             .unwrap();
-        assert!(addresses("only.here").await.is_empty());
+        assert!(addresses("q@zzz").await.is_empty());
+        assert!(
+            !stored(pool.clone()).await,
+            "the address is still in the index's pages"
+        );
         // Still held by the first service's payments.
         assert_eq!(addresses("joe.ok").await, ["joe.okafor@example.org"]);
         crate::db::testing::assert_full_text_sound(&mut conn).await;
