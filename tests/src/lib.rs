@@ -99,48 +99,35 @@ impl App {
         Self::start_in(tempfile::tempdir().expect("a temporary data folder")).await
     }
 
+    /// A new session now and then fails as it is made, the connection dropped
+    /// before any answer: tauri-driver is then started again, on new ports, at
+    /// most `SESSION_TRIES` times in all. An answer refusing the session (the
+    /// app failing on a fresh data folder, say) fails the test at once.
     async fn start_in(data_dir: tempfile::TempDir) -> App {
-        let port = free_port();
-        let native_port = free_port();
-        let xdg = data_dir.path().join("xdg");
-        let mut driver = Command::new(tauri_driver());
-        driver
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("PAYDESK_DATA_DIR", data_dir.path())
-            .env("XDG_CONFIG_HOME", xdg.join("config"))
-            .env("XDG_CACHE_HOME", xdg.join("cache"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            // Its own process group, so WebKitWebDriver and the app go with it.
-            .process_group(0);
-        let driver = driver
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}): run `make tools` first"));
-
-        wait_for_port(port).await;
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), "wry".into());
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": app_binary() }),
-        );
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session with the Paydesk window");
-        App {
-            client,
-            driver,
-            data_dir,
+        let mut failures = Vec::new();
+        for _ in 0..SESSION_TRIES {
+            let (mut driver, port) = spawn_driver(data_dir.path());
+            wait_for_port(port).await;
+            match connect(port).await {
+                Ok(client) => {
+                    return App {
+                        client,
+                        driver,
+                        data_dir,
+                    };
+                }
+                // The driver answered (the app would not start, say): no retry.
+                Err(e) if !dropped(&e) => {
+                    stop_group(&mut driver);
+                    panic!("a WebDriver session with the Paydesk window: {e:?}");
+                }
+                Err(e) => {
+                    stop_group(&mut driver);
+                    failures.push(format!("{e:?}"));
+                }
+            }
         }
+        panic!("a WebDriver session with the Paydesk window, {SESSION_TRIES} tries: {failures:?}");
     }
 
     /// Finds an element, waiting for it to appear.
@@ -303,18 +290,74 @@ impl App {
     }
 
     fn stop_driver(&mut self) {
-        let group = format!("-{}", self.driver.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.driver.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.driver.wait();
+        stop_group(&mut self.driver);
     }
+}
+
+/// Attempts at a WebDriver session before a test gives up.
+const SESSION_TRIES: usize = 3;
+
+/// tauri-driver on two free ports, for the app on `data_dir`.
+fn spawn_driver(data_dir: &Path) -> (Child, u16) {
+    let port = free_port();
+    let native_port = free_port();
+    let xdg = data_dir.join("xdg");
+    let mut driver = Command::new(tauri_driver());
+    driver
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("PAYDESK_DATA_DIR", data_dir)
+        .env("XDG_CONFIG_HOME", xdg.join("config"))
+        .env("XDG_CACHE_HOME", xdg.join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        // Its own process group, so WebKitWebDriver and the app go with it.
+        .process_group(0);
+    let driver = driver
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}): run `make tools` first"));
+    (driver, port)
+}
+
+/// A session with the Paydesk window through the tauri-driver on `port`.
+async fn connect(port: u16) -> Result<Client, fantoccini::error::NewSessionError> {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app_binary() }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+}
+
+/// The session request got no answer at all (the connection was dropped or lost).
+fn dropped(e: &fantoccini::error::NewSessionError) -> bool {
+    use fantoccini::error::NewSessionError as E;
+    matches!(e, E::Failed(_) | E::FailedC(_) | E::Lost(_))
+}
+
+/// Stops tauri-driver's process group (WebKitWebDriver and the app with it).
+fn stop_group(driver: &mut Child) {
+    let group = format!("-{}", driver.id());
+    let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = driver.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    let _ = driver.wait();
 }
 
 impl Drop for App {
