@@ -564,13 +564,7 @@ mod tests {
             .await
             .unwrap();
         // Built with the word index made on the side and copied in.
-        assert_eq!(
-            restore_report(&mut conn).await.unwrap(),
-            Restored::Built {
-                words_on_side: true,
-                analysed: true
-            }
-        );
+        assert_eq!(restore_report(&mut conn).await.unwrap(), ON_THE_SIDE);
         assert!(!aside(&mut conn).await.unwrap());
         assert_eq!(schema(&mut conn).await, before);
         // The payments' statistics were gathered with the build.
@@ -628,6 +622,13 @@ mod tests {
         assert!(!restore(&mut conn).await.unwrap());
     }
 
+    /// A build whose word index was made on the side and copied in, with the
+    /// payments' statistics gathered meanwhile.
+    const ON_THE_SIDE: Restored = Restored::Built {
+        words_on_side: true,
+        analysed: true,
+    };
+
     /// The distinct emails holding `part`, from their own trigram index.
     async fn email_values(conn: &mut SqliteConnection, part: &str) -> Vec<String> {
         sqlx::query_scalar(
@@ -683,13 +684,7 @@ mod tests {
             b"not a database, as a crash mid-write might leave",
         )
         .unwrap();
-        assert_eq!(
-            restore_report(&mut conn).await.unwrap(),
-            Restored::Built {
-                words_on_side: true,
-                analysed: true
-            }
-        );
+        assert_eq!(restore_report(&mut conn).await.unwrap(), ON_THE_SIDE);
         // Neither it nor this build's file is left.
         let files: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
