@@ -199,6 +199,11 @@ impl Control {
         *self.shared.faults.lock().unwrap_or_else(|p| p.into_inner()) = faults;
     }
 
+    /// The most API requests the simulator has handled at once so far.
+    pub fn most_in_flight(&self) -> u32 {
+        self.shared.in_flight.most()
+    }
+
     pub fn clear_faults(&self) {
         self.set_faults(Vec::new());
     }

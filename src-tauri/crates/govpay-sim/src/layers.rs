@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
@@ -239,6 +240,37 @@ fn downstream_code(method: &Method, route: &str) -> &'static str {
     }
 }
 
+/// Counts the API requests under way (see `Control::most_in_flight`).
+#[derive(Debug, Default)]
+pub(crate) struct InFlight {
+    now: AtomicU32,
+    most: AtomicU32,
+}
+
+impl InFlight {
+    pub(crate) fn most(&self) -> u32 {
+        self.most.load(Ordering::SeqCst)
+    }
+}
+
+/// One request counted in while it is handled, out when its handling ends
+/// (answered, failed or dropped).
+struct Counted<'a>(&'a InFlight);
+
+impl<'a> Counted<'a> {
+    fn start(gauge: &'a InFlight) -> Self {
+        let now = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
+        gauge.most.fetch_max(now, Ordering::SeqCst);
+        Counted(gauge)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Injects the faults tests ask for on `/v1/*` routes.
 pub(crate) async fn faults(State(shared): State<Shared>, request: Request, next: Next) -> Response {
     let route = request
@@ -249,6 +281,7 @@ pub(crate) async fn faults(State(shared): State<Shared>, request: Request, next:
     if !route.starts_with("/v1/") {
         return next.run(request).await;
     }
+    let _counted = Counted::start(&shared.in_flight);
     let method = request.method().clone();
     let key = format!("{method} {route}");
     let Some(fault) = shared.next_fault(&key) else {

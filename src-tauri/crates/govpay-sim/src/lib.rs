@@ -85,6 +85,8 @@ impl Default for SimConfig {
 pub(crate) struct Shared {
     state: Arc<Mutex<state::State>>,
     pub(crate) faults: Arc<Mutex<Vec<Fault>>>,
+    /// API requests being handled now, and the most there have been at once.
+    pub(crate) in_flight: Arc<layers::InFlight>,
     pub(crate) rate: Arc<Mutex<layers::RateWindow>>,
     pub(crate) rate_limits: Option<RateLimits>,
     pub(crate) started: Instant,
@@ -128,6 +130,7 @@ impl Simulator {
         let shared = Shared {
             state: Arc::new(Mutex::new(state)),
             faults: Arc::new(Mutex::new(Vec::new())),
+            in_flight: Arc::default(),
             rate: Arc::new(Mutex::new(layers::RateWindow::default())),
             rate_limits: config.rate_limits,
             started: Instant::now(),

@@ -3,12 +3,14 @@
 //! each filter and for free text. Figures go in BENCHMARKS.md.
 //! Targets: sync over 20,000 payments/s; search p95 under 10 ms.
 //! PAYDESK_BENCH_SYNC_ONLY=1 stops after the two syncs (to study the sync alone).
+//! PAYDESK_BENCH_LATENCY_MS=<ms> makes the simulator wait that long before
+//! each answer, as a real network and GOV.UK Pay's own work would.
 #![allow(clippy::print_stdout)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use govpay_sim::{Account, PaymentProvider, SeedSpec, SimConfig, Simulator};
+use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
 use paydesk_core::cache::{PaymentQuery, search_payments};
 use paydesk_core::keys::MemoryKeyStore;
 use paydesk_core::services::{Environment, NewService, SecretText};
@@ -73,6 +75,18 @@ async fn main() {
     })
     .await
     .expect("the simulator starts");
+    let latency: u64 = std::env::var("PAYDESK_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if latency > 0 {
+        sim.control().set_faults(vec![Fault {
+            route: "*".into(),
+            latency_ms: latency,
+            ..Fault::default()
+        }]);
+        println!("every answer {latency} ms late");
+    }
     // PAYDESK_BENCH_KEEP=<folder> keeps the synced cache there, to study queries.
     let kept = std::env::var_os("PAYDESK_BENCH_KEEP").map(std::path::PathBuf::from);
     let temp = tempfile::tempdir().expect("a folder");
@@ -114,13 +128,14 @@ async fn main() {
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "full sync of {} payments (+{} refunds, {} disputes, {} agreements) with GOV.UK Pay's rate limits on: {secs:.1} s, {:.0} payments/s, {} requests",
+        "full sync of {} payments (+{} refunds, {} disputes, {} agreements) with GOV.UK Pay's rate limits on: {secs:.1} s, {:.0} payments/s, {} requests, at most {} at once",
         report.payments,
         report.refunds,
         report.disputes,
         report.agreements,
         report.payments as f64 / secs,
-        report.requests
+        report.requests,
+        sim.control().most_in_flight()
     );
     let started = Instant::now();
     let again = core
