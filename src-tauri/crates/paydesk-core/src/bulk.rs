@@ -390,6 +390,10 @@ async fn restore_on(
     sqlx::raw_sql("INSERT INTO payments_trigram (payments_trigram) VALUES ('rebuild')")
         .execute(&mut *tx)
         .await?;
+    // Refunds written while the payment-ID index was aside left their
+    // payments' totals to now (no indexed text changes: the word index built
+    // on the side stays good).
+    crate::sync::refresh_every_refund_total(&mut tx).await?;
     // The word index takes longer on the side than the rest here: meanwhile
     // this connection gathers the payments' statistics (their indexes are all
     // built now), which the sync would otherwise gather at its end. The

@@ -209,58 +209,73 @@ impl Run<'_> {
         })
     }
 
-    /// Counts pages just written and reports progress.
-    fn written(&mut self, resource: Resource, steps: &[Step], count: u64) {
+    /// Counts pages just written and reports progress, under the resource
+    /// being streamed (`shown`: the payments, when refunds and disputes come
+    /// with them).
+    fn written(&mut self, shown: Resource, steps: &[Step]) {
         for step in steps {
-            if step.page == 1 && self.estimate.is_none() {
+            let resource = step.fetched.resource();
+            if resource == shown && step.page == 1 && self.estimate.is_none() {
                 self.estimate = Some(step.fetched.total());
             }
+            let count = step.fetched.len();
+            self.items += count;
+            self.pages += 1;
+            match resource {
+                Resource::Payments => self.report.payments += count,
+                Resource::Refunds => self.report.refunds += count,
+                Resource::Disputes => self.report.disputes += count,
+                Resource::Agreements => {}
+            }
         }
-        self.items += count;
-        self.pages += steps.len() as u64;
-        match resource {
-            Resource::Payments => self.report.payments += count,
-            Resource::Refunds => self.report.refunds += count,
-            Resource::Disputes => self.report.disputes += count,
-            Resource::Agreements => {}
-        }
-        self.progress(resource, SyncPhase::Running, None);
+        self.progress(shown, SyncPhase::Running, None);
     }
 
-    /// Reads what `plan` covers and writes it; whether it got to the end (false
-    /// when cancelled). The run's connection is lent to the writing for the while.
-    async fn stream(&mut self, resource: Resource, plan: Plan) -> Result<bool, CoreError> {
+    /// Reads what each plan covers and writes it; whether all got to the end
+    /// (false when cancelled). The first plan's resource is the one shown in
+    /// the progress. The run's connection is lent to the writing for the while.
+    async fn stream(&mut self, plans: Vec<(Resource, Plan)>) -> Result<bool, CoreError> {
         let Some(mut conn) = self.conn.take() else {
             return Err(CoreError::Storage(
                 "the sync's connection is already writing".into(),
             ));
         };
-        let result = self.stream_on(&mut conn, resource, plan).await;
+        let result = self.stream_on(&mut conn, plans).await;
         self.conn = Some(conn);
         result
     }
 
-    /// A task reads pages ahead while this one writes every page already
-    /// waiting (up to `BATCH_PAGES`) in one go: a commit per page cost a sync
-    /// about as much as writing the rows. Each page's position is written with
-    /// it, so whatever is committed is exactly what the saved position says was
-    /// read. A bulk load keeps its transaction open for up to `BULK_ROWS` rows
-    /// or `BULK_HOLD`: fewer, larger commits write each touched page once.
+    /// A task for each plan reads pages ahead while this one writes every
+    /// page already waiting (up to `BATCH_PAGES`) in one go: a commit per page
+    /// cost a sync about as much as writing the rows. Each page's position is
+    /// written with it, so whatever is committed is exactly what the saved
+    /// position says was read. A bulk load keeps its transaction open for up
+    /// to `BULK_ROWS` rows or `BULK_HOLD`: fewer, larger commits write each
+    /// touched page once. The readers share the client, and so its rate limits.
     async fn stream_on(
         &mut self,
         conn: &mut sqlx::SqliteConnection,
-        resource: Resource,
-        plan: Plan,
+        plans: Vec<(Resource, Plan)>,
     ) -> Result<bool, CoreError> {
         use sqlx::Connection;
+        let Some(&(shown, _)) = plans.first() else {
+            return Ok(true);
+        };
         let (sender, mut pages) = mpsc::channel(AHEAD);
-        let mut reader = Reader(Some(tokio::spawn(read_ahead(
-            self.client.clone(),
-            resource,
-            plan,
-            self.cancel.clone(),
-            sender,
-        ))));
+        let mut readers: Vec<Reader> = plans
+            .into_iter()
+            .map(|(resource, plan)| {
+                Reader(Some(tokio::spawn(read_ahead(
+                    self.client.clone(),
+                    resource,
+                    plan,
+                    self.cancel.clone(),
+                    sender.clone(),
+                ))))
+            })
+            .collect();
+        // Only the readers' senders remain: the stream ends when all of them have.
+        drop(sender);
         let mut done = false;
         while !done {
             // A transaction opens when there is something to write.
@@ -307,9 +322,8 @@ impl Run<'_> {
                         Err(_) => break,
                     }
                 }
-                let count = write_pages(&mut tx, &self.service.id, resource, &steps).await?;
-                rows += count;
-                self.written(resource, &steps, count);
+                rows += write_pages(&mut tx, &self.service.id, &steps, self.bulk).await?;
+                self.written(shown, &steps);
                 if !self.bulk
                     || done
                     || failed.is_some()
@@ -329,7 +343,9 @@ impl Run<'_> {
                 return Ok(false);
             }
         }
-        reader.finish().await?;
+        for reader in &mut readers {
+            reader.finish().await?;
+        }
         Ok(!self.cancel.is_cancelled())
     }
 
@@ -341,7 +357,7 @@ impl Run<'_> {
         if let Some((from, to, page)) = cursor.window
             && (self.cancel.is_cancelled()
                 || !self
-                    .stream(resource, Plan::Resume { from, to, page })
+                    .stream(vec![(resource, Plan::Resume { from, to, page })])
                     .await?)
         {
             return Ok(false);
@@ -375,7 +391,8 @@ impl Run<'_> {
                 floor_second(start)
             }
             None => match self.oldest(resource).await? {
-                Some(oldest) => {
+                Some((oldest, total)) => {
+                    self.estimate = Some(self.items + total);
                     if resource == Resource::Payments {
                         let expected = self.estimate.unwrap_or(0).saturating_sub(self.items);
                         self.maybe_bulk(expected).await?;
@@ -391,7 +408,46 @@ impl Run<'_> {
         if self.cancel.is_cancelled() {
             return Ok(false);
         }
-        self.stream(resource, Plan::Walk { start, now }).await
+        let mut plans = vec![(resource, Plan::Walk { start, now })];
+        if resource == Resource::Payments && self.bulk {
+            for other in [Resource::Refunds, Resource::Disputes] {
+                if let Some(plan) = self.alongside(other, now).await? {
+                    plans.push((other, plan));
+                }
+            }
+        }
+        self.stream(plans).await
+    }
+
+    /// What of `resource` to read alongside a bulk load of payments: the
+    /// payments' load is bound by the rate limit and the writer, while these
+    /// on their own, after the build, took one core for 5–6 s at 1,000,000
+    /// payments. The same windows as in their own turn, up to the same `now`;
+    /// their turn then re-reads only the trailing window. None when there is
+    /// nothing to read, or a window half-read by a stopped run (it resumes in
+    /// its own turn, as before).
+    async fn alongside(&mut self, resource: Resource, now: i64) -> Result<Option<Plan>, CoreError> {
+        let cursor = self.cursor(resource).await?;
+        if cursor.window.is_some() {
+            return Ok(None);
+        }
+        let start = match cursor.synced_until {
+            Some(until) => until - TRAILING_MS,
+            None => match self.oldest(resource).await? {
+                Some((oldest, total)) => {
+                    self.estimate = self.estimate.map(|e| e + total);
+                    oldest
+                }
+                None => {
+                    self.mark_synced(resource, now).await?;
+                    return Ok(None);
+                }
+            },
+        };
+        Ok((start < now).then_some(Plan::Walk {
+            start: floor_second(start),
+            now,
+        }))
     }
 
     /// Sets the search indexes aside when this run will load many payments and
@@ -483,8 +539,9 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The creation time of the oldest item: the last result of the last page of 1.
-    async fn oldest(&mut self, resource: Resource) -> Result<Option<i64>, CoreError> {
+    /// The creation time of the oldest item (the last result of the last page
+    /// of 1), and how many there are.
+    async fn oldest(&mut self, resource: Resource) -> Result<Option<(i64, u64)>, CoreError> {
         if resource == Resource::Agreements {
             return Ok(None);
         }
@@ -495,12 +552,12 @@ impl Run<'_> {
         }
         // Newest first, one a page: the last page holds the oldest.
         let last = fetch(self.client.clone(), resource, None, total as u32, 1).await?;
-        self.estimate = Some(self.items + total);
-        Ok(Some(
+        Ok(Some((
             last.first_created()
                 .and_then(cache::api_time_ms)
                 .unwrap_or(0),
-        ))
+            total,
+        )))
     }
 
     async fn mark_synced(&self, resource: Resource, until: i64) -> Result<(), CoreError> {
@@ -548,6 +605,14 @@ enum Fetched {
 }
 
 impl Fetched {
+    fn resource(&self) -> Resource {
+        match self {
+            Fetched::Payments(_) => Resource::Payments,
+            Fetched::Refunds(_) => Resource::Refunds,
+            Fetched::Disputes(_) => Resource::Disputes,
+        }
+    }
+
     fn total(&self) -> u64 {
         match self {
             Fetched::Payments(p) => p.total,
@@ -582,15 +647,19 @@ impl Fetched {
     }
 }
 
-/// Writes fetched pages and the position after each.
+/// Writes fetched pages and the position after each. In a bulk load the
+/// payments' refund totals wait for the build, which works them all out at
+/// once (see `refresh_every_refund_total`): the payment-ID index they are
+/// found by is aside.
 async fn write_pages(
     conn: &mut sqlx::SqliteConnection,
     service_id: &str,
-    resource: Resource,
     steps: &[Step],
+    bulk: bool,
 ) -> Result<u64, CoreError> {
     let mut count = 0;
     for step in steps {
+        let resource = step.fetched.resource();
         let (n, more) = match &step.fetched {
             Fetched::Payments(p) => {
                 cache::upsert_payments(conn, service_id, &p.results).await?;
@@ -598,12 +667,14 @@ async fn write_pages(
             }
             Fetched::Refunds(p) => {
                 cache::upsert_refunds(conn, service_id, &p.results, None).await?;
-                let ids: Vec<String> = p
-                    .results
-                    .iter()
-                    .filter_map(|r| r.payment_id.clone())
-                    .collect();
-                refresh_refund_totals(conn, service_id, &ids).await?;
+                if !bulk {
+                    let ids: Vec<String> = p
+                        .results
+                        .iter()
+                        .filter_map(|r| r.payment_id.clone())
+                        .collect();
+                    refresh_refund_totals(conn, service_id, &ids).await?;
+                }
                 (p.results.len() as u64, p.links.next_page.is_some())
             }
             Fetched::Disputes(p) => {
@@ -660,8 +731,11 @@ enum Plan {
     Walk { start: i64, now: i64 },
 }
 
-/// Pages read ahead of the writer (at most about 8,000 payments in memory).
+/// Pages read ahead of the writer (at most about 8,000 payments in memory,
+/// and `IN_FLIGHT` pages coming for each resource read).
 const AHEAD: usize = 16;
+/// Requests of one window asked for at once.
+const IN_FLIGHT: usize = 4;
 /// Pages written in one transaction at most...
 const BATCH_PAGES: usize = 16;
 /// ...gathered for at most this long after the first of them arrived.
@@ -732,7 +806,14 @@ async fn read_ahead(
     }
 }
 
-/// Reads one window from `page` on; how many items it held, or None when stopped.
+/// Reads one window from `page` on; how many items it held, or None when
+/// stopped. Up to `IN_FLIGHT` pages are asked for at once, as far as the
+/// last answer's total says the window goes (over a real network each
+/// request spends most of its time waiting for the answer; the client's
+/// limiter still keeps them all inside the rate limits). Pages are passed on
+/// in order, so a saved position still means every page before it is in.
+/// The window ends at the first page with no next one; any asked for past it
+/// are dropped unanswered.
 async fn read_window(
     client: &Client,
     resource: Resource,
@@ -741,14 +822,35 @@ async fn read_window(
     cancel: &SyncCancel,
     pages: &Pages,
 ) -> Option<u64> {
+    use futures_util::StreamExt;
     let mut read = 0;
+    let mut asked = page;
+    let mut last = page;
+    let mut flying = futures_util::stream::FuturesOrdered::new();
     loop {
         if cancel.is_cancelled() {
             return None;
         }
-        match fetch(client.clone(), resource, Some((from, to)), page, PAGE).await {
+        while flying.len() < IN_FLIGHT && asked <= last {
+            flying.push_back(fetch(
+                client.clone(),
+                resource,
+                Some((from, to)),
+                asked,
+                PAGE,
+            ));
+            asked += 1;
+        }
+        // Never empty here: `asked <= last` whenever nothing is in flight.
+        match flying.next().await? {
             Ok(fetched) => {
                 let more = fetched.has_more();
+                if more {
+                    let pages_in_window = fetched.total().div_ceil(u64::from(PAGE));
+                    last = last
+                        .max(page + 1)
+                        .max(u32::try_from(pages_in_window).unwrap_or(u32::MAX));
+                }
                 read += fetched.len();
                 let step = Step {
                     from,
@@ -866,6 +968,39 @@ async fn refresh_refund_totals(
         .execute(&mut *conn)
         .await?;
     }
+    Ok(())
+}
+
+/// Every payment with a cached refund gets its totals from its refunds, as
+/// `refresh_refund_totals` works them out, in one statement: the refunds are
+/// summed once per payment through their index, each payment is found
+/// through the payment-ID index, and only a payment whose figures differ is
+/// written (most already hold what the API's own summary said). A bulk load's
+/// build runs it inside its transaction, for the refunds read alongside the
+/// payments (and any a killed load left without their totals). 0.7 s for
+/// 93,337 refunded payments in SQLite alone.
+pub(crate) async fn refresh_every_refund_total(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<(), CoreError> {
+    sqlx::query(
+        "UPDATE payments SET (refund_submitted, refund_available, refund_status) = (t.submitted, t.available, t.status)
+         FROM (SELECT id, submitted, available,
+                    CASE WHEN was IN ('available', 'full')
+                        THEN CASE WHEN available <= 0 THEN 'full' ELSE 'available' END
+                        ELSE was END AS status
+               FROM (SELECT p.rowid AS id, p.refund_status AS was, s.submitted,
+                        CASE WHEN coalesce(p.corporate_surcharge, 0) > 0
+                            THEN coalesce(p.total_amount, p.amount) ELSE p.amount END - s.submitted AS available
+                     FROM (SELECT service_id, payment_id,
+                                coalesce(sum(CASE WHEN status != 'error' THEN amount END), 0) AS submitted
+                           FROM refunds INDEXED BY refunds_payment GROUP BY service_id, payment_id) s
+                     JOIN payments p ON p.service_id = s.service_id AND p.payment_id = s.payment_id)) t
+         WHERE payments.rowid = t.id
+           AND (payments.refund_submitted IS NOT t.submitted OR payments.refund_available IS NOT t.available
+                OR payments.refund_status IS NOT t.status)",
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -1133,6 +1268,30 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(p1, ("full".into(), 0));
+
+        // Worked out for every payment at once (a bulk load's build), from
+        // figures as a search gave them again: the same, and p4 (no refunds)
+        // is left as it is.
+        let figures = "SELECT payment_id, refund_status, refund_available, refund_submitted FROM payments ORDER BY payment_id";
+        let one_by_one: Vec<(String, String, i64, i64)> =
+            sqlx::query_as(figures).fetch_all(&mut *conn).await.unwrap();
+        sqlx::query(
+            "UPDATE payments SET refund_submitted = 0, refund_available = amount,
+                refund_status = CASE WHEN refund_status = 'full' THEN 'available' ELSE refund_status END",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE payments SET refund_available = 1 WHERE payment_id = 'p4'")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        refresh_every_refund_total(&mut conn).await.unwrap();
+        let at_once: Vec<(String, String, i64, i64)> =
+            sqlx::query_as(figures).fetch_all(&mut *conn).await.unwrap();
+        let mut expected = one_by_one;
+        expected[3].2 = 1;
+        assert_eq!(at_once, expected);
     }
 
     /// A sync that found the indexes aside (a killed load) may wait while

@@ -806,10 +806,11 @@ async fn a_storm_of_429s_slows_a_sync_but_loses_nothing() {
 #[tokio::test]
 async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
     let s = seeded(6_000, 2, 20).await;
-    // Slow pages, so the child is surely part-way when it is killed.
+    // Slow pages, so the child is surely part-way when it is killed (a
+    // window's pages are asked for 4 at once).
     s.sim.control().set_faults(vec![Fault {
         route: "GET /v1/payments".into(),
-        latency_ms: 150,
+        latency_ms: 1_000,
         ..Fault::default()
     }]);
     let child_bin =
@@ -942,23 +943,52 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
     let dir = tempfile::tempdir().unwrap();
     let (bulk, bulk_service) = second_core(&s, dir.path()).await;
     bulk.set_bulk_load_from(1_000);
+    // The messages seen, with how many items were in when each came.
     let messages = |core: Core, service: String| async move {
         let seen = std::sync::Mutex::new(Vec::new());
         let report = core
             .sync_service(&service, &SyncCancel::default(), &|p| {
-                seen.lock().unwrap().extend(p.message)
+                seen.lock().unwrap().extend(p.message.map(|m| (m, p.items)))
             })
             .await
             .unwrap();
         assert_eq!(report.payments, 3_000);
+        assert!(report.refunds > 0 && report.disputes > 0, "{report:?}");
         seen.into_inner().unwrap()
     };
     let row_by_row = messages(s.core.clone(), s.service.clone()).await;
     let loaded = messages(bulk.clone(), bulk_service.clone()).await;
-    assert!(!row_by_row.iter().any(|m| m.contains("search indexes")));
-    assert!(loaded.iter().any(|m| m == "Building the search indexes"));
+    assert!(!row_by_row.iter().any(|(m, _)| m.contains("search indexes")));
+    let building = loaded
+        .iter()
+        .find(|(m, _)| m == "Building the search indexes")
+        .map(|(_, items)| *items);
+    // The refunds and disputes were read alongside the payments: by the
+    // build, more than the payments were in.
+    assert!(building.is_some_and(|n| n > 3_000), "{loaded:?}");
     let mut conn = bulk.pool().acquire().await.unwrap();
     assert!(!paydesk_core::bulk::aside(&mut conn).await.unwrap());
+    // Their payments' refund totals, worked out at the build, are those the
+    // row-by-row sync worked out page by page.
+    let totals = |pool: sqlx::SqlitePool| async move {
+        sqlx::query_as::<_, (String, Option<i64>, Option<i64>, Option<String>)>(
+            "SELECT payment_id, refund_submitted, refund_available, refund_status FROM payments
+             ORDER BY payment_id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let (one, other) = (
+        totals(s.core.pool().clone()).await,
+        totals(bulk.pool().clone()).await,
+    );
+    assert!(
+        one.iter()
+            .any(|(_, submitted, ..)| submitted.unwrap_or(0) > 0),
+        "some payments have refunds"
+    );
+    assert_eq!(one, other);
 
     let (reference, email, holder, last4): (String, String, String, String) = sqlx::query_as(
         "SELECT reference, email, cardholder_name, last4 FROM payments
@@ -1029,6 +1059,28 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
 }
 
 #[tokio::test]
+async fn a_window_s_pages_are_asked_for_several_at_once_and_written_once_each() {
+    let s = seeded(3_000, 29, 2).await;
+    // Row by row (no bulk load, so no other resource is read alongside): any
+    // overlap comes from one window's pages being asked for together.
+    s.core.set_bulk_load_from(u64::MAX);
+    s.sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments".into(),
+        latency_ms: 100,
+        ..Fault::default()
+    }]);
+    let report = s
+        .core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    assert_eq!(report.payments, 3_000);
+    let most = s.sim.control().most_in_flight();
+    assert!(most > 1, "at most {most} request at once");
+    assert_eq!(payment_rows(&s).await, (3_000, 3_000));
+}
+
+#[tokio::test]
 async fn a_bulk_load_cut_by_a_failing_api_keeps_its_pages_and_its_indexes() {
     let s = seeded(6_000, 17, 3).await;
     // The load sets the search indexes aside; the API then fails for good.
@@ -1078,13 +1130,14 @@ async fn a_bulk_load_cut_by_a_failing_api_keeps_its_pages_and_its_indexes() {
 async fn a_first_fill_lets_other_writes_through_while_it_loads() {
     let s = seeded(10_000, 23, 3).await;
     // A bulk load holds its transaction across pages. With each page slowed
-    // to 300 ms, loading takes longer than the cache's 5 s busy timeout: a
+    // to 1.5 s (a window's pages are asked for 4 at once, so the 20 pages take
+    // about 8 s), loading takes longer than the cache's 5 s busy timeout: a
     // load that kept the write lock from start to end would make the write
     // below fail with "database is locked".
     s.core.set_bulk_load_from(1_000);
     s.sim.control().set_faults(vec![Fault {
         route: "GET /v1/payments".into(),
-        latency_ms: 300,
+        latency_ms: 1_500,
         ..Fault::default()
     }]);
     let written = std::sync::atomic::AtomicU64::new(0);
