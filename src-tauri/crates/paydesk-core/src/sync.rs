@@ -2,11 +2,12 @@
 //!
 //! Payments, refunds and disputes are read in date windows (oldest first), 500 a
 //! page. A window in the past holds the same results however long paging takes,
-//! so pages never shift under the reader. A task reads pages ahead while the
-//! sync writes them; the items of each page and the position after it are
-//! committed together (several waiting pages in one transaction): a sync
-//! killed at any moment resumes after the last committed page, and upserts
-//! keyed by GOV.UK Pay's ids mean nothing is duplicated.
+//! so pages never shift under the reader. A task reads pages ahead (several of
+//! a window at once) while the sync writes them, in order; a first fill reads
+//! refunds and disputes alongside its payments. The items of each page and the
+//! position after it are committed together (several waiting pages in one
+//! transaction): a sync killed at any moment resumes after the last committed
+//! page, and upserts keyed by GOV.UK Pay's ids mean nothing is duplicated.
 //! The next run reads only from where the last one ended, less a trailing window
 //! that covers the search endpoints' lag and recent state changes. The client's
 //! limiter keeps every request inside GOV.UK Pay's rate limits.
