@@ -89,11 +89,12 @@ pub(crate) async fn set_aside(conn: &mut SqliteConnection) -> Result<(), CoreErr
 /// full-text indexes from the table as it now is, then the triggers that keep
 /// them current. Returns whether there was anything to do.
 ///
-/// The build is SQLite computing on one thread, so the word index (the
-/// biggest part) is built at the same time on a second connection, into a
-/// file of its own beside the cache, and copied in when the rest is done.
-/// The copy is only taken when it is certain to be of the rows this
-/// transaction sees; otherwise the word index is built here as before.
+/// The build is SQLite computing on one thread, so the two full-text indexes
+/// (the word index, the biggest part, then the part-of-a-word index) are
+/// built at the same time on a second connection, into a file of its own
+/// beside the cache, and each copied in once it is ready and this connection
+/// has done the rest. A copy is only taken when it is certain to be of the
+/// rows this transaction sees; otherwise that index is built here as before.
 ///
 /// What already exists is skipped (a migration may have made it again). The
 /// payment-ID index is unique: while it was aside, payments were written by
@@ -107,10 +108,10 @@ pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreErr
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Restored {
     Nothing,
-    /// Built; `words_on_side` when the word index was built on the side and
-    /// copied in; `analysed` when the payments' statistics were gathered too.
+    /// Built; `on_side` when both full-text indexes were built on the side
+    /// and copied in; `analysed` when the payments' statistics were gathered too.
     Built {
-        words_on_side: bool,
+        on_side: bool,
         analysed: bool,
     },
 }
@@ -119,11 +120,11 @@ pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restor
     if !aside(conn).await? {
         return Ok(Restored::Nothing);
     }
-    let Some((path, definition)) = words_apart(conn).await? else {
+    let Some((path, tables)) = side_tables(conn).await? else {
         return restore_on(conn, None).await;
     };
     let scratch = scratch_path(&path);
-    // Connections of its own, so that none has cached the word index's
+    // Connections of its own, so that none has cached a full-text index's
     // structure from before the copy (FTS5 keeps it per connection and only
     // re-reads it when another connection has written).
     let mut own = SqliteConnection::connect_with(&crate::db::connect_options(&path)?).await?;
@@ -134,33 +135,48 @@ pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restor
         sqlx::query("PRAGMA wal_autocheckpoint = 0")
             .execute(&mut own)
             .await?;
-        sqlx::query("ATTACH DATABASE ?1 AS build")
-            .bind(scratch.to_string_lossy().into_owned())
-            .execute(&mut own)
-            .await?;
+        for table in &tables {
+            attach_side_file(&mut own, &scratch, table.name).await?;
+        }
         let apart = Apart {
             path: path.clone(),
             scratch: scratch.clone(),
-            definition,
+            tables,
         };
         restore_on(&mut own, Some(apart)).await
     }
     .await;
     let _ = own.close().await;
-    remove_scratch(&scratch);
+    for (_, name) in SIDE_TABLES {
+        remove_scratch(&side_file(&scratch, name));
+    }
     done
 }
 
-/// The word index built on the side: the cache file, the file it is built
-/// in, and its definition there.
+/// The full-text indexes built on the side: the cache file, the file they
+/// are built in, and their definitions there.
 struct Apart {
     path: PathBuf,
     scratch: PathBuf,
+    tables: Vec<SideTable>,
+}
+
+/// A full-text index built on the side: its table in the cache, its name in
+/// the build file, and its definition there.
+struct SideTable {
+    table: &'static str,
+    name: &'static str,
     definition: String,
 }
 
-/// Beside the cache, named for this build alone: two copies of the app (or a
-/// build left running by one that failed) never write the same file.
+/// The full-text indexes a build makes on the side, in the order it makes
+/// them, each with its name in its build file.
+const SIDE_TABLES: [(&str, &str); 2] = [("payments_fts", "words"), ("payments_trigram", "parts")];
+
+/// Where this build's files go (see `side_file`): beside the cache, named
+/// for this build alone, so two copies of the app (or a build left running by
+/// one that failed) never write the same file. (Named for the word index, the
+/// first built this way.)
 fn scratch_path(path: &Path) -> PathBuf {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -177,9 +193,31 @@ fn scratch_prefix(path: &Path) -> std::ffi::OsString {
     name
 }
 
+/// The file an index `name` is built in on the side: one each, since the
+/// side goes on writing the next while this connection copies one in (and
+/// so holds a read lock on its file).
+fn side_file(scratch: &Path, name: &str) -> PathBuf {
+    let mut file = scratch.as_os_str().to_owned();
+    file.push(format!("-{name}"));
+    PathBuf::from(file)
+}
+
+/// Attaches the file the index `name` is built in as `build_<name>`.
+async fn attach_side_file(
+    conn: &mut SqliteConnection,
+    scratch: &Path,
+    name: &str,
+) -> Result<(), CoreError> {
+    sqlx::query(AssertSqlSafe(format!("ATTACH DATABASE ?1 AS build_{name}")))
+        .bind(side_file(scratch, name).to_string_lossy().into_owned())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Removes build files a crash left, once this build holds the write lock
 /// (no other build is then under way; one waiting for the lock that loses
-/// its file builds in place instead, see `copy_words`).
+/// its files builds in place instead, see `copy_index`).
 fn remove_left_over(path: &Path, ours: &Path) {
     let (Some(dir), Some(prefix)) = (path.parent(), scratch_prefix(path).into_string().ok()) else {
         return;
@@ -189,18 +227,27 @@ fn remove_left_over(path: &Path, ours: &Path) {
     };
     for entry in entries.flatten() {
         let found = entry.path();
-        if found != ours && found.to_str().is_some_and(|f| f.starts_with(&prefix)) {
+        let this_build = SIDE_TABLES
+            .iter()
+            .any(|&(_, name)| found == side_file(ours, name));
+        if !this_build && found.to_str().is_some_and(|f| f.starts_with(&prefix)) {
             remove_scratch(&found);
         }
     }
 }
 
-/// The side build, stopped if `restore` gives up before taking its result.
-struct SideBuild(tokio::task::JoinHandle<Result<i64, CoreError>>);
+/// The side build, stopped if `restore` gives up before taking its results.
+/// Each index is announced on `ready` as soon as it is built, with how many
+/// payments it holds.
+struct SideBuild {
+    task: tokio::task::JoinHandle<Result<(), CoreError>>,
+    ready: tokio::sync::mpsc::UnboundedReceiver<(&'static str, i64)>,
+    tables: Vec<(&'static str, &'static str)>,
+}
 
 impl Drop for SideBuild {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }
 
@@ -212,11 +259,13 @@ fn remove_scratch(scratch: &Path) {
     }
 }
 
-/// The cache's file and the word index's definition for a table that holds
-/// its own copy of nothing (`content = ''`), when both can be had: a cache
-/// in memory, or a word index defined otherwise than this code knows, is
-/// built in one place.
-async fn words_apart(conn: &mut SqliteConnection) -> Result<Option<(PathBuf, String)>, CoreError> {
+/// The cache's file and the definitions, for tables that hold their own
+/// copy of nothing (`content = ''`), of the full-text indexes that can be
+/// built on the side: none for a cache in memory; an index defined otherwise
+/// than this code knows is built in one place.
+async fn side_tables(
+    conn: &mut SqliteConnection,
+) -> Result<Option<(PathBuf, Vec<SideTable>)>, CoreError> {
     let file: Option<String> =
         sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
             .fetch_optional(&mut *conn)
@@ -224,41 +273,50 @@ async fn words_apart(conn: &mut SqliteConnection) -> Result<Option<(PathBuf, Str
     let Some(file) = file.filter(|f| !f.is_empty()) else {
         return Ok(None);
     };
-    let sql: Option<String> =
-        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'payments_fts'")
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(sql
-        .and_then(|sql| scratch_definition(&sql))
-        .map(|d| (PathBuf::from(file), d)))
+    let mut tables = Vec::new();
+    for (table, name) in SIDE_TABLES {
+        let sql: Option<String> =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = ?1")
+                .bind(table)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if let Some(definition) = sql.and_then(|sql| scratch_definition(&sql, table, name)) {
+            tables.push(SideTable {
+                table,
+                name,
+                definition,
+            });
+        }
+    }
+    Ok((!tables.is_empty()).then(|| (PathBuf::from(file), tables)))
 }
 
-const WORDS_TABLE: &str = "CREATE VIRTUAL TABLE payments_fts USING fts5(";
-const WORDS_CONTENT: &str = "content = 'payments', content_rowid = 'rowid'";
+const PAYMENTS_CONTENT: &str = "content = 'payments', content_rowid = 'rowid'";
 
-/// `payments_fts`'s definition, made over into `build.words`: the same
-/// columns, prefixes and tokenizer (so the same index), with no content
-/// table (the rows are given to it).
-fn scratch_definition(sql: &str) -> Option<String> {
-    if sql.matches(WORDS_TABLE).count() != 1 || sql.matches(WORDS_CONTENT).count() != 1 {
+/// `table`'s definition, made over into `build_<name>.<name>`: the same columns,
+/// options and tokenizer (so the same index), with no content table (the
+/// rows are given to it).
+fn scratch_definition(sql: &str, table: &str, name: &str) -> Option<String> {
+    let head = format!("CREATE VIRTUAL TABLE {table} USING fts5(");
+    if sql.matches(&head).count() != 1 || sql.matches(PAYMENTS_CONTENT).count() != 1 {
         return None;
     }
     Some(
         sql.replacen(
-            WORDS_TABLE,
-            "CREATE VIRTUAL TABLE build.words USING fts5(",
+            &head,
+            &format!("CREATE VIRTUAL TABLE build_{name}.{name} USING fts5("),
             1,
         )
-        .replacen(WORDS_CONTENT, "content = ''", 1),
+        .replacen(PAYMENTS_CONTENT, "content = ''", 1),
     )
 }
 
-/// The word index's columns, named as in `payments` (external content).
-async fn word_columns(conn: &mut SqliteConnection) -> Result<String, CoreError> {
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM pragma_table_info('payments_fts')")
-            .fetch_all(conn)
-            .await?;
+/// A full-text index's columns, named as in `payments` (external content).
+async fn index_columns(conn: &mut SqliteConnection, table: &str) -> Result<String, CoreError> {
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
+        .bind(table)
+        .fetch_all(conn)
+        .await?;
     Ok(names
         .iter()
         .map(|n| format!("\"{}\"", n.replace('"', "\"\"")))
@@ -266,53 +324,67 @@ async fn word_columns(conn: &mut SqliteConnection) -> Result<String, CoreError> 
         .join(", "))
 }
 
-/// Fills `build.words` from the payments as last committed, on a connection
-/// of its own; how many payments it holds. It is only started once `restore`
-/// holds the write lock, and `restore` changes no payment unless it must drop
-/// older copies (then the result goes unused), so these are the rows
-/// `restore` sees.
-async fn build_words(
+/// Fills each of `tables` in the build file from the payments as last
+/// committed, on a connection of its own, and announces it on `ready` with
+/// how many payments it holds. It is only started once `restore` holds the
+/// write lock, and `restore` changes no indexed column of a payment unless it
+/// must drop older copies (then the results go unused), so these are the
+/// rows `restore` sees.
+async fn build_side(
     path: PathBuf,
     scratch: PathBuf,
-    definition: String,
-) -> Result<i64, CoreError> {
+    tables: Vec<SideTable>,
+    ready: tokio::sync::mpsc::UnboundedSender<(&'static str, i64)>,
+) -> Result<(), CoreError> {
     let mut conn = SqliteConnection::connect_with(&crate::db::connect_options(&path)?).await?;
     let built = async {
-        sqlx::query("ATTACH DATABASE ?1 AS build")
-            .bind(scratch.to_string_lossy().into_owned())
+        for SideTable {
+            table,
+            name,
+            definition,
+        } in tables
+        {
+            attach_side_file(&mut conn, &scratch, name).await?;
+            // A scratch file: if the app stops, it is made again from the start.
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "PRAGMA build_{name}.journal_mode = OFF; PRAGMA build_{name}.synchronous = OFF;
+                 DROP TABLE IF EXISTS build_{name}.{name};"
+            )))
             .execute(&mut conn)
             .await?;
-        // A scratch file: if the app stops, it is made again from the start.
-        sqlx::raw_sql(
-            "PRAGMA build.journal_mode = OFF; PRAGMA build.synchronous = OFF;
-             DROP TABLE IF EXISTS build.words;",
-        )
-        .execute(&mut conn)
-        .await?;
-        sqlx::raw_sql(AssertSqlSafe(definition))
-            .execute(&mut conn)
-            .await?;
-        let hashsize: Option<i64> =
-            sqlx::query_scalar("SELECT v FROM payments_fts_config WHERE k = 'hashsize'")
-                .fetch_optional(&mut conn)
+            sqlx::raw_sql(AssertSqlSafe(definition))
+                .execute(&mut conn)
                 .await?;
-        if let Some(size) = hashsize {
-            sqlx::query("INSERT INTO build.words (words, rank) VALUES ('hashsize', ?1)")
+            let hashsize: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT v FROM {table}_config WHERE k = 'hashsize'"
+            )))
+            .fetch_optional(&mut conn)
+            .await?;
+            if let Some(size) = hashsize {
+                sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO build_{name}.{name} ({name}, rank) VALUES ('hashsize', ?1)"
+                )))
                 .bind(size)
                 .execute(&mut conn)
                 .await?;
+            }
+            let columns = index_columns(&mut conn, table).await?;
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "INSERT INTO build_{name}.{name} (rowid, {columns}) SELECT rowid, {columns} FROM main.payments"
+            )))
+            .execute(&mut conn)
+            .await?;
+            let held: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT count(*) FROM build_{name}.{name}_docsize"
+            )))
+            .fetch_one(&mut conn)
+            .await?;
+            // `restore` gone: nothing is waiting for the rest.
+            if ready.send((table, held)).is_err() {
+                break;
+            }
         }
-        let columns = word_columns(&mut conn).await?;
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "INSERT INTO build.words (rowid, {columns}) SELECT rowid, {columns} FROM main.payments"
-        )))
-        .execute(&mut conn)
-        .await?;
-        Ok::<i64, CoreError>(
-            sqlx::query_scalar("SELECT count(*) FROM build.words_docsize")
-                .fetch_one(&mut conn)
-                .await?,
-        )
+        Ok::<(), CoreError>(())
     }
     .await;
     let _ = conn.close().await;
@@ -339,14 +411,20 @@ async fn restore_on(
     if items.is_empty() {
         return Ok(Restored::Nothing);
     }
-    let mut words = apart.map(|a| {
+    let mut side = apart.map(|a| {
         let Apart {
             path,
             scratch,
-            definition,
+            tables,
         } = a;
         remove_left_over(&path, &scratch);
-        SideBuild(tokio::spawn(build_words(path, scratch, definition)))
+        let names = tables.iter().map(|t| (t.table, t.name)).collect();
+        let (announce, ready) = tokio::sync::mpsc::unbounded_channel();
+        SideBuild {
+            task: tokio::spawn(build_side(path, scratch, tables, announce)),
+            ready,
+            tables: names,
+        }
     });
     let mut rows_changed = false;
     let missing = items.iter().filter(|(_, _, exists)| !exists);
@@ -387,42 +465,48 @@ async fn restore_on(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::raw_sql("INSERT INTO payments_trigram (payments_trigram) VALUES ('rebuild')")
-        .execute(&mut *tx)
-        .await?;
     // Refunds written while the payment-ID index was aside left their
-    // payments' totals to now (no indexed text changes: the word index built
-    // on the side stays good).
+    // payments' totals to now (no indexed text changes: the full-text indexes
+    // built on the side stay good).
     crate::sync::refresh_every_refund_total(&mut tx).await?;
-    // The word index takes longer on the side than the rest here: meanwhile
-    // this connection gathers the payments' statistics (their indexes are all
-    // built now), which the sync would otherwise gather at its end. The
-    // refunds that follow change no indexed column of a payment.
-    let analysed = words.is_some();
+    // While the side builds, this connection gathers the payments'
+    // statistics (their indexes are all built now), which the sync would
+    // otherwise gather at its end. The refunds that follow change no indexed
+    // column of a payment.
+    let analysed = side.is_some();
     if analysed {
         sqlx::raw_sql("PRAGMA analysis_limit = 0; ANALYZE payments; ANALYZE payment_metadata;")
             .execute(&mut *tx)
             .await?;
     }
-    let built = match words.as_mut() {
-        Some(SideBuild(task)) => match task.await {
-            Ok(Ok(built)) if !rows_changed => copy_words(&mut tx, built).await?,
-            Ok(Ok(_)) => false,
-            Ok(Err(e)) => {
-                tracing::warn!("the word index could not be built on the side: {e}");
-                false
+    // Each index built on the side is copied in as soon as it is ready, while
+    // the side goes on to the next.
+    let mut copied = Vec::new();
+    if let Some(build) = side.as_mut() {
+        while let Some((table, held)) = build.ready.recv().await {
+            let name = build
+                .tables
+                .iter()
+                .find_map(|&(t, n)| (t == table).then_some(n))
+                .unwrap_or_default();
+            if !rows_changed && copy_index(&mut tx, table, name, held).await? {
+                copied.push(table);
             }
-            Err(e) => {
-                tracing::warn!("the word index's build stopped: {e}");
-                false
-            }
-        },
-        None => false,
-    };
-    if !built {
-        sqlx::raw_sql("INSERT INTO payments_fts (payments_fts) VALUES ('rebuild')")
+        }
+        match (&mut build.task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("a full-text index could not be built on the side: {e}"),
+            Err(e) => tracing::warn!("the full-text indexes' build stopped: {e}"),
+        }
+    }
+    for (table, _) in SIDE_TABLES {
+        if !copied.contains(&table) {
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "INSERT INTO {table} ({table}) VALUES ('rebuild')"
+            )))
             .execute(&mut *tx)
             .await?;
+        }
     }
     for (_, sql, _) in triggers {
         sqlx::raw_sql(AssertSqlSafe(sql.clone()))
@@ -434,53 +518,73 @@ async fn restore_on(
         .await?;
     tx.commit().await?;
     Ok(Restored::Built {
-        words_on_side: built,
+        on_side: copied.len() == SIDE_TABLES.len(),
         analysed,
     })
 }
 
-/// Puts the word index built on the side in place of `payments_fts`'s, table
-/// by table (the same definition makes the same tables). Only when it holds
-/// one entry for each payment this transaction sees (`built`, counted by the
-/// side's own connection). A build file that cannot be read here (another
-/// copy of the app removed it meanwhile, see `remove_left_over`) means
-/// building in place instead; any other failure fails the build, whose
-/// transaction then leaves everything aside as it was (a failing statement
-/// can end the transaction, and what ran after it would not be undone).
-async fn copy_words(conn: &mut SqliteConnection, built: i64) -> Result<bool, CoreError> {
+/// Puts the full-text index built on the side as `name` in place of
+/// `table`'s, shadow table by shadow table (the same definition makes the
+/// same tables). Only when it holds one entry for each payment this
+/// transaction sees (`built`, counted by the side's own connection). A build
+/// file that cannot be read here (another copy of the app removed it
+/// meanwhile, see `remove_left_over`) means building in place instead; any
+/// other failure fails the build, whose transaction then leaves everything
+/// aside as it was (a failing statement can end the transaction, and what ran
+/// after it would not be undone).
+async fn copy_index(
+    conn: &mut SqliteConnection,
+    table: &str,
+    name: &str,
+    built: i64,
+) -> Result<bool, CoreError> {
+    if name.is_empty() {
+        return Ok(false);
+    }
     let payments: i64 = sqlx::query_scalar("SELECT count(*) FROM payments")
         .fetch_one(&mut *conn)
         .await?;
     if built != payments {
         tracing::warn!(
+            table,
             built,
             payments,
-            "the word index built on the side is not of these payments"
+            "the full-text index built on the side is not of these payments"
         );
         return Ok(false);
     }
     // Nothing is changed before the build file is known to be readable.
-    let readable = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM build.words_docsize")
-        .fetch_one(&mut *conn)
-        .await;
+    let readable = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
+        "SELECT count(*) FROM build_{name}.{name}_docsize"
+    )))
+    .fetch_one(&mut *conn)
+    .await;
     match readable {
         Ok(n) if n == built => {}
         Ok(n) => {
-            tracing::warn!(n, built, "the word index's build file is not the one built");
+            tracing::warn!(
+                table,
+                n,
+                built,
+                "the full-text index's build file is not the one built"
+            );
             return Ok(false);
         }
         Err(e) if e.to_string().contains("no such table") => {
-            tracing::warn!("the word index built on the side cannot be read: {e}");
+            tracing::warn!(
+                table,
+                "the full-text index built on the side cannot be read: {e}"
+            );
             return Ok(false);
         }
         Err(e) => return Err(e.into()),
     }
-    sqlx::raw_sql(
-        "DELETE FROM payments_fts_data; DELETE FROM payments_fts_idx; DELETE FROM payments_fts_docsize;
-         INSERT INTO payments_fts_data (id, block) SELECT id, block FROM build.words_data;
-         INSERT INTO payments_fts_idx (segid, term, pgno) SELECT segid, term, pgno FROM build.words_idx;
-         INSERT INTO payments_fts_docsize (id, sz) SELECT id, sz FROM build.words_docsize;",
-    )
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DELETE FROM {table}_data; DELETE FROM {table}_idx; DELETE FROM {table}_docsize;
+         INSERT INTO {table}_data (id, block) SELECT id, block FROM build_{name}.{name}_data;
+         INSERT INTO {table}_idx (segid, term, pgno) SELECT segid, term, pgno FROM build_{name}.{name}_idx;
+         INSERT INTO {table}_docsize (id, sz) SELECT id, sz FROM build_{name}.{name}_docsize;"
+    )))
     .execute(conn)
     .await?;
     Ok(true)
@@ -629,7 +733,7 @@ mod tests {
     /// A build whose word index was made on the side and copied in, with the
     /// payments' statistics gathered meanwhile.
     const ON_THE_SIDE: Restored = Restored::Built {
-        words_on_side: true,
+        on_side: true,
         analysed: true,
     };
 
@@ -721,7 +825,7 @@ mod tests {
         assert_eq!(
             restore_report(&mut conn).await.unwrap(),
             Restored::Built {
-                words_on_side: false,
+                on_side: false,
                 analysed: true
             }
         );
@@ -748,7 +852,7 @@ mod tests {
         let mut own = SqliteConnection::connect_with(&db::connect_options(&path).unwrap())
             .await
             .unwrap();
-        sqlx::query("ATTACH DATABASE ?1 AS build")
+        sqlx::query("ATTACH DATABASE ?1 AS build_words")
             .bind(dir.path().join("empty").to_string_lossy().into_owned())
             .execute(&mut own)
             .await
@@ -760,8 +864,16 @@ mod tests {
             .unwrap();
         let mut tx = own.begin().await.unwrap();
         // A count that is not of these payments is refused too.
-        assert!(!copy_words(&mut tx, 2).await.unwrap());
-        assert!(!copy_words(&mut tx, 1).await.unwrap());
+        assert!(
+            !copy_index(&mut tx, "payments_fts", "words", 2)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !copy_index(&mut tx, "payments_fts", "words", 1)
+                .await
+                .unwrap()
+        );
         sqlx::raw_sql("INSERT INTO payments_fts (payments_fts) VALUES ('rebuild')")
             .execute(&mut *tx)
             .await

@@ -1064,10 +1064,20 @@ pub async fn search_payments(
     // Words stream from their index newest first, count and page in one pass.
     // Parts of words stream from the trigram table in the same order; they
     // count, then page, in two passes (see `index_driven`).
-    let (rows, total) = if query.trigram_driver(plain).is_none() && query.uses_word_index(plain) {
-        words_driven(&mut conn, service_id, query, page, page_size).await?
+    let found = if query.trigram_driver(plain).is_none() && query.uses_word_index(plain) {
+        words_driven(&mut conn, service_id, query, page, page_size).await
     } else {
-        index_driven(&mut conn, service_id, query, plain, page, page_size).await?
+        index_driven(&mut conn, service_id, query, plain, page, page_size).await
+    };
+    let (rows, total) = match found {
+        // A word the tokenizer splits in two (in some scripts a vowel sign is
+        // not a letter to it) is a phrase, which the word index, keeping no
+        // positions, cannot answer: each row is checked instead, as while the
+        // indexes are being built.
+        Err(CoreError::Storage(e)) if !plain && e.contains(PHRASE_REFUSED) => {
+            index_driven(&mut conn, service_id, query, true, page, page_size).await?
+        }
+        found => found?,
     };
     Ok(PaymentResults {
         rows,
@@ -1077,6 +1087,9 @@ pub async fn search_payments(
         page_size,
     })
 }
+
+/// The word index's answer to a phrase (see the migration `words_without_positions`).
+const PHRASE_REFUSED: &str = "phrase queries are not supported";
 
 /// The word index drives: its rowids run newest first (see `date_key`), so
 /// one pass in that order yields the count (up to the cap) and the page
@@ -1531,6 +1544,60 @@ mod tests {
             rows,
             [("p1", "LAST", "CASE-LAST"), ("p2", "R-2", "CASE-R-2")]
         );
+    }
+
+    #[tokio::test]
+    async fn a_word_the_tokenizer_splits_is_still_found_in_the_search_box() {
+        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        // A Devanagari name: to the tokenizer its vowel signs are not letters,
+        // so "प्रिया" is several words, a phrase the word index cannot answer.
+        let people = [
+            ("p1", "प्रिया Kaur"),
+            ("p2", "Priya Kaur"),
+            ("p3", "Ada Lovelace"),
+        ];
+        let page: Vec<Payment> = people
+            .iter()
+            .enumerate()
+            .map(|(i, (id, holder))| {
+                let mut p = payment(id, &format!("2026-11-20T10:00:0{i}.000Z"), id);
+                p.card_details = Some(
+                    serde_json::from_value(serde_json::json!({ "cardholder_name": holder }))
+                        .unwrap(),
+                );
+                p
+            })
+            .collect();
+        let mut conn = pool.acquire().await.unwrap();
+        upsert_payments(&mut conn, "s", &page).await.unwrap();
+        let refused = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM payments_fts WHERE payments_fts MATCH ?1",
+        )
+        .bind(fts_query("प्रिया").unwrap())
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap_err();
+        assert!(refused.to_string().contains(PHRASE_REFUSED), "{refused}");
+        drop(conn);
+        let found = |text: &str| {
+            let query = PaymentQuery {
+                text: Some(text.into()),
+                ..Default::default()
+            };
+            let pool = pool.clone();
+            async move {
+                let r = search_payments(&pool, "s", &query).await.unwrap();
+                let mut ids: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
+                ids.sort();
+                assert_eq!(r.total as usize, ids.len());
+                ids
+            }
+        };
+        assert_eq!(found("प्रिया").await, ["p1"]);
+        assert_eq!(found("प्रिया kaur").await, ["p1"]);
+        // Words the index answers as before.
+        assert_eq!(found("kaur").await, ["p1", "p2"]);
+        assert_eq!(found("lovel").await, ["p3"]);
     }
 
     #[tokio::test]
