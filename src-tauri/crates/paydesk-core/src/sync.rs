@@ -587,8 +587,11 @@ impl Run<'_> {
                 return Ok(());
             }
             let page = page?;
-            let mut conn = self.core.pool().acquire().await?;
-            cache::upsert_agreements(&mut conn, &self.service.id, &page.items).await?;
+            // A page in one transaction: a commit per agreement cost a first
+            // fill 0.5-0.9 s for 5,000 of them.
+            let mut tx = self.core.pool().begin().await?;
+            cache::upsert_agreements(&mut tx, &self.service.id, &page.items).await?;
+            tx.commit().await?;
             self.report.agreements += page.items.len() as u64;
             self.items += page.items.len() as u64;
             self.pages += 1;
@@ -732,9 +735,13 @@ enum Plan {
     Walk { start: i64, now: i64 },
 }
 
-/// Pages read ahead of the writer (at most about 8,000 payments in memory,
-/// and `IN_FLIGHT` pages coming for each resource read).
-const AHEAD: usize = 16;
+/// Pages read ahead of the writer (at most about 32,000 payments in memory,
+/// and `IN_FLIGHT` pages coming for each resource read). A commit of a bulk
+/// load can take a few tenths of a second; with 16 pages (0.2 s of GOV.UK
+/// Pay's GET limit) the readers stopped for it, and time the limit allows
+/// cannot be spent later. With 64 a 1,000,000-payment load ends within a
+/// fraction of a second of what the limit alone needs.
+const AHEAD: usize = 64;
 /// Requests of one window asked for at once.
 const IN_FLIGHT: usize = 4;
 /// Pages written in one transaction at most...
@@ -1125,7 +1132,7 @@ impl Core {
                     let _ =
                         crate::db::analyze_all_but(&mut conn, &["payments", "payment_metadata"])
                             .await;
-                } else {
+                } else if crate::db::statistics_outdated_by(&mut conn, run.items).await {
                     let _ = crate::db::analyze(&mut conn, None).await;
                 }
             }
