@@ -91,9 +91,9 @@ pub(crate) async fn set_aside(conn: &mut SqliteConnection) -> Result<(), CoreErr
 ///
 /// The build is SQLite computing on one thread, so the two full-text indexes
 /// (the word index, the biggest part, then the part-of-a-word index) are
-/// built at the same time on a second connection, into a file of its own
-/// beside the cache, and each copied in once it is ready and this connection
-/// has done the rest. A copy is only taken when it is certain to be of the
+/// built at the same time on a second connection, each into a file of its
+/// own beside the cache, and each copied in once it is ready and this
+/// connection has done the rest. A copy is only taken when it is certain to be of the
 /// rows this transaction sees; otherwise that index is built here as before.
 ///
 /// What already exists is skipped (a migration may have made it again). The
@@ -153,8 +153,8 @@ pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restor
     done
 }
 
-/// The full-text indexes built on the side: the cache file, the file they
-/// are built in, and their definitions there.
+/// The full-text indexes built on the side: the cache file, where their
+/// files go (see `side_file`), and their definitions there.
 struct Apart {
     path: PathBuf,
     scratch: PathBuf,
@@ -236,13 +236,15 @@ fn remove_left_over(path: &Path, ours: &Path) {
     }
 }
 
+/// An index built on the side, as announced: its table in the cache, its
+/// name in its build file, and how many payments it holds.
+type Ready = (&'static str, &'static str, i64);
+
 /// The side build, stopped if `restore` gives up before taking its results.
-/// Each index is announced on `ready` as soon as it is built, with how many
-/// payments it holds.
+/// Each index is announced on `ready` as soon as it is built.
 struct SideBuild {
     task: tokio::task::JoinHandle<Result<(), CoreError>>,
-    ready: tokio::sync::mpsc::UnboundedReceiver<(&'static str, i64)>,
-    tables: Vec<(&'static str, &'static str)>,
+    ready: tokio::sync::mpsc::UnboundedReceiver<Ready>,
 }
 
 impl Drop for SideBuild {
@@ -324,9 +326,8 @@ async fn index_columns(conn: &mut SqliteConnection, table: &str) -> Result<Strin
         .join(", "))
 }
 
-/// Fills each of `tables` in the build file from the payments as last
-/// committed, on a connection of its own, and announces it on `ready` with
-/// how many payments it holds. It is only started once `restore` holds the
+/// Fills each of `tables` in its build file from the payments as last
+/// committed, on a connection of its own, and announces it on `ready`. It is only started once `restore` holds the
 /// write lock, and `restore` changes no indexed column of a payment unless it
 /// must drop older copies (then the results go unused), so these are the
 /// rows `restore` sees.
@@ -334,7 +335,7 @@ async fn build_side(
     path: PathBuf,
     scratch: PathBuf,
     tables: Vec<SideTable>,
-    ready: tokio::sync::mpsc::UnboundedSender<(&'static str, i64)>,
+    ready: tokio::sync::mpsc::UnboundedSender<Ready>,
 ) -> Result<(), CoreError> {
     let mut conn = SqliteConnection::connect_with(&crate::db::connect_options(&path)?).await?;
     let built = async {
@@ -380,7 +381,7 @@ async fn build_side(
             .fetch_one(&mut conn)
             .await?;
             // `restore` gone: nothing is waiting for the rest.
-            if ready.send((table, held)).is_err() {
+            if ready.send((table, name, held)).is_err() {
                 break;
             }
         }
@@ -418,12 +419,10 @@ async fn restore_on(
             tables,
         } = a;
         remove_left_over(&path, &scratch);
-        let names = tables.iter().map(|t| (t.table, t.name)).collect();
         let (announce, ready) = tokio::sync::mpsc::unbounded_channel();
         SideBuild {
             task: tokio::spawn(build_side(path, scratch, tables, announce)),
             ready,
-            tables: names,
         }
     });
     let mut rows_changed = false;
@@ -483,12 +482,7 @@ async fn restore_on(
     // the side goes on to the next.
     let mut copied = Vec::new();
     if let Some(build) = side.as_mut() {
-        while let Some((table, held)) = build.ready.recv().await {
-            let name = build
-                .tables
-                .iter()
-                .find_map(|&(t, n)| (t == table).then_some(n))
-                .unwrap_or_default();
+        while let Some((table, name, held)) = build.ready.recv().await {
             if !rows_changed && copy_index(&mut tx, table, name, held).await? {
                 copied.push(table);
             }
@@ -538,9 +532,6 @@ async fn copy_index(
     name: &str,
     built: i64,
 ) -> Result<bool, CoreError> {
-    if name.is_empty() {
-        return Ok(false);
-    }
     let payments: i64 = sqlx::query_scalar("SELECT count(*) FROM payments")
         .fetch_one(&mut *conn)
         .await?;
@@ -730,8 +721,8 @@ mod tests {
         assert!(!restore(&mut conn).await.unwrap());
     }
 
-    /// A build whose word index was made on the side and copied in, with the
-    /// payments' statistics gathered meanwhile.
+    /// A build whose full-text indexes were made on the side and copied in,
+    /// with the payments' statistics gathered meanwhile.
     const ON_THE_SIDE: Restored = Restored::Built {
         on_side: true,
         analysed: true,

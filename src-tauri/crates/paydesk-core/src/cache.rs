@@ -1546,6 +1546,14 @@ mod tests {
         );
     }
 
+    /// Payment `id`, the `i`th second of a day, paid with `holder`'s card.
+    fn held_by(i: usize, id: &str, holder: &str) -> Payment {
+        let mut p = payment(id, &format!("2026-11-20T10:00:0{i}.000Z"), id);
+        p.card_details =
+            Some(serde_json::from_value(serde_json::json!({ "cardholder_name": holder })).unwrap());
+        p
+    }
+
     #[tokio::test]
     async fn a_word_the_tokenizer_splits_is_still_found_in_the_search_box() {
         let (_dir, pool) = crate::db::testing::cache_with_service().await;
@@ -1559,14 +1567,7 @@ mod tests {
         let page: Vec<Payment> = people
             .iter()
             .enumerate()
-            .map(|(i, (id, holder))| {
-                let mut p = payment(id, &format!("2026-11-20T10:00:0{i}.000Z"), id);
-                p.card_details = Some(
-                    serde_json::from_value(serde_json::json!({ "cardholder_name": holder }))
-                        .unwrap(),
-                );
-                p
-            })
+            .map(|(i, (id, holder))| held_by(i, id, holder))
             .collect();
         let mut conn = pool.acquire().await.unwrap();
         upsert_payments(&mut conn, "s", &page).await.unwrap();
@@ -1613,12 +1614,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, (id, email, holder))| {
-                let mut p = payment(id, &format!("2026-11-20T10:00:0{i}.000Z"), id);
+                let mut p = held_by(i, id, holder);
                 p.email = Some((*email).into());
-                p.card_details = Some(
-                    serde_json::from_value(serde_json::json!({ "cardholder_name": holder }))
-                        .unwrap(),
-                );
                 p
             })
             .collect();

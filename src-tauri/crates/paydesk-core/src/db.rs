@@ -307,7 +307,7 @@ mod tests {
         sqlx::query("DROP TABLE IF EXISTS sqlite_stat1")
             .execute(&mut *conn)
             .await
-            .ok();
+            .unwrap();
         assert!(statistics_outdated_by(&mut conn, 5_001).await);
         // Statistics of 1,000,000 payments, as after a first fill.
         sqlx::raw_sql(
