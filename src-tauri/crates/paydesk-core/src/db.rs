@@ -261,6 +261,31 @@ mod tests {
         assert!(!tables.contains(&"payments".to_owned()), "{tables:?}");
     }
 
+    /// The SQLite the cache runs on is compiled as `.cargo/config.toml`
+    /// says: each connection with its own page cache, and allocations not
+    /// counted under a lock every connection shares. With either lock, the
+    /// two connections of a first fill's build took turns instead of
+    /// running side by side.
+    #[tokio::test]
+    async fn sqlite_is_built_without_process_wide_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(&dir.path().join(FILE_NAME)).await.unwrap();
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        // Still the SQLite the cache needs.
+        assert!(options.iter().any(|o| o == "ENABLE_FTS5"), "{options:?}");
+    }
+
     #[tokio::test]
     async fn opens_a_real_file_in_wal_mode_with_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
