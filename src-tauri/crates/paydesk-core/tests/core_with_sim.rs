@@ -954,10 +954,22 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
             .unwrap();
         assert_eq!(report.payments, 3_000);
         assert!(report.refunds > 0 && report.disputes > 0, "{report:?}");
-        seen.into_inner().unwrap()
+        (seen.into_inner().unwrap(), report.agreements)
     };
-    let row_by_row = messages(s.core.clone(), s.service.clone()).await;
-    let loaded = messages(bulk.clone(), bulk_service.clone()).await;
+    let (row_by_row, agreements) = messages(s.core.clone(), s.service.clone()).await;
+    // A bulk load brings the same agreements as a row-by-row one.
+    let (loaded, loaded_agreements) = messages(bulk.clone(), bulk_service.clone()).await;
+    assert!(agreements > 0);
+    assert_eq!(loaded_agreements, agreements);
+    let agreement_ids = |pool: sqlx::SqlitePool| async move {
+        sqlx::query_scalar::<_, String>("SELECT agreement_id FROM agreements ORDER BY agreement_id")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    let cached = agreement_ids(s.core.pool().clone()).await;
+    assert_eq!(cached.len() as u64, agreements);
+    assert_eq!(agreement_ids(bulk.pool().clone()).await, cached);
     assert!(!row_by_row.iter().any(|(m, _)| m.contains("search indexes")));
     let building = loaded
         .iter()
