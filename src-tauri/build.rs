@@ -4,6 +4,8 @@ const COMMANDS: &[&str] = &[
     "services_list",
     "services_add",
     "services_remove",
+    "staff_get",
+    "staff_set_name",
     "sandbox_start",
     "payments_search",
     "payments_search_live",

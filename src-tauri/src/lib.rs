@@ -113,6 +113,8 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::services::services_list,
+            commands::staff::staff_get,
+            commands::staff::staff_set_name,
             commands::services::services_add,
             commands::services::services_remove,
             commands::sandbox::sandbox_start,

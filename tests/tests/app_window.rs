@@ -21,7 +21,25 @@ async fn the_window_opens_navigates_and_adds_a_service() {
     let key = sim.accounts()[0].api_key.clone();
     let app = App::launch().await;
 
-    // A fresh desktop opens on Services, with nothing configured.
+    // A fresh desktop first asks who is using it, offering the computer
+    // account's name; nothing else is shown until it is answered.
+    app.wait_for_text("main h1", "What is your name?").await;
+    let offered = app.find("#staff-name").await.prop("value").await.unwrap();
+    assert!(
+        offered.as_deref().is_some_and(|n| !n.trim().is_empty()),
+        "the account's name is offered: {offered:?}"
+    );
+    app.screenshot("00-staff-name").await;
+    app.fill("#staff-name", "  ").await;
+    app.click("[data-testid=staff-name-save]").await;
+    app.wait_for_text("#staff-name-error", "Enter your name")
+        .await;
+    app.fill("#staff-name", "Priya Shah").await;
+    app.click("[data-testid=staff-name-save]").await;
+    app.wait_for_text("[data-testid=staff-name-shown]", "Priya Shah")
+        .await;
+
+    // Then it opens on Services, with nothing configured.
     app.wait_for_text("main h1", "Services").await;
     app.wait_for_text("[data-testid=no-services]", "No services yet")
         .await;
@@ -112,6 +130,18 @@ async fn the_window_opens_navigates_and_adds_a_service() {
         "the key field is emptied once the key is stored"
     );
     app.screenshot("05-services-added").await;
+
+    // The name given on first start is on the audit trail (Activity), as the
+    // person who set it; no row says "Paydesk user".
+    app.click("[data-service-row='GOV.UK Pay sandbox (simulated)'] button.govuk-button--secondary")
+        .await;
+    app.click("a[data-nav=activity]").await;
+    let activity = app
+        .wait_for_text("[data-testid=activity]", "staff name set to Priya Shah")
+        .await;
+    assert!(activity.contains("Priya Shah"), "{activity}");
+    assert!(!activity.contains("Paydesk user"), "{activity}");
+    app.screenshot("06-activity-staff-name").await;
 
     // The key is in the keyring, not in any file Paydesk wrote.
     let hits = files_containing(app.data_dir.path(), key.as_bytes());

@@ -68,6 +68,16 @@ async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
     // A partial refund: confirmed, then shown in the timeline and the figures.
     app.click("[data-testid=refund-start]").await;
     app.click("[data-testid=refund-partial]").await;
+    // "1,50" could be £1.50 or £150.00: refused, with how to write it.
+    app.fill("[data-testid=refund-amount]", "1,50").await;
+    app.click("[data-testid=refund-continue]").await;
+    app.wait_for_text(
+        "#refund-amount-error",
+        "Enter an amount in pounds and pence, like 12.50",
+    )
+    .await;
+    app.screenshot("12b-refund-ambiguous-amount").await;
+    assert_eq!(sim.control().payment(&pid).unwrap().refunds, 0);
     app.fill("[data-testid=refund-amount]", "12.50").await;
     app.click("[data-testid=refund-continue]").await;
     app.wait_for_text(
@@ -125,15 +135,32 @@ async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
     app.click("[data-testid=refund-confirm-button]").await;
     app.wait_for_text(
         ".govuk-error-summary",
-        "A refund has already been made or the amount changed",
+        "a refund has already been made or the amount changed",
     )
     .await;
     app.wait_for_text(".govuk-error-summary", "£20.00 can now be refunded")
         .await;
-    app.wait_for_text(".govuk-error-summary", "P0604").await;
+    app.wait_for_text(
+        ".govuk-error-summary",
+        "stopped this refund before sending it",
+    )
+    .await;
+    let summary = app.text(".govuk-error-summary").await.unwrap_or_default();
+    assert!(
+        !summary.contains("P0604"),
+        "GOV.UK Pay was never asked, so no GOV.UK Pay code is quoted: {summary}"
+    );
     // The figures on screen are the new ones.
     app.wait_for_text("[data-testid=available]", "£20.00").await;
     app.wait_for_text("[data-testid=refunded]", "£22.50").await;
+    // The refusal is on the payment's record of staff actions, with who and why.
+    app.wait_for_text("[data-testid=desk-actions]", "Stopped by Paydesk")
+        .await;
+    app.wait_for_text(
+        "[data-testid=desk-actions]",
+        "changed from £30.00 to £20.00",
+    )
+    .await;
     app.screenshot("16-refund-stale").await;
     assert_eq!(
         sim.control().payment(&pid).unwrap().refunds,

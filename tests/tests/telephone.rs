@@ -71,8 +71,19 @@ async fn an_agent_takes_payments_with_the_test_cards_and_no_card_data_is_kept() 
     app.click("a[data-nav=telephone]").await;
     app.wait_for_text("main h1", "Telephone payment").await;
 
-    // Checked before anything is sent: Luhn, then an expiry in the past.
+    // Checked before anything is sent: an amount that reads two ways, Luhn,
+    // then an expiry in the past.
     let before = sim.payment_count();
+    fill_payment(&app, "1,50", "TEL-AMBIGUOUS").await;
+    fill_card(&app, "4444333322221111", "12/30").await;
+    app.click("[data-testid=tp-submit]").await;
+    app.wait_for_text(
+        "#tp-amount-error",
+        "Enter an amount in pounds and pence, like 12.50",
+    )
+    .await;
+    app.screenshot("20a-telephone-ambiguous-amount").await;
+    assert_eq!(sim.payment_count(), before, "nothing was sent");
     fill_payment(&app, "25.00", "TEL-LUHN").await;
     fill_card(&app, "4444333322221112", "12/30").await;
     let grouped = app

@@ -6,6 +6,7 @@ pub mod export;
 pub mod payments;
 pub mod sandbox;
 pub mod services;
+pub mod staff;
 pub mod supervisor;
 pub mod sync;
 pub mod telephone;

@@ -27,6 +27,14 @@ describe('format', () => {
 
   it('names states as the admin tool does', () => {
     expect(paymentStatus('failed').label).toBe('Declined');
+    expect(paymentStatus('failed', 'P0010').label).toBe('Declined');
     expect(paymentStatus('success').tag).toBe('govuk-tag--green');
+  });
+
+  it('does not call a timed-out or payer-cancelled payment declined', () => {
+    expect(paymentStatus('failed', 'P0020')).toEqual({ label: 'Timed out', tag: 'govuk-tag--grey' });
+    expect(paymentStatus('failed', 'P0030')).toEqual({ label: 'Cancelled by the payer', tag: 'govuk-tag--grey' });
+    expect(paymentStatus('cancelled', 'P0040').label).toBe('Cancelled');
+    expect(paymentStatus('capturable').label).toBe('Waiting for capture');
   });
 });

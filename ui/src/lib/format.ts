@@ -1,4 +1,6 @@
 // How Paydesk writes money, times and states for people.
+import type { Phase } from '../bindings/Phase';
+import type { StatusGroup } from '../bindings/StatusGroup';
 
 const GBP = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' });
 
@@ -59,26 +61,46 @@ export interface StatusLook {
   tag: string;
 }
 
-/** A payment state as the admin tool names it, with its GOV.UK tag colour. */
-export function paymentStatus(status: string): StatusLook {
+/**
+ * A payment's status in the words staff read everywhere: the results list, the
+ * status filter, the payment page. The groups come from the core (StatusGroup):
+ * GOV.UK Pay's `failed` is declined, timed out or cancelled by the payer,
+ * told apart by its code.
+ */
+export const STATUS_WORDS: Record<StatusGroup, StatusLook> = {
+  in_progress: { label: 'In progress', tag: 'govuk-tag--light-blue' },
+  capturable: { label: 'Waiting for capture', tag: 'govuk-tag--yellow' },
+  success: { label: 'Success', tag: 'govuk-tag--green' },
+  declined: { label: 'Declined', tag: 'govuk-tag--red' },
+  timed_out: { label: 'Timed out', tag: 'govuk-tag--grey' },
+  cancelled_by_payer: { label: 'Cancelled by the payer', tag: 'govuk-tag--grey' },
+  cancelled: { label: 'Cancelled', tag: 'govuk-tag--grey' },
+  error: { label: 'Error', tag: 'govuk-tag--red' },
+};
+
+/** The group a payment's status and code put it in (the core's StatusGroup::of). */
+export function statusGroup(status: string, code?: string | null): StatusGroup | null {
   switch (status) {
-    case 'success':
-      return { label: 'Success', tag: 'govuk-tag--green' };
     case 'created':
     case 'started':
     case 'submitted':
-      return { label: 'In progress', tag: 'govuk-tag--light-blue' };
-    case 'capturable':
-      return { label: 'Waiting for capture', tag: 'govuk-tag--yellow' };
+      return 'in_progress';
     case 'failed':
-      return { label: 'Declined', tag: 'govuk-tag--red' };
+      return code === 'P0020' ? 'timed_out' : code === 'P0030' ? 'cancelled_by_payer' : 'declined';
+    case 'capturable':
+    case 'success':
     case 'cancelled':
-      return { label: 'Cancelled', tag: 'govuk-tag--grey' };
     case 'error':
-      return { label: 'Error', tag: 'govuk-tag--red' };
+      return status;
     default:
-      return { label: status, tag: 'govuk-tag--grey' };
+      return null;
   }
+}
+
+/** A payment's status with its GOV.UK tag colour. */
+export function paymentStatus(status: string, code?: string | null): StatusLook {
+  const group = statusGroup(status, code);
+  return group ? STATUS_WORDS[group] : { label: status, tag: 'govuk-tag--grey' };
 }
 
 export function refundStatus(status: string): StatusLook {
@@ -165,10 +187,12 @@ export const ACTION_WORDS: Record<string, string> = {
   telephone_payment: 'Telephone payment',
   agreement_cancel: 'Cancel agreement',
   agreement_create: 'Set up agreement',
+  staff_name: 'Staff name',
 };
 
-export const PHASE_WORDS: Record<string, string> = {
+export const PHASE_WORDS: Record<Phase, string> = {
   attempt: 'Sent to GOV.UK Pay',
+  not_sent: 'Stopped by Paydesk, not sent',
   succeeded: 'Done',
   failed: 'Refused by GOV.UK Pay',
   unknown: 'No answer from GOV.UK Pay',

@@ -15,6 +15,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::Core;
+use crate::amount::{self, pounds};
 use crate::audit::{self, AuditAttempt, Phase};
 use crate::cache;
 use crate::error::{CoreError, FieldError};
@@ -80,6 +81,23 @@ impl Core {
         .await
     }
 
+    /// Records an action Paydesk refused itself, before sending anything, and why.
+    async fn refuse_before_sending(
+        &self,
+        attempt: &AuditAttempt,
+        why: &str,
+    ) -> Result<(), CoreError> {
+        self.audit_append(
+            attempt,
+            Phase::NotSent,
+            None,
+            None,
+            &format!("not sent: {why}"),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Reads a payment from GOV.UK Pay (strongly consistent) and refreshes the cache.
     pub async fn payment_fresh(
         &self,
@@ -120,14 +138,30 @@ impl Core {
             message: "GOV.UK Pay did not say whether this payment can be refunded. Try again in a moment.".into(),
             pay_code: None,
         })?;
+        let attempt = AuditAttempt {
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            action: "refund",
+            payment_id: Some(id.to_string()),
+            target_id: None,
+            amount: Some(amount),
+            detail: format!("available before: {}", summary.amount_available),
+        };
         if summary.amount_available != expected_available {
+            let why = format!(
+                "the amount that can be refunded changed from {} to {} since the refund was decided ({} refunded in all now)",
+                pounds(expected_available),
+                pounds(summary.amount_available),
+                pounds(summary.amount_submitted)
+            );
+            self.refuse_before_sending(&attempt, &why).await?;
             return Err(CoreError::Conflict {
                 message: format!(
-                    "A refund has already been made or the amount changed: {} can now be refunded ({} already refunded). Nothing was refunded.",
+                    "Paydesk stopped this refund before sending it: a refund has already been made or the amount changed. {} can now be refunded ({} already refunded). Nothing was refunded: check the new figures.",
                     pounds(summary.amount_available),
                     pounds(summary.amount_submitted)
                 ),
-                pay_code: Some("P0604"),
+                pay_code: None,
             });
         }
         let disputed = self.payment_disputed(&service.id, id.as_str()).await?;
@@ -136,11 +170,14 @@ impl Core {
                 "full" => "it has already been refunded in full".to_owned(),
                 "pending" => "the payment has not been taken yet".to_owned(),
                 _ if disputed => "it is being disputed by the cardholder; it cannot be refunded while the dispute is open or after it is lost".to_owned(),
-                other => format!("GOV.UK Pay says refunds are {other} for it ({})", payment.state.status),
+                _ => "GOV.UK Pay does not offer a refund of it".to_owned(),
             };
+            self.refuse_before_sending(&attempt, &why).await?;
             return Err(CoreError::Conflict {
-                message: format!("This payment cannot be refunded: {why}."),
-                pay_code: Some("P0603"),
+                message: format!(
+                    "This payment cannot be refunded: {why}. Nothing was sent to GOV.UK Pay."
+                ),
+                pay_code: None,
             });
         }
         if amount > summary.amount_available {
@@ -153,15 +190,6 @@ impl Core {
             )]));
         }
 
-        let attempt = AuditAttempt {
-            service_id: service.id.clone(),
-            service_name: service.name.clone(),
-            action: "refund",
-            payment_id: Some(id.to_string()),
-            target_id: None,
-            amount: Some(amount),
-            detail: format!("available before: {}", summary.amount_available),
-        };
         let seq = self
             .audit_append(&attempt, Phase::Attempt, None, None, "")
             .await?;
@@ -598,52 +626,10 @@ impl PaymentAction {
     }
 }
 
-/// Reads a refund amount typed in pounds and pence (`10.50`, `£1,200`, `7`)
-/// into pence, with the admin tool's message when it cannot.
+/// Reads a refund amount typed in pounds and pence, by the one rule in [`crate::amount`].
 pub fn parse_refund_amount(text: &str) -> Result<i64, CoreError> {
-    let bad = || {
-        CoreError::Validation(vec![FieldError::new(
-            "amount",
-            "Enter an amount to refund in pounds and pence using digits and a decimal point. For example \"10.50\"",
-        )])
-    };
-    let t = text.trim();
-    let t = t.strip_prefix('£').unwrap_or(t).trim().replace(',', "");
-    if t.is_empty() {
-        return Err(CoreError::Validation(vec![FieldError::new(
-            "amount",
-            "Enter the amount to refund",
-        )]));
-    }
-    let (whole, fraction) = t.split_once('.').unwrap_or((&t, ""));
-    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty()
-        || !digits(whole)
-        || !digits(fraction)
-        || fraction.len() > 2
-        || whole.len() > 9
-        || (t.contains('.') && fraction.is_empty())
-    {
-        return Err(bad());
-    }
-    let pounds: i64 = whole.parse().map_err(|_| bad())?;
-    let pence: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
-    Ok(pounds * 100 + pence)
-}
-
-/// `£1,234.56`.
-pub fn pounds(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    let p = pence.unsigned_abs();
-    let whole = (p / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}£{grouped}.{:02}", p % 100)
+    amount::parse_field("amount", text, "Enter the amount to refund")
+        .map_err(|e| CoreError::Validation(vec![e]))
 }
 
 #[cfg(test)]
@@ -651,35 +637,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refund_amounts_are_read_as_pounds_and_pence() {
+    fn refund_amounts_follow_the_one_rule() {
         assert_eq!(parse_refund_amount("10.50").unwrap(), 1050);
         assert_eq!(parse_refund_amount(" £1,200 ").unwrap(), 120_000);
-        assert_eq!(parse_refund_amount("7.5").unwrap(), 750);
-        assert_eq!(parse_refund_amount("0.01").unwrap(), 1);
-        for bad in [
-            "",
-            "ten",
-            "1.234",
-            "-5",
-            "1e3",
-            "5.",
-            ".5",
-            "1.2.3",
-            "9999999999",
-        ] {
+        for bad in ["", "1,50", "12,5", "1,0.00", "1.5.0", "9999999999"] {
             match parse_refund_amount(bad) {
                 Err(CoreError::Validation(f)) => assert_eq!(f[0].field, "amount", "{bad}"),
                 other => panic!("{bad}: {other:?}"),
             }
         }
-    }
-
-    #[test]
-    fn pounds_are_written_for_people() {
-        assert_eq!(pounds(0), "£0.00");
-        assert_eq!(pounds(5), "£0.05");
-        assert_eq!(pounds(123_456), "£1,234.56");
-        assert_eq!(pounds(10_000_000), "£100,000.00");
-        assert_eq!(pounds(-2500), "-£25.00");
     }
 }

@@ -37,6 +37,9 @@ pub struct AuditAttempt {
 #[ts(export)]
 pub enum Phase {
     Attempt,
+    /// Paydesk refused the action itself, before anything was sent (the figures
+    /// changed, GOV.UK Pay says it cannot be done): nothing reached GOV.UK Pay.
+    NotSent,
     Succeeded,
     Failed,
     Unknown,
@@ -47,6 +50,7 @@ impl Phase {
     fn as_str(self) -> &'static str {
         match self {
             Phase::Attempt => "attempt",
+            Phase::NotSent => "not_sent",
             Phase::Succeeded => "succeeded",
             Phase::Failed => "failed",
             Phase::Unknown => "unknown",
@@ -56,6 +60,7 @@ impl Phase {
 
     fn parse(s: &str) -> Phase {
         match s {
+            "not_sent" => Phase::NotSent,
             "succeeded" => Phase::Succeeded,
             "failed" => Phase::Failed,
             "unknown" => Phase::Unknown,
@@ -323,7 +328,10 @@ pub async fn list(pool: &SqlitePool, q: &AuditQuery) -> Result<Vec<AuditRow>, Co
         b.push(" AND action = ").push_bind(v.clone());
     }
     if let Some(v) = &q.service_id {
-        b.push(" AND service_id = ").push_bind(v.clone());
+        // Rows about the desktop itself (the staff name) belong to every service.
+        b.push(" AND (service_id = '' OR service_id = ")
+            .push_bind(v.clone())
+            .push(")");
     }
     if let Some(v) = &q.phase {
         b.push(" AND phase = ").push_bind(v.clone());

@@ -672,7 +672,101 @@ pub struct PaymentResults {
 }
 
 const COUNT_LIMIT: u32 = 5000;
-const STATES: [&str; 8] = [
+/// A payment's status as staff read it, in the list and in the status filter
+/// alike. GOV.UK Pay's `failed` covers three different stories, told apart by
+/// its code: declined (P0010), timed out (P0020) and cancelled by the payer
+/// (P0030); `created`, `started` and `submitted` are all "in progress".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum StatusGroup {
+    InProgress,
+    Capturable,
+    Success,
+    Declined,
+    TimedOut,
+    CancelledByPayer,
+    Cancelled,
+    Error,
+}
+
+impl StatusGroup {
+    pub const ALL: [StatusGroup; 8] = [
+        StatusGroup::InProgress,
+        StatusGroup::Capturable,
+        StatusGroup::Success,
+        StatusGroup::Declined,
+        StatusGroup::TimedOut,
+        StatusGroup::CancelledByPayer,
+        StatusGroup::Cancelled,
+        StatusGroup::Error,
+    ];
+
+    /// The group a payment's status and code put it in.
+    pub fn of(status: &str, code: Option<&str>) -> Option<StatusGroup> {
+        Some(match (status, code) {
+            ("created" | "started" | "submitted", _) => StatusGroup::InProgress,
+            ("capturable", _) => StatusGroup::Capturable,
+            ("success", _) => StatusGroup::Success,
+            ("failed", Some("P0020")) => StatusGroup::TimedOut,
+            ("failed", Some("P0030")) => StatusGroup::CancelledByPayer,
+            ("failed", _) => StatusGroup::Declined,
+            ("cancelled", _) => StatusGroup::Cancelled,
+            ("error", _) => StatusGroup::Error,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusGroup::InProgress => "in_progress",
+            StatusGroup::Capturable => "capturable",
+            StatusGroup::Success => "success",
+            StatusGroup::Declined => "declined",
+            StatusGroup::TimedOut => "timed_out",
+            StatusGroup::CancelledByPayer => "cancelled_by_payer",
+            StatusGroup::Cancelled => "cancelled",
+            StatusGroup::Error => "error",
+        }
+    }
+
+    /// The filter's value: a group, or one of GOV.UK Pay's own states.
+    pub fn parse_filter(value: &str) -> Option<StatusFilter> {
+        if let Some(g) = Self::ALL.into_iter().find(|g| g.as_str() == value) {
+            return Some(StatusFilter::Group(g));
+        }
+        RAW_STATES
+            .iter()
+            .find(|s| **s == value)
+            .map(|s| StatusFilter::Raw(s))
+    }
+
+    /// The SQL condition on the payments table `p` (constant text, nothing bound).
+    fn condition(self) -> &'static str {
+        match self {
+            StatusGroup::InProgress => "p.status IN ('created', 'started', 'submitted')",
+            StatusGroup::Capturable => "p.status = 'capturable'",
+            StatusGroup::Success => "p.status = 'success'",
+            StatusGroup::Declined => {
+                "p.status = 'failed' AND coalesce(p.code, '') NOT IN ('P0020', 'P0030')"
+            }
+            StatusGroup::TimedOut => "p.status = 'failed' AND p.code = 'P0020'",
+            StatusGroup::CancelledByPayer => "p.status = 'failed' AND p.code = 'P0030'",
+            StatusGroup::Cancelled => "p.status = 'cancelled'",
+            StatusGroup::Error => "p.status = 'error'",
+        }
+    }
+}
+
+/// What the status filter asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Group(StatusGroup),
+    /// One of GOV.UK Pay's external states, as its own search takes them.
+    Raw(&'static str),
+}
+
+const RAW_STATES: [&str; 8] = [
     "created",
     "started",
     "submitted",
@@ -724,7 +818,7 @@ impl PaymentQuery {
             ));
         }
         if let Some(s) = &self.state
-            && !STATES.contains(&s.as_str())
+            && StatusGroup::parse_filter(s).is_none()
         {
             errors.push(FieldError::new(
                 "state",
@@ -919,8 +1013,14 @@ impl PaymentQuery {
         if let Some(b) = &self.card_brand {
             q.push(" AND p.card_brand = ").push_bind(b.clone());
         }
-        if let Some(s) = &self.state {
-            q.push(" AND p.status = ").push_bind(s.clone());
+        match self.state.as_deref().and_then(StatusGroup::parse_filter) {
+            Some(StatusFilter::Group(g)) => {
+                q.push(" AND ").push(g.condition());
+            }
+            Some(StatusFilter::Raw(s)) => {
+                q.push(" AND p.status = ").push_bind(s);
+            }
+            None => {}
         }
         if let Some(f) = self.from_ms {
             q.push(" AND p.created_ms >= ").push_bind(f);

@@ -503,6 +503,70 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_audit_trail_keeps_every_row_and_its_guards_when_rebuilt_for_not_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let old = cache_at(&path, 20261123000001).await;
+        let attempt = crate::audit::AuditAttempt {
+            service_id: "s".into(),
+            service_name: "Parking".into(),
+            action: "refund",
+            payment_id: Some("p1".into()),
+            amount: Some(250),
+            ..Default::default()
+        };
+        use crate::audit::{self, Phase};
+        let seq = audit::append(&old, "Sam", &attempt, Phase::Attempt, None, None, "")
+            .await
+            .unwrap();
+        audit::append(
+            &old,
+            "Sam",
+            &attempt,
+            Phase::Succeeded,
+            Some(seq),
+            None,
+            "ok",
+        )
+        .await
+        .unwrap();
+        // The old table refuses the new phase.
+        assert!(
+            audit::append(&old, "Sam", &attempt, Phase::NotSent, None, None, "x")
+                .await
+                .is_err()
+        );
+        old.close().await;
+
+        let pool = open(&path).await.unwrap();
+        let check = audit::verify(&pool).await.unwrap();
+        assert!(check.intact && check.rows == 2, "{check:?}");
+        audit::append(
+            &pool,
+            "Sam",
+            &attempt,
+            Phase::NotSent,
+            None,
+            None,
+            "not sent: x",
+        )
+        .await
+        .unwrap();
+        assert!(audit::verify(&pool).await.unwrap().intact);
+        // Still append-only.
+        for sql in ["UPDATE audit_log SET amount = 1", "DELETE FROM audit_log"] {
+            assert!(sqlx::query(sql).execute(&pool).await.is_err(), "{sql}");
+        }
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' ORDER BY name",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(indexes, ["audit_at", "audit_payment"]);
+    }
+
+    #[tokio::test]
     async fn a_cache_from_before_date_order_is_renumbered_with_its_metadata_and_full_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);

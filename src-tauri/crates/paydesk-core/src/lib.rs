@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod agreements;
+pub mod amount;
 pub mod audit;
 pub mod bulk;
 pub mod cache;
@@ -23,6 +24,7 @@ pub mod mopup;
 pub mod moto;
 pub mod roles;
 pub mod services;
+pub mod staff;
 pub mod sync;
 
 use std::collections::HashMap;
@@ -125,35 +127,6 @@ impl Core {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-    }
-
-    /// The name recorded as "who" in the audit trail.
-    pub async fn operator(&self) -> Result<String, CoreError> {
-        let name: Option<String> =
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'operator_name'")
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(name.unwrap_or_else(|| {
-            std::env::var("USER")
-                .ok()
-                .filter(|u| !u.is_empty())
-                .unwrap_or_else(|| "Paydesk user".into())
-        }))
-    }
-
-    pub async fn set_operator(&self, name: &str) -> Result<(), CoreError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(CoreError::Validation(vec![FieldError::new(
-                "operator",
-                "Enter your name, in 100 characters or fewer",
-            )]));
-        }
-        sqlx::query("INSERT INTO settings (key, value) VALUES ('operator_name', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     fn payment_lock(&self, service_id: &str, payment_id: &str) -> Arc<tokio::sync::Mutex<()>> {

@@ -5,7 +5,7 @@ use govpay::search::{Paging, PaymentSearch};
 use time::OffsetDateTime;
 
 use crate::Core;
-use crate::cache::{self, PaymentQuery, PaymentResults};
+use crate::cache::{self, PaymentQuery, PaymentResults, StatusFilter, StatusGroup};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
 
@@ -26,9 +26,34 @@ fn live_filters(query: &PaymentQuery) -> Result<(Option<PaymentId>, PaymentSearc
         ..PaymentSearch::default()
     };
     if let Some(state) = &query.state {
-        search.state = Some(state.parse().map_err(|e: govpay::Error| {
-            CoreError::Validation(vec![FieldError::new("state", e.to_string())])
-        })?);
+        // GOV.UK Pay's search takes one of its own states: a group is asked for
+        // by the state that holds it (if one does) and narrowed down here.
+        let api_state = match StatusGroup::parse_filter(state) {
+            Some(StatusFilter::Group(g)) => match g {
+                StatusGroup::InProgress | StatusGroup::Capturable => None,
+                StatusGroup::Declined | StatusGroup::TimedOut | StatusGroup::CancelledByPayer => {
+                    Some("failed")
+                }
+                StatusGroup::Success => Some("success"),
+                StatusGroup::Cancelled => Some("cancelled"),
+                StatusGroup::Error => Some("error"),
+            },
+            Some(StatusFilter::Raw(s)) => Some(s),
+            None => {
+                return Err(CoreError::Validation(vec![FieldError::new(
+                    "state",
+                    "Choose a payment status from the list",
+                )]));
+            }
+        };
+        if let Some(s) = api_state {
+            search.state = Some(s.parse().map_err(|_: govpay::Error| {
+                CoreError::Validation(vec![FieldError::new(
+                    "state",
+                    "GOV.UK Pay's live search cannot filter by this status: search the cache instead",
+                )])
+            })?);
+        }
     }
     if let Some(ms) = query.from_ms {
         search.from_date = Some(time_from_ms(ms, "fromDate")?);
@@ -116,8 +141,18 @@ impl Core {
                 (page.results, total)
             }
         };
-        let rows = cache::store_and_read_rows(self.pool(), &service.id, &payments).await?;
-        let total = u32::try_from(total).unwrap_or(u32::MAX);
+        let mut rows = cache::store_and_read_rows(self.pool(), &service.id, &payments).await?;
+        let mut total = u32::try_from(total).unwrap_or(u32::MAX);
+        if let Some(StatusFilter::Group(g)) =
+            query.state.as_deref().and_then(StatusGroup::parse_filter)
+        {
+            let before = rows.len();
+            rows.retain(|r| StatusGroup::of(&r.status, r.code.as_deref()) == Some(g));
+            if rows.len() != before {
+                // Narrowed down here: only what this page holds is known.
+                total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+            }
+        }
         Ok(PaymentResults {
             rows,
             total,
@@ -159,9 +194,25 @@ mod tests {
     }
 
     #[test]
+    fn a_status_group_asks_for_the_state_that_holds_it() {
+        let (_, s) = live_filters(&PaymentQuery {
+            state: Some("timed_out".into()),
+            ..PaymentQuery::default()
+        })
+        .unwrap();
+        assert_eq!(s.state.map(|s| s.as_str()), Some("failed"));
+        let (_, s) = live_filters(&PaymentQuery {
+            state: Some("capturable".into()),
+            ..PaymentQuery::default()
+        })
+        .unwrap();
+        assert!(s.state.is_none());
+    }
+
+    #[test]
     fn a_bad_state_is_refused_naming_the_field() {
         let err = live_filters(&PaymentQuery {
-            state: Some("capturable".into()),
+            state: Some("expired".into()),
             ..PaymentQuery::default()
         })
         .unwrap_err();

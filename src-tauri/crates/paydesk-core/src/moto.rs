@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Core;
-use crate::actions::pounds;
+use crate::amount::pounds;
 use crate::audit::{AuditAttempt, Phase};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;

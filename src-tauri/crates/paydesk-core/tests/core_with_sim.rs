@@ -38,6 +38,7 @@ async fn setup(role: Role, tweak: impl FnOnce(&mut SimConfig)) -> Setup {
     let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(&app_id)))
         .await
         .unwrap();
+    core.set_operator("Sam Tester").await.unwrap();
     core.set_client_options(ClientOptions {
         timeout: Duration::from_secs(2),
         retry: govpay::RetryPolicy {
@@ -581,14 +582,9 @@ async fn two_refunds_of_the_same_payment_at_once_make_exactly_one() {
         other => panic!("expected one refund and one refusal, got {other:?}"),
     };
     assert_eq!(ok.available_after, 600);
+    // The second waited its turn, saw the new figures and sent nothing.
     assert!(
-        matches!(
-            err,
-            CoreError::Conflict {
-                pay_code: Some("P0604"),
-                ..
-            }
-        ),
+        matches!(&err, CoreError::Conflict { pay_code: None, message } if message.contains("before sending")),
         "{err:?}"
     );
     assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1);
@@ -637,12 +633,56 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
         .unwrap_err();
     match err {
         CoreError::Conflict { message, pay_code } => {
-            assert_eq!(pay_code, Some("P0604"));
+            // Paydesk refused first: no GOV.UK Pay code, as GOV.UK Pay said nothing.
+            assert_eq!(pay_code, None);
             assert!(message.contains("£7.00 can now be refunded"), "{message}");
+            assert!(message.contains("before sending"), "{message}");
         }
         other => panic!("{other:?}"),
     }
     assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1);
+    // The refusal is on the record, with why, and nothing after it.
+    let trail = paydesk_core::audit::list(
+        s.core.pool(),
+        &paydesk_core::audit::AuditQuery {
+            payment_id: Some(pid.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert_eq!(trail[0].phase, Phase::NotSent);
+    assert_eq!(trail[0].operator, "Sam Tester");
+    assert!(
+        trail[0].detail.contains("changed from £10.00 to £7.00"),
+        "{}",
+        trail[0].detail
+    );
+    // A payment GOV.UK Pay will not refund at all is refused and recorded too.
+    let other = paid(&s, 400).await;
+    s.core.refund(&s.service, &other, 400, 400).await.unwrap();
+    let err = s.core.refund(&s.service, &other, 100, 0).await.unwrap_err();
+    assert!(
+        matches!(err, CoreError::Conflict { pay_code: None, .. }),
+        "{err:?}"
+    );
+    let trail = paydesk_core::audit::list(
+        s.core.pool(),
+        &paydesk_core::audit::AuditQuery {
+            payment_id: Some(other.clone()),
+            phase: Some("not_sent".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert!(
+        trail[0].detail.contains("refunded in full"),
+        "{}",
+        trail[0].detail
+    );
     // With the new figure it goes through.
     s.core.refund(&s.service, &pid, 500, 700).await.unwrap();
 }
@@ -740,7 +780,8 @@ async fn the_audit_chain_shows_an_altered_or_removed_row() {
     s.core.refund(&s.service, &pid, 100, 1000).await.unwrap();
     s.core.refund(&s.service, &pid, 100, 900).await.unwrap();
     let ok = paydesk_core::audit::verify(s.core.pool()).await.unwrap();
-    assert!(ok.intact && ok.rows == 4, "{ok:?}");
+    // The staff name being set, then two refunds of two rows each.
+    assert!(ok.intact && ok.rows == 5, "{ok:?}");
     // The trail refuses changes through SQL...
     let refused = sqlx::query("UPDATE audit_log SET amount = 1 WHERE seq = 2")
         .execute(s.core.pool())

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FORMAT_MESSAGE, checkRefundAmount } from './refund';
+import { AMOUNT_MESSAGE } from '../../lib/amount';
+import { checkRefundAmount } from './refund';
 
 describe('checkRefundAmount', () => {
   it('reads pounds and pence', () => {
@@ -7,9 +8,12 @@ describe('checkRefundAmount', () => {
     expect(checkRefundAmount('£7', 2000)).toEqual({ pence: 700 });
     expect(checkRefundAmount('0.5', 2000)).toEqual({ pence: 50 });
   });
-  it('gives the admin tool messages', () => {
-    expect(checkRefundAmount('ten', 2000)).toEqual({ error: FORMAT_MESSAGE });
-    expect(checkRefundAmount('1.234', 2000)).toEqual({ error: FORMAT_MESSAGE });
+  it('refuses what could be read two ways, and says how to write it', () => {
+    for (const text of ['1,50', '12,5', '1,0.00', '1.5.0', 'ten', '1.234']) {
+      expect(checkRefundAmount(text, 100_000), text).toEqual({ error: AMOUNT_MESSAGE });
+    }
+  });
+  it('gives the admin tool messages for the range', () => {
     expect(checkRefundAmount('', 2000)).toEqual({ error: 'Enter the amount to refund' });
     expect(checkRefundAmount('20.01', 2000)).toEqual({
       error: 'Enter a refund amount greater than £0.00 and no more than £20.00',

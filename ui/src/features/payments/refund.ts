@@ -1,19 +1,15 @@
-// The admin tool's refund amount rules, checked before the confirmation step.
-// The core checks again when the refund is sent.
-
-export const FORMAT_MESSAGE =
-  'Enter an amount to refund in pounds and pence using digits and a decimal point. For example "10.50"';
+// The refund amount, checked before the confirmation step by the core's one
+// amount rule (lib/amount.ts). The core checks again when the refund is sent.
+import { AMOUNT_MESSAGE, parsePence } from '../../lib/amount';
+import { pounds } from '../../lib/format';
 
 /** Pence from what was typed, or the message to show against the amount field. */
 export function checkRefundAmount(text: string, availablePence: number): { pence: number } | { error: string } {
-  const t = text.trim().replace(/^£\s*/, '').replace(/,/g, '');
-  if (t === '') return { error: 'Enter the amount to refund' };
-  if (!/^\d{1,9}(\.\d{1,2})?$/.test(t)) return { error: FORMAT_MESSAGE };
-  const [whole, fraction = ''] = t.split('.');
-  const pence = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  const pence = parsePence(text);
+  if (pence === 'empty') return { error: 'Enter the amount to refund' };
+  if (pence === null) return { error: AMOUNT_MESSAGE };
   if (pence <= 0 || pence > availablePence) {
-    const max = (availablePence / 100).toLocaleString('en-GB', { style: 'currency', currency: 'GBP' });
-    return { error: `Enter a refund amount greater than £0.00 and no more than ${max}` };
+    return { error: `Enter a refund amount greater than £0.00 and no more than ${pounds(availablePence)}` };
   }
   return { pence };
 }

@@ -39,6 +39,10 @@ describe('card checks', () => {
 
   it('checks the payment', () => {
     expect(penceOf('12.5')).toBe(1250);
+    expect(penceOf('1,50')).toBeNull();
+    expect(checkPayment({ amount: '1,50', reference: 'R', description: 'D', email: '' }).amount).toBe(
+      'Enter an amount in pounds and pence, like 12.50',
+    );
     expect(checkPayment({ amount: '12.50', reference: 'R', description: 'D', email: '' })).toEqual({});
     const p = checkPayment({ amount: 'ten', reference: '', description: '', email: 'nope' });
     expect(Object.keys(p).sort()).toEqual(['amount', 'description', 'email', 'reference']);

@@ -1,6 +1,8 @@
 // What the agent types about a card, checked before anything is sent. The core
 // checks again; these give the message at once, against the right field.
 
+import { AMOUNT_MESSAGE, parsePence } from '../../lib/amount';
+
 export function digitsOf(text: string): string {
   return text.replace(/[\s-]/g, '');
 }
@@ -67,19 +69,17 @@ export interface PaymentFields {
 
 export type Problems = Record<string, string>;
 
-/** Pence from pounds and pence as typed, or null. */
+/** Pence from pounds and pence as typed (the core's one rule), or null. */
 export function penceOf(text: string): number | null {
-  const t = text.trim().replace(/^£\s*/, '').replace(/,/g, '');
-  if (!/^\d{1,7}(\.\d{1,2})?$/.test(t)) return null;
-  const [whole, fraction = ''] = t.split('.');
-  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  const p = parsePence(text);
+  return typeof p === 'number' ? p : null;
 }
 
 export function checkPayment(f: PaymentFields): Problems {
   const p: Problems = {};
   const pence = penceOf(f.amount);
   if (f.amount.trim() === '') p.amount = 'Enter the amount to take';
-  else if (pence === null) p.amount = 'Enter an amount in pounds and pence using digits and a decimal point, for example 10.50';
+  else if (pence === null) p.amount = AMOUNT_MESSAGE;
   else if (pence < 1) p.amount = 'Enter an amount of at least £0.01';
   else if (pence > 10_000_000) p.amount = 'Enter an amount of no more than £100,000.00';
   if (f.reference.trim() === '') p.reference = 'Enter a reference';
