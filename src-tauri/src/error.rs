@@ -115,18 +115,15 @@ impl From<CoreError> for AppError {
 fn from_api(e: govpay::Error) -> AppError {
     use govpay::Error as E;
     match e {
-        E::InvalidRequest {
-            field,
-            message,
-            pay_code,
-        } => AppError {
+        // Paydesk's own check refused it before sending: GOV.UK Pay said
+        // nothing, so no GOV.UK Pay code is quoted.
+        E::InvalidRequest { field, message, .. } => AppError {
             fields: Some(vec![FieldError::new(field, capitalise(&message))]),
             ..AppError::new(
                 ErrorCode::Validation,
                 "There is a problem with the details you entered",
             )
-        }
-        .with_pay_code(Some(pay_code)),
+        },
         E::Unauthorized => AppError::new(
             ErrorCode::Unauthorized,
             "GOV.UK Pay did not accept this service's API key. Check it has not been revoked, then enter it again",
@@ -152,15 +149,21 @@ fn from_api(e: govpay::Error) -> AppError {
             ),
         ),
         E::Api(body) => {
-            let description = body
-                .body
-                .description
-                .clone()
-                .unwrap_or_else(|| format!("GOV.UK Pay answered with HTTP {}", body.status));
-            // Staff read GOV.UK Pay's own words first, then what the code means.
+            // GOV.UK Pay's own description is for developers (and the log),
+            // never for the screen: staff read what the code means, and the
+            // code itself to quote.
+            tracing::warn!(
+                status = body.status,
+                code = body.code().unwrap_or(""),
+                "GOV.UK Pay refused a request: {}",
+                body.body.description.as_deref().unwrap_or("")
+            );
             let message = match body.pay_code() {
-                Some(code) => format!("{description} ({})", code.explain().trim_end_matches('.')),
-                None => description,
+                Some(code) => code.explain().trim_end_matches('.').to_owned(),
+                None if body.status >= 500 => {
+                    "GOV.UK Pay had a problem and could not do this. Try again later".to_owned()
+                }
+                None => "GOV.UK Pay refused this request".to_owned(),
             };
             let err = AppError::new(ErrorCode::PayApi, message).with_pay_code(body.code());
             if body.status >= 500 {
@@ -235,6 +238,74 @@ mod tests {
         ));
         assert_eq!(err.code, ErrorCode::Storage);
         assert!(!err.message.contains("code: 5"), "{}", err.message);
+    }
+
+    /// Splits one line of a CSV file, with fields maybe in double quotes.
+    fn csv_fields(line: &str) -> Vec<String> {
+        let mut fields = vec![String::new()];
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    chars.next();
+                    fields.last_mut().unwrap().push('"');
+                }
+                '"' => quoted = !quoted,
+                ',' if !quoted => fields.push(String::new()),
+                c => fields.last_mut().unwrap().push(c),
+            }
+        }
+        fields
+    }
+
+    /// Every code of GOV.UK Pay's error table, answered with its own
+    /// description, reaches staff in Paydesk's words: the description (written
+    /// for developers) never does, and the code is there to quote.
+    #[test]
+    fn no_gov_uk_pay_description_reaches_a_screen() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/crates/govpay/reference/error_codes.csv"
+        );
+        let table = std::fs::read_to_string(path).unwrap();
+        let mut walked = 0;
+        let mut quotes = Vec::new();
+        for line in table.lines().skip(1) {
+            let f = csv_fields(line);
+            let (code, status, description) = (&f[0], &f[2], &f[3]);
+            let status: u16 = status
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap_or(400);
+            let api = govpay::Error::Api(govpay::ApiErrorBody {
+                status,
+                body: govpay::models::ErrorResponse {
+                    code: Some(code.clone()),
+                    description: Some(description.clone()),
+                    ..Default::default()
+                },
+            });
+            let err = AppError::from(CoreError::Api(api));
+            assert_eq!(err.pay_code.as_deref(), Some(code.as_str()), "{code}");
+            // Any run of five words from the description is a quote of it.
+            let words: Vec<&str> = description.split_whitespace().collect();
+            for run in words.windows(5) {
+                let quoted = run.join(" ");
+                if err.message.contains(&quoted) {
+                    quotes.push(format!("{code}: {:?} quotes {quoted:?}", err.message));
+                }
+            }
+            let whole = description.trim().trim_end_matches('.');
+            if !whole.is_empty() && err.message.contains(whole) {
+                quotes.push(format!("{code}: {:?} holds {whole:?}", err.message));
+            }
+            walked += 1;
+        }
+        assert!(walked >= 60, "the whole table was walked: {walked}");
+        assert!(quotes.is_empty(), "{quotes:#?}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Telephone payments (MOTO): the card details pass through here once.
 
 use govpay::requests::MotoCard;
-use paydesk_core::moto::{TelephoneOutcome, TelephonePaymentInput, TelephonePaymentRow};
+use paydesk_core::moto::{
+    TelephoneOutcome, TelephonePaymentInput, TelephonePaymentRow, TelephoneStarted,
+};
 use serde::Deserialize;
 use tauri::State;
 use ts_rs::TS;
@@ -27,14 +29,40 @@ pub struct CardInput {
     cardholder_name: Zeroizing<String>,
 }
 
-/// Creates the MOTO payment and authorises it with the card, once. The result
-/// carries no card data beyond the last four digits GOV.UK Pay returns.
+/// Creates the GOV.UK Pay payment when the agent moves on to the card step.
 #[tauri::command]
-pub async fn telephone_payment_take(
+pub async fn telephone_payment_start(
     state: State<'_, AppState>,
     service_id: String,
     input: TelephonePaymentInput,
+) -> Result<TelephoneStarted, AppError> {
+    Ok(state.core()?.telephone_start(&service_id, &input).await?)
+}
+
+/// Payments taken in the last 30 minutes that look like this one (same
+/// reference, or same amount and card ending), for the confirmation step.
+#[tauri::command]
+pub async fn telephone_payment_duplicates(
+    state: State<'_, AppState>,
+    service_id: String,
+    payment_id: String,
+    last4: String,
+) -> Result<Vec<TelephonePaymentRow>, AppError> {
+    Ok(state
+        .core()?
+        .telephone_duplicates(&service_id, &payment_id, &last4)
+        .await?)
+}
+
+/// Sends the card details for a started payment, once. The result carries no
+/// card data beyond the last four digits GOV.UK Pay returns.
+#[tauri::command]
+pub async fn telephone_payment_authorise(
+    state: State<'_, AppState>,
+    service_id: String,
+    payment_id: String,
     card: CardInput,
+    duplicates_confirmed: bool,
 ) -> Result<TelephoneOutcome, AppError> {
     let moto = MotoCard::new(
         &card.card_number,
@@ -45,7 +73,7 @@ pub async fn telephone_payment_take(
     drop(card);
     let outcome = state
         .core()?
-        .telephone_payment(&service_id, &input, moto)
+        .telephone_authorise(&service_id, &payment_id, moto, duplicates_confirmed)
         .await?;
     tracing::info!(
         payment_id = outcome.payment_id.as_deref().unwrap_or(""),
@@ -54,6 +82,19 @@ pub async fn telephone_payment_take(
         "telephone payment finished"
     );
     Ok(outcome)
+}
+
+/// Cancels a payment abandoned at the card step (no card detail was sent).
+#[tauri::command]
+pub async fn telephone_payment_abandon(
+    state: State<'_, AppState>,
+    service_id: String,
+    payment_id: String,
+) -> Result<(), AppError> {
+    Ok(state
+        .core()?
+        .telephone_abandon(&service_id, &payment_id)
+        .await?)
 }
 
 /// This desktop's telephone payments, newest first (unfinished ones only if asked).

@@ -3,4 +3,8 @@
 /**
  * What the agent types about the payment (not the card).
  */
-export type TelephonePaymentInput = { amount: number, reference: string, description: string, email?: string, };
+export type TelephonePaymentInput = { 
+/**
+ * Pounds and pence as typed, read by the one amount rule (`crate::amount`).
+ */
+amount: string, reference: string, description: string, email?: string, };

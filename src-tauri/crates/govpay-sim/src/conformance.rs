@@ -1,6 +1,6 @@
 //! Conformance: while tests run, every JSON answer the simulator gives is checked
-//! against the official OpenAPI spec (`publicapi_spec.json`, in the shared folder
-//! beside the repository, or wherever `GOVPAY_SPEC` points).
+//! against the official OpenAPI spec (`publicapi_spec.json`, copied into
+//! `src-tauri/crates/govpay/reference/`, or wherever `GOVPAY_SPEC` points).
 //!
 //! The spec is known to be wrong in a few places (API-NOTES §1, and statuses the
 //! running API sends that the spec leaves out). Each one is corrected below,
@@ -193,7 +193,7 @@ impl Checker {
             .map(PathBuf::from)
             .unwrap_or_else(|| {
                 PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join("../../../../shared/govuk-pay/publicapi_spec.json")
+                    .join("../govpay/reference/publicapi_spec.json")
             });
         let (spec, problem) =
             match std::fs::read(&path).map(|b| serde_json::from_slice::<Value>(&b)) {

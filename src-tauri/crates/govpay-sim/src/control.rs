@@ -218,6 +218,15 @@ impl Control {
         state.index_of(payment_id).map(|i| snapshot(&state, i))
     }
 
+    /// Every payment with this reference, oldest first.
+    pub fn payments_with_reference(&self, reference: &str) -> Vec<PaymentSnapshot> {
+        let state = self.shared.lock();
+        (0..state.payments.len())
+            .filter(|&i| state.payments[i].reference == reference)
+            .map(|i| snapshot(&state, i))
+            .collect()
+    }
+
     /// The id of the newest payment of the first account (handy in demos).
     pub fn newest_payment(&self) -> Option<String> {
         self.shared.lock().payments.last().map(|p| p.id.clone())

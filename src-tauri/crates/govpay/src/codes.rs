@@ -48,7 +48,7 @@ pay_codes! {
     P0010 = "P0010", "The card was declined: no money was taken. The caller can try another card.";
     P0020 = "P0020", "The payment expired before it was finished: no money was taken.";
     P0030 = "P0030", "The paying user cancelled the payment: no money was taken.";
-    P0040 = "P0040", "The payment was cancelled by the service: no money was taken.";
+    P0040 = "P0040", "The service cancelled the payment: no money was taken.";
     P0050 = "P0050", "The payment provider had an error: no money was taken. Try again later.";
     P0101 = "P0101", "A required detail was missing from the request.";
     P0102 = "P0102", "A detail in the request was not valid.";
@@ -56,8 +56,8 @@ pay_codes! {
     P0104 = "P0104", "The request included a detail that is not allowed for this kind of payment.";
     P0105 = "P0105", "The reference looks like it contains a card number, which is not allowed.";
     P0191 = "P0191", "That idempotency key was already used for a different payment.";
-    P0195 = "P0195", "Telephone payments (card details sent by Paydesk) are not turned on for this service.";
-    P0196 = "P0196", "MOTO payments are not turned on for this service.";
+    P0195 = "P0195", "Telephone payments through Paydesk are not turned on for this service, so no card details were asked for. Your service's GOV.UK Pay administrator can ask GOV.UK Pay support to turn them on.";
+    P0196 = "P0196", "Telephone (MOTO) payments are not turned on for this service. Your service's GOV.UK Pay administrator can ask GOV.UK Pay support to turn them on.";
     P0197 = "P0197", "GOV.UK Pay could not read the request.";
     P0198 = "P0198", "GOV.UK Pay had a problem creating the payment. Check the payment list before trying again.";
     P0199 = "P0199", "There is a problem with this service's GOV.UK Pay account. Contact GOV.UK Pay support.";
@@ -83,7 +83,7 @@ pay_codes! {
     P0798 = "P0798", "GOV.UK Pay had a problem reading the refund. Try again later.";
     P0800 = "P0800", "No payment with that ID was found, so its refunds could not be read.";
     P0898 = "P0898", "GOV.UK Pay had a problem reading the refunds. Try again later.";
-    P0900 = "P0900", "Too many requests to GOV.UK Pay at once. Paydesk waits and tries again.";
+    P0900 = "P0900", "GOV.UK Pay is busy with this account's requests: Paydesk waits and tries again.";
     P0920 = "P0920", "GOV.UK Pay's firewall blocked the request (for example a character it does not allow).";
     P0930 = "P0930", "This API key may not do that.";
     P0940 = "P0940", "This service's account is not yet linked to a payment provider.";

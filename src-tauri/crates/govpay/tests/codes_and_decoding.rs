@@ -10,9 +10,10 @@ use govpay::models::{
 };
 use serde_json::{Map, Value, json};
 
+/// GOV.UK Pay's published data, copied into the repository (see its README).
 fn shared(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../../shared/govuk-pay")
+        .join("reference")
         .join(file)
 }
 

@@ -56,6 +56,10 @@ struct Shared {
     audit: tokio::sync::Mutex<()>,
     /// One money action at a time per payment (double clicks, two windows).
     payment_locks: Mutex<HashMap<(String, String), PaymentLock>>,
+    /// One-time tokens of telephone payments waiting for their card details,
+    /// by payment ID. Only in memory: a token never reaches the database, a log
+    /// or the UI (after a restart the payment is read again for a fresh one).
+    moto_tokens: Mutex<HashMap<String, String>>,
     /// A GOV.UK Pay client per service, built once from the keyring.
     clients: Mutex<HashMap<String, (String, govpay::Client)>>,
     client_options: Mutex<ClientOptions>,

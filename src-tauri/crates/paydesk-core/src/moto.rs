@@ -2,6 +2,14 @@
 //! moto_api`, then authorised by sending the caller's card details with the
 //! payment's one-time token.
 //!
+//! In steps, as a call goes: [`Core::telephone_start`] creates the payment when
+//! the agent moves from the amount and reference to the card (so a service
+//! without telephone payments says so before a card number is read out);
+//! [`Core::telephone_duplicates`] finds payments this desktop (or, in a team,
+//! the team) took in the last 30 minutes that look the same; the agent confirms,
+//! and [`Core::telephone_authorise`] sends the card once. A payment abandoned at
+//! the card step is cancelled ([`Core::telephone_abandon`]).
+//!
 //! The card details live in a [`MotoCard`], which is moved in here, sent once,
 //! and dropped (wiped) before this returns. They are never written to SQLite,
 //! the audit trail, logs or anything returned. If the token was already used the
@@ -11,10 +19,11 @@
 use govpay::requests::{CreatePayment, MotoCard};
 use govpay::{ApiErrorBody, PaymentId};
 use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
 use crate::Core;
-use crate::amount::pounds;
+use crate::amount::{self, pounds};
 use crate::audit::{AuditAttempt, Phase};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
@@ -25,13 +34,29 @@ use crate::services::ServiceInfo;
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct TelephonePaymentInput {
-    #[ts(type = "number")]
-    pub amount: i64,
+    /// Pounds and pence as typed, read by the one amount rule (`crate::amount`).
+    pub amount: String,
     pub reference: String,
     pub description: String,
     #[ts(optional)]
     pub email: Option<String>,
 }
+
+/// A telephone payment created at GOV.UK Pay, waiting for the card details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TelephoneStarted {
+    pub payment_id: String,
+    /// In pence, as the amount typed was read.
+    #[ts(type = "number")]
+    pub amount: i64,
+    pub reference: String,
+    pub description: String,
+}
+
+/// How long a payment taken earlier counts as a possible duplicate.
+const DUPLICATE_MINUTES: i64 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +134,15 @@ fn card_problem(field: &str, message: &str) -> FieldError {
     FieldError::new(ui_field, text)
 }
 
+/// GOV.UK Pay's largest payment: £100,000.00.
+const MAX_AMOUNT: i64 = 10_000_000;
+
+fn now_text() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
 fn token_of(p: &govpay::models::Payment) -> Option<String> {
     p.links
         .auth_url_post
@@ -120,58 +154,69 @@ fn token_of(p: &govpay::models::Payment) -> Option<String> {
 }
 
 impl Core {
-    /// Takes a telephone payment. `card` is consumed and wiped, whatever happens.
-    pub async fn telephone_payment(
+    /// Creates the GOV.UK Pay payment for a telephone payment, before any card
+    /// detail is typed. Nothing is taken: the card goes with [`Self::telephone_authorise`].
+    pub async fn telephone_start(
         &self,
         service_id: &str,
         input: &TelephonePaymentInput,
-        card: MotoCard,
-    ) -> Result<TelephoneOutcome, CoreError> {
+    ) -> Result<TelephoneStarted, CoreError> {
         let service = self.service(service_id).await?;
         service.role.require(Permission::TakeTelephonePayment)?;
-        let mut request = CreatePayment::moto(
-            input.amount,
-            input.reference.trim(),
-            input.description.trim(),
-        );
-        request.email = input.email.clone().filter(|e| !e.trim().is_empty());
-        // Everything is checked before anything is sent.
         let mut problems = Vec::new();
-        if let Err(govpay::Error::InvalidRequest { field, message, .. }) = request.validate() {
+        let amount = match amount::parse_field("amount", &input.amount, "Enter the amount to take")
+        {
+            Ok(p) if p < 1 => {
+                problems.push(FieldError::new(
+                    "amount",
+                    "Enter an amount of at least £0.01",
+                ));
+                0
+            }
+            Ok(p) if p > MAX_AMOUNT => {
+                problems.push(FieldError::new(
+                    "amount",
+                    format!("Enter an amount of no more than {}", pounds(MAX_AMOUNT)),
+                ));
+                0
+            }
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(e);
+                0
+            }
+        };
+        let reference = input.reference.as_str().trim();
+        let description = input.description.trim();
+        if reference.is_empty() {
+            problems.push(FieldError::new("reference", "Enter a reference"));
+        }
+        if description.is_empty() {
+            problems.push(FieldError::new(
+                "description",
+                "Enter a description of what the caller is paying for",
+            ));
+        }
+        let mut request = CreatePayment::moto(amount.max(1), reference, description);
+        request.email = input.email.clone().filter(|e| !e.trim().is_empty());
+        if problems.is_empty()
+            && let Err(govpay::Error::InvalidRequest { field, message, .. }) = request.validate()
+        {
             problems.push(FieldError::new(
                 field,
                 format!("The {} {message}", field.replace('_', " ")),
             ));
         }
-        if let Err(govpay::Error::InvalidRequest { field, message, .. }) = card.validate() {
-            problems.push(card_problem(field, &message));
-        }
         if !problems.is_empty() {
             return Err(CoreError::Validation(problems));
         }
-        // The same payment twice at once (a double click, a second window) is
-        // refused rather than charged twice.
-        let lock = self.payment_lock(
-            &service.id,
-            &format!("telephone:{}:{}", input.reference.trim(), input.amount),
-        );
-        let Ok(_one_at_a_time) = lock.try_lock() else {
-            return Err(CoreError::Conflict {
-                message: format!(
-                    "A telephone payment of {} for reference {} is already being taken. Wait for its result.",
-                    pounds(input.amount),
-                    input.reference.trim()
-                ),
-                pay_code: None,
-            });
-        };
         let client = self.client(&service).await?;
         let attempt = AuditAttempt {
             service_id: service.id.clone(),
             service_name: service.name.clone(),
             action: "telephone_payment",
-            amount: Some(input.amount),
-            detail: format!("reference: {}", input.reference.trim()),
+            amount: Some(amount),
+            detail: format!("reference: {reference}"),
             ..AuditAttempt::default()
         };
         let seq = self
@@ -185,45 +230,175 @@ impl Core {
                 } else {
                     Phase::Failed
                 };
-                self.audit_append(
-                    &attempt,
-                    phase,
-                    Some(seq),
-                    e.pay_code(),
-                    &format!("payment not created: {e}"),
-                )
-                .await?;
+                let detail = match phase {
+                    Phase::Unknown => {
+                        "no answer when the payment was set up; no card details were sent"
+                    }
+                    _ => "the payment was not set up; no card details were sent",
+                };
+                self.audit_append(&attempt, phase, Some(seq), e.pay_code(), detail)
+                    .await?;
                 if phase == Phase::Unknown {
                     return Err(CoreError::OutcomeUnknown(
-                        "GOV.UK Pay did not answer when the payment was being set up. No card details were sent and no money was taken: you can try again.".into(),
+                        "GOV.UK Pay did not answer when the payment was being set up. No card details were sent and no money can have been taken: you can start again.".into(),
                     ));
                 }
                 return Err(e.into());
             }
         };
-        let attempt = AuditAttempt {
-            payment_id: Some(created.payment_id.to_string()),
-            ..attempt
+        let started = TelephoneStarted {
+            payment_id: created.payment_id.to_string(),
+            amount,
+            reference: reference.to_owned(),
+            description: description.to_owned(),
         };
-        self.remember_telephone_payment(&service, &created, input)
+        self.remember_telephone_payment(&service, &created, &started, seq)
             .await?;
-        let Some(token) = token_of(&created) else {
+        if let Some(token) = token_of(&created) {
+            self.shared
+                .moto_tokens
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(started.payment_id.clone(), token);
+        }
+        Ok(started)
+    }
+
+    /// Telephone payments taken in the last 30 minutes that look like this one:
+    /// the same reference, or the same amount and card ending. Ones that were
+    /// declined, cancelled or never sent do not count.
+    pub async fn telephone_duplicates(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+        last4: &str,
+    ) -> Result<Vec<TelephonePaymentRow>, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::TakeTelephonePayment)?;
+        let started = self.started_payment(&service.id, payment_id).await?;
+        self.duplicates_of(&service.id, payment_id, &started, last4)
+            .await
+    }
+
+    async fn duplicates_of(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+        started: &TelephoneStarted,
+        last4: &str,
+    ) -> Result<Vec<TelephonePaymentRow>, CoreError> {
+        let since = time::OffsetDateTime::now_utc() - time::Duration::minutes(DUPLICATE_MINUTES);
+        let rows = self.telephone_payments(service_id, false).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.payment_id != payment_id)
+            .filter(|r| {
+                !matches!(
+                    r.status.as_str(),
+                    "created" | "failed" | "cancelled" | "error"
+                )
+            })
+            .filter(|r| {
+                r.reference == started.reference
+                    || (r.amount == started.amount && r.last4.as_deref() == Some(last4))
+            })
+            .filter(|r| {
+                time::OffsetDateTime::parse(&r.created_at, &Rfc3339).is_ok_and(|t| t >= since)
+            })
+            .collect())
+    }
+
+    /// Sends the card details for a payment [`Self::telephone_start`] created,
+    /// once. `duplicates_confirmed` says the agent saw the duplicate warning and
+    /// chose to go on: without it a possible duplicate is refused. `card` is
+    /// consumed and wiped, whatever happens.
+    pub async fn telephone_authorise(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+        card: MotoCard,
+        duplicates_confirmed: bool,
+    ) -> Result<TelephoneOutcome, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::TakeTelephonePayment)?;
+        let started = self.started_payment(&service.id, payment_id).await?;
+        let id = PaymentId::from_trusted(started.payment_id.clone());
+        if let Err(govpay::Error::InvalidRequest { field, message, .. }) = card.validate() {
+            return Err(CoreError::Validation(vec![card_problem(field, &message)]));
+        }
+        // A double click, or a second window, waits for nothing: it is refused.
+        let lock = self.payment_lock(&service.id, id.as_str());
+        let Ok(_one_at_a_time) = lock.try_lock() else {
+            return Err(CoreError::Conflict {
+                message: format!(
+                    "The telephone payment of {} for reference {} is already being taken. Wait for its result.",
+                    pounds(started.amount),
+                    started.reference
+                ),
+                pay_code: None,
+            });
+        };
+        let (status, attempt_seq) = self.telephone_state(&service.id, id.as_str()).await?;
+        if status != "created" {
+            // The card was sent before: its outcome is read, never sent again.
+            return self.telephone_outcome(&service, &id, &started, None).await;
+        }
+        let last4 = card.last4();
+        let duplicates = self
+            .duplicates_of(&service.id, id.as_str(), &started, &last4)
+            .await?;
+        if !duplicates.is_empty() && !duplicates_confirmed {
+            return Err(CoreError::Conflict {
+                message: format!(
+                    "This looks like a payment already taken in the last {DUPLICATE_MINUTES} minutes ({} for reference {}). Check with the caller, then confirm to take it again.",
+                    pounds(duplicates[0].amount),
+                    duplicates[0].reference
+                ),
+                pay_code: None,
+            });
+        }
+        let token = self
+            .shared
+            .moto_tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id.as_str());
+        let token = match token {
+            Some(t) => Some(t),
+            // Paydesk restarted since the payment was made: GOV.UK Pay gives it again.
+            None => self
+                .payment_fresh(&service, &id)
+                .await
+                .ok()
+                .and_then(|p| token_of(&p)),
+        };
+        let attempt = AuditAttempt {
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            action: "telephone_payment",
+            payment_id: Some(id.to_string()),
+            amount: Some(started.amount),
+            detail: format!("reference: {}", started.reference),
+            ..AuditAttempt::default()
+        };
+        let Some(token) = token else {
             self.audit_append(
                 &attempt,
                 Phase::Failed,
-                Some(seq),
+                attempt_seq,
                 None,
                 "no one-time token",
             )
             .await?;
             return Err(CoreError::Conflict {
-                message: "GOV.UK Pay did not give this payment a one-time token.".into(),
+                message: "GOV.UK Pay did not give this payment a one-time token, so the card details were not sent. Start the payment again.".into(),
                 pay_code: None,
             });
         };
-        let outcome = self
-            .authorise(&service, &created.payment_id, &token, &card, input)
-            .await;
+        if duplicates_confirmed && !duplicates.is_empty() {
+            tracing::info!(payment_id = %id, "telephone payment taken again after a duplicate warning");
+        }
+        let outcome = self.authorise(&service, &id, &token, &card, &started).await;
         drop(card);
         let (phase, code) = match &outcome {
             Ok(o) if o.result == TelephoneResult::Unknown => (Phase::Unknown, None),
@@ -232,13 +407,116 @@ impl Core {
             Err(CoreError::Api(api)) => (Phase::Failed, api.pay_code().map(str::to_owned)),
             Err(_) => (Phase::Failed, None),
         };
-        let detail = outcome
+        let mut detail = outcome
             .as_ref()
             .map(|o| o.status.clone().unwrap_or_default())
             .unwrap_or_default();
-        self.audit_append(&attempt, phase, Some(seq), code.as_deref(), &detail)
+        if !duplicates.is_empty() {
+            detail.push_str("; taken after a duplicate warning the agent confirmed");
+        }
+        self.audit_append(&attempt, phase, attempt_seq, code.as_deref(), &detail)
             .await?;
         outcome
+    }
+
+    /// Cancels a telephone payment abandoned at the card step: no card detail
+    /// was sent, and the payment cannot be paid afterwards.
+    pub async fn telephone_abandon(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<(), CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::TakeTelephonePayment)?;
+        let started = self.started_payment(&service.id, payment_id).await?;
+        let id = PaymentId::from_trusted(started.payment_id.clone());
+        let lock = self.payment_lock(&service.id, id.as_str());
+        let Ok(_one_at_a_time) = lock.try_lock() else {
+            return Err(CoreError::Conflict {
+                message: "The card details for this payment are being sent. Wait for the result."
+                    .into(),
+                pay_code: None,
+            });
+        };
+        let (status, attempt_seq) = self.telephone_state(&service.id, id.as_str()).await?;
+        if status != "created" {
+            return Ok(());
+        }
+        self.shared
+            .moto_tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id.as_str());
+        let client = self.client(&service).await?;
+        let cancelled = client.payments().cancel(&id).await;
+        let attempt = AuditAttempt {
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            action: "telephone_payment",
+            payment_id: Some(id.to_string()),
+            amount: Some(started.amount),
+            detail: format!("reference: {}", started.reference),
+            ..AuditAttempt::default()
+        };
+        let detail = match &cancelled {
+            Ok(()) => {
+                "abandoned at the card step: no card details were sent, and the payment was cancelled"
+            }
+            Err(_) => {
+                "abandoned at the card step: no card details were sent; GOV.UK Pay will let the payment expire"
+            }
+        };
+        self.audit_append(&attempt, Phase::NotSent, attempt_seq, None, detail)
+            .await?;
+        if let Ok(p) = self.payment_fresh(&service, &id).await {
+            self.update_telephone_payment(
+                &service.id,
+                id.as_str(),
+                Some(&p.state.status),
+                p.state.code.as_deref(),
+                None,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A telephone payment this desktop started, as it was started.
+    async fn started_payment(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<TelephoneStarted, CoreError> {
+        let row: Option<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT payment_id, reference, description, amount FROM telephone_payments
+             WHERE service_id = ?1 AND payment_id = ?2",
+        )
+        .bind(service_id)
+        .bind(payment_id.trim())
+        .fetch_optional(self.pool())
+        .await?;
+        let (payment_id, reference, description, amount) =
+            row.ok_or_else(|| CoreError::NotFound("that telephone payment".into()))?;
+        Ok(TelephoneStarted {
+            payment_id,
+            amount,
+            reference,
+            description,
+        })
+    }
+
+    async fn telephone_state(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<(String, Option<i64>), CoreError> {
+        Ok(sqlx::query_as(
+            "SELECT status, attempt_seq FROM telephone_payments WHERE service_id = ?1 AND payment_id = ?2",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_one(self.pool())
+        .await?)
     }
 
     async fn authorise(
@@ -247,7 +525,7 @@ impl Core {
         id: &PaymentId,
         token: &str,
         card: &MotoCard,
-        input: &TelephonePaymentInput,
+        input: &TelephoneStarted,
     ) -> Result<TelephoneOutcome, CoreError> {
         let client = self.client(service).await?;
         let mut token = token.to_owned();
@@ -287,7 +565,7 @@ impl Core {
         &self,
         service: &ServiceInfo,
         id: &PaymentId,
-        input: &TelephonePaymentInput,
+        input: &TelephoneStarted,
         error: Option<ApiErrorBody>,
     ) -> Result<TelephoneOutcome, CoreError> {
         let payment = self.payment_fresh(service, id).await;
@@ -307,9 +585,12 @@ impl Core {
             .and_then(|e| e.code().map(str::to_owned))
             .or(code);
         let (result, message) = match (status.as_deref(), code.as_deref(), &error) {
-            (Some("success"), ..) => (TelephoneResult::Taken, format!("Payment taken: {amount} for reference {}, from the card ending {}.", input.reference.trim(), last4.clone().unwrap_or_default())),
-            (Some("capturable"), ..) => (TelephoneResult::Taken, format!("Payment authorised: {amount} for reference {} will be taken from the card ending {} once the service confirms it.", input.reference.trim(), last4.clone().unwrap_or_default())),
-            (_, Some("P0010"), _) => (TelephoneResult::Declined, "The card was declined. No money was taken. The caller can try another card.".to_owned()),
+            (Some("success"), ..) => (TelephoneResult::Taken, format!("Payment taken: {amount} for reference {}, from the card ending {}.", input.reference, last4.clone().unwrap_or_default())),
+            (Some("capturable"), ..) => (TelephoneResult::Taken, format!("Payment authorised: {amount} for reference {} will be taken from the card ending {} once the service confirms it.", input.reference, last4.clone().unwrap_or_default())),
+            // GOV.UK Pay answers an expired card, a wrong security code and a
+            // refusal alike (402 P0010, "The payment was rejected"): the words
+            // name each, so the agent can ask the caller the right question.
+            (_, Some("P0010"), _) => (TelephoneResult::Declined, "The card was declined: no money was taken. The card may have expired, the security code may be wrong, or the bank refused it. Ask the caller to check the expiry date and security code, or to use another card.".to_owned()),
             (_, Some("P0050"), _) => (TelephoneResult::ProviderError, "The payment provider had a problem. No money was taken. Try again in a few minutes.".to_owned()),
             (_, Some("P0101" | "P0102"), Some(_)) => (TelephoneResult::CardRejected, "GOV.UK Pay did not accept the card details as entered. No money was taken. Check them with the caller and start again.".to_owned()),
             (Some("created" | "started" | "submitted"), ..) | (None, ..) => (
@@ -330,7 +611,7 @@ impl Core {
             result,
             payment_id: Some(id.to_string()),
             amount: input.amount,
-            reference: input.reference.trim().to_owned(),
+            reference: input.reference.to_owned(),
             last4,
             status,
             pay_code: code,
@@ -342,20 +623,22 @@ impl Core {
         &self,
         service: &ServiceInfo,
         p: &govpay::models::Payment,
-        input: &TelephonePaymentInput,
+        started: &TelephoneStarted,
+        attempt_seq: i64,
     ) -> Result<(), CoreError> {
         sqlx::query(
-            "INSERT INTO telephone_payments (service_id, payment_id, reference, description, amount, operator, created_at, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            "INSERT INTO telephone_payments (service_id, payment_id, reference, description, amount, operator, created_at, status, attempt_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
         )
         .bind(&service.id)
         .bind(p.payment_id.as_str())
-        .bind(input.reference.trim())
-        .bind(input.description.trim())
-        .bind(input.amount)
+        .bind(&started.reference)
+        .bind(&started.description)
+        .bind(started.amount)
         .bind(self.operator().await?)
-        .bind(p.created_date.clone().unwrap_or_default())
+        .bind(p.created_date.clone().unwrap_or_else(now_text))
         .bind(&p.state.status)
+        .bind(attempt_seq)
         .execute(self.pool())
         .await?;
         Ok(())

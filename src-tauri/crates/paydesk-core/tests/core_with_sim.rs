@@ -854,8 +854,10 @@ async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
         latency_ms: 1_000,
         ..Fault::default()
     }]);
-    let child_bin =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../target/debug/examples/sync_child");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../target"));
+    let child_bin = target.join("debug/examples/sync_child");
     assert!(
         child_bin.exists(),
         "{} is built by cargo test",
@@ -1348,15 +1350,27 @@ async fn a_live_key_is_never_written_down_or_returned() {
 mod more {
     use super::*;
     use govpay::requests::MotoCard;
-    use paydesk_core::moto::{TelephonePaymentInput, TelephoneResult};
+    use paydesk_core::moto::{TelephoneOutcome, TelephonePaymentInput, TelephoneResult};
 
     fn phone(amount: i64, reference: &str) -> TelephonePaymentInput {
         TelephonePaymentInput {
-            amount,
+            amount: format!("{}.{:02}", amount / 100, amount % 100),
             reference: reference.into(),
             description: "Council tax by phone".into(),
             email: None,
         }
+    }
+
+    /// The agent's steps: amount and reference, then the card, confirmed.
+    async fn take(
+        s: &Setup,
+        input: &TelephonePaymentInput,
+        card: MotoCard,
+    ) -> Result<TelephoneOutcome, CoreError> {
+        let started = s.core.telephone_start(&s.service, input).await?;
+        s.core
+            .telephone_authorise(&s.service, &started.payment_id, card, false)
+            .await
     }
 
     #[tokio::test]
@@ -1370,9 +1384,7 @@ mod more {
         ];
         for (i, (number, result, status)) in cases.into_iter().enumerate() {
             let card = MotoCard::new(number, "12/39", "737", "Sam Citizen");
-            let out = s
-                .core
-                .telephone_payment(&s.service, &phone(1500, &format!("TEL-{i}")), card)
+            let out = take(&s, &phone(1500, &format!("TEL-{i}")), card)
                 .await
                 .unwrap();
             assert_eq!(
@@ -1390,14 +1402,19 @@ mod more {
                 );
             }
         }
-        // Checked before sending: nothing is created for a bad card.
-        let before = s.sim.payment_count();
+        // The card is checked before it is sent: the payment waits, unpaid.
+        let started = s
+            .core
+            .telephone_start(&s.service, &phone(1500, "TEL-X"))
+            .await
+            .unwrap();
         let err = s
             .core
-            .telephone_payment(
+            .telephone_authorise(
                 &s.service,
-                &phone(1500, "TEL-X"),
+                &started.payment_id,
                 MotoCard::new("4444333322221112", "12/39", "737", "Sam"),
+                false,
             )
             .await
             .unwrap_err();
@@ -1407,10 +1424,11 @@ mod more {
         );
         let err = s
             .core
-            .telephone_payment(
+            .telephone_authorise(
                 &s.service,
-                &phone(1500, "TEL-Y"),
+                &started.payment_id,
                 MotoCard::new("4444333322221111", "01/21", "737", "Sam"),
+                false,
             )
             .await
             .unwrap_err();
@@ -1418,10 +1436,34 @@ mod more {
             matches!(err, CoreError::Validation(ref f) if f[0].field == "expiryDate"),
             "{err:?}"
         );
-        assert_eq!(s.sim.payment_count(), before);
+        assert_eq!(
+            s.sim.control().payment(&started.payment_id).unwrap().status,
+            "created",
+            "no card was sent"
+        );
+        // Abandoned at the card step: cancelled at GOV.UK Pay, and recorded.
+        s.core
+            .telephone_abandon(&s.service, &started.payment_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.sim.control().payment(&started.payment_id).unwrap().status,
+            "cancelled"
+        );
+        let trail = paydesk_core::audit::list(
+            s.core.pool(),
+            &AuditQuery {
+                payment_id: Some(started.payment_id.clone()),
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(trail[0].phase, Phase::NotSent, "{trail:?}");
+        assert!(trail[0].detail.contains("abandoned at the card step"));
 
         let list = s.core.telephone_payments(&s.service, false).await.unwrap();
-        assert_eq!(list.len(), 4);
+        assert_eq!(list.len(), 5);
         assert!(list.iter().all(|p| p.finished));
         // No card number or security code anywhere in the files Paydesk wrote.
         s.core.pool().close().await;
@@ -1444,15 +1486,13 @@ mod more {
             drop_after_commit: 1,
             ..Fault::default()
         }]);
-        let out = s
-            .core
-            .telephone_payment(
-                &s.service,
-                &phone(2000, "TEL-DROP"),
-                MotoCard::new("4444333322221111", "12/39", "123", "Sam"),
-            )
-            .await
-            .unwrap();
+        let out = take(
+            &s,
+            &phone(2000, "TEL-DROP"),
+            MotoCard::new("4444333322221111", "12/39", "123", "Sam"),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             out.result,
             TelephoneResult::Taken,
@@ -1495,21 +1535,147 @@ mod more {
     }
 
     #[tokio::test]
-    async fn telephone_payments_not_enabled_are_explained() {
+    async fn telephone_payments_not_enabled_are_known_before_the_card() {
         let s = setup(Role::CallCentre, |c| c.accounts[0].moto_api_enabled = false).await;
+        // The first step, amount and reference only, already meets the refusal.
         let err = s
             .core
-            .telephone_payment(
-                &s.service,
-                &phone(100, "T"),
-                MotoCard::new("4444333322221111", "12/39", "123", "Sam"),
-            )
+            .telephone_start(&s.service, &phone(100, "T"))
             .await
             .unwrap_err();
         match err {
             CoreError::Api(govpay::Error::Api(body)) => assert_eq!(body.code(), Some("P0195")),
             other => panic!("{other:?}"),
         }
+        assert!(
+            s.core
+                .telephone_payments(&s.service, false)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_amount_that_reads_two_ways_is_refused_before_anything_is_created() {
+        let s = setup(Role::CallCentre, |_| {}).await;
+        for (text, message) in [
+            ("1,50", "Enter an amount in pounds and pence, like 12.50"),
+            ("", "Enter the amount to take"),
+            ("0.00", "Enter an amount of at least £0.01"),
+            ("100,000.01", "Enter an amount of no more than £100,000.00"),
+        ] {
+            let input = TelephonePaymentInput {
+                amount: text.into(),
+                ..phone(0, "TEL-AMOUNT")
+            };
+            match s.core.telephone_start(&s.service, &input).await {
+                Err(CoreError::Validation(f)) => {
+                    assert_eq!(
+                        (f[0].field.as_str(), f[0].message.as_str()),
+                        ("amount", message)
+                    )
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+        assert_eq!(s.sim.payment_count(), 0);
+        let started = s
+            .core
+            .telephone_start(
+                &s.service,
+                &TelephonePaymentInput {
+                    amount: "£1,234.5".into(),
+                    ..phone(0, "TEL-AMOUNT")
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(started.amount, 123_450);
+    }
+
+    #[tokio::test]
+    async fn a_payment_like_one_just_taken_needs_the_agent_to_confirm() {
+        let s = setup(Role::CallCentre, |_| {}).await;
+        let card = || MotoCard::new("4444333322221111", "12/39", "737", "Sam Citizen");
+        let first = take(&s, &phone(2500, "TEL-DUP"), card()).await.unwrap();
+        assert_eq!(first.result, TelephoneResult::Taken);
+
+        // The same reference again: warned, and refused until confirmed.
+        let again = s
+            .core
+            .telephone_start(&s.service, &phone(2500, "TEL-DUP"))
+            .await
+            .unwrap();
+        let dups = s
+            .core
+            .telephone_duplicates(&s.service, &again.payment_id, "1111")
+            .await
+            .unwrap();
+        assert_eq!(dups.len(), 1);
+        assert_eq!(dups[0].payment_id, first.payment_id.clone().unwrap());
+        let err = s
+            .core
+            .telephone_authorise(&s.service, &again.payment_id, card(), false)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, CoreError::Conflict { message, .. } if message.contains("already taken")),
+            "{err:?}"
+        );
+        assert_eq!(
+            s.sim.control().payment(&again.payment_id).unwrap().status,
+            "created",
+            "nothing was sent"
+        );
+        let out = s
+            .core
+            .telephone_authorise(&s.service, &again.payment_id, card(), true)
+            .await
+            .unwrap();
+        assert_eq!(out.result, TelephoneResult::Taken);
+
+        // Same amount and card ending, another reference: a duplicate too.
+        let third = s
+            .core
+            .telephone_start(&s.service, &phone(2500, "TEL-OTHER"))
+            .await
+            .unwrap();
+        let dups = s
+            .core
+            .telephone_duplicates(&s.service, &third.payment_id, "1111")
+            .await
+            .unwrap();
+        assert_eq!(dups.len(), 2);
+        // Another card and another reference: not one.
+        assert!(
+            s.core
+                .telephone_duplicates(&s.service, &third.payment_id, "4242")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // A declined payment does not count as taken.
+        let declined = take(
+            &s,
+            &phone(900, "TEL-DECLINED"),
+            MotoCard::new("4000000000000002", "12/39", "737", "Sam"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(declined.result, TelephoneResult::Declined);
+        let retry = s
+            .core
+            .telephone_start(&s.service, &phone(900, "TEL-DECLINED"))
+            .await
+            .unwrap();
+        assert!(
+            s.core
+                .telephone_duplicates(&s.service, &retry.payment_id, "0002")
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[tokio::test]
