@@ -26,13 +26,15 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     })
     .await
     .unwrap();
-    // Four disputes: due in 10 days, tomorrow, in 5 days, and one already won.
+    // Five disputes: due in 10 days, tomorrow, in 5 days, one already won, and
+    // one whose evidence was due two days ago.
     let mut ids = Vec::new();
     for (reference, days) in [
         ("CT-LATER", 10),
         ("CT-TOMORROW", 1),
         ("CT-FIVE", 5),
         ("CT-WON", 2),
+        ("CT-OVERDUE", -2),
     ] {
         let pid = payment(&sim, 12_000, reference, true).await;
         let did = sim
@@ -57,12 +59,16 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     let app = App::launch_in(dir).await;
     app.click("a[data-nav=disputes]").await;
     app.wait_for_text("main h1", "Disputes").await;
-    app.wait_for_text("[data-testid=dispute-count]", "4 disputes")
+    app.wait_for_text("[data-testid=dispute-count]", "5 disputes")
+        .await;
+    app.wait_for_text("[data-testid=dispute-count]", "1 overdue")
         .await;
     app.wait_for_text("[data-testid=dispute-count]", "2 due within 7 days")
         .await;
+    // Most urgent first: the ones that can still be answered, soonest due
+    // first; the overdue one below them, under its own heading; then the rest.
     let order = app
-        .js("return Array.from(document.querySelectorAll('[data-testid=disputes] tbody tr')).map(r => r.innerText);")
+        .js("return Array.from(document.querySelectorAll('[data-testid=disputes] tbody tr')).map(r => r.dataset.disputeId ? r.innerText : 'GROUP ' + r.innerText);")
         .await;
     let order: Vec<String> = order
         .as_array()
@@ -73,7 +79,10 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     let refs: Vec<&str> = order
         .iter()
         .map(|t| {
-            ["CT-TOMORROW", "CT-FIVE", "CT-LATER", "CT-WON"]
+            if t.starts_with("GROUP Overdue") {
+                return "(overdue)";
+            }
+            ["CT-TOMORROW", "CT-FIVE", "CT-LATER", "CT-WON", "CT-OVERDUE"]
                 .into_iter()
                 .find(|r| t.contains(r))
                 .unwrap_or("?")
@@ -81,9 +90,17 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
         .collect();
     assert_eq!(
         refs,
-        ["CT-TOMORROW", "CT-FIVE", "CT-LATER", "CT-WON"],
+        [
+            "CT-TOMORROW",
+            "CT-FIVE",
+            "CT-LATER",
+            "(overdue)",
+            "CT-OVERDUE",
+            "CT-WON"
+        ],
         "{order:?}"
     );
+    assert!(order[4].contains("2 days overdue"), "{}", order[4]);
     assert!(order[0].contains("1 day left"), "{}", order[0]);
     assert!(
         order[0].contains("did not make this payment"),
@@ -543,6 +560,20 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
         .await
         .unwrap_err();
     assert_eq!(refused["code"], "forbidden", "{refused}");
+    // Only the tabs a caseworker can use are offered.
+    assert_eq!(
+        nav_sections(&app).await,
+        ["payments", "agreements", "services"]
+    );
+    // The export of payers' names and emails is a supervisor's: refused here.
+    let refused = app
+        .invoke(
+            "export_csv",
+            serde_json::json!({ "serviceId": caseworker, "fromMs": 0, "toMs": 86_400_000, "path": "/tmp/paydesk-roles.csv" }),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused["code"], "forbidden", "{refused}");
 
     // The call-centre desktop: its payment page offers no refund...
     app.go("#/services").await;
@@ -550,6 +581,11 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
         .await;
     app.wait_for_text("[data-testid=current-service]", "B call-centre desk")
         .await;
+    assert_eq!(
+        nav_sections(&app).await,
+        ["payments", "telephone", "agreements", "services"]
+    );
+    app.screenshot("47b-call-centre-tabs").await;
     app.go(&format!("#/payments/{paid}")).await;
     app.wait_for_text("[data-testid=payment-heading]", "£30.00")
         .await;
@@ -578,4 +614,16 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
         "active"
     );
     app.close().await;
+}
+
+/// The sections the navigation offers, in order.
+async fn nav_sections(app: &App) -> Vec<String> {
+    let ids = app
+        .js("return Array.from(document.querySelectorAll('a[data-nav]')).map(a => a.dataset.nav);")
+        .await;
+    ids.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
 }

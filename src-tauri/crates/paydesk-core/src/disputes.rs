@@ -72,9 +72,37 @@ pub fn urgency(status: &str, due: Option<&str>, now_ms: i64) -> (Urgency, Option
     (u, days)
 }
 
+/// "Most urgent first": disputes that still need a response and can still get
+/// one (not past the evidence due date), soonest due first; then the overdue
+/// ones in their own group, the most recently missed first; then the rest
+/// (under review, won, lost), in the order they came (newest raised first).
+pub fn most_urgent_first(rows: &mut [DisputeRow]) {
+    let group = |r: &DisputeRow| match r.urgency {
+        Urgency::DueSoon | Urgency::Later => 0,
+        Urgency::Overdue => 1,
+        Urgency::Closed => 2,
+    };
+    // Rows with no due date (none known yet) sort after dated ones.
+    let due = |r: &DisputeRow| r.days_left.unwrap_or(i64::MAX);
+    rows.sort_by(|a, b| {
+        group(a).cmp(&group(b)).then_with(|| match group(a) {
+            0 => due(a).cmp(&due(b)).then_with(|| {
+                a.dispute
+                    .evidence_due_date
+                    .cmp(&b.dispute.evidence_due_date)
+            }),
+            1 => b
+                .dispute
+                .evidence_due_date
+                .cmp(&a.dispute.evidence_due_date),
+            _ => std::cmp::Ordering::Equal,
+        })
+    });
+}
+
 impl Core {
-    /// The service's disputes (as last synced): the ones needing a response
-    /// first, by evidence due date; then the rest, newest first.
+    /// The service's disputes (as last synced), most urgent first (see
+    /// [`most_urgent_first`]).
     pub async fn disputes_list(
         &self,
         service_id: &str,
@@ -112,7 +140,7 @@ impl Core {
         );
         let rows = b.build().fetch_all(self.pool()).await?;
         let now = cache::now_ms();
-        Ok(rows
+        let mut rows: Vec<DisputeRow> = rows
             .iter()
             .map(|r| {
                 let dispute = dispute_from_row(r);
@@ -125,7 +153,9 @@ impl Core {
                     urgency,
                 }
             })
-            .collect())
+            .collect();
+        most_urgent_first(&mut rows);
+        Ok(rows)
     }
 
     /// The audit trail of one service, for a supervisor.
@@ -154,6 +184,56 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(id: &str, status: &str, due_days: Option<i64>, now: i64) -> DisputeRow {
+        let due = due_days.map(|d| {
+            time::OffsetDateTime::from_unix_timestamp((now + d * DAY_MS - 3_600_000) / 1000)
+                .unwrap()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        });
+        let (urgency, days_left) = urgency(status, due.as_deref(), now);
+        DisputeRow {
+            dispute: DisputeView {
+                dispute_id: id.into(),
+                status: status.into(),
+                evidence_due_date: due,
+                ..DisputeView::default()
+            },
+            payment_reference: None,
+            days_left,
+            urgency,
+        }
+    }
+
+    #[test]
+    fn open_disputes_come_soonest_first_and_overdue_ones_below_them() {
+        let now = 2_000 * DAY_MS;
+        let mut rows = vec![
+            row("won", "won", Some(3), now),
+            row("overdue-long", "needs_response", Some(-9), now),
+            row("later", "needs_response", Some(20), now),
+            row("overdue-just", "needs_response", Some(-1), now),
+            row("undated", "needs_response", None, now),
+            row("soon", "needs_response", Some(2), now),
+            row("review", "under_review", Some(-3), now),
+        ];
+        most_urgent_first(&mut rows);
+        let order: Vec<&str> = rows.iter().map(|r| r.dispute.dispute_id.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "soon",
+                "later",
+                "undated",
+                "overdue-just",
+                "overdue-long",
+                "won",
+                "review"
+            ]
+        );
+        assert_eq!(rows[3].urgency, Urgency::Overdue);
+    }
 
     #[test]
     fn urgency_counts_whole_days_and_flags_the_week() {
