@@ -284,7 +284,16 @@ impl App {
     }
 
     /// Ends the WebDriver session (closing the window) and stops the driver.
+    /// Every test ends here, so here is checked what no run may show: an
+    /// action recorded without a person's name.
     pub async fn close(mut self) {
+        let text = self.text("body").await.unwrap_or_default();
+        assert!(
+            !text.contains("Paydesk user"),
+            "a screen says \"Paydesk user\": {text}"
+        );
+        let hits = files_containing(self.data_dir.path(), b"Paydesk user");
+        assert!(hits.is_empty(), "\"Paydesk user\" was written to {hits:?}");
         let _ = self.client.clone().close().await;
         self.stop_driver();
     }

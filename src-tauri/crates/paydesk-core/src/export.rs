@@ -132,7 +132,7 @@ impl Core {
         to_ms: i64,
     ) -> Result<u64, CoreError> {
         let service = self.service(service_id).await?;
-        service.role.require(Permission::ViewPayments)?;
+        service.role.require(Permission::ExportPayments)?;
         let n: i64 = sqlx::query_scalar(
             "SELECT (SELECT count(*) FROM payments WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3)
                   + (SELECT count(*) FROM refunds WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3)",
@@ -155,7 +155,7 @@ impl Core {
         on_rows: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ExportReport, CoreError> {
         let service = self.service(service_id).await?;
-        service.role.require(Permission::ViewPayments)?;
+        service.role.require(Permission::ExportPayments)?;
         let service_id = service.id.as_str();
         let io = |e: std::io::Error| CoreError::Storage(format!("could not write the export: {e}"));
         let pool = self.pool();

@@ -21,8 +21,12 @@ pub enum Role {
     Supervisor,
 }
 
-/// Something a person can do through Paydesk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Something a person can do through Paydesk. The UI shows only what the
+/// service's role allows (each `ServiceView` carries the list), and the core
+/// refuses the rest whatever the UI sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum Permission {
     /// `transactions:read` and friends.
     ViewPayments,
@@ -36,8 +40,23 @@ pub enum Permission {
     ManageAgreements,
     /// Review disputes and add notes to them.
     ReviewDisputes,
-    /// Read the audit trail of the whole desktop.
+    /// Read the audit trail of the whole desktop, and the dashboard.
     ViewActivity,
+    /// Export payments with the payers' names and emails (finance CSV).
+    ExportPayments,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 8] = [
+        Permission::ViewPayments,
+        Permission::Refund,
+        Permission::TakeTelephonePayment,
+        Permission::CancelOrCapturePayment,
+        Permission::ManageAgreements,
+        Permission::ReviewDisputes,
+        Permission::ViewActivity,
+        Permission::ExportPayments,
+    ];
 }
 
 impl Role {
@@ -50,6 +69,14 @@ impl Role {
             }
             Role::CallCentre => matches!(permission, ViewPayments | TakeTelephonePayment),
         }
+    }
+
+    /// Everything this role allows, for the UI to show only what can be used.
+    pub fn permissions(self) -> Vec<Permission> {
+        Permission::ALL
+            .into_iter()
+            .filter(|p| self.allows(*p))
+            .collect()
     }
 
     /// Refuses, with a message staff can read, what this role does not allow.
@@ -92,6 +119,7 @@ impl Permission {
             Permission::ManageAgreements => "create or cancel agreements",
             Permission::ReviewDisputes => "review disputes",
             Permission::ViewActivity => "view the activity record",
+            Permission::ExportPayments => "export payments with payers' names and emails",
         }
     }
 }
@@ -126,6 +154,24 @@ mod tests {
         assert!(Role::CallCentre.allows(Permission::TakeTelephonePayment));
         assert!(!Role::CallCentre.allows(Permission::Refund));
         assert!(Role::Supervisor.allows(Permission::ManageAgreements));
+    }
+
+    #[test]
+    fn each_role_lists_what_it_allows_and_only_a_supervisor_exports() {
+        assert_eq!(
+            Role::CallCentre.permissions(),
+            [Permission::ViewPayments, Permission::TakeTelephonePayment]
+        );
+        assert_eq!(
+            Role::Caseworker.permissions(),
+            [
+                Permission::ViewPayments,
+                Permission::Refund,
+                Permission::CancelOrCapturePayment
+            ]
+        );
+        assert_eq!(Role::Supervisor.permissions(), Permission::ALL);
+        assert!(!Role::Caseworker.allows(Permission::ExportPayments));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::Core;
 use crate::error::{CoreError, FieldError};
-use crate::roles::Role;
+use crate::roles::{Permission, Role};
 
 /// Test or live: live services move real money and the UI says so loudly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -56,6 +56,8 @@ pub struct ServiceView {
     pub environment: Environment,
     pub role: Role,
     pub role_label: String,
+    /// What the role allows: the UI shows only these (the core refuses the rest).
+    pub permissions: Vec<Permission>,
     pub has_key: bool,
     /// The built-in sandbox: simulated on this computer, fresh at every start.
     pub sandbox: bool,
@@ -204,6 +206,7 @@ impl Core {
                 environment: Environment::parse(&row.try_get::<String, _>("environment")?)?,
                 role,
                 role_label: role.label().to_owned(),
+                permissions: role.permissions(),
                 has_key,
                 sandbox: row.try_get::<i64, _>("sandbox")? == 1,
             });
@@ -271,6 +274,7 @@ impl Core {
             environment: checked.environment,
             role: checked.role,
             role_label: checked.role.label().to_owned(),
+            permissions: checked.role.permissions(),
             has_key: true,
             sandbox: false,
         })

@@ -13,12 +13,12 @@ const supervisor: ServiceView = {
   name: 'Garden waste',
   baseUrl: 'https://publicapi.payments.service.gov.uk',
   environment: 'test',
-  role: 'supervisor',
+  role: 'supervisor', permissions: ['view_payments', 'refund', 'take_telephone_payment', 'cancel_or_capture_payment', 'manage_agreements', 'review_disputes', 'view_activity', 'export_payments'],
   roleLabel: 'Supervisor',
   hasKey: true,
   sandbox: false,
 };
-const caseworker: ServiceView = { ...supervisor, role: 'caseworker', roleLabel: 'Caseworker' };
+const caseworker: ServiceView = { ...supervisor, role: 'caseworker', permissions: ['view_payments', 'refund', 'cancel_or_capture_payment'], roleLabel: 'Caseworker' };
 
 const active: AgreementDetail = {
   serviceId: 's1',

@@ -12,7 +12,7 @@ const service: ServiceView = {
   name: 'Parking permits',
   baseUrl: 'https://publicapi.payments.service.gov.uk',
   environment: 'test',
-  role: 'supervisor',
+  role: 'supervisor', permissions: ['view_payments', 'refund', 'take_telephone_payment', 'cancel_or_capture_payment', 'manage_agreements', 'review_disputes', 'view_activity', 'export_payments'],
   roleLabel: 'Supervisor',
   hasKey: true,
   sandbox: false,
@@ -80,7 +80,7 @@ describe('DashboardPage', () => {
       asked.push(cmd);
       return null;
     });
-    const { container } = render(DashboardPage, { service: { ...service, role: 'caseworker', roleLabel: 'Caseworker' } });
+    const { container } = render(DashboardPage, { service: { ...service, role: 'caseworker', permissions: ['view_payments', 'refund', 'cancel_or_capture_payment'], roleLabel: 'Caseworker' } });
     expect(container.textContent).toContain('The dashboard is for supervisors');
     expect(asked).not.toContain('dashboard');
   });

@@ -10,7 +10,7 @@ const service: ServiceView = {
   name: 'Parking permits',
   baseUrl: 'https://publicapi.payments.service.gov.uk',
   environment: 'test',
-  role: 'supervisor',
+  role: 'supervisor', permissions: ['view_payments', 'refund', 'take_telephone_payment', 'cancel_or_capture_payment', 'manage_agreements', 'review_disputes', 'view_activity', 'export_payments'],
   roleLabel: 'Supervisor',
   hasKey: true,
   sandbox: false,

@@ -15,7 +15,7 @@ const service: ServiceView = {
   name: 'Parking permits',
   baseUrl: 'https://publicapi.payments.service.gov.uk',
   environment: 'live',
-  role: 'caseworker',
+  role: 'caseworker', permissions: ['view_payments', 'refund', 'cancel_or_capture_payment'],
   roleLabel: 'Caseworker',
   hasKey: true,
   sandbox: false,
@@ -182,7 +182,7 @@ describe('PaymentPage', () => {
 
   it('offers no refund to a call-centre desktop', async () => {
     mockIPC((cmd) => (cmd === 'payment_detail' ? detail : null));
-    render(PaymentPage, { service: { ...service, role: 'call_centre', roleLabel: 'Call centre' }, paymentId: detail.paymentId });
+    render(PaymentPage, { service: { ...service, role: 'call_centre', permissions: ['view_payments', 'take_telephone_payment'], roleLabel: 'Call centre' }, paymentId: detail.paymentId });
     await waitFor(() => expect(screen.getByTestId('payment-heading')).toBeTruthy());
     expect(screen.queryByTestId('refund-start')).toBeNull();
   });

@@ -11,7 +11,7 @@ const parking: ServiceView = {
   name: 'Parking permits',
   baseUrl: 'https://publicapi.payments.service.gov.uk',
   environment: 'live',
-  role: 'caseworker',
+  role: 'caseworker', permissions: ['view_payments', 'refund', 'cancel_or_capture_payment'],
   roleLabel: 'Caseworker',
   hasKey: true,
   sandbox: false,

@@ -10,7 +10,7 @@ const service: ServiceView = {
   name: 'Parking permits',
   baseUrl: 'https://publicapi.payments.service.gov.uk',
   environment: 'test',
-  role: 'call_centre',
+  role: 'call_centre', permissions: ['view_payments', 'take_telephone_payment'],
   roleLabel: 'Call centre',
   hasKey: true,
   sandbox: false,
@@ -134,7 +134,7 @@ describe('TelephonePage', () => {
 
   it('is not offered to a caseworker', () => {
     mockIPC(() => []);
-    render(TelephonePage, { service: { ...service, role: 'caseworker', roleLabel: 'Caseworker' } });
+    render(TelephonePage, { service: { ...service, role: 'caseworker', permissions: ['view_payments', 'refund', 'cancel_or_capture_payment'], roleLabel: 'Caseworker' } });
     expect(screen.queryByTestId('telephone-form')).toBeNull();
     expect(screen.getByText(/does not include taking telephone payments/)).toBeTruthy();
   });
