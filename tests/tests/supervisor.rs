@@ -54,6 +54,12 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
         .unwrap();
     let cancelled = payment(&sim, 7_000, "CT-CANCEL", false).await;
     core.cancel(&service, &cancelled).await.unwrap();
+    // A refund decided on figures that changed meanwhile: stopped, not sent.
+    let stale = payment(&sim, 4_000, "CT-STALE", true).await;
+    sim.control().refund_elsewhere(&stale, 1_000).unwrap();
+    core.refund(&service, &stale, 4_000, 4_000)
+        .await
+        .unwrap_err();
     core.pool().close().await;
 
     let app = App::launch_in(dir).await;
@@ -155,12 +161,25 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
         text.contains(&refunded) && text.contains(&cancelled),
         "{text}"
     );
+    // The refused refund is there too, with why, and was never sent.
+    let stale_row = app
+        .wait_for_text(
+            &format!("[data-testid=activity] tr:has(a[href$='{stale}'])"),
+            "Stopped by Paydesk",
+        )
+        .await;
+    assert!(
+        stale_row.contains("changed from £40.00 to £30.00"),
+        "{stale_row}"
+    );
+    assert_eq!(sim.control().payment(&stale).unwrap().refunds, 1);
     app.click("[data-testid=verify]").await;
     app.wait_for_text("[data-testid=verification]", "The record is intact")
         .await;
     app.screenshot("32-activity-intact").await;
 
-    // Someone edits the database file: the amount of the refund's first row.
+    // Someone edits the database file: the amount of the refund's first row
+    // (row 1 is the staff name being set).
     let db = app.data_dir.path().join(paydesk_core::db::FILE_NAME);
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
         .await
@@ -169,7 +188,7 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE audit_log SET amount = 150 WHERE seq = 1")
+    sqlx::query("UPDATE audit_log SET amount = 150 WHERE seq = 2 AND action = 'refund'")
         .execute(&pool)
         .await
         .unwrap();
@@ -177,7 +196,7 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     app.click("[data-testid=verify]").await;
     app.wait_for_text("[data-testid=verification]", "The record has been altered")
         .await;
-    app.wait_for_text("[data-testid=verification]", "Row 1 has been changed")
+    app.wait_for_text("[data-testid=verification]", "Row 2 has been changed")
         .await;
     app.screenshot("33-activity-tampered").await;
 

@@ -180,6 +180,33 @@ describe('PaymentPage', () => {
     expect(screen.queryByTestId('refund-start')).toBeNull();
   });
 
+  it('shows what can still be refunded only when GOV.UK Pay offers a refund', async () => {
+    const cases: [Partial<PaymentDetail>, string | null][] = [
+      [{ refundStatus: 'full', refundAvailable: 0, refundSubmitted: 4250 }, '£0.00 — refunded in full'],
+      [{ status: 'cancelled', finished: true, statusCode: 'P0040', refundStatus: 'unavailable', refundAvailable: 4250 }, null],
+      [{ status: 'failed', statusCode: 'P0020', refundStatus: 'unavailable', refundAvailable: 4250 }, null],
+      [{ status: 'started', finished: false, refundStatus: 'pending', refundAvailable: 4250 }, null],
+      [{ refundBlocked: 'You cannot refund this payment because it is being disputed.' }, null],
+    ];
+    for (const [change, shown] of cases) {
+      mockIPC((cmd) => (cmd === 'payment_detail' ? { ...detail, ...change } : null));
+      const { unmount } = render(PaymentPage, { service, paymentId: detail.paymentId });
+      await waitFor(() => expect(screen.getByTestId('payment-heading')).toBeTruthy());
+      const available = screen.queryByTestId('available');
+      if (shown) expect(available?.textContent, JSON.stringify(change)).toBe(shown);
+      else expect(available, JSON.stringify(change)).toBeNull();
+      unmount();
+    }
+  });
+
+  it('says a timed-out payment timed out, not that it was declined', async () => {
+    mockIPC((cmd) => (cmd === 'payment_detail' ? { ...detail, status: 'failed', statusCode: 'P0020', statusMessage: 'Payment expired', refundStatus: 'unavailable' } : null));
+    render(PaymentPage, { service, paymentId: detail.paymentId });
+    await waitFor(() => expect(screen.getByTestId('payment-status').textContent).toContain('Timed out'));
+    expect(document.body.textContent).not.toContain('Declined');
+    expect(document.body.textContent).not.toContain('Payment expired');
+  });
+
   it('offers no refund to a call-centre desktop', async () => {
     mockIPC((cmd) => (cmd === 'payment_detail' ? detail : null));
     render(PaymentPage, { service: { ...service, role: 'call_centre', permissions: ['view_payments', 'take_telephone_payment'], roleLabel: 'Call centre' }, paymentId: detail.paymentId });
