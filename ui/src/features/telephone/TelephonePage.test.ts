@@ -132,6 +132,26 @@ describe('TelephonePage', () => {
     expect(authorised[0]).toMatchObject({ duplicatesConfirmed: true });
   });
 
+  it('cancels a payment left at the card step when the agent goes elsewhere', async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === 'telephone_payments_list') return [];
+      if (cmd === 'telephone_payment_start') return { paymentId: 'p3', amount: 500, reference: 'R3', description: 'Permit' };
+      return null;
+    });
+    const { container, unmount } = render(TelephonePage, { service });
+    await type(container, 'tp-amount', '5');
+    await type(container, 'tp-reference', 'R3');
+    await type(container, 'tp-description', 'Permit');
+    await fireEvent.submit(screen.getByTestId('telephone-form'));
+    await waitFor(() => expect(screen.getByTestId('card-form')).toBeTruthy());
+    unmount();
+    expect(calls.filter(([c]) => c === 'telephone_payment_abandon')).toEqual([
+      ['telephone_payment_abandon', { serviceId: 's1', paymentId: 'p3' }],
+    ]);
+  });
+
   it('is not offered to a caseworker', () => {
     mockIPC(() => []);
     render(TelephonePage, { service: { ...service, role: 'caseworker', permissions: ['view_payments', 'refund', 'cancel_or_capture_payment'], roleLabel: 'Caseworker' } });
