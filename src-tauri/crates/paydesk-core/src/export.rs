@@ -32,17 +32,7 @@ pub struct ExportReport {
 
 /// `1,234.56` (the admin tool's `#,##0.00`), negative with a minus sign.
 pub fn amount_text(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    let p = pence.unsigned_abs();
-    let whole = (p / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{:02}", p % 100)
+    crate::amount::pounds(pence).replacen('£', "", 1)
 }
 
 /// A CSV cell, quoted when it needs to be (RFC 4180).

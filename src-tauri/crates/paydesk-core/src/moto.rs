@@ -134,6 +134,19 @@ fn card_problem(field: &str, message: &str) -> FieldError {
     FieldError::new(ui_field, text)
 }
 
+/// The audit trail's record of one telephone payment, once it exists at GOV.UK Pay.
+fn telephone_attempt(service: &ServiceInfo, started: &TelephoneStarted) -> AuditAttempt {
+    AuditAttempt {
+        service_id: service.id.clone(),
+        service_name: service.name.clone(),
+        action: "telephone_payment",
+        payment_id: Some(started.payment_id.clone()),
+        amount: Some(started.amount),
+        detail: format!("reference: {}", started.reference),
+        ..AuditAttempt::default()
+    }
+}
+
 /// GOV.UK Pay's largest payment: £100,000.00.
 const MAX_AMOUNT: i64 = 10_000_000;
 
@@ -372,15 +385,7 @@ impl Core {
                 .ok()
                 .and_then(|p| token_of(&p)),
         };
-        let attempt = AuditAttempt {
-            service_id: service.id.clone(),
-            service_name: service.name.clone(),
-            action: "telephone_payment",
-            payment_id: Some(id.to_string()),
-            amount: Some(started.amount),
-            detail: format!("reference: {}", started.reference),
-            ..AuditAttempt::default()
-        };
+        let attempt = telephone_attempt(&service, &started);
         let Some(token) = token else {
             self.audit_append(
                 &attempt,
@@ -449,15 +454,7 @@ impl Core {
             .remove(id.as_str());
         let client = self.client(&service).await?;
         let cancelled = client.payments().cancel(&id).await;
-        let attempt = AuditAttempt {
-            service_id: service.id.clone(),
-            service_name: service.name.clone(),
-            action: "telephone_payment",
-            payment_id: Some(id.to_string()),
-            amount: Some(started.amount),
-            detail: format!("reference: {}", started.reference),
-            ..AuditAttempt::default()
-        };
+        let attempt = telephone_attempt(&service, &started);
         let detail = match &cancelled {
             Ok(()) => {
                 "abandoned at the card step: no card details were sent, and the payment was cancelled"
