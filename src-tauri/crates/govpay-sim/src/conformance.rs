@@ -325,6 +325,13 @@ pub(crate) async fn check(State(shared): State<Shared>, request: Request, next: 
     let method = request.method().as_str().to_owned();
     let response = next.run(request).await;
     let Some(route) = route else { return response };
+    if response
+        .extensions()
+        .get::<crate::layers::FromProxy>()
+        .is_some()
+    {
+        return response;
+    }
     let status = response.status().as_u16();
     let is_json = response
         .headers()

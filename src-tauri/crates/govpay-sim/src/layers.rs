@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{Method, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,15 @@ pub struct Fault {
     pub drop_after_commit: u32,
     /// The next N requests are handled and then no answer comes (the client times out).
     pub hang_after_commit: u32,
+    /// The next N requests are handled (the change is made), then answered by
+    /// "a proxy on the way" with `proxy_status` (502, 503 or 504; 504 if unset)
+    /// and an HTML page instead of GOV.UK Pay's answer.
+    pub proxy_error_after_commit: u32,
+    pub proxy_status: u16,
+    /// The next N requests are handled, then their real answer is held back
+    /// for `late_ms` (longer than the client waits): done, but answered late.
+    pub late_after_commit: u32,
+    pub late_ms: u64,
 }
 
 /// Closes the request's TCP connection when notified.
@@ -190,6 +199,15 @@ impl Shared {
         } else if fault.hang_after_commit > 0 {
             fault.hang_after_commit -= 1;
             Action::HangAfter
+        } else if fault.proxy_error_after_commit > 0 {
+            fault.proxy_error_after_commit -= 1;
+            Action::ProxyErrorAfter(match fault.proxy_status {
+                502 | 503 | 504 => fault.proxy_status,
+                _ => 504,
+            })
+        } else if fault.late_after_commit > 0 {
+            fault.late_after_commit -= 1;
+            Action::LateAfter(Duration::from_millis(fault.late_ms))
         } else if fault.error_rate > 0.0 && self.roll() < fault.error_rate {
             Action::Fail
         } else {
@@ -211,6 +229,8 @@ enum Action {
     RateLimit,
     DropAfter,
     HangAfter,
+    ProxyErrorAfter(u16),
+    LateAfter(Duration),
 }
 
 struct FaultAction {
@@ -315,8 +335,39 @@ pub(crate) async fn faults(State(shared): State<Shared>, request: Request, next:
             tokio::time::sleep(Duration::from_secs(300)).await;
             unreachable_response()
         }
+        Action::ProxyErrorAfter(status) => {
+            let _committed = next.run(request).await;
+            proxy_error(status)
+        }
+        Action::LateAfter(wait) => {
+            let answer = next.run(request).await;
+            // Bounded by the fault's own figure: the answer, however late.
+            tokio::time::sleep(wait.min(Duration::from_secs(300))).await;
+            answer
+        }
     }
 }
+
+/// What a web proxy between the desktop and GOV.UK Pay sends when the answer
+/// from upstream did not come back in time: its own HTML page, not JSON.
+fn proxy_error(status: u16) -> Response {
+    let (code, reason) = match status {
+        502 => (StatusCode::BAD_GATEWAY, "Bad Gateway"),
+        503 => (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+        _ => (StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout"),
+    };
+    let page = format!(
+        "<html><head><title>{status} {reason}</title></head><body><h1>{reason}</h1><p>The proxy server did not receive a timely response from the upstream server.</p></body></html>"
+    );
+    let mut response = (code, [(header::CONTENT_TYPE, "text/html")], page).into_response();
+    response.extensions_mut().insert(FromProxy);
+    response
+}
+
+/// Marks an answer as coming from the simulated proxy, not from GOV.UK Pay:
+/// the conformance check leaves it out (the spec describes GOV.UK Pay only).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FromProxy;
 
 fn unreachable_response() -> Response {
     ApiError::new(500, "P0999", "no answer").into_response()

@@ -505,6 +505,20 @@ impl Client {
                     inner.stats.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(wait).await;
                 }
+                (_, Ok((status, _))) if call.changes_state && status.is_server_error() => {
+                    // A 5xx after a change may have been made, from GOV.UK Pay
+                    // ("check before trying again") or from a proxy on the way
+                    // (502/503/504 and an HTML page): it may or may not have been
+                    // done. Only reading GOV.UK Pay can tell.
+                    tracing::warn!(
+                        status = status.as_u16(),
+                        operation = call.operation,
+                        "a request that changes money or state was answered with a server error; its outcome is unknown"
+                    );
+                    return Err(Error::OutcomeUnknown {
+                        operation: call.operation,
+                    });
+                }
                 (_, Ok(answer)) => return Ok(answer),
                 (_, Err((e, got_headers))) => {
                     if call.changes_state && (got_headers || !e.is_connect()) {
@@ -541,7 +555,22 @@ impl Client {
                 idempotency_key,
             )
             .await?;
-        decode(status, &answer.0).map(|v| (status, v))
+        match decode(status, &answer.0) {
+            // Done, but the answer cannot be read (the payment or refund was
+            // made and its ID is lost with the body): the outcome is unknown to
+            // the caller, who reads GOV.UK Pay to find it.
+            Err(Error::Decode { status, detail }) if call.changes_state => {
+                tracing::warn!(
+                    status,
+                    operation = call.operation,
+                    "the answer to a change could not be read: {detail}"
+                );
+                Err(Error::OutcomeUnknown {
+                    operation: call.operation,
+                })
+            }
+            other => other.map(|v| (status, v)),
+        }
     }
 
     async fn post_empty(&self, path: &str, call: Call) -> Result<()> {

@@ -48,9 +48,10 @@ pub enum Error {
     /// The request could not be sent or no answer came, and nothing changed.
     #[error("could not reach GOV.UK Pay: {0}")]
     Network(String),
-    /// A request that changes money or state was sent, but no answer came (a
-    /// timeout, or the connection dropped). It may or may not have been done:
-    /// read the payment to find out. Never retried automatically.
+    /// A request that changes money or state may have been done, and no
+    /// answer says whether it was: a timeout, a dropped connection, any 5xx
+    /// (GOV.UK Pay's own, or a proxy's 502/503/504), or a success whose body
+    /// could not be read. Read the payment to find out. Never retried.
     #[error("GOV.UK Pay did not answer the {operation}; it may or may not have been done")]
     OutcomeUnknown { operation: &'static str },
     /// An answer came but could not be read.

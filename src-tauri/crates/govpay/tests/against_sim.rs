@@ -345,8 +345,10 @@ async fn telephone_payments_through_the_one_time_token() {
     assert_eq!(pay_code(&invalid), Some(PayCode::P1211));
 
     for (number, code) in [
-        ("4000000000000002", PayCode::P0010),
-        ("4000000000000119", PayCode::P0050),
+        ("4000000000000002", Some(PayCode::P0010)),
+        // GOV.UK Pay answers 500 P0050: a server error after a card was sent
+        // is an unknown outcome to the client, read back from the payment.
+        ("4000000000000119", None),
     ] {
         let p = c
             .payments()
@@ -362,7 +364,15 @@ async fn telephone_payments_through_the_one_time_token() {
             .authorise(&token, &MotoCard::new(number, "12/39", "123", "Sam"))
             .await
             .unwrap_err();
-        assert_eq!(pay_code(&err), Some(code), "{number}");
+        assert_eq!(pay_code(&err), code, "{number}");
+        if code.is_none() {
+            assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+            let read = c.payments().get(&p.payment_id).await.unwrap();
+            assert_eq!(
+                (read.state.status.as_str(), read.state.code.as_deref()),
+                ("error", Some("P0050"))
+            );
+        }
     }
     let plain = sim_with(|cfg| cfg.accounts[0].moto_api_enabled = false).await;
     let err = client(&plain, KEY)
@@ -610,12 +620,75 @@ async fn a_refund_answered_429_is_sent_again_but_a_500_is_not() {
         )
         .await
         .unwrap_err();
-    assert_eq!(pay_code(&err), Some(PayCode::P0698));
+    // GOV.UK Pay's own guidance for P0698 is to check before trying again:
+    // the outcome is unknown, and the client does not send it again.
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+    assert!(!err.is_retryable());
     assert_eq!(
         c.stats().requests - before,
         1,
         "a refund answered 500 is not repeated"
     );
+}
+
+#[tokio::test]
+async fn a_proxy_error_or_an_unreadable_answer_to_a_change_is_an_unknown_outcome() {
+    let sim = sim().await;
+    let c = client(&sim, KEY);
+    let id = paid(&c, &sim, 1000).await;
+    // A proxy's 504 after GOV.UK Pay made the refund.
+    sim.control().set_faults(vec![Fault {
+        route: "POST /v1/payments/{payment_id}/refunds".into(),
+        proxy_error_after_commit: 1,
+        proxy_status: 504,
+        ..Fault::default()
+    }]);
+    let before = c.stats().requests;
+    let err = c
+        .payments()
+        .refund(
+            &id,
+            &CreateRefund {
+                amount: 100,
+                refund_amount_available: Some(1000),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+    assert_eq!(c.stats().requests - before, 1, "sent once");
+    assert_eq!(sim.control().payment(id.as_str()).unwrap().refunds, 1);
+    // A 502 on cancel, likewise: the cancel was made.
+    let open = c
+        .payments()
+        .create(&CreatePayment::moto(500, "C", "D"), None)
+        .await
+        .unwrap();
+    sim.control().set_faults(vec![Fault {
+        route: "POST /v1/payments/{payment_id}/cancel".into(),
+        proxy_error_after_commit: 1,
+        proxy_status: 502,
+        ..Fault::default()
+    }]);
+    let err = c.payments().cancel(&open.payment_id).await.unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+    assert_eq!(
+        sim.control()
+            .payment(open.payment_id.as_str())
+            .unwrap()
+            .status,
+        "cancelled"
+    );
+    // A GET answered by a proxy's 503 is only a failed read: retried, and
+    // never an unknown outcome.
+    sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments/{payment_id}".into(),
+        proxy_error_after_commit: 1,
+        proxy_status: 503,
+        ..Fault::default()
+    }]);
+    let read = c.payments().get(&id).await.unwrap();
+    assert_eq!(read.refund_summary.unwrap().amount_available, 900);
 }
 
 #[tokio::test]

@@ -166,3 +166,66 @@ async fn the_control_api_works_over_http_too() {
         .unwrap();
     assert_eq!(accounts[0]["api_key"], KEY);
 }
+
+#[tokio::test]
+async fn a_proxy_error_after_the_refund_was_made_leaves_the_refund_made() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    for status in [502u16, 503, 504] {
+        let pid = paid(&api, &sim).await;
+        sim.control().set_faults(vec![Fault {
+            route: REFUND_ROUTE.into(),
+            proxy_error_after_commit: 1,
+            proxy_status: status,
+            ..Fault::default()
+        }]);
+        let answer = api
+            .http
+            .post(format!("{}/v1/payments/{pid}/refunds", sim.base_url()))
+            .bearer_auth(KEY)
+            .json(&json!({"amount": 300, "refund_amount_available": 1000}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), status);
+        let content_type = answer.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(answer.text().await.unwrap().contains("<html>"));
+        let snapshot = sim.control().payment(&pid).unwrap();
+        assert_eq!(
+            (snapshot.refunded, snapshot.refunds),
+            (300, 1),
+            "{status}: the refund was made all the same"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_late_answer_comes_after_the_refund_was_made() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    let pid = paid(&api, &sim).await;
+    sim.control().set_faults(vec![Fault {
+        route: REFUND_ROUTE.into(),
+        late_after_commit: 1,
+        late_ms: 1_500,
+        ..Fault::default()
+    }]);
+    let started = Instant::now();
+    let sent = api
+        .http
+        .post(format!("{}/v1/payments/{pid}/refunds", sim.base_url()))
+        .bearer_auth(KEY)
+        .json(&json!({"amount": 300, "refund_amount_available": 1000}))
+        .timeout(Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(sent.is_err(), "the client gave up first: {sent:?}");
+    assert!(started.elapsed() < Duration::from_millis(1_400));
+    // Made before the answer was due.
+    let snapshot = sim.control().payment(&pid).unwrap();
+    assert_eq!((snapshot.refunded, snapshot.refunds), (300, 1));
+}
