@@ -202,7 +202,7 @@ impl Shared {
         } else if fault.proxy_error_after_commit > 0 {
             fault.proxy_error_after_commit -= 1;
             Action::ProxyErrorAfter(match fault.proxy_status {
-                502 | 503 | 504 => fault.proxy_status,
+                502..=504 => fault.proxy_status,
                 _ => 504,
             })
         } else if fault.late_after_commit > 0 {
