@@ -8,4 +8,8 @@ telephonePaymentsFinished: number, telephonePaymentsStillOpen: number, refundsUp
 /**
  * Actions whose unknown outcome is now recorded.
  */
-outcomesReconciled: number, };
+outcomesReconciled: number, 
+/**
+ * Refunds whose outcome is still not known: checked again next time.
+ */
+outcomesStillUnknown: number, };

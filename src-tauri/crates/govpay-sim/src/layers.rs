@@ -38,7 +38,8 @@ pub struct Fault {
     pub route: String,
     /// The fault starts after this many requests on the route have passed.
     pub after: u32,
-    /// Added before the request is handled.
+    /// Added before the request is handled. The request is handled even if
+    /// the client stops waiting meanwhile, as a real server's would be.
     pub latency_ms: u64,
     /// Share of requests (0.0–1.0) answered 500 without being handled.
     pub error_rate: f64,
@@ -307,10 +308,22 @@ pub(crate) async fn faults(State(shared): State<Shared>, request: Request, next:
     let Some(fault) = shared.next_fault(&key) else {
         return next.run(request).await;
     };
+    let kill = request.extensions().get::<ConnKill>().cloned();
     if !fault.latency.is_zero() {
+        if fault.action == Action::Pass {
+            // A server goes on with a request after its client gives up: the
+            // late request is handled whether or not anyone waits for it.
+            let latency = fault.latency;
+            let handled = tokio::spawn(async move {
+                tokio::time::sleep(latency).await;
+                next.run(request).await
+            });
+            return handled.await.unwrap_or_else(|_| {
+                ApiError::new(500, "P0999", "the simulator failed").into_response()
+            });
+        }
         tokio::time::sleep(fault.latency).await;
     }
-    let kill = request.extensions().get::<ConnKill>().cloned();
     match fault.action {
         Action::Pass => next.run(request).await,
         Action::Fail => ApiError::new(

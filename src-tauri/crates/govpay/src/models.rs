@@ -254,7 +254,7 @@ pub struct RefundSettlementSummary {
 }
 
 /// A refund: `submitted`, `success` or `error`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refund {
     pub refund_id: String,
     pub amount: Pence,

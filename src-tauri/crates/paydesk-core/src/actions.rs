@@ -19,6 +19,7 @@ use crate::amount::{self, pounds};
 use crate::audit::{self, AuditAttempt, Phase};
 use crate::cache;
 use crate::error::{CoreError, FieldError};
+use crate::reconcile::{self, REFUND_UNKNOWN, RefundAttempt};
 use crate::roles::Permission;
 use crate::services::ServiceInfo;
 
@@ -138,7 +139,7 @@ impl Core {
             message: "GOV.UK Pay did not say whether this payment can be refunded. Try again in a moment.".into(),
             pay_code: None,
         })?;
-        let attempt = AuditAttempt {
+        let mut attempt = AuditAttempt {
             service_id: service.id.clone(),
             service_name: service.name.clone(),
             action: "refund",
@@ -147,6 +148,36 @@ impl Core {
             amount: Some(amount),
             detail: format!("available before: {}", summary.amount_available),
         };
+        // An earlier refund of this payment whose outcome is not known blocks
+        // this one until GOV.UK Pay shows what it did: it may have been made.
+        for open in self
+            .unresolved_refunds(&service.id, Some(id.as_str()))
+            .await?
+        {
+            if self
+                .reconcile_refund_attempt(&service, &open)
+                .await?
+                .is_none()
+            {
+                self.refuse_before_sending(
+                    &attempt,
+                    "an earlier refund of this payment has an unknown outcome, still being checked",
+                )
+                .await?;
+                return Err(CoreError::OutcomeUnknown(format!(
+                    "An earlier refund of {} on this payment may or may not have been made. {REFUND_UNKNOWN}",
+                    pounds(open.amount)
+                )));
+            }
+            // Found: the figures below must be read again.
+            return Err(CoreError::Conflict {
+                message: format!(
+                    "An earlier refund of {} on this payment, whose answer was lost, was made after all. Nothing more was refunded: check the new figures.",
+                    pounds(open.amount)
+                ),
+                pay_code: None,
+            });
+        }
         if summary.amount_available != expected_available {
             let why = format!(
                 "the amount that can be refunded changed from {} to {} since the refund was decided ({} refunded in all now)",
@@ -190,10 +221,22 @@ impl Core {
             )]));
         }
 
+        // The refunds the payment has before this one is sent: after a lost
+        // answer, this attempt's own refund is one that is not among them.
+        let client = self.client(&service).await?;
+        let known_before: Vec<String> = client
+            .payments()
+            .refunds(&id)
+            .await?
+            .embedded
+            .refunds
+            .into_iter()
+            .map(|r| r.refund_id)
+            .collect();
+        attempt.detail = reconcile::attempt_detail(summary.amount_available, &known_before);
         let seq = self
             .audit_append(&attempt, Phase::Attempt, None, None, "")
             .await?;
-        let client = self.client(&service).await?;
         let request = CreateRefund {
             amount,
             refund_amount_available: Some(summary.amount_available),
@@ -240,11 +283,36 @@ impl Core {
                     Phase::Unknown,
                     Some(seq),
                     None,
-                    "no answer from GOV.UK Pay",
+                    "no answer GOV.UK Pay could be said to have given (a timeout, a dropped connection, a server or proxy error)",
                 )
                 .await?;
-                self.reconcile_refund(&service, &attempt, seq, summary.amount_submitted)
-                    .await
+                let record = RefundAttempt {
+                    seq,
+                    service_id: service.id.clone(),
+                    service_name: service.name.clone(),
+                    payment_id: id.to_string(),
+                    amount,
+                    at_ms: cache::now_ms(),
+                    known_before: Some(known_before),
+                };
+                match self.reconcile_refund_attempt(&service, &record).await? {
+                    Some(refund) => {
+                        let available_after = self
+                            .payment_fresh(&service, &id)
+                            .await
+                            .ok()
+                            .and_then(|p| p.refund_summary)
+                            .map_or(summary.amount_available - amount, |s| s.amount_available);
+                        Ok(RefundDone {
+                            refund_id: Some(refund.refund_id),
+                            amount,
+                            status: refund.status,
+                            available_after,
+                            reconciled: true,
+                        })
+                    }
+                    None => Err(CoreError::OutcomeUnknown(REFUND_UNKNOWN.into())),
+                }
             }
             Err(e) => {
                 let code = e.pay_code().map(str::to_owned);
@@ -266,78 +334,6 @@ impl Core {
                 Err(e.into())
             }
         }
-    }
-
-    /// Finds out whether a refund whose answer was lost was made, from the
-    /// payment's strongly consistent `amount_submitted`.
-    async fn reconcile_refund(
-        &self,
-        service: &ServiceInfo,
-        attempt: &AuditAttempt,
-        seq: i64,
-        submitted_before: i64,
-    ) -> Result<RefundDone, CoreError> {
-        let amount = attempt.amount.unwrap_or(0);
-        let id = PaymentId::from_trusted(attempt.payment_id.clone().unwrap_or_default());
-        let payment = match self.payment_fresh(service, &id).await {
-            Ok(p) => p,
-            Err(_) => {
-                return Err(CoreError::OutcomeUnknown(
-                    "GOV.UK Pay did not answer, and the payment could not be read to check. The refund may or may not have been made: Paydesk will check again shortly. Do not refund again until it has.".into(),
-                ));
-            }
-        };
-        let summary = payment
-            .refund_summary
-            .unwrap_or(govpay::models::RefundSummary {
-                status: "unknown".into(),
-                amount_available: 0,
-                amount_submitted: submitted_before,
-            });
-        let made = summary.amount_submitted >= submitted_before + amount;
-        // The refunds list is eventually consistent; it may not show the refund yet.
-        let refund_id = if made {
-            let client = self.client(service).await?;
-            client
-                .payments()
-                .refunds(&id)
-                .await
-                .ok()
-                .and_then(|list| {
-                    list.embedded
-                        .refunds
-                        .into_iter()
-                        .filter(|r| r.amount == amount)
-                        .max_by(|a, b| a.created_date.cmp(&b.created_date))
-                })
-                .map(|r| r.refund_id)
-        } else {
-            None
-        };
-        let detail = if made {
-            "the refund was made"
-        } else {
-            "the refund was not made"
-        };
-        let reconciled = AuditAttempt {
-            target_id: refund_id.clone(),
-            ..attempt.clone()
-        };
-        self.audit_append(&reconciled, Phase::Reconciled, Some(seq), None, detail)
-            .await?;
-        if !made {
-            return Err(CoreError::Conflict {
-                message: "GOV.UK Pay did not answer, and reading the payment shows the refund was not made. Nothing was refunded; you can try again.".into(),
-                pay_code: None,
-            });
-        }
-        Ok(RefundDone {
-            refund_id,
-            amount,
-            status: "success".into(),
-            available_after: summary.amount_available,
-            reconciled: true,
-        })
     }
 
     async fn payment_disputed(

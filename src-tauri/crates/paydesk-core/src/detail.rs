@@ -273,6 +273,26 @@ impl Core {
             )])
         })?;
         let payment = self.payment_fresh(&service, &id).await?;
+        // A refund whose outcome is not known is looked for first: if GOV.UK
+        // Pay shows it now, the page shows it made; if not, no refund is offered.
+        let mut unresolved = Vec::new();
+        for open in self
+            .unresolved_refunds(&service.id, Some(id.as_str()))
+            .await?
+        {
+            let lock = self.payment_lock(&service.id, id.as_str());
+            let Ok(_not_in_flight) = lock.try_lock() else {
+                unresolved.push(open);
+                continue;
+            };
+            if self
+                .reconcile_refund_attempt(&service, &open)
+                .await?
+                .is_none()
+            {
+                unresolved.push(open);
+            }
+        }
         let client = self.client(&service).await?;
         let payments = client.payments();
         let (events, refunds) = tokio::join!(payments.events(&id), payments.refunds(&id));
@@ -401,7 +421,15 @@ impl Core {
             refund_status: summary.as_ref().map(|s| s.status.clone()),
             refund_available: summary.as_ref().map_or(0, |s| s.amount_available),
             refund_submitted: summary.as_ref().map_or(0, |s| s.amount_submitted),
-            refund_blocked: refund_blocked(&payment, &disputes),
+            refund_blocked: if unresolved.is_empty() {
+                refund_blocked(&payment, &disputes)
+            } else {
+                Some(format!(
+                    "A refund of {} from Paydesk may or may not have been made. {}",
+                    crate::amount::pounds(unresolved[0].amount),
+                    crate::reconcile::REFUND_UNKNOWN
+                ))
+            },
             can_cancel: payment.links.cancel.is_some() && !payment.state.finished,
             can_capture: payment.state.status == "capturable" || payment.links.capture.is_some(),
             refunds,

@@ -22,6 +22,7 @@ pub mod keys;
 pub mod lookup;
 pub mod mopup;
 pub mod moto;
+pub mod reconcile;
 pub mod roles;
 pub mod services;
 pub mod staff;

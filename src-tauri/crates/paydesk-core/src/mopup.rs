@@ -23,6 +23,8 @@ pub struct MopUpReport {
     pub refunds_updated: u32,
     /// Actions whose unknown outcome is now recorded.
     pub outcomes_reconciled: u32,
+    /// Refunds whose outcome is still not known: checked again next time.
+    pub outcomes_still_unknown: u32,
 }
 
 impl Core {
@@ -86,11 +88,31 @@ impl Core {
             }
         }
 
-        // Unknown outcomes with no later reconciled row.
+        // Refunds whose outcome is not known (a lost answer, or Paydesk stopped
+        // between sending and writing the outcome): resolved only by finding
+        // the attempt's own refund at GOV.UK Pay. Not one another action on
+        // this desktop is still waiting for.
+        for open in self.unresolved_refunds(service_id, None).await? {
+            let lock = self.payment_lock(service_id, &open.payment_id);
+            let Ok(_not_in_flight) = lock.try_lock() else {
+                continue;
+            };
+            if self
+                .reconcile_refund_attempt(&service, &open)
+                .await?
+                .is_some()
+            {
+                report.outcomes_reconciled += 1;
+            } else {
+                report.outcomes_still_unknown += 1;
+            }
+        }
+
+        // Other unknown outcomes with no later reconciled row.
         let unknown = sqlx::query(
-            "SELECT u.attempt_seq, u.action, u.payment_id, u.target_id, u.amount, a.detail AS before
-             FROM audit_log u JOIN audit_log a ON a.seq = u.attempt_seq
-             WHERE u.service_id = ?1 AND u.phase = 'unknown'
+            "SELECT u.attempt_seq, u.action, u.payment_id, u.target_id, u.amount
+             FROM audit_log u
+             WHERE u.service_id = ?1 AND u.phase = 'unknown' AND u.action <> 'refund'
                AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.attempt_seq = u.attempt_seq AND r.phase = 'reconciled')",
         )
         .bind(service_id)
@@ -101,7 +123,6 @@ impl Core {
             let action: String = row.try_get("action")?;
             let payment_id: Option<String> = row.try_get("payment_id")?;
             let amount: Option<i64> = row.try_get("amount")?;
-            let before: String = row.try_get("before")?;
             let Some(pid) = payment_id else { continue };
             let Ok(p) = self
                 .payment_fresh(&service, &PaymentId::from_trusted(pid.clone()))
@@ -109,27 +130,11 @@ impl Core {
             else {
                 continue;
             };
-            let detail = match action.as_str() {
-                "refund" => {
-                    let available_before: Option<i64> = before
-                        .strip_prefix("available before: ")
-                        .and_then(|v| v.trim().parse().ok());
-                    let now = p.refund_summary.as_ref().map(|s| s.amount_available);
-                    match (available_before, now, amount) {
-                        (Some(b), Some(n), Some(a)) if n <= b - a => {
-                            "the refund was made".to_owned()
-                        }
-                        (Some(_), Some(_), Some(_)) => "the refund was not made".to_owned(),
-                        _ => continue,
-                    }
-                }
-                _ => format!("status after: {}", p.state.status),
-            };
+            let detail = format!("status after: {}", p.state.status);
             let attempt = AuditAttempt {
                 service_id: service.id.clone(),
                 service_name: service.name.clone(),
                 action: match action.as_str() {
-                    "refund" => "refund",
                     "cancel" => "cancel",
                     "capture" => "capture",
                     "telephone_payment" => "telephone_payment",
