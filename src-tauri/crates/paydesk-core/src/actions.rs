@@ -150,30 +150,36 @@ impl Core {
         };
         // An earlier refund of this payment whose outcome is not known blocks
         // this one until GOV.UK Pay shows what it did: it may have been made.
-        for open in self
+        let unresolved = self
             .unresolved_refunds(&service.id, Some(id.as_str()))
-            .await?
-        {
+            .await?;
+        let mut still_unknown = None;
+        for open in &unresolved {
             if self
-                .reconcile_refund_attempt(&service, &open)
+                .reconcile_refund_attempt(&service, open)
                 .await?
                 .is_none()
             {
-                self.refuse_before_sending(
-                    &attempt,
-                    "an earlier refund of this payment has an unknown outcome, still being checked",
-                )
-                .await?;
-                return Err(CoreError::OutcomeUnknown(format!(
-                    "An earlier refund of {} on this payment may or may not have been made. {REFUND_UNKNOWN}",
-                    pounds(open.amount)
-                )));
+                still_unknown.get_or_insert(open.amount);
             }
-            // Found: the figures below must be read again.
+        }
+        if let Some(earlier) = still_unknown {
+            self.refuse_before_sending(
+                &attempt,
+                "an earlier refund of this payment has an unknown outcome, still being checked",
+            )
+            .await?;
+            return Err(CoreError::OutcomeUnknown(format!(
+                "An earlier refund of {} on this payment may or may not have been made. {REFUND_UNKNOWN}",
+                pounds(earlier)
+            )));
+        }
+        if let Some(found) = unresolved.first() {
+            // Found after all: the figures the refund was decided on are old.
             return Err(CoreError::Conflict {
                 message: format!(
                     "An earlier refund of {} on this payment, whose answer was lost, was made after all. Nothing more was refunded: check the new figures.",
-                    pounds(open.amount)
+                    pounds(found.amount)
                 ),
                 pay_code: None,
             });
