@@ -19,6 +19,7 @@ use crate::amount::{self, pounds};
 use crate::audit::{self, AuditAttempt, Phase};
 use crate::cache;
 use crate::error::{CoreError, FieldError};
+use crate::held::HeldOutcome;
 use crate::reconcile::{self, REFUND_UNKNOWN, RefundAttempt};
 use crate::roles::Permission;
 use crate::services::ServiceInfo;
@@ -68,18 +69,135 @@ impl Core {
         pay_code: Option<&str>,
         detail: &str,
     ) -> Result<i64, CoreError> {
-        let operator = self.operator().await?;
+        let operator = match self.operator().await {
+            Ok(name) => {
+                *self
+                    .shared
+                    .operator
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(name.clone());
+                name
+            }
+            Err(e) => match self
+                .shared
+                .operator
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+            {
+                Some(name) if phase.after_sending() => name,
+                _ => return Err(e),
+            },
+        };
         let _one_writer = self.shared.audit.lock().await;
-        audit::append(
-            self.pool(),
-            &operator,
-            attempt,
-            phase,
-            attempt_seq,
-            pay_code,
-            detail,
-        )
-        .await
+        self.write_held().await;
+        let appended = if self.shared.held.is_empty() {
+            audit::append(
+                self.pool(),
+                &operator,
+                attempt,
+                phase,
+                attempt_seq,
+                pay_code,
+                detail,
+            )
+            .await
+        } else {
+            // Older outcomes are still held: this one waits behind them.
+            Err(CoreError::Storage(
+                "older audit outcomes are still held".into(),
+            ))
+        };
+        match appended {
+            Err(e) if phase.after_sending() => {
+                // The money may have moved: its outcome is kept, never lost.
+                tracing::error!(
+                    action = attempt.action,
+                    "the audit outcome is held to be written later: {e}"
+                );
+                self.shared.held.hold(HeldOutcome {
+                    operator,
+                    service_id: attempt.service_id.clone(),
+                    service_name: attempt.service_name.clone(),
+                    action: attempt.action.to_owned(),
+                    phase,
+                    attempt_seq,
+                    payment_id: attempt.payment_id.clone(),
+                    target_id: attempt.target_id.clone(),
+                    amount: attempt.amount,
+                    pay_code: pay_code.map(str::to_owned),
+                    detail: if detail.is_empty() {
+                        attempt.detail.clone()
+                    } else {
+                        detail.to_owned()
+                    },
+                    happened_at: audit::now_text(),
+                });
+                Ok(0)
+            }
+            other => other,
+        }
+    }
+
+    /// Writes the held outcomes, oldest first, as far as the database takes
+    /// them. Callers hold the audit lock.
+    pub(crate) async fn write_held(&self) {
+        while let Some(row) = self.shared.held.first() {
+            let attempt = AuditAttempt {
+                service_id: row.service_id.clone(),
+                service_name: row.service_name.clone(),
+                action: audit::action_name(&row.action),
+                payment_id: row.payment_id.clone(),
+                target_id: row.target_id.clone(),
+                amount: row.amount,
+                detail: String::new(),
+            };
+            let detail = format!(
+                "{} (written late: it happened at {}, when the record could not be written)",
+                row.detail, row.happened_at
+            );
+            match audit::append(
+                self.pool(),
+                &row.operator,
+                &attempt,
+                row.phase,
+                row.attempt_seq,
+                row.pay_code.as_deref(),
+                &detail,
+            )
+            .await
+            {
+                Ok(_) => self.shared.held.written_first(),
+                Err(e) => {
+                    tracing::warn!("held audit outcomes still cannot be written: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Keeps a refund GOV.UK Pay made in the cache. After the money moved a
+    /// busy or failing cache is only logged: the next sync brings it in.
+    pub(crate) async fn cache_refund(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+        refund: &govpay::models::Refund,
+    ) {
+        let written = async {
+            let mut conn = self.pool().acquire().await?;
+            cache::upsert_refunds(
+                &mut conn,
+                service_id,
+                std::slice::from_ref(refund),
+                Some(payment_id),
+            )
+            .await
+        }
+        .await;
+        if let Err(e) = written {
+            tracing::warn!(payment_id, "a refund made could not be cached yet: {e}");
+        }
     }
 
     /// Records an action Paydesk refused itself, before sending anything, and why.
@@ -249,15 +367,8 @@ impl Core {
         };
         match client.payments().refund(&id, &request).await {
             Ok(refund) => {
-                let mut conn = self.pool().acquire().await?;
-                cache::upsert_refunds(
-                    &mut conn,
-                    &service.id,
-                    std::slice::from_ref(&refund),
-                    Some(id.as_str()),
-                )
-                .await?;
-                drop(conn);
+                // The money moved: from here nothing may turn into an error.
+                self.cache_refund(&service.id, id.as_str(), &refund).await;
                 let after = self.payment_fresh(&service, &id).await.ok();
                 let available_after = after
                     .and_then(|p| p.refund_summary)

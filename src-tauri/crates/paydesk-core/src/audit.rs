@@ -32,7 +32,7 @@ pub struct AuditAttempt {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum Phase {
@@ -47,6 +47,15 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// An outcome of a request that may have left the machine: it must reach
+    /// the trail even when the database cannot take it at the time.
+    pub(crate) fn after_sending(self) -> bool {
+        matches!(
+            self,
+            Phase::Succeeded | Phase::Failed | Phase::Unknown | Phase::Reconciled
+        )
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Phase::Attempt => "attempt",
@@ -67,6 +76,20 @@ impl Phase {
             "reconciled" => Phase::Reconciled,
             _ => Phase::Attempt,
         }
+    }
+}
+
+/// An action's name as the trail writes it, from text read back (held rows).
+pub(crate) fn action_name(text: &str) -> &'static str {
+    match text {
+        "refund" => "refund",
+        "cancel" => "cancel",
+        "capture" => "capture",
+        "telephone_payment" => "telephone_payment",
+        "agreement_cancel" => "agreement_cancel",
+        "agreement_create" => "agreement_create",
+        "staff_name" => "staff_name",
+        _ => "other_action",
     }
 }
 
@@ -134,13 +157,17 @@ fn row_hash(prev: &str, r: &AuditRow) -> String {
     hex::encode(h.finalize())
 }
 
-fn now_text() -> String {
+pub(crate) fn now_text() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
-/// Appends one row. Callers hold the core's audit lock, so the chain has one writer.
+/// Appends one row. Callers hold the core's audit lock, so the chain has one
+/// writer in this process; the transaction takes SQLite's write lock before it
+/// reads the chain's head (`BEGIN IMMEDIATE`), so another process writing at
+/// the same time makes it wait, never fail half-way. A busy database is tried
+/// again for a while before the error is given up.
 pub(crate) async fn append(
     pool: &SqlitePool,
     operator: &str,
@@ -150,7 +177,51 @@ pub(crate) async fn append(
     pay_code: Option<&str>,
     detail: &str,
 ) -> Result<i64, CoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tries = 0u32;
+    loop {
+        match append_once(
+            pool,
+            operator,
+            attempt,
+            phase,
+            attempt_seq,
+            pay_code,
+            detail,
+        )
+        .await
+        {
+            Err(e) if is_busy(&e) && tries < BUSY_TRIES => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(25 * u64::from(tries))).await;
+            }
+            Err(e) => return Err(e.into()),
+            Ok(seq) => return Ok(seq),
+        }
+    }
+}
+
+/// How often a busy database is tried again (on top of SQLite's own 5 s wait).
+const BUSY_TRIES: u32 = 3;
+
+/// SQLite's "busy" and "locked" answers, whatever the extended code: another
+/// connection holds the write lock, or wrote after this one's snapshot.
+pub(crate) fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<u32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+}
+
+async fn append_once(
+    pool: &SqlitePool,
+    operator: &str,
+    attempt: &AuditAttempt,
+    phase: Phase,
+    attempt_seq: Option<i64>,
+    pay_code: Option<&str>,
+    detail: &str,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)

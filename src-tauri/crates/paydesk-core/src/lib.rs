@@ -18,6 +18,7 @@ pub mod detail;
 pub mod disputes;
 pub mod error;
 pub mod export;
+pub mod held;
 pub mod keys;
 pub mod lookup;
 pub mod mopup;
@@ -55,6 +56,10 @@ type PaymentLock = Arc<tokio::sync::Mutex<()>>;
 struct Shared {
     /// One writer for the audit chain.
     audit: tokio::sync::Mutex<()>,
+    /// Outcome rows the database could not take yet (see `held`).
+    held: held::Held,
+    /// The staff name last read, for an outcome written while the database fails.
+    operator: Mutex<Option<String>>,
     /// One money action at a time per payment (double clicks, two windows).
     payment_locks: Mutex<HashMap<(String, String), PaymentLock>>,
     /// One-time tokens of telephone payments waiting for their card details,
@@ -113,11 +118,19 @@ impl Core {
             ))
         })?;
         let pool = db::open(&data_dir.join(db::FILE_NAME)).await?;
-        Ok(Self {
+        let core = Self {
             pool,
             keys,
-            shared: Arc::new(Shared::default()),
-        })
+            shared: Arc::new(Shared {
+                held: held::Held::open(data_dir),
+                ..Shared::default()
+            }),
+        };
+        // Outcomes a previous run could not write go in first.
+        let _one_writer = core.shared.audit.lock().await;
+        core.write_held().await;
+        drop(_one_writer);
+        Ok(core)
     }
 
     /// Changes how GOV.UK Pay clients are built from now on.

@@ -174,15 +174,8 @@ impl Core {
         let Some(found) = own_refund(attempt, &refunds, &claimed).cloned() else {
             return Ok(None);
         };
-        let mut conn = self.pool().acquire().await?;
-        cache::upsert_refunds(
-            &mut conn,
-            &service.id,
-            std::slice::from_ref(&found),
-            Some(&attempt.payment_id),
-        )
-        .await?;
-        drop(conn);
+        self.cache_refund(&service.id, &attempt.payment_id, &found)
+            .await;
         let record = AuditAttempt {
             service_id: attempt.service_id.clone(),
             service_name: attempt.service_name.clone(),

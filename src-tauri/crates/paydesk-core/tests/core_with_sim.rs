@@ -2638,4 +2638,128 @@ mod unknown_outcomes {
                 .intact
         );
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn eight_refunds_at_once_from_two_desktops_on_one_folder_make_one_and_no_false_error() {
+        let s = setup(Role::Caseworker, |_| {}).await;
+        // A second Paydesk on the same data folder: its own connections and
+        // its own in-process locks, as a second process would have.
+        let other = Core::open(s.dir.path(), Arc::new(OsKeyStore::new(&s.app_id)))
+            .await
+            .unwrap();
+        other.set_client_options(ClientOptions {
+            timeout: Duration::from_secs(5),
+            ..ClientOptions::default()
+        });
+        s.core.set_client_options(ClientOptions {
+            timeout: Duration::from_secs(5),
+            ..ClientOptions::default()
+        });
+        for round in 0..5 {
+            let pid = paid(&s, 1000).await;
+            let mut tasks = tokio::task::JoinSet::new();
+            for i in 0..8 {
+                let core = if i % 2 == 0 {
+                    s.core.clone()
+                } else {
+                    other.clone()
+                };
+                let (service, pid) = (s.service.clone(), pid.clone());
+                tasks.spawn(async move { core.refund(&service, &pid, 100, 1000).await });
+            }
+            let mut made = 0;
+            while let Some(result) = tasks.join_next().await {
+                match result.unwrap() {
+                    Ok(done) => {
+                        assert!(!done.reconciled, "round {round}: {done:?}");
+                        made += 1;
+                    }
+                    // Refused: before sending (the figures changed), or by
+                    // GOV.UK Pay's own check of the amount available.
+                    Err(CoreError::Conflict { .. }) => {}
+                    // The other desktop's refund was on its way: "do not
+                    // refund again" is true, and nothing was sent.
+                    Err(CoreError::OutcomeUnknown(m)) if m.starts_with("An earlier refund") => {}
+                    Err(other) => panic!("round {round}: a false error: {other:?}"),
+                }
+            }
+            assert_eq!(made, 1, "round {round}");
+            assert_eq!(
+                refunds_of(&s, &pid).await,
+                1,
+                "round {round}: exactly one refund"
+            );
+        }
+        assert!(
+            paydesk_core::audit::verify(s.core.pool())
+                .await
+                .unwrap()
+                .intact
+        );
+        assert!(
+            paydesk_core::audit::verify(other.pool())
+                .await
+                .unwrap()
+                .intact
+        );
+    }
+
+    #[tokio::test]
+    async fn an_outcome_the_database_cannot_take_is_held_and_written_on_the_next_start() {
+        let s = setup(Role::Caseworker, |_| {}).await;
+        let pid = paid(&s, 1000).await;
+        // The database takes the attempt, then fails every outcome row (a disk
+        // that fills up between the two, say).
+        sqlx::query(
+            "CREATE TRIGGER outcome_fails BEFORE INSERT ON audit_log WHEN NEW.phase <> 'attempt'
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+        )
+        .execute(s.core.pool())
+        .await
+        .unwrap();
+        // Staff are told what GOV.UK Pay did, not that the database failed.
+        let done = s.core.refund(&s.service, &pid, 250, 1000).await.unwrap();
+        assert_eq!(done.amount, 250);
+        assert_eq!(refunds_of(&s, &pid).await, 1);
+        let held = s.dir.path().join(paydesk_core::held::FILE_NAME);
+        let text = std::fs::read_to_string(&held).expect("the outcome is held on disk");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("\"succeeded\""), "{text}");
+        assert_eq!(trail_of(&s, &pid).await.len(), 1, "only the attempt so far");
+
+        // The database recovers; the next start writes the held outcome first.
+        sqlx::query("DROP TRIGGER outcome_fails")
+            .execute(s.core.pool())
+            .await
+            .unwrap();
+        let again = Core::open(s.dir.path(), Arc::new(OsKeyStore::new(&s.app_id)))
+            .await
+            .unwrap();
+        assert!(!held.exists(), "written, then the file is removed");
+        let trail = paydesk_core::audit::list(
+            again.pool(),
+            &AuditQuery {
+                payment_id: Some(pid.clone()),
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        let phases: Vec<Phase> = trail.iter().rev().map(|r| r.phase).collect();
+        assert_eq!(phases, [Phase::Attempt, Phase::Succeeded]);
+        assert_eq!(trail[0].operator, "Sam Tester");
+        assert!(
+            trail[0].detail.contains("written late"),
+            "{}",
+            trail[0].detail
+        );
+        assert_eq!(trail[0].target_id, done.refund_id);
+        assert!(
+            paydesk_core::audit::verify(again.pool())
+                .await
+                .unwrap()
+                .intact
+        );
+        assert_eq!(again.unresolved_refund_count(&s.service).await.unwrap(), 0);
+    }
 }
