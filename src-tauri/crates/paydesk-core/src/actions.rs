@@ -438,7 +438,7 @@ impl Core {
                     Phase::Failed,
                     Some(seq),
                     code.as_deref(),
-                    &e.to_string(),
+                    &refused_detail(&e),
                 )
                 .await?;
                 let _ = self.payment_fresh(&service, &id).await;
@@ -504,16 +504,6 @@ impl Core {
             PaymentAction::Cancel => payment.links.cancel.is_some(),
             PaymentAction::Capture => payment.links.capture.is_some(),
         };
-        if !offered {
-            return Err(CoreError::Conflict {
-                message: format!(
-                    "GOV.UK Pay does not offer to {} this payment: it is {}.",
-                    action.verb(),
-                    payment.state.status
-                ),
-                pay_code: Some(action.refused_code()),
-            });
-        }
         let attempt = AuditAttempt {
             service_id: service.id.clone(),
             service_name: service.name.clone(),
@@ -523,6 +513,18 @@ impl Core {
             detail: format!("status before: {}", payment.state.status),
             ..AuditAttempt::default()
         };
+        if !offered {
+            let why = format!(
+                "GOV.UK Pay does not offer to {} this payment: it is {}",
+                action.verb(),
+                payment.state.status
+            );
+            self.refuse_before_sending(&attempt, &why).await?;
+            return Err(CoreError::Conflict {
+                message: format!("{why}. Nothing was sent to GOV.UK Pay."),
+                pay_code: None,
+            });
+        }
         let seq = self
             .audit_append(&attempt, Phase::Attempt, None, None, "")
             .await?;
@@ -560,14 +562,29 @@ impl Core {
                     "no answer from GOV.UK Pay",
                 )
                 .await?;
-                let after = self.payment_fresh(&service, &id).await.map_err(|_| {
+                let unknown = || {
                     CoreError::OutcomeUnknown(format!(
-                        "GOV.UK Pay did not answer, and the payment could not be read to check whether the {} happened. Paydesk will check again shortly.",
+                        "We do not know yet whether the {} was made — Paydesk is checking; do not try it again.",
                         action.name()
                     ))
-                })?;
+                };
+                let Ok(after) = self.payment_fresh(&service, &id).await else {
+                    return Err(unknown());
+                };
                 let made = after.state.status == action.result();
-                let detail = format!("status after: {}", after.state.status);
+                if !made && !after.state.finished {
+                    // It may still happen: stays unknown, for the mop-up.
+                    return Err(unknown());
+                }
+                let detail = format!(
+                    "{}: status after: {}",
+                    if made {
+                        "it was made"
+                    } else {
+                        "it was not made"
+                    },
+                    after.state.status
+                );
                 self.audit_append(&attempt, Phase::Reconciled, Some(seq), None, &detail)
                     .await?;
                 if made {
@@ -578,7 +595,7 @@ impl Core {
                 } else {
                     Err(CoreError::Conflict {
                         message: format!(
-                            "GOV.UK Pay did not answer, and the payment is still {}: the {} did not happen.",
+                            "GOV.UK Pay did not answer, and the payment has since finished as {}: the {} was not made.",
                             after.state.status,
                             action.name()
                         ),
@@ -593,7 +610,7 @@ impl Core {
                     Phase::Failed,
                     Some(seq),
                     code.as_deref(),
-                    &e.to_string(),
+                    &refused_detail(&e),
                 )
                 .await?;
                 let _ = self.payment_fresh(&service, &id).await;
@@ -618,15 +635,6 @@ impl Core {
         })?;
         let client = self.client(&service).await?;
         let before = client.agreements().get(&id).await?;
-        if before.status != "active" {
-            return Err(CoreError::Conflict {
-                message: format!(
-                    "Only an active agreement can be cancelled: this one is {}.",
-                    before.status
-                ),
-                pay_code: Some("P2501"),
-            });
-        }
         let attempt = AuditAttempt {
             service_id: service.id.clone(),
             service_name: service.name.clone(),
@@ -635,6 +643,17 @@ impl Core {
             detail: format!("reference: {}", before.reference),
             ..AuditAttempt::default()
         };
+        if before.status != "active" {
+            let why = format!(
+                "only an active agreement can be cancelled, and this one is {}",
+                before.status
+            );
+            self.refuse_before_sending(&attempt, &why).await?;
+            return Err(CoreError::Conflict {
+                message: format!("Nothing was sent to GOV.UK Pay: {why}."),
+                pay_code: None,
+            });
+        }
         let seq = self
             .audit_append(&attempt, Phase::Attempt, None, None, "")
             .await?;
@@ -647,7 +666,7 @@ impl Core {
             Err(e) => (
                 Phase::Failed,
                 e.pay_code().map(str::to_owned),
-                e.to_string(),
+                refused_detail(e),
             ),
         };
         self.audit_append(&attempt, phase, Some(seq), code.as_deref(), &detail)
@@ -666,6 +685,15 @@ impl Core {
                 status: "cancelled".into(),
                 reconciled: false,
             }),
+            (Err(govpay::Error::OutcomeUnknown { .. }), Ok(a)) if a.status == "active" => {
+                // Still active: the cancel may yet be made. Stays unknown.
+                Err(CoreError::OutcomeUnknown(
+                    "We do not know yet whether the agreement was cancelled — Paydesk is checking; do not try again.".into(),
+                ))
+            }
+            (Err(govpay::Error::OutcomeUnknown { .. }), Err(_)) => Err(CoreError::OutcomeUnknown(
+                "We do not know yet whether the agreement was cancelled — Paydesk is checking; do not try again.".into(),
+            )),
             (Err(govpay::Error::OutcomeUnknown { .. }), Ok(a)) => {
                 self.audit_append(
                     &attempt,
@@ -730,12 +758,17 @@ impl PaymentAction {
             PaymentAction::Capture => "success",
         }
     }
+}
 
-    fn refused_code(self) -> &'static str {
-        match self {
-            PaymentAction::Cancel => "P0501",
-            PaymentAction::Capture => "P1003",
-        }
+/// What GOV.UK Pay's refusal means, in staff words, for the audit trail (its
+/// own description, written for developers, goes to the log only).
+fn refused_detail(e: &govpay::Error) -> String {
+    match e {
+        govpay::Error::Api(body) => match body.pay_code() {
+            Some(code) => code.explain().to_owned(),
+            None => format!("GOV.UK Pay refused it (HTTP {})", body.status),
+        },
+        other => other.to_string(),
     }
 }
 

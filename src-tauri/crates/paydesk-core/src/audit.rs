@@ -282,7 +282,9 @@ async fn append_once(
     Ok(seq)
 }
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(AuditRow, String, String), sqlx::Error> {
+pub(crate) fn from_row(
+    r: &sqlx::sqlite::SqliteRow,
+) -> Result<(AuditRow, String, String), sqlx::Error> {
     Ok((
         AuditRow {
             seq: r.try_get("seq")?,

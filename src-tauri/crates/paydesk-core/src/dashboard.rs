@@ -58,7 +58,34 @@ pub struct Dashboard {
     pub disputes_due: Vec<DisputeRow>,
     /// This desktop's telephone payments whose outcome is not final yet.
     pub unfinished_telephone: Vec<TelephonePaymentRow>,
+    /// Money actions whose outcome is not known yet, oldest first.
+    pub outcomes_unknown: Vec<OutcomeUnknown>,
 }
+
+/// A money action sent (or maybe sent) whose outcome GOV.UK Pay has not shown
+/// yet. Past a day it is escalated: a supervisor checks it in the admin tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OutcomeUnknown {
+    /// The attempt row, written before the request was sent.
+    pub attempt: crate::audit::AuditRow,
+    /// Whole hours since.
+    #[ts(type = "number")]
+    pub hours: i64,
+    /// Unknown for 24 hours or more.
+    pub escalated: bool,
+}
+
+/// How long an unknown outcome waits before a supervisor is asked to look.
+const ESCALATE_AFTER_MS: i64 = 24 * 3_600_000;
+/// Whole hours an unknown outcome has waited, and whether a supervisor must look.
+fn waited(age_ms: i64) -> (i64, bool) {
+    (age_ms.max(0) / 3_600_000, age_ms >= ESCALATE_AFTER_MS)
+}
+
+/// An attempt younger than this with no outcome may still be on its way.
+const IN_FLIGHT_MS: i64 = 2 * 60_000;
 
 /// Where "today" and "this week" start: the UI works them out in UK time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, TS)]
@@ -185,12 +212,49 @@ impl Core {
             .filter(|d| matches!(d.urgency, Urgency::Overdue | Urgency::DueSoon))
             .collect();
         let unfinished_telephone = self.telephone_payments(&service.id, true).await?;
+        let now = crate::cache::now_ms();
+        let in_flight_since = time::OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(now - IN_FLIGHT_MS) * 1_000_000,
+        )
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default();
+        let rows = sqlx::query(
+            "SELECT a.* FROM audit_log a
+             WHERE a.service_id = ?1 AND a.phase = 'attempt'
+               AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.attempt_seq = a.seq
+                               AND r.phase IN ('succeeded', 'failed', 'reconciled', 'not_sent'))
+               AND (EXISTS (SELECT 1 FROM audit_log u WHERE u.attempt_seq = a.seq AND u.phase = 'unknown')
+                    OR (a.action = 'refund' AND a.at < ?2))
+             ORDER BY a.seq LIMIT 200",
+        )
+        .bind(&service.id)
+        .bind(&in_flight_since)
+        .fetch_all(self.pool())
+        .await?;
+        let outcomes_unknown = rows
+            .iter()
+            .map(|r| {
+                let (attempt, ..) = crate::audit::from_row(r)?;
+                let age = crate::cache::api_time_ms(&attempt.at).map_or(0, |at| now - at);
+                let (hours, escalated) = waited(age);
+                Ok(OutcomeUnknown {
+                    hours,
+                    escalated,
+                    attempt,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok(Dashboard {
             today,
             week,
             refunds_by_operator,
             disputes_due,
             unfinished_telephone,
+            outcomes_unknown,
         })
     }
 
@@ -226,5 +290,18 @@ impl Core {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_outcome_is_escalated_after_a_day() {
+        assert_eq!(waited(59 * 60_000), (0, false));
+        assert_eq!(waited(23 * 3_600_000 + 59 * 60_000), (23, false));
+        assert_eq!(waited(24 * 3_600_000), (24, true));
+        assert_eq!(waited(-5_000), (0, false));
     }
 }

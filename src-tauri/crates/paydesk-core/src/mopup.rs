@@ -130,7 +130,25 @@ impl Core {
             else {
                 continue;
             };
-            let detail = format!("status after: {}", p.state.status);
+            // Done when the payment shows it; not made when the payment has
+            // finished some other way; otherwise it may still happen.
+            let done = match action.as_str() {
+                "cancel" => p.state.status == "cancelled",
+                "capture" => p.state.status == "success",
+                _ => p.state.finished,
+            };
+            if !done && !p.state.finished {
+                continue;
+            }
+            let detail = format!(
+                "{}: status after: {}",
+                if done {
+                    "it was made"
+                } else {
+                    "it was not made"
+                },
+                p.state.status
+            );
             let attempt = AuditAttempt {
                 service_id: service.id.clone(),
                 service_name: service.name.clone(),

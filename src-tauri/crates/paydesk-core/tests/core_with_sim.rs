@@ -720,14 +720,9 @@ async fn cancel_and_capture_only_when_gov_uk_pay_offers_them() {
         .cancel(&s.service, created.payment_id.as_str())
         .await
         .unwrap_err();
+    // Refused by Paydesk before sending: no GOV.UK Pay code, as it said nothing.
     assert!(
-        matches!(
-            again,
-            CoreError::Conflict {
-                pay_code: Some("P0501"),
-                ..
-            }
-        ),
+        matches!(again, CoreError::Conflict { pay_code: None, .. }),
         "{again:?}"
     );
     let mut held = CreatePayment::web(700, "H", "D", "https://x.example/r");
@@ -739,13 +734,7 @@ async fn cancel_and_capture_only_when_gov_uk_pay_offers_them() {
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            early,
-            CoreError::Conflict {
-                pay_code: Some("P1003"),
-                ..
-            }
-        ),
+        matches!(early, CoreError::Conflict { pay_code: None, .. }),
         "{early:?}"
     );
     s.sim
@@ -2107,13 +2096,7 @@ async fn agreements_are_listed_read_fresh_cancelled_once_and_set_up() {
         .len();
     let err = s.core.agreement_cancel(&s.service, &id).await.unwrap_err();
     assert!(
-        matches!(
-            err,
-            CoreError::Conflict {
-                pay_code: Some("P2501"),
-                ..
-            }
-        ),
+        matches!(err, CoreError::Conflict { pay_code: None, .. }),
         "{err:?}"
     );
     let rows = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
@@ -2121,9 +2104,10 @@ async fn agreements_are_listed_read_fresh_cancelled_once_and_set_up() {
         .unwrap();
     assert_eq!(
         rows.len(),
-        rows_before,
-        "a refusal sends and records nothing"
+        rows_before + 1,
+        "a refusal sends nothing, and is recorded"
     );
+    assert_eq!(rows[0].phase, Phase::NotSent);
     assert!(
         rows.iter().any(|r| r.action == "agreement_cancel"
             && r.phase == Phase::Succeeded
@@ -2761,5 +2745,91 @@ mod unknown_outcomes {
                 .intact
         );
         assert_eq!(again.unresolved_refund_count(&s.service).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_cancel_made_after_the_timeout_stays_unknown_until_the_payment_shows_it() {
+        let s = setup(Role::Caseworker, |_| {}).await;
+        let client = sim_client(&s);
+        let open = client
+            .payments()
+            .create(
+                &CreatePayment::web(500, "C", "D", "https://x.example/r"),
+                None,
+            )
+            .await
+            .unwrap();
+        let pid = open.payment_id.to_string();
+        s.sim.control().set_faults(vec![Fault {
+            route: "POST /v1/payments/{payment_id}/cancel".into(),
+            latency_ms: 3_000,
+            ..Fault::default()
+        }]);
+        let sent = Instant::now();
+        let err = s.core.cancel(&s.service, &pid).await.unwrap_err();
+        s.sim.control().clear_faults();
+        assert!(
+            matches!(&err, CoreError::OutcomeUnknown(m) if m.contains("We do not know yet")),
+            "never \"the cancel did not happen\": {err:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(3_500).saturating_sub(sent.elapsed())).await;
+        let report = s.core.mop_up(&s.service).await.unwrap();
+        assert_eq!(report.outcomes_reconciled, 1, "{report:?}");
+        let trail = trail_of(&s, &pid).await;
+        assert_eq!(trail[0].phase, Phase::Reconciled);
+        assert!(
+            trail[0].detail.starts_with("it was made"),
+            "{}",
+            trail[0].detail
+        );
+    }
+
+    #[tokio::test]
+    async fn the_supervisors_dashboard_lists_outcomes_not_known_until_they_are() {
+        let s = setup(Role::Supervisor, |_| {}).await;
+        let pid = paid(&s, 1000).await;
+        s.sim.control().set_faults(vec![
+            Fault {
+                route: REFUNDS.into(),
+                drop_after_commit: 1,
+                ..Fault::default()
+            },
+            Fault {
+                route: "GET /v1/payments/{payment_id}/refunds".into(),
+                after: 1,
+                fail_next: 10,
+                ..Fault::default()
+            },
+        ]);
+        s.core
+            .refund(&s.service, &pid, 250, 1000)
+            .await
+            .unwrap_err();
+        s.sim.control().clear_faults();
+        let now = paydesk_core::cache::now_ms();
+        let q = paydesk_core::dashboard::DashboardQuery {
+            today_from_ms: now - 3_600_000,
+            week_from_ms: now - 86_400_000,
+            to_ms: now + 60_000,
+        };
+        let d = s.core.dashboard(&s.service, &q).await.unwrap();
+        assert_eq!(d.outcomes_unknown.len(), 1, "{:?}", d.outcomes_unknown);
+        let u = &d.outcomes_unknown[0];
+        assert_eq!(
+            (
+                u.attempt.action.as_str(),
+                u.attempt.amount,
+                u.attempt.payment_id.as_deref()
+            ),
+            ("refund", Some(250), Some(pid.as_str()))
+        );
+        assert!(!u.escalated && u.hours == 0);
+        // Found by the mop-up: no longer listed.
+        assert_eq!(
+            s.core.mop_up(&s.service).await.unwrap().outcomes_reconciled,
+            1
+        );
+        let d = s.core.dashboard(&s.service, &q).await.unwrap();
+        assert!(d.outcomes_unknown.is_empty(), "{:?}", d.outcomes_unknown);
     }
 }

@@ -46,6 +46,24 @@ const data: Dashboard = {
     },
   ],
   unfinishedTelephone: [],
+  outcomesUnknown: [
+    {
+      attempt: {
+        seq: 12, at: '2026-11-20T09:00:00.000Z', operator: 'Sam Caseworker', serviceId: 's1', serviceName: 'Parking permits',
+        action: 'refund', phase: 'attempt', attemptSeq: null, paymentId: 'pay2aaaaaaaaaaaaaaaaaaaaaa', targetId: null, amount: 250, payCode: null, detail: '',
+      },
+      hours: 30,
+      escalated: true,
+    },
+    {
+      attempt: {
+        seq: 14, at: '2026-11-21T09:00:00.000Z', operator: 'Sam Caseworker', serviceId: 's1', serviceName: 'Parking permits',
+        action: 'cancel', phase: 'attempt', attemptSeq: null, paymentId: 'pay3aaaaaaaaaaaaaaaaaaaaaa', targetId: null, amount: 900, payCode: null, detail: '',
+      },
+      hours: 2,
+      escalated: false,
+    },
+  ],
 };
 
 describe('DashboardPage', () => {
@@ -67,6 +85,14 @@ describe('DashboardPage', () => {
     expect(ops).toContain('Outside Paydesk');
     expect(screen.getByTestId('dashboard-disputes').textContent).toContain('1 day left');
     expect(screen.getByTestId('dashboard-telephone-none')).toBeTruthy();
+    // Outcomes not known: a day old is escalated to the supervisor.
+    const unknown = screen.getByTestId('dashboard-unknown');
+    const rows = unknown.querySelectorAll('tbody tr');
+    expect(rows[0].textContent).toContain('Over a day: check in the admin tool');
+    expect(rows[0].textContent).toContain('Refund');
+    expect(rows[0].textContent).toContain('£2.50');
+    expect(rows[1].textContent).toContain('2 hours');
+    expect(rows[1].textContent).not.toContain('Over a day');
     // The week starts on a Monday at UK midnight, before today does.
     const q = asked[0];
     expect(q.weekFromMs).toBeLessThanOrEqual(q.todayFromMs);
