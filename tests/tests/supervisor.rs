@@ -588,11 +588,12 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
     let refused = app
         .invoke(
             "export_csv",
-            serde_json::json!({ "serviceId": caseworker, "fromMs": 0, "toMs": 86_400_000, "path": "/tmp/paydesk-roles.csv" }),
+            serde_json::json!({ "serviceId": caseworker, "fromMs": 0, "toMs": 86_400_000, "path": "/tmp/paydesk-roles.csv", "replace": false }),
         )
         .await
         .unwrap_err();
     assert_eq!(refused["code"], "forbidden", "{refused}");
+    assert!(!std::path::Path::new("/tmp/paydesk-roles.csv").exists());
 
     // The call-centre desktop: its payment page offers no refund...
     app.go("#/services").await;

@@ -67,6 +67,33 @@ fn checked_path(text: &str) -> Result<PathBuf, AppError> {
     Ok(path)
 }
 
+/// Creates `<path>.partial` for writing, new: a link left at that name (by
+/// anyone) is refused rather than followed, and a file a failed export left
+/// there is removed first.
+fn partial_file(path: &Path) -> Result<(PathBuf, std::fs::File), AppError> {
+    let mut partial = path.to_path_buf().into_os_string();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    if let Ok(meta) = partial.symlink_metadata() {
+        if meta.file_type().is_symlink() || !meta.is_file() {
+            tracing::warn!(path = %partial.display(), "export: a link or folder is in the way");
+            return Err(bad_path(
+                "Something other than a file is in the way of the export there (a link or a folder named like it): choose another folder",
+            ));
+        }
+        let _ = std::fs::remove_file(&partial);
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&partial)
+        .map_err(|e| {
+            tracing::warn!(path = %partial.display(), "export: {e}");
+            bad_path("Paydesk cannot write a file there: choose another folder")
+        })?;
+    Ok((partial, file))
+}
+
 /// Writes the CSV to `<path>.partial` and renames it into place when complete,
 /// so a failed export never leaves a file that looks finished.
 #[tauri::command]
@@ -77,6 +104,7 @@ pub async fn export_csv(
     from_ms: i64,
     to_ms: i64,
     path: String,
+    replace: bool,
 ) -> Result<ExportDone, AppError> {
     let core = state.core()?.clone();
     if from_ms >= to_ms {
@@ -87,14 +115,16 @@ pub async fn export_csv(
         .into());
     }
     let path = checked_path(&path)?;
+    if path.symlink_metadata().is_ok() && !replace {
+        // Asked first: the UI offers "Replace the file" on this field.
+        return Err(CoreError::Validation(vec![FieldError::new(
+            "replace",
+            "A file with that name is already there. Replace it, or choose another name",
+        )])
+        .into());
+    }
     let expected = core.export_size(&service_id, from_ms, to_ms).await?;
-    let mut partial = path.clone().into_os_string();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let file = std::fs::File::create(&partial).map_err(|e| {
-        tracing::warn!(path = %partial.display(), "export: {e}");
-        bad_path("Paydesk cannot write a file there: choose another folder")
-    })?;
+    let (partial, file) = partial_file(&path)?;
     let mut out = BufWriter::with_capacity(256 * 1024, file);
     let sid = service_id.clone();
     let on_rows = move |rows: u64| {
@@ -173,5 +203,24 @@ mod tests {
             .contains("does not exist")
         );
         assert!(checked_path(dir.join("takings.CSV").to_str().unwrap()).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_partial_name_is_refused_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere.txt");
+        std::fs::write(&target, "keep me").unwrap();
+        let path = dir.path().join("export.csv");
+        let partial = dir.path().join("export.csv.partial");
+        std::os::unix::fs::symlink(&target, &partial).unwrap();
+        let err = partial_file(&path).unwrap_err();
+        assert_eq!(err.fields.unwrap()[0].field, "path");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+        // A plain file a failed export left is replaced.
+        std::fs::remove_file(&partial).unwrap();
+        std::fs::write(&partial, "half").unwrap();
+        let (made, _file) = partial_file(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(made).unwrap(), "");
     }
 }

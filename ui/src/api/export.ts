@@ -5,8 +5,9 @@ import type { ExportDone } from '../bindings/ExportDone';
 import type { ExportProgress } from '../bindings/ExportProgress';
 import { call } from './ipc';
 
-export const exportCsv = (serviceId: string, fromMs: number, toMs: number, path: string): Promise<ExportDone> =>
-  call('export_csv', { serviceId, fromMs, toMs, path });
+/** Writes the CSV; an existing file is replaced only when `replace` says so. */
+export const exportCsv = (serviceId: string, fromMs: number, toMs: number, path: string, replace = false): Promise<ExportDone> =>
+  call('export_csv', { serviceId, fromMs, toMs, path, replace });
 
 export const dailyTotals = (serviceId: string, dayStarts: number[]): Promise<DayTotals[]> =>
   call('daily_totals', { serviceId, dayStarts });

@@ -672,6 +672,10 @@ pub struct PaymentResults {
 }
 
 const COUNT_LIMIT: u32 = 5000;
+/// The longest search-box text: longer is no reference, email or name.
+const MAX_TEXT: usize = 200;
+/// The last page a search can ask for: 200 a page, 10,000,000 payments.
+const MAX_PAGE: u32 = 50_000;
 /// A payment's status as staff read it, in the list and in the status filter
 /// alike. GOV.UK Pay's `failed` covers three different stories, told apart by
 /// its code: declined (P0010), timed out (P0020) and cancelled by the payer
@@ -799,7 +803,7 @@ fn looks_like_payment_id(s: &str) -> bool {
 }
 
 impl PaymentQuery {
-    fn validate(&self) -> Result<(), CoreError> {
+    pub(crate) fn validate(&self) -> Result<(), CoreError> {
         let mut errors = Vec::new();
         let digits = |v: &Option<String>, n: usize| {
             v.as_ref()
@@ -831,6 +835,25 @@ impl PaymentQuery {
             errors.push(FieldError::new(
                 "fromDate",
                 "The start date must be before the end date",
+            ));
+        }
+        if self
+            .text
+            .as_deref()
+            .is_some_and(|t| t.chars().count() > MAX_TEXT)
+        {
+            errors.push(FieldError::new(
+                "text",
+                format!("Enter {MAX_TEXT} characters or fewer to search for"),
+            ));
+        }
+        if self.page > MAX_PAGE {
+            errors.push(FieldError::new(
+                "page",
+                format!(
+                    "There is no page {}: choose a page from 1 to {MAX_PAGE}",
+                    self.page
+                ),
             ));
         }
         if errors.is_empty() {
@@ -1426,6 +1449,39 @@ pub async fn payment_count(pool: &SqlitePool, service_id: &str) -> Result<i64, C
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_or_text_out_of_range_is_a_field_error_not_a_panic() {
+        for (query, field) in [
+            (
+                PaymentQuery {
+                    page: u32::MAX,
+                    page_size: 200,
+                    ..PaymentQuery::default()
+                },
+                "page",
+            ),
+            (
+                PaymentQuery {
+                    text: Some("x".repeat(201)),
+                    ..PaymentQuery::default()
+                },
+                "text",
+            ),
+        ] {
+            match query.validate() {
+                Err(CoreError::Validation(f)) => assert_eq!(f[0].field, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        let fine = PaymentQuery {
+            text: Some("é".repeat(200)),
+            page: MAX_PAGE,
+            page_size: 200,
+            ..PaymentQuery::default()
+        };
+        assert!(fine.validate().is_ok());
+    }
 
     #[test]
     fn free_text_becomes_a_prefix_query_of_all_words() {

@@ -126,6 +126,7 @@ impl Core {
     ) -> Result<PaymentResults, CoreError> {
         let service = self.service(service_id).await?;
         service.role.require(Permission::ViewPayments)?;
+        query.validate()?;
         let (direct, search) = live_filters(query)?;
         let client = self.client(&service).await?;
         let (payments, total) = match direct {

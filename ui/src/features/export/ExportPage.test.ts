@@ -65,5 +65,35 @@ describe('ExportPage', () => {
     await fireEvent.click(screen.getByTestId('export-submit'));
     expect(asked).not.toContain('export_csv');
   });
-});
 
+  it('asks before replacing a file that is already there', async () => {
+    const exported: Record<string, unknown>[] = [];
+    mockIPC((cmd, args) => {
+      const a = args as Record<string, unknown>;
+      if (cmd === 'plugin:path|resolve_directory') return '/home/sam/Downloads';
+      if (cmd === 'plugin:path|join') return (a.paths as string[]).join('/');
+      if (cmd === 'daily_totals') {
+        const starts = a.dayStarts as number[];
+        return starts.slice(0, -1).map((s) => ({ dayStartMs: s, payments: { count: 1, value: 100 }, refunds: { count: 0, value: 0 } }));
+      }
+      if (cmd === 'export_csv') {
+        exported.push(a);
+        if (!a.replace) {
+          throw { code: 'validation', message: 'There is a problem with the details you entered', retryable: false, fields: [{ field: 'replace', message: 'A file with that name is already there. Replace it, or choose another name' }] };
+        }
+        return { path: a.path, report: { payments: 1, refunds: 0, paymentsTotal: 100, refundsTotal: 0 } };
+      }
+      return null;
+    });
+    render(ExportPage, { service });
+    await waitFor(() => expect((screen.getByTestId('export-path') as HTMLInputElement).value).toContain('/home/sam/Downloads/'));
+    await fireEvent.click(screen.getByTestId('export-submit'));
+    await waitFor(() => expect(screen.getByTestId('export-replace')).toBeTruthy());
+    expect(screen.getByText(/A file with that name is already there/)).toBeTruthy();
+    expect(exported).toHaveLength(1);
+    expect(exported[0].replace).toBe(false);
+    await fireEvent.click(screen.getByTestId('export-replace'));
+    await waitFor(() => expect(screen.getByTestId('export-done')).toBeTruthy());
+    expect(exported[1].replace).toBe(true);
+  });
+});
