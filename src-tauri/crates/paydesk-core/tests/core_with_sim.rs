@@ -100,6 +100,24 @@ async fn paid(s: &Setup, amount: i64) -> String {
 
 /// A supervisor's service over one simulated account holding `payments`
 /// generated payments (from `seed`) spread over the last `days`.
+/// The refund's answer is lost by `refund_fault`, and the payment's refunds
+/// cannot be read for a while after (the one read before sending passes): the
+/// outcome stays unknown until the faults are cleared.
+fn lose_refund_answer(s: &Setup, refund_fault: Fault) {
+    s.sim.control().set_faults(vec![
+        Fault {
+            route: "POST /v1/payments/{payment_id}/refunds".into(),
+            ..refund_fault
+        },
+        Fault {
+            route: "GET /v1/payments/{payment_id}/refunds".into(),
+            after: 1,
+            fail_next: 10,
+            ..Fault::default()
+        },
+    ]);
+}
+
 async fn seeded(payments: usize, seed: u64, days: i64) -> Setup {
     setup(Role::Supervisor, |c| {
         c.seeds = vec![SeedSpec {
@@ -1681,19 +1699,13 @@ mod more {
         let pid = paid(&s, 1000).await;
         // The refund is made but its answer is lost, and GOV.UK Pay cannot be read
         // straight afterwards either: the outcome stays unknown for now.
-        s.sim.control().set_faults(vec![
+        lose_refund_answer(
+            &s,
             Fault {
-                route: "POST /v1/payments/{payment_id}/refunds".into(),
                 drop_after_commit: 1,
                 ..Fault::default()
             },
-            Fault {
-                route: "GET /v1/payments/{payment_id}/refunds".into(),
-                after: 1,
-                fail_next: 10,
-                ..Fault::default()
-            },
-        ]);
+        );
         let err = s
             .core
             .refund(&s.service, &pid, 300, 1000)
@@ -2545,19 +2557,13 @@ mod unknown_outcomes {
         let pid = paid(&s, 1000).await;
         // Desk A's £2.50 is answered 500 without being made, and the refunds
         // cannot be read to check...
-        s.sim.control().set_faults(vec![
+        lose_refund_answer(
+            &s,
             Fault {
-                route: REFUNDS.into(),
                 fail_next: 1,
                 ..Fault::default()
             },
-            Fault {
-                route: "GET /v1/payments/{payment_id}/refunds".into(),
-                after: 1,
-                fail_next: 10,
-                ..Fault::default()
-            },
-        ]);
+        );
         let err = s
             .core
             .refund(&s.service, &pid, 250, 1000)
@@ -2788,19 +2794,13 @@ mod unknown_outcomes {
     async fn the_supervisors_dashboard_lists_outcomes_not_known_until_they_are() {
         let s = setup(Role::Supervisor, |_| {}).await;
         let pid = paid(&s, 1000).await;
-        s.sim.control().set_faults(vec![
+        lose_refund_answer(
+            &s,
             Fault {
-                route: REFUNDS.into(),
                 drop_after_commit: 1,
                 ..Fault::default()
             },
-            Fault {
-                route: "GET /v1/payments/{payment_id}/refunds".into(),
-                after: 1,
-                fail_next: 10,
-                ..Fault::default()
-            },
-        ]);
+        );
         s.core
             .refund(&s.service, &pid, 250, 1000)
             .await
