@@ -126,11 +126,7 @@ impl Core {
                     target_id: attempt.target_id.clone(),
                     amount: attempt.amount,
                     pay_code: pay_code.map(str::to_owned),
-                    detail: if detail.is_empty() {
-                        attempt.detail.clone()
-                    } else {
-                        detail.to_owned()
-                    },
+                    detail: attempt.detail_or(detail),
                     happened_at: audit::now_text(),
                 });
                 Ok(0)

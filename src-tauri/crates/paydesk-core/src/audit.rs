@@ -32,6 +32,17 @@ pub struct AuditAttempt {
     pub detail: String,
 }
 
+impl AuditAttempt {
+    /// A row's detail: the attempt's own, unless the result brings one.
+    pub(crate) fn detail_or(&self, result: &str) -> String {
+        if result.is_empty() {
+            self.detail.clone()
+        } else {
+            result.to_owned()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -243,12 +254,7 @@ async fn append_once(
         target_id: attempt.target_id.clone(),
         amount: attempt.amount,
         pay_code: pay_code.map(str::to_owned),
-        // The attempt's own detail, unless the result brings one.
-        detail: if detail.is_empty() {
-            attempt.detail.clone()
-        } else {
-            detail.to_owned()
-        },
+        detail: attempt.detail_or(detail),
     };
     let hash = row_hash(&prev, &row);
     sqlx::query(
