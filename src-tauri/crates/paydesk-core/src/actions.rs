@@ -92,16 +92,21 @@ impl Core {
         let _one_writer = self.shared.audit.lock().await;
         self.write_held().await;
         let appended = if self.shared.held.is_empty() {
-            audit::append(
-                self.pool(),
-                &operator,
-                attempt,
-                phase,
-                attempt_seq,
-                pay_code,
-                detail,
-            )
-            .await
+            match self.record_key().await {
+                Ok(key) => audit::append(
+                    self.pool(),
+                    &key,
+                    &operator,
+                    attempt,
+                    phase,
+                    attempt_seq,
+                    pay_code,
+                    detail,
+                )
+                .await
+                .map(|(seq, hash)| (seq, Some(hash))),
+                Err(e) => Err(e),
+            }
         } else {
             // Older outcomes are still held: this one waits behind them.
             Err(CoreError::Storage(
@@ -131,13 +136,29 @@ impl Core {
                 });
                 Ok(0)
             }
-            other => other,
+            Ok((seq, hash)) => {
+                if let Some(hash) = hash {
+                    self.record_head_moved(seq, hash).await;
+                }
+                Ok(seq)
+            }
+            Err(e) => Err(e),
         }
     }
 
     /// Writes the held outcomes, oldest first, as far as the database takes
     /// them. Callers hold the audit lock.
     pub(crate) async fn write_held(&self) {
+        if self.shared.held.is_empty() {
+            return;
+        }
+        let key = match self.record_key().await {
+            Ok(key) => key,
+            Err(e) => {
+                tracing::warn!("held audit outcomes wait for the keyring: {e}");
+                return;
+            }
+        };
         while let Some(row) = self.shared.held.first() {
             let attempt = AuditAttempt {
                 service_id: row.service_id.clone(),
@@ -154,6 +175,7 @@ impl Core {
             );
             match audit::append(
                 self.pool(),
+                &key,
                 &row.operator,
                 &attempt,
                 row.phase,
@@ -163,7 +185,10 @@ impl Core {
             )
             .await
             {
-                Ok(_) => self.shared.held.written_first(),
+                Ok((seq, hash)) => {
+                    self.shared.held.written_first();
+                    self.record_head_moved(seq, hash).await;
+                }
                 Err(e) => {
                     tracing::warn!("held audit outcomes still cannot be written: {e}");
                     return;

@@ -14,9 +14,9 @@ use sqlx::{Row, SqlitePool};
 use ts_rs::TS;
 
 use crate::error::CoreError;
+use crate::seal::{Head, RecordKey};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-const HEAD_KEY: &str = "audit_head";
 
 /// What an action is about, written before it is tried.
 #[derive(Debug, Clone, Default)]
@@ -142,10 +142,8 @@ pub struct AuditVerification {
     pub summary: String,
 }
 
-fn row_hash(prev: &str, r: &AuditRow) -> String {
-    let mut h = Sha256::new();
-    // Length-prefixed fields: no two different rows can hash the same text.
-    let fields: [String; 14] = [
+fn row_fields(prev: &str, r: &AuditRow) -> [String; 14] {
+    [
         r.seq.to_string(),
         r.at.clone(),
         r.operator.clone(),
@@ -160,13 +158,30 @@ fn row_hash(prev: &str, r: &AuditRow) -> String {
         r.pay_code.clone().unwrap_or_default(),
         r.detail.clone(),
         prev.to_owned(),
-    ];
-    for f in &fields {
+    ]
+}
+
+/// A row's keyed hash (see `seal`).
+fn row_mac(key: &RecordKey, prev: &str, r: &AuditRow) -> String {
+    let fields = row_fields(prev, r);
+    let parts: Vec<&str> = fields.iter().map(String::as_str).collect();
+    key.mac(&parts)
+}
+
+/// The unkeyed hash rows had before keyed checks; only rows written before
+/// the record was taken over (see `take_over`) are checked with it.
+fn legacy_hash(prev: &str, r: &AuditRow) -> String {
+    let mut h = Sha256::new();
+    // Length-prefixed fields: no two different rows can hash the same text.
+    for f in &row_fields(prev, r) {
         h.update((f.len() as u64).to_be_bytes());
         h.update(f.as_bytes());
     }
     hex::encode(h.finalize())
 }
+
+/// The action of the row that starts keyed checks on a record that had rows.
+const TAKEN_OVER: &str = "record_keyed";
 
 pub(crate) fn now_text() -> String {
     time::OffsetDateTime::now_utc()
@@ -179,19 +194,22 @@ pub(crate) fn now_text() -> String {
 /// reads the chain's head (`BEGIN IMMEDIATE`), so another process writing at
 /// the same time makes it wait, never fail half-way. A busy database is tried
 /// again for a while before the error is given up.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn append(
     pool: &SqlitePool,
+    key: &RecordKey,
     operator: &str,
     attempt: &AuditAttempt,
     phase: Phase,
     attempt_seq: Option<i64>,
     pay_code: Option<&str>,
     detail: &str,
-) -> Result<i64, CoreError> {
+) -> Result<Head, CoreError> {
     let mut tries = 0u32;
     loop {
         match append_once(
             pool,
+            key,
             operator,
             attempt,
             phase,
@@ -206,7 +224,7 @@ pub(crate) async fn append(
                 tokio::time::sleep(std::time::Duration::from_millis(25 * u64::from(tries))).await;
             }
             Err(e) => return Err(e.into()),
-            Ok(seq) => return Ok(seq),
+            Ok(head) => return Ok(head),
         }
     }
 }
@@ -223,19 +241,48 @@ pub(crate) fn is_busy(e: &sqlx::Error) -> bool {
         .is_some_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn append_once(
     pool: &SqlitePool,
+    key: &RecordKey,
     operator: &str,
     attempt: &AuditAttempt,
     phase: Phase,
     attempt_seq: Option<i64>,
     pay_code: Option<&str>,
     detail: &str,
-) -> Result<i64, sqlx::Error> {
+) -> Result<Head, sqlx::Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let head = append_in(
+        &mut tx,
+        key,
+        operator,
+        attempt,
+        phase,
+        attempt_seq,
+        pay_code,
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(head)
+}
+
+/// Appends one row inside a transaction that already holds the write lock.
+#[allow(clippy::too_many_arguments)]
+async fn append_in(
+    conn: &mut sqlx::SqliteConnection,
+    key: &RecordKey,
+    operator: &str,
+    attempt: &AuditAttempt,
+    phase: Phase,
+    attempt_seq: Option<i64>,
+    pay_code: Option<&str>,
+    detail: &str,
+) -> Result<Head, sqlx::Error> {
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
     let (seq, prev) = match last {
         Some((s, h)) => (s + 1, h),
@@ -256,7 +303,7 @@ async fn append_once(
         pay_code: pay_code.map(str::to_owned),
         detail: attempt.detail_or(detail),
     };
-    let hash = row_hash(&prev, &row);
+    let hash = row_mac(key, &prev, &row);
     sqlx::query(
         "INSERT INTO audit_log (seq, at, operator, service_id, service_name, action, phase, attempt_seq, payment_id,
             target_id, amount, pay_code, detail, prev_hash, hash)
@@ -277,15 +324,66 @@ async fn append_once(
     .bind(&row.detail)
     .bind(&prev)
     .bind(&hash)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    sqlx::query("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(HEAD_KEY)
-        .bind(format!("{seq}:{hash}"))
-        .execute(&mut *tx)
+    Ok((seq, hash))
+}
+
+/// Starts keyed checks on a record that already has rows (written by an
+/// earlier version, or sealed with a key the keyring no longer holds): one
+/// row, sealed with the new key, chains on from the last and says whether
+/// the rows before it could be checked. Called while holding the write lock.
+pub(crate) async fn take_over(
+    conn: &mut sqlx::SqliteConnection,
+    key: &RecordKey,
+) -> Result<(), CoreError> {
+    let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq")
+        .fetch_all(&mut *conn)
         .await?;
-    tx.commit().await?;
-    Ok(seq)
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut prev = GENESIS.to_owned();
+    let mut checked = true;
+    for r in &rows {
+        let (row, prev_hash, hash) = from_row(r)?;
+        if row.action == TAKEN_OVER {
+            // Rows before an earlier take-over were checked then; the chain
+            // is checked again, whole, by Verify.
+            prev = hash;
+            continue;
+        }
+        if prev_hash != prev || legacy_hash(&prev, &row) != hash {
+            checked = false;
+            break;
+        }
+        prev = hash;
+    }
+    let count = rows.len();
+    let detail = if checked {
+        format!("keyed checks began: the {count} rows before this one were checked and taken over")
+    } else {
+        format!(
+            "keyed checks began with a new key: the {count} rows before this one could not be checked \
+             (they were changed, or sealed with a key the keyring no longer holds)"
+        )
+    };
+    let attempt = AuditAttempt {
+        action: TAKEN_OVER,
+        ..AuditAttempt::default()
+    };
+    append_in(
+        conn,
+        key,
+        "Paydesk",
+        &attempt,
+        Phase::Succeeded,
+        None,
+        None,
+        &detail,
+    )
+    .await?;
+    Ok(())
 }
 
 pub(crate) fn from_row(
@@ -312,54 +410,84 @@ pub(crate) fn from_row(
     ))
 }
 
-/// Re-computes the whole chain.
-pub async fn verify(pool: &SqlitePool) -> Result<AuditVerification, CoreError> {
+/// Re-computes the whole chain with the key, and checks it ends where the
+/// keyring's end marker says it does (rows after the marker are fine: two
+/// Paydesks on one folder may move it in either order, and every row is
+/// sealed anyway).
+pub(crate) async fn verify(
+    pool: &SqlitePool,
+    key: &RecordKey,
+    head: Option<Head>,
+) -> Result<AuditVerification, CoreError> {
     let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq")
         .fetch_all(pool)
         .await?;
-    let mut prev = GENESIS.to_owned();
-    let mut expected_seq = 1;
-    let broken = |seq: i64, rows: i64, why: String| AuditVerification {
+    let count = rows.len() as i64;
+    let broken = |seq: i64, why: String| AuditVerification {
         intact: false,
-        rows,
+        rows: count,
         broken_at: Some(seq),
         summary: why,
     };
-    let count = rows.len() as i64;
+    // Rows before the last take-over were written without the key.
+    let mut keyed_from = 1;
     for r in &rows {
+        let (row, ..) = from_row(r)?;
+        if row.action == TAKEN_OVER {
+            keyed_from = row.seq;
+        }
+    }
+    let mut prev = GENESIS.to_owned();
+    let mut hashes = Vec::with_capacity(rows.len());
+    for (expected_seq, r) in (1..).zip(rows.iter()) {
         let (row, prev_hash, hash) = from_row(r)?;
         if row.seq != expected_seq {
             return Ok(broken(
                 expected_seq,
-                count,
                 format!("Row {expected_seq} is missing: the record has been cut."),
             ));
         }
-        if prev_hash != prev || row_hash(&prev, &row) != hash {
+        let sound = prev_hash == prev
+            && if row.seq < keyed_from {
+                legacy_hash(&prev, &row) == hash
+            } else {
+                row_mac(key, &prev, &row) == hash
+            };
+        if !sound {
             return Ok(broken(
                 row.seq,
-                count,
                 format!("Row {} has been changed since it was written.", row.seq),
             ));
         }
+        hashes.push(hash.clone());
         prev = hash;
-        expected_seq += 1;
     }
-    let head: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
-        .bind(HEAD_KEY)
-        .fetch_optional(pool)
-        .await?;
-    let last = (expected_seq - 1, prev);
     match head {
-        Some(h) if h == format!("{}:{}", last.0, last.1) => {}
-        None if count == 0 => {}
-        _ => {
+        Some((seq, _)) if seq > count => {
             return Ok(broken(
-                last.0 + 1,
-                count,
-                "The newest rows have been removed: the record ends early.".into(),
+                count + 1,
+                format!(
+                    "The newest rows have been removed: the record ends at row {count}, but row {seq} was written."
+                ),
             ));
         }
+        Some((seq, hash)) if seq >= 1 && hashes.get((seq - 1) as usize) != Some(&hash) => {
+            return Ok(broken(
+                seq,
+                format!("Row {seq} has been changed since it was written."),
+            ));
+        }
+        None if count > 0 => {
+            return Ok(AuditVerification {
+                intact: false,
+                rows: count,
+                broken_at: None,
+                summary: format!(
+                    "The {count} rows match each other, but the keyring does not hold the record's end marker, so rows removed from the end would not show."
+                ),
+            });
+        }
+        _ => {}
     }
     Ok(AuditVerification {
         intact: true,
@@ -431,4 +559,112 @@ pub async fn list(pool: &SqlitePool, q: &AuditQuery) -> Result<Vec<AuditRow>, Co
     rows.iter()
         .map(|r| from_row(r).map(|(row, ..)| row).map_err(CoreError::from))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes a row as a version before keyed checks did.
+    async fn legacy_row(pool: &SqlitePool, seq: i64, prev: &str, amount: i64) -> String {
+        let row = AuditRow {
+            seq,
+            at: now_text(),
+            operator: "Sam".into(),
+            service_id: "s".into(),
+            service_name: "Parking".into(),
+            action: "refund".into(),
+            phase: Phase::Attempt,
+            attempt_seq: None,
+            payment_id: Some("p1".into()),
+            target_id: None,
+            amount: Some(amount),
+            pay_code: None,
+            detail: String::new(),
+        };
+        let hash = legacy_hash(prev, &row);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, operator, service_id, service_name, action, phase, payment_id, amount, detail, prev_hash, hash)
+             VALUES (?1, ?2, 'Sam', 's', 'Parking', 'refund', 'attempt', 'p1', ?3, '', ?4, ?5)",
+        )
+        .bind(seq)
+        .bind(&row.at)
+        .bind(amount)
+        .bind(prev)
+        .bind(&hash)
+        .execute(pool)
+        .await
+        .unwrap();
+        hash
+    }
+
+    #[tokio::test]
+    async fn a_record_from_before_keyed_checks_is_taken_over_and_still_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("t.db")).await.unwrap();
+        let h1 = legacy_row(&pool, 1, GENESIS, 100).await;
+        legacy_row(&pool, 2, &h1, 200).await;
+        let key = RecordKey::for_tests(3);
+        let mut conn = pool.acquire().await.unwrap();
+        take_over(&mut conn, &key).await.unwrap();
+        drop(conn);
+        let (seq, hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let detail: String = sqlx::query_scalar("SELECT detail FROM audit_log WHERE seq = 3")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(
+            detail.contains("2 rows before this one were checked"),
+            "{detail}"
+        );
+        let head = Some((seq, hash));
+        let ok = verify(&pool, &key, head.clone()).await.unwrap();
+        assert!(ok.intact && ok.rows == 3, "{ok:?}");
+        // Another key does not verify the taken-over record.
+        assert!(
+            !verify(&pool, &RecordKey::for_tests(4), head.clone())
+                .await
+                .unwrap()
+                .intact
+        );
+        // A row from before the take-over edited and re-hashed without the
+        // key breaks the link to the keyed row after it.
+        sqlx::query("DROP TRIGGER audit_log_no_update")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_log SET amount = 999 WHERE seq = 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let bad = verify(&pool, &key, head).await.unwrap();
+        assert_eq!(bad.broken_at, Some(2), "{bad:?}");
+    }
+
+    #[tokio::test]
+    async fn an_empty_record_needs_no_take_over_and_a_missing_end_marker_is_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("t.db")).await.unwrap();
+        let key = RecordKey::for_tests(5);
+        let mut conn = pool.acquire().await.unwrap();
+        take_over(&mut conn, &key).await.unwrap();
+        drop(conn);
+        assert!(verify(&pool, &key, None).await.unwrap().intact);
+        let attempt = AuditAttempt {
+            action: "refund",
+            ..AuditAttempt::default()
+        };
+        append(&pool, &key, "Sam", &attempt, Phase::Attempt, None, None, "")
+            .await
+            .unwrap();
+        let unmarked = verify(&pool, &key, None).await.unwrap();
+        assert!(
+            !unmarked.intact && unmarked.summary.contains("end marker"),
+            "{unmarked:?}"
+        );
+    }
 }

@@ -516,11 +516,13 @@ mod tests {
             ..Default::default()
         };
         use crate::audit::{self, Phase};
-        let seq = audit::append(&old, "Sam", &attempt, Phase::Attempt, None, None, "")
+        let key = crate::seal::RecordKey::for_tests(7);
+        let (seq, _) = audit::append(&old, &key, "Sam", &attempt, Phase::Attempt, None, None, "")
             .await
             .unwrap();
-        audit::append(
+        let head = audit::append(
             &old,
+            &key,
             "Sam",
             &attempt,
             Phase::Succeeded,
@@ -532,17 +534,18 @@ mod tests {
         .unwrap();
         // The old table refuses the new phase.
         assert!(
-            audit::append(&old, "Sam", &attempt, Phase::NotSent, None, None, "x")
+            audit::append(&old, &key, "Sam", &attempt, Phase::NotSent, None, None, "x")
                 .await
                 .is_err()
         );
         old.close().await;
 
         let pool = open(&path).await.unwrap();
-        let check = audit::verify(&pool).await.unwrap();
+        let check = audit::verify(&pool, &key, Some(head)).await.unwrap();
         assert!(check.intact && check.rows == 2, "{check:?}");
-        audit::append(
+        let head = audit::append(
             &pool,
+            &key,
             "Sam",
             &attempt,
             Phase::NotSent,
@@ -552,7 +555,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(audit::verify(&pool).await.unwrap().intact);
+        assert!(audit::verify(&pool, &key, Some(head)).await.unwrap().intact);
         // Still append-only.
         for sql in ["UPDATE audit_log SET amount = 1", "DELETE FROM audit_log"] {
             assert!(sqlx::query(sql).execute(&pool).await.is_err(), "{sql}");

@@ -14,6 +14,10 @@ pub trait KeyStore: Send + Sync {
     fn set(&self, service_id: &str, key: &ApiKey) -> Result<(), CoreError>;
     fn get(&self, service_id: &str) -> Result<Option<ApiKey>, CoreError>;
     fn delete(&self, service_id: &str) -> Result<(), CoreError>;
+    /// Another secret of this desktop's, by name (the audit record's key and
+    /// end marker; see `seal`). Names never look like a service id.
+    fn secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, CoreError>;
+    fn set_secret(&self, name: &str, value: &str) -> Result<(), CoreError>;
 }
 
 /// The real keyring, under the app's identifier.
@@ -74,12 +78,25 @@ impl KeyStore for OsKeyStore {
             Err(e) => Err(keyring_error(e)),
         }
     }
+
+    fn secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, CoreError> {
+        match self.entry(name)?.get_password() {
+            Ok(secret) => Ok(Some(Zeroizing::new(secret))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keyring_error(e)),
+        }
+    }
+
+    fn set_secret(&self, name: &str, value: &str) -> Result<(), CoreError> {
+        self.entry(name)?.set_password(value).map_err(keyring_error)
+    }
 }
 
 /// An in-memory store for unit tests. Never used by the app.
 #[derive(Debug, Default)]
 pub struct MemoryKeyStore {
     keys: Mutex<HashMap<String, ApiKey>>,
+    secrets: Mutex<HashMap<String, String>>,
 }
 
 impl KeyStore for MemoryKeyStore {
@@ -94,6 +111,19 @@ impl KeyStore for MemoryKeyStore {
 
     fn delete(&self, service_id: &str) -> Result<(), CoreError> {
         self.lock().remove(service_id);
+        Ok(())
+    }
+
+    fn secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, CoreError> {
+        let secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(secrets.get(name).map(|s| Zeroizing::new(s.clone())))
+    }
+
+    fn set_secret(&self, name: &str, value: &str) -> Result<(), CoreError> {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_owned(), value.to_owned());
         Ok(())
     }
 }

@@ -25,6 +25,7 @@ pub mod mopup;
 pub mod moto;
 pub mod reconcile;
 pub mod roles;
+mod seal;
 pub mod services;
 pub mod staff;
 pub mod sync;
@@ -52,12 +53,13 @@ pub struct Core {
 type PaymentLock = Arc<tokio::sync::Mutex<()>>;
 
 /// In-memory state shared by every clone of the core.
-#[derive(Default)]
 struct Shared {
     /// One writer for the audit chain.
     audit: tokio::sync::Mutex<()>,
     /// Outcome rows the database could not take yet (see `held`).
     held: held::Held,
+    /// The keyring entries that seal the audit record and the services.
+    seal: seal::Seal,
     /// The staff name last read, for an outcome written while the database fails.
     operator: Mutex<Option<String>>,
     /// One money action at a time per payment (double clicks, two windows).
@@ -123,7 +125,15 @@ impl Core {
             keys,
             shared: Arc::new(Shared {
                 held: held::Held::open(data_dir),
-                ..Shared::default()
+                seal: seal::Seal::for_folder(data_dir),
+                audit: Default::default(),
+                operator: Default::default(),
+                payment_locks: Default::default(),
+                moto_tokens: Default::default(),
+                clients: Default::default(),
+                client_options: Default::default(),
+                bulk_loads: Default::default(),
+                bulk_from: Default::default(),
             }),
         };
         // Outcomes a previous run could not write go in first.

@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use crate::Core;
 use crate::error::{CoreError, FieldError};
 use crate::roles::{Permission, Role};
+use crate::seal;
 
 /// Test or live: live services move real money and the UI says so loudly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -188,9 +189,14 @@ fn check_base_url(raw: &str) -> Result<String, String> {
 impl Core {
     /// All services: the sandbox first, then by name.
     pub async fn services_list(&self) -> Result<Vec<ServiceView>, CoreError> {
-        let rows = sqlx::query("SELECT id, name, base_url, environment, role, sandbox FROM services ORDER BY sandbox DESC, name COLLATE NOCASE")
+        let rows = sqlx::query("SELECT id, name, base_url, environment, role, sandbox, seal FROM services ORDER BY sandbox DESC, name COLLATE NOCASE")
             .fetch_all(self.pool())
             .await?;
+        let key = if rows.is_empty() {
+            None
+        } else {
+            Some(self.record_key().await?)
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let id: String = row.try_get("id")?;
@@ -199,16 +205,39 @@ impl Core {
                 .try_get::<String, _>("role")?
                 .parse()
                 .map_err(CoreError::Storage)?;
+            let base_url: String = row.try_get("base_url")?;
+            let environment = Environment::parse(&row.try_get::<String, _>("environment")?)?;
+            let sandbox = row.try_get::<i64, _>("sandbox")? == 1;
+            let sealed = key.as_ref().is_some_and(|key| {
+                row.try_get::<Option<String>, _>("seal").ok().flatten()
+                    == Some(seal::service_seal(
+                        key,
+                        &id,
+                        &base_url,
+                        environment.as_str(),
+                        role.as_str(),
+                        sandbox,
+                    ))
+            });
             out.push(ServiceView {
                 id,
                 name: row.try_get("name")?,
-                base_url: row.try_get("base_url")?,
-                environment: Environment::parse(&row.try_get::<String, _>("environment")?)?,
+                base_url,
+                environment,
                 role,
-                role_label: role.label().to_owned(),
-                permissions: role.permissions(),
+                // A service changed outside Paydesk offers nothing (see `seal`).
+                role_label: if sealed {
+                    role.label().to_owned()
+                } else {
+                    "Changed outside Paydesk: remove and add again".to_owned()
+                },
+                permissions: if sealed {
+                    role.permissions()
+                } else {
+                    Vec::new()
+                },
                 has_key,
-                sandbox: row.try_get::<i64, _>("sandbox")? == 1,
+                sandbox,
             });
         }
         Ok(out)
@@ -252,14 +281,24 @@ impl Core {
         let now = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .map_err(|e| CoreError::Storage(e.to_string()))?;
+        let record_key = self.record_key().await?;
+        let sealed = seal::service_seal(
+            &record_key,
+            &id,
+            &checked.base_url,
+            checked.environment.as_str(),
+            checked.role.as_str(),
+            false,
+        );
         let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at, seal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
             .bind(&id)
             .bind(&checked.name)
             .bind(&checked.base_url)
             .bind(checked.environment.as_str())
             .bind(checked.role.as_str())
             .bind(&now)
+            .bind(&sealed)
             .execute(&mut *tx)
             .await?;
         // The key goes to the keyring before the row is committed: if the keyring
@@ -291,13 +330,21 @@ impl Core {
             sqlx::query_scalar("SELECT id FROM services WHERE sandbox = 1")
                 .fetch_optional(self.pool())
                 .await?;
+        let record_key = self.record_key().await?;
+        // The sandbox is always a supervisor's test service.
+        let sealed =
+            |id: &str| seal::service_seal(&record_key, id, base_url, "test", "supervisor", true);
         let id = match existing {
             Some(id) => {
-                sqlx::query("UPDATE services SET base_url = ?1 WHERE id = ?2")
-                    .bind(base_url)
-                    .bind(&id)
-                    .execute(self.pool())
-                    .await?;
+                sqlx::query(
+                    "UPDATE services SET base_url = ?1, environment = 'test', role = 'supervisor', seal = ?2 \
+                     WHERE id = ?3",
+                )
+                .bind(base_url)
+                .bind(sealed(&id))
+                .bind(&id)
+                .execute(self.pool())
+                .await?;
                 id
             }
             None => {
@@ -306,13 +353,14 @@ impl Core {
                     .format(&time::format_description::well_known::Rfc3339)
                     .map_err(|e| CoreError::Storage(e.to_string()))?;
                 sqlx::query(
-                    "INSERT INTO services (id, name, base_url, environment, role, created_at, sandbox) \
-                     VALUES (?1, ?2, ?3, 'test', 'supervisor', ?4, 1)",
+                    "INSERT INTO services (id, name, base_url, environment, role, created_at, sandbox, seal) \
+                     VALUES (?1, ?2, ?3, 'test', 'supervisor', ?4, 1, ?5)",
                 )
                 .bind(&id)
                 .bind(SANDBOX_NAME)
                 .bind(base_url)
                 .bind(&now)
+                .bind(sealed(&id))
                 .execute(self.pool())
                 .await?;
                 id
@@ -454,6 +502,36 @@ mod tests {
     }
 }
 
+/// Seals the services an earlier version added (before keyed checks), while
+/// the new key is made. Called holding the database's write lock.
+pub(crate) async fn seal_unsealed(
+    conn: &mut sqlx::SqliteConnection,
+    key: &seal::RecordKey,
+) -> Result<(), CoreError> {
+    let rows = sqlx::query(
+        "SELECT id, base_url, environment, role, sandbox FROM services WHERE seal IS NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let sealed = seal::service_seal(
+            key,
+            &id,
+            &row.try_get::<String, _>("base_url")?,
+            &row.try_get::<String, _>("environment")?,
+            &row.try_get::<String, _>("role")?,
+            row.try_get::<i64, _>("sandbox")? == 1,
+        );
+        sqlx::query("UPDATE services SET seal = ?1 WHERE id = ?2")
+            .bind(sealed)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// What the core needs to act for a service.
 #[derive(Debug, Clone)]
 pub struct ServiceInfo {
@@ -466,13 +544,14 @@ pub struct ServiceInfo {
 
 impl Core {
     pub async fn service(&self, id: &str) -> Result<ServiceInfo, CoreError> {
-        let row =
-            sqlx::query("SELECT id, name, base_url, environment, role FROM services WHERE id = ?1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?
-                .ok_or_else(|| CoreError::NotFound("That service".into()))?;
-        Ok(ServiceInfo {
+        let row = sqlx::query(
+            "SELECT id, name, base_url, environment, role, sandbox, seal FROM services WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| CoreError::NotFound("That service".into()))?;
+        let info = ServiceInfo {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
             base_url: row.try_get("base_url")?,
@@ -481,7 +560,21 @@ impl Core {
                 .try_get::<String, _>("role")?
                 .parse()
                 .map_err(CoreError::Storage)?,
-        })
+        };
+        let key = self.record_key().await?;
+        let expected = seal::service_seal(
+            &key,
+            &info.id,
+            &info.base_url,
+            info.environment.as_str(),
+            info.role.as_str(),
+            row.try_get::<i64, _>("sandbox")? == 1,
+        );
+        if row.try_get::<Option<String>, _>("seal")?.as_deref() != Some(expected.as_str()) {
+            tracing::error!(service = %info.id, "a service's seal does not match: it is not used");
+            return Err(CoreError::Forbidden(seal::SERVICE_CHANGED.into()));
+        }
+        Ok(info)
     }
 
     /// A GOV.UK Pay client for the service, its key read from the keyring once.

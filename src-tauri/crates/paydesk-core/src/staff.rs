@@ -199,7 +199,7 @@ mod tests {
                 ("Priya Shah", "staff_name", "staff name set to Priya Shah"),
             ]
         );
-        assert!(audit::verify(core.pool()).await.unwrap().intact);
+        assert!(core.audit_verify().await.unwrap().intact);
         // Desktop-wide rows show in every service's activity.
         let q = AuditQuery {
             service_id: Some("any-service".into()),

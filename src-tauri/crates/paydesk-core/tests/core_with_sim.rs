@@ -794,7 +794,7 @@ async fn the_audit_chain_shows_an_altered_or_removed_row() {
     let pid = paid(&s, 1000).await;
     s.core.refund(&s.service, &pid, 100, 1000).await.unwrap();
     s.core.refund(&s.service, &pid, 100, 900).await.unwrap();
-    let ok = paydesk_core::audit::verify(s.core.pool()).await.unwrap();
+    let ok = s.core.audit_verify().await.unwrap();
     // The staff name being set, then two refunds of two rows each.
     assert!(ok.intact && ok.rows == 5, "{ok:?}");
     // The trail refuses changes through SQL...
@@ -811,7 +811,7 @@ async fn the_audit_chain_shows_an_altered_or_removed_row() {
         .execute(s.core.pool())
         .await
         .unwrap();
-    let bad = paydesk_core::audit::verify(s.core.pool()).await.unwrap();
+    let bad = s.core.audit_verify().await.unwrap();
     assert!(!bad.intact);
     assert_eq!(bad.broken_at, Some(2));
     assert!(
@@ -831,8 +831,143 @@ async fn the_audit_chain_shows_an_altered_or_removed_row() {
         .execute(s2.core.pool())
         .await
         .unwrap();
-    let cut = paydesk_core::audit::verify(s2.core.pool()).await.unwrap();
+    let cut = s2.core.audit_verify().await.unwrap();
     assert!(!cut.intact && cut.summary.contains("removed"), "{cut:?}");
+}
+
+/// The unkeyed hash a tamperer without the keyring could compute: SHA-256
+/// over the same length-prefixed fields the record uses.
+fn rehash_without_the_key(prev: &str, fields: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in fields.iter().map(String::as_str).chain([prev]) {
+        h.update((f.len() as u64).to_be_bytes());
+        h.update(f.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+#[tokio::test]
+async fn the_audit_record_resists_a_rewrite_by_someone_with_only_the_file() {
+    let s = setup(Role::Supervisor, |_| {}).await;
+    let pid = paid(&s, 1000).await;
+    s.core.refund(&s.service, &pid, 100, 1000).await.unwrap();
+    assert!(s.core.audit_verify().await.unwrap().intact);
+    let pool = s.core.pool();
+    for sql in [
+        "DROP TRIGGER audit_log_no_update",
+        "DROP TRIGGER audit_log_no_delete",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    // Edit the refund's amount, then re-chain every row from there on so
+    // each row's prev_hash and hash agree, as a careful tamperer would.
+    sqlx::query("UPDATE audit_log SET amount = 10000 WHERE action = 'refund'")
+        .execute(pool)
+        .await
+        .unwrap();
+    // Every field as text, in the order the record hashes them.
+    let rows = sqlx::query(
+        "SELECT CAST(seq AS TEXT), at, operator, service_id, service_name, action, phase, \
+         coalesce(CAST(attempt_seq AS TEXT), ''), coalesce(payment_id, ''), coalesce(target_id, ''), \
+         coalesce(CAST(amount AS TEXT), ''), coalesce(pay_code, ''), detail \
+         FROM audit_log ORDER BY seq",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut prev = "0".repeat(64);
+    for r in &rows {
+        use sqlx::Row;
+        let fields: Vec<String> = (0..13).map(|i| r.get::<String, _>(i)).collect();
+        let hash = rehash_without_the_key(&prev, &fields);
+        sqlx::query("UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(fields[0].parse::<i64>().unwrap())
+            .execute(pool)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    let rewritten = s.core.audit_verify().await.unwrap();
+    assert!(!rewritten.intact, "{rewritten:?}");
+    assert_eq!(rewritten.broken_at, Some(1), "{rewritten:?}");
+
+    // Wiping the table is no escape: the keyring remembers where it ended.
+    sqlx::query("DELETE FROM audit_log")
+        .execute(pool)
+        .await
+        .unwrap();
+    let wiped = s.core.audit_verify().await.unwrap();
+    assert!(!wiped.intact, "{wiped:?}");
+    assert!(wiped.summary.contains("removed"), "{}", wiped.summary);
+
+    // Nor is a new database file in the same folder.
+    s.core.pool().close().await;
+    drop(s.core);
+    for name in ["paydesk.db", "paydesk.db-wal", "paydesk.db-shm"] {
+        let _ = std::fs::remove_file(s.dir.path().join(name));
+    }
+    let fresh = Core::open(s.dir.path(), Arc::new(OsKeyStore::new(&s.app_id)))
+        .await
+        .unwrap();
+    fresh.set_operator("Sam Tester").await.unwrap();
+    let started_again = fresh.audit_verify().await.unwrap();
+    assert!(!started_again.intact, "{started_again:?}");
+    assert!(
+        started_again.summary.contains("removed"),
+        "{}",
+        started_again.summary
+    );
+}
+
+#[tokio::test]
+async fn a_role_changed_in_the_file_grants_nothing() {
+    let s = setup(Role::CallCentre, |_| {}).await;
+    let pid = paid(&s, 1000).await;
+    // What a call-centre agent might try with a database tool.
+    sqlx::query("UPDATE services SET role = 'supervisor'")
+        .execute(s.core.pool())
+        .await
+        .unwrap();
+    let err = s
+        .core
+        .refund(&s.service, &pid, 100, 1000)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Forbidden(m) if m.contains("changed outside Paydesk")),
+        "{err:?}"
+    );
+    assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 0);
+    let listed = s.core.services_list().await.unwrap();
+    let parking = listed.iter().find(|v| v.id == s.service).unwrap();
+    assert!(parking.permissions.is_empty(), "{parking:?}");
+    assert!(
+        parking.role_label.contains("outside Paydesk"),
+        "{parking:?}"
+    );
+
+    // Pointing the service (and its key) at another address is caught too.
+    sqlx::query("UPDATE services SET role = 'call_centre', base_url = 'http://127.0.0.1:9'")
+        .execute(s.core.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.core.service(&s.service).await.unwrap_err(),
+        CoreError::Forbidden(_)
+    ));
+    // Put back exactly as it was, the service works again.
+    sqlx::query("UPDATE services SET base_url = ?1")
+        .bind(s.sim.base_url())
+        .execute(s.core.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.core.service(&s.service).await.unwrap().role,
+        Role::CallCentre
+    );
 }
 
 #[tokio::test]
@@ -1736,12 +1871,7 @@ mod more {
             0,
             "reconciled once"
         );
-        assert!(
-            paydesk_core::audit::verify(s.core.pool())
-                .await
-                .unwrap()
-                .intact
-        );
+        assert!(s.core.audit_verify().await.unwrap().intact);
     }
 
     #[tokio::test]
@@ -2621,12 +2751,7 @@ mod unknown_outcomes {
         );
         assert_eq!(refunds_of(&s, &pid).await, 1);
         assert_eq!(again.unresolved_refund_count(&s.service).await.unwrap(), 0);
-        assert!(
-            paydesk_core::audit::verify(again.pool())
-                .await
-                .unwrap()
-                .intact
-        );
+        assert!(again.audit_verify().await.unwrap().intact);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -2680,18 +2805,8 @@ mod unknown_outcomes {
                 "round {round}: exactly one refund"
             );
         }
-        assert!(
-            paydesk_core::audit::verify(s.core.pool())
-                .await
-                .unwrap()
-                .intact
-        );
-        assert!(
-            paydesk_core::audit::verify(other.pool())
-                .await
-                .unwrap()
-                .intact
-        );
+        assert!(s.core.audit_verify().await.unwrap().intact);
+        assert!(other.audit_verify().await.unwrap().intact);
     }
 
     #[tokio::test]
@@ -2744,12 +2859,7 @@ mod unknown_outcomes {
             trail[0].detail
         );
         assert_eq!(trail[0].target_id, done.refund_id);
-        assert!(
-            paydesk_core::audit::verify(again.pool())
-                .await
-                .unwrap()
-                .intact
-        );
+        assert!(again.audit_verify().await.unwrap().intact);
         assert_eq!(again.unresolved_refund_count(&s.service).await.unwrap(), 0);
     }
 
