@@ -4,7 +4,7 @@
 //! `payCode` is GOV.UK Pay's P-code for staff to quote. No raw library text, URL,
 //! key or card data is ever put in here: details go to the log instead.
 
-use paydesk_core::{CoreError, FieldError};
+use paydesk_core::{CoreError, DbProblem, FieldError};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -103,12 +103,36 @@ impl From<CoreError> for AppError {
                     "Paydesk could not use its local database. Try again; if it keeps happening, restart Paydesk",
                 )
             }
+            CoreError::Database { problem, detail } => {
+                tracing::error!("database ({problem:?}): {detail}");
+                AppError::new(ErrorCode::Storage, database_problem(problem))
+            }
             CoreError::Api(api) => from_api(api),
             CoreError::Conflict { message, pay_code } => {
                 AppError::new(ErrorCode::Conflict, message).with_pay_code(pay_code)
             }
             CoreError::OutcomeUnknown(message) => AppError::new(ErrorCode::OutcomeUnknown, message),
         }
+    }
+}
+
+/// What a broken database means for staff: what happened, that nothing at
+/// GOV.UK Pay and no API key is touched by it, and who can put it right.
+pub fn database_problem(problem: DbProblem) -> String {
+    const SAFE: &str = "Nothing at GOV.UK Pay is affected: every service's payments and refunds are still there, and your API keys are safe in the system keyring.";
+    match problem {
+        DbProblem::Damaged => format!(
+            "Paydesk's database on this computer is damaged, so Paydesk cannot use it. {SAFE} Close Paydesk and ask IT to restore the Paydesk data folder from a backup."
+        ),
+        DbProblem::ReadOnly => format!(
+            "Paydesk cannot save to its database on this computer: the file or its folder is read-only. {SAFE} Ask IT to give your account write access to the Paydesk data folder, then restart Paydesk."
+        ),
+        DbProblem::Full => format!(
+            "The disk that holds Paydesk's database is full, so Paydesk cannot save. {SAFE} Free some space (or ask IT to), then try again."
+        ),
+        DbProblem::Unreachable => format!(
+            "Paydesk cannot open its database on this computer: the file or its folder cannot be reached. {SAFE} Ask IT to check the Paydesk data folder, then restart Paydesk."
+        ),
     }
 }
 
@@ -238,6 +262,49 @@ mod tests {
         ));
         assert_eq!(err.code, ErrorCode::Storage);
         assert!(!err.message.contains("code: 5"), "{}", err.message);
+    }
+
+    /// A damaged database file, opened for real, is explained in staff words.
+    #[tokio::test]
+    async fn a_damaged_database_is_explained_without_sqlite_text() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("paydesk.db"),
+            b"this is not what SQLite wrote, whatever it once was".repeat(200),
+        )
+        .unwrap();
+        let keys = std::sync::Arc::new(paydesk_core::keys::MemoryKeyStore::default());
+        let err = paydesk_core::Core::open(dir.path(), keys)
+            .await
+            .unwrap_err();
+        let shown = AppError::from(err);
+        assert_eq!(shown.code, ErrorCode::Storage);
+        assert!(shown.message.contains("damaged"), "{}", shown.message);
+        assert!(
+            shown.message.contains("API keys are safe"),
+            "{}",
+            shown.message
+        );
+        assert!(shown.message.contains("ask IT"), "{}", shown.message);
+        for raw in ["code:", "file is not a database", "SQLite", "sqlx"] {
+            assert!(!shown.message.contains(raw), "{}", shown.message);
+        }
+    }
+
+    #[test]
+    fn every_database_problem_says_what_happened_and_what_to_do() {
+        for p in [
+            DbProblem::Damaged,
+            DbProblem::ReadOnly,
+            DbProblem::Full,
+            DbProblem::Unreachable,
+        ] {
+            let m = database_problem(p);
+            assert!(m.contains("Nothing at GOV.UK Pay is affected"), "{m}");
+            assert!(m.contains("IT") || m.contains("space"), "{m}");
+        }
+        assert!(database_problem(DbProblem::ReadOnly).contains("read-only"));
+        assert!(database_problem(DbProblem::Full).contains("full"));
     }
 
     /// Splits one line of a CSV file, with fields maybe in double quotes.

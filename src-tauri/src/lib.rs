@@ -94,18 +94,27 @@ pub fn run() {
             let identifier = app.config().identifier.clone();
             let dir = data_dir(app);
             init_logging(dir.as_ref().ok().map(PathBuf::as_path));
-            let core = dir.and_then(|dir| {
-                tracing::info!(dir = %dir.display(), "opening Paydesk data");
-                tauri::async_runtime::block_on(Core::open(
-                    &dir,
-                    Arc::new(OsKeyStore::new(identifier)),
-                ))
-                .map_err(|e| e.to_string())
-            });
-            if let Err(e) = &core {
-                // The window still opens and every command reports this.
-                tracing::error!("Paydesk could not start its data store: {e}");
-            }
+            let core = match dir {
+                Ok(dir) => {
+                    tracing::info!(dir = %dir.display(), "opening Paydesk data");
+                    tauri::async_runtime::block_on(Core::open(
+                        &dir,
+                        Arc::new(OsKeyStore::new(identifier)),
+                    ))
+                    .map_err(|e| {
+                        tracing::error!("Paydesk could not start its data store: {e}");
+                        // The window still opens and every command says this.
+                        AppError::from(e)
+                    })
+                }
+                Err(why) => {
+                    tracing::error!("Paydesk has no data folder: {why}");
+                    Err(AppError::from(paydesk_core::CoreError::Database {
+                        problem: paydesk_core::DbProblem::Unreachable,
+                        detail: why,
+                    }))
+                }
+            };
             let state = AppState::new(core);
             tauri::async_runtime::block_on(start_sandbox_if_wanted(&state));
             app.manage(state);

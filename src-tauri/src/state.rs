@@ -7,7 +7,7 @@ use govpay_sim::Simulator;
 use paydesk_core::Core;
 use paydesk_core::sync::{SyncCancel, SyncProgress};
 
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
 
 /// A sync running in the background, and where it had got to.
 pub struct RunningSync {
@@ -18,13 +18,13 @@ pub struct RunningSync {
 /// The core (or why it could not be opened, shown by every command), the
 /// built-in sandbox simulator once it runs, and the syncs under way.
 pub struct AppState {
-    core: Result<Core, String>,
+    core: Result<Core, AppError>,
     pub sandbox: tokio::sync::Mutex<Option<Simulator>>,
     pub syncs: Mutex<HashMap<String, RunningSync>>,
 }
 
 impl AppState {
-    pub fn new(core: Result<Core, String>) -> Self {
+    pub fn new(core: Result<Core, AppError>) -> Self {
         Self {
             core,
             sandbox: tokio::sync::Mutex::new(None),
@@ -33,12 +33,7 @@ impl AppState {
     }
 
     pub fn core(&self) -> Result<&Core, AppError> {
-        self.core.as_ref().map_err(|why| {
-            AppError::new(
-                ErrorCode::Storage,
-                format!("Paydesk could not open its data: {why}"),
-            )
-        })
+        self.core.as_ref().map_err(Clone::clone)
     }
 
     pub fn syncs(&self) -> std::sync::MutexGuard<'_, HashMap<String, RunningSync>> {

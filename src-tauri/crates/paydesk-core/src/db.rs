@@ -46,8 +46,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)
-        .await
-        .map_err(|e| CoreError::Storage(format!("cannot open the database: {e}")))?;
+        .await?;
     // A sync killed while loading left the search indexes aside (see `bulk`):
     // they go back first, so that migrations meet the schema they expect.
     let mut conn = pool.acquire().await?;
@@ -60,10 +59,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
         crate::bulk::restore(&mut conn).await?;
     }
     drop(conn);
-    MIGRATOR
-        .run(&pool)
-        .await
-        .map_err(|e| CoreError::Storage(format!("cannot update the database schema: {e}")))?;
+    MIGRATOR.run(&pool).await?;
     // Statistics only steer the planner: failing to refresh them is no reason
     // not to open.
     let _ = complete_statistics(&pool).await;

@@ -39,6 +39,11 @@ pub enum CoreError {
     /// The local database could not be used.
     #[error("{0}")]
     Storage(String),
+    /// The database file itself is damaged, read-only, on a full disk or out
+    /// of reach: trying again will not help, and staff need to know that.
+    /// `detail` is SQLite's own text, for the log only.
+    #[error("the local database cannot be used ({problem:?}): {detail}")]
+    Database { problem: DbProblem, detail: String },
     /// GOV.UK Pay (or the way to it) failed.
     #[error(transparent)]
     Api(#[from] govpay::Error),
@@ -55,8 +60,118 @@ pub enum CoreError {
     OutcomeUnknown(String),
 }
 
+/// What is wrong with the database file, as far as staff need to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbProblem {
+    /// Corrupt, or not a database at all.
+    Damaged,
+    /// The file or its folder cannot be written.
+    ReadOnly,
+    /// The disk is full.
+    Full,
+    /// The file cannot be opened or read (missing folder, I/O failure).
+    Unreachable,
+}
+
+impl DbProblem {
+    /// Reads SQLite's result code (primary code in the low byte) or the
+    /// kind of I/O error; `None` for everything trying again may cure.
+    pub fn of(e: &sqlx::Error) -> Option<DbProblem> {
+        match e {
+            sqlx::Error::Io(io) => Some(match io.kind() {
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                    DbProblem::ReadOnly
+                }
+                std::io::ErrorKind::StorageFull => DbProblem::Full,
+                _ => DbProblem::Unreachable,
+            }),
+            _ => {
+                let code = e.as_database_error()?.code()?.parse::<u32>().ok()?;
+                match code & 0xff {
+                    11 | 26 => Some(DbProblem::Damaged),
+                    8 | 23 => Some(DbProblem::ReadOnly),
+                    13 => Some(DbProblem::Full),
+                    10 | 14 => Some(DbProblem::Unreachable),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
 impl From<sqlx::Error> for CoreError {
     fn from(e: sqlx::Error) -> Self {
-        CoreError::Storage(format!("the local database failed: {e}"))
+        match DbProblem::of(&e) {
+            Some(problem) => CoreError::Database {
+                problem,
+                detail: e.to_string(),
+            },
+            None => CoreError::Storage(format!("the local database failed: {e}")),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for CoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        match e {
+            sqlx::migrate::MigrateError::Execute(inner) => inner.into(),
+            other => CoreError::Storage(format!("cannot update the database schema: {other}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::ConnectOptions;
+
+    /// SQLite's own answers, from real files, land on the right problem.
+    #[tokio::test]
+    async fn real_sqlite_failures_are_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let pool = crate::db::open(&path).await.unwrap();
+        pool.close().await;
+
+        let mut ro = crate::db::connect_options(&path)
+            .unwrap()
+            .read_only(true)
+            .connect()
+            .await
+            .unwrap();
+        let e = sqlx::query("INSERT INTO settings (key, value) VALUES ('a', 'b')")
+            .execute(&mut ro)
+            .await
+            .unwrap_err();
+        assert_eq!(DbProblem::of(&e), Some(DbProblem::ReadOnly), "{e}");
+        assert!(matches!(
+            CoreError::from(e),
+            CoreError::Database {
+                problem: DbProblem::ReadOnly,
+                ..
+            }
+        ));
+
+        let junk = dir.path().join("junk.db");
+        std::fs::write(&junk, b"not a database at all".repeat(300)).unwrap();
+        let e = crate::db::open(&junk).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CoreError::Database {
+                    problem: DbProblem::Damaged,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+
+        // A query SQLite refuses for its own reasons is not a broken file.
+        let pool = crate::db::open(&path).await.unwrap();
+        let e = sqlx::query("SELECT * FROM no_such_table")
+            .execute(&pool)
+            .await
+            .unwrap_err();
+        assert_eq!(DbProblem::of(&e), None);
     }
 }

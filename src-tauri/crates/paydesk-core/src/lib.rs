@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use sqlx::SqlitePool;
 
-pub use error::{CoreError, FieldError};
+pub use error::{CoreError, DbProblem, FieldError};
 pub use keys::{KeyStore, OsKeyStore};
 pub use roles::{Permission, Role};
 
@@ -113,11 +113,13 @@ impl std::fmt::Debug for Core {
 impl Core {
     /// Opens (creating if needed) the cache in `data_dir` and migrates it.
     pub async fn open(data_dir: &Path, keys: Arc<dyn KeyStore>) -> Result<Self, CoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            CoreError::Storage(format!(
-                "cannot create the data folder {}: {e}",
-                data_dir.display()
-            ))
+        std::fs::create_dir_all(data_dir).map_err(|e| CoreError::Database {
+            problem: if e.kind() == std::io::ErrorKind::PermissionDenied {
+                error::DbProblem::ReadOnly
+            } else {
+                error::DbProblem::Unreachable
+            },
+            detail: format!("cannot create the data folder {}: {e}", data_dir.display()),
         })?;
         let pool = db::open(&data_dir.join(db::FILE_NAME)).await?;
         let core = Self {
