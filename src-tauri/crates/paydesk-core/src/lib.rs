@@ -90,6 +90,8 @@ impl Default for BulkFrom {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientOptions {
     pub timeout: Duration,
+    /// How long card details wait for GOV.UK Pay's answer (at least 15 s).
+    pub auth_timeout: Duration,
     pub rate_limits: govpay::RateLimits,
     pub retry: govpay::RetryPolicy,
 }
@@ -98,6 +100,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(20),
+            auth_timeout: Duration::from_secs(30),
             rate_limits: govpay::RateLimits::default(),
             retry: govpay::RetryPolicy::default(),
         }

@@ -403,12 +403,30 @@ impl Core {
         if duplicates_confirmed && !duplicates.is_empty() {
             tracing::info!(payment_id = %id, "telephone payment taken again after a duplicate warning");
         }
-        let outcome = self.authorise(&service, &id, &token, &card, &started).await;
+        let mut answer_lost = false;
+        let outcome = self
+            .authorise(&service, &id, &token, &card, &started, &mut answer_lost)
+            .await;
         drop(card);
+        if answer_lost {
+            // GOV.UK Pay's answer never arrived: the record says so before
+            // it says what reading the payment found.
+            self.audit_append(
+                &attempt,
+                Phase::Unknown,
+                attempt_seq,
+                None,
+                "the answer to the card details was lost; the payment was read to find the outcome",
+            )
+            .await?;
+        }
         let (phase, code) = match &outcome {
             Ok(o) if o.result == TelephoneResult::Unknown => (Phase::Unknown, None),
+            Ok(o) if answer_lost => (Phase::Reconciled, o.pay_code.clone()),
             Ok(o) if o.result == TelephoneResult::Taken => (Phase::Succeeded, None),
             Ok(o) => (Phase::Failed, o.pay_code.clone()),
+            // Not "failed" after the card may have been taken: unknown.
+            Err(_) if answer_lost => (Phase::Unknown, None),
             Err(CoreError::Api(api)) => (Phase::Failed, api.pay_code().map(str::to_owned)),
             Err(_) => (Phase::Failed, None),
         };
@@ -419,8 +437,11 @@ impl Core {
         if !duplicates.is_empty() {
             detail.push_str("; taken after a duplicate warning the agent confirmed");
         }
-        self.audit_append(&attempt, phase, attempt_seq, code.as_deref(), &detail)
-            .await?;
+        // A lost answer's "unknown" is written once, above.
+        if !(answer_lost && phase == Phase::Unknown) {
+            self.audit_append(&attempt, phase, attempt_seq, code.as_deref(), &detail)
+                .await?;
+        }
         outcome
     }
 
@@ -523,6 +544,7 @@ impl Core {
         token: &str,
         card: &MotoCard,
         input: &TelephoneStarted,
+        answer_lost: &mut bool,
     ) -> Result<TelephoneOutcome, CoreError> {
         let client = self.client(service).await?;
         let mut token = token.to_owned();
@@ -549,6 +571,7 @@ impl Core {
                 }
                 Err(govpay::Error::OutcomeUnknown { .. }) => {
                     // Never send the card again: read what happened.
+                    *answer_lost = true;
                     return self.telephone_outcome(service, id, input, None).await;
                 }
                 Err(e) => return Err(e.into()),

@@ -605,6 +605,7 @@ impl Core {
         let client = Client::builder(key)
             .base_url(&service.base_url)
             .timeout(options.timeout)
+            .auth_timeout(options.auth_timeout)
             .rate_limits(options.rate_limits)
             .retry_policy(options.retry)
             .build()?;

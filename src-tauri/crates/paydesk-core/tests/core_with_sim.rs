@@ -1684,6 +1684,180 @@ mod more {
         );
     }
 
+    /// Every money action meets every way an answer can be lost after GOV.UK
+    /// Pay acted (answered after the client gave up, a proxy's 502/503/504 in
+    /// its place, the connection closed): each is found by reading GOV.UK Pay,
+    /// none is reported failed, none is sent twice.
+    #[tokio::test]
+    async fn every_money_action_whose_answer_is_lost_is_found_never_repeated() {
+        let s = setup(Role::Supervisor, |_| {}).await;
+        // Card details wait longest (15 s at the least), so their late answer
+        // comes later still.
+        s.core.set_client_options(ClientOptions {
+            timeout: Duration::from_secs(2),
+            auth_timeout: Duration::from_secs(15),
+            ..ClientOptions::default()
+        });
+        let client = sim_client(&s);
+        let faults = [
+            Fault {
+                late_after_commit: 1,
+                // Longer than the 2 s the test's client waits.
+                late_ms: 2_600,
+                ..Fault::default()
+            },
+            Fault {
+                proxy_error_after_commit: 1,
+                proxy_status: 502,
+                ..Fault::default()
+            },
+            Fault {
+                proxy_error_after_commit: 1,
+                proxy_status: 503,
+                ..Fault::default()
+            },
+            Fault {
+                drop_after_commit: 1,
+                ..Fault::default()
+            },
+        ];
+        for (i, fault) in faults.iter().enumerate() {
+            let on = |route: &str| {
+                s.sim.control().set_faults(vec![Fault {
+                    route: route.into(),
+                    ..fault.clone()
+                }])
+            };
+            let what = format!("{fault:?}");
+
+            let pid = paid(&s, 1000).await;
+            on("POST /v1/payments/{payment_id}/refunds");
+            let refund = s.core.refund(&s.service, &pid, 300, 1000).await.unwrap();
+            assert!(refund.reconciled, "refund, {what}");
+            assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1, "{what}");
+
+            let open = client
+                .payments()
+                .create(
+                    &CreatePayment::web(500, "C", "D", "https://x.example/r"),
+                    None,
+                )
+                .await
+                .unwrap();
+            on("POST /v1/payments/{payment_id}/cancel");
+            let cancel = s
+                .core
+                .cancel(&s.service, open.payment_id.as_str())
+                .await
+                .unwrap();
+            assert!(
+                cancel.reconciled && cancel.status == "cancelled",
+                "cancel, {what}: {cancel:?}"
+            );
+
+            let mut held = CreatePayment::web(700, "H", "D", "https://x.example/r");
+            held.delayed_capture = Some(true);
+            let held = client.payments().create(&held, None).await.unwrap();
+            s.sim
+                .control()
+                .complete_payment(held.payment_id.as_str(), "4242424242424242")
+                .unwrap();
+            on("POST /v1/payments/{payment_id}/capture");
+            let capture = s
+                .core
+                .capture(&s.service, held.payment_id.as_str())
+                .await
+                .unwrap();
+            assert!(
+                capture.reconciled && capture.status == "success",
+                "capture, {what}: {capture:?}"
+            );
+
+            let before = s.sim.payment_count();
+            s.sim.control().set_faults(vec![Fault {
+                route: "POST /v1/auth".into(),
+                late_ms: if fault.late_after_commit > 0 {
+                    15_600
+                } else {
+                    0
+                },
+                ..fault.clone()
+            }]);
+            let taken = take(
+                &s,
+                &phone(2000 + 100 * i as i64, &format!("TEL-LOST-{i}")),
+                MotoCard::new("4444333322221111", "12/39", "123", "Sam Citizen"),
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                taken.result,
+                TelephoneResult::Taken,
+                "auth, {what}: {}",
+                taken.message
+            );
+            assert_eq!(s.sim.payment_count(), before + 1, "one payment, {what}");
+
+            let agreement = client
+                .agreements()
+                .create(&govpay::requests::CreateAgreement {
+                    reference: format!("GW-{i}"),
+                    description: "Garden waste".into(),
+                    user_identifier: None,
+                })
+                .await
+                .unwrap();
+            s.sim
+                .control()
+                .set_agreement_status(&agreement.agreement_id, "active")
+                .unwrap();
+            on("POST /v1/agreements/{agreement_id}/cancel");
+            let ended = s
+                .core
+                .agreement_cancel(&s.service, &agreement.agreement_id)
+                .await
+                .unwrap();
+            assert!(
+                ended.reconciled && ended.status == "cancelled",
+                "agreement cancel, {what}: {ended:?}"
+            );
+            s.sim.control().clear_faults();
+        }
+        let rows = paydesk_core::audit::list(
+            s.core.pool(),
+            &AuditQuery {
+                limit: 5000,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        for action in [
+            "refund",
+            "cancel",
+            "capture",
+            "telephone_payment",
+            "agreement_cancel",
+        ] {
+            let phases: Vec<Phase> = rows
+                .iter()
+                .filter(|r| r.action == action)
+                .map(|r| r.phase)
+                .collect();
+            assert!(!phases.contains(&Phase::Failed), "{action}: {phases:?}");
+            assert_eq!(
+                phases.iter().filter(|p| **p == Phase::Unknown).count(),
+                faults.len(),
+                "{action}: {phases:?}"
+            );
+            assert_eq!(
+                phases.iter().filter(|p| **p == Phase::Reconciled).count(),
+                faults.len(),
+                "{action}: {phases:?}"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn telephone_payments_not_enabled_are_known_before_the_card() {
         let s = setup(Role::CallCentre, |c| c.accounts[0].moto_api_enabled = false).await;
