@@ -608,6 +608,49 @@ async fn two_refunds_of_the_same_payment_at_once_make_exactly_one() {
     assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1);
 }
 
+/// The guard GOV.UK Pay keeps for Paydesk: the amount available it read is
+/// sent with the refund, so a refund made elsewhere after that read (and
+/// before the request arrives) makes GOV.UK Pay refuse this one. Without
+/// `refund_amount_available` in the request, this test makes two refunds.
+#[tokio::test]
+async fn a_refund_made_elsewhere_while_this_one_travels_is_refused_by_gov_uk_pay() {
+    let s = setup(Role::Caseworker, |_| {}).await;
+    let pid = paid(&s, 1000).await;
+    s.sim.control().set_faults(vec![Fault {
+        route: "POST /v1/payments/{payment_id}/refunds".into(),
+        latency_ms: 800,
+        ..Fault::default()
+    }]);
+    let control = s.sim.control();
+    let id = pid.clone();
+    // After Paydesk's read of the figures, before its request is handled.
+    let elsewhere = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        control.refund_elsewhere(&id, 300).unwrap();
+    });
+    let err = s
+        .core
+        .refund(&s.service, &pid, 400, 1000)
+        .await
+        .unwrap_err();
+    elsewhere.await.unwrap();
+    assert!(
+        matches!(
+            err,
+            CoreError::Conflict {
+                pay_code: Some("P0604"),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        s.sim.control().payment(&pid).unwrap().refunds,
+        1,
+        "only the refund made elsewhere"
+    );
+}
+
 #[tokio::test]
 async fn a_refund_whose_connection_drops_is_reconciled_not_repeated() {
     let s = setup(Role::Caseworker, |_| {}).await;
