@@ -29,8 +29,8 @@ pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions, CoreE
         // Read pages straight from the OS's cache instead of copying them in,
         // up to SQLite's own limit (2 GB): 1,000,000 payments take 1.6 GB, and
         // a first fill's index build reads the payments once per index. With
-        // 256 MB mapped, most of it was copied page by page in the kernel;
-        // mapped, the build went from 28 to 18 s. The mapped pages are the
+        // a smaller map most of it was copied page by page in the kernel,
+        // and the build took half as long again. The mapped pages are the
         // OS's file cache, not memory of the app's own.
         .pragma("mmap_size", "2147418112")
         .pragma("temp_store", "memory")
@@ -95,9 +95,9 @@ pub async fn analyze_all_but(conn: &mut SqliteConnection, skip: &[&str]) -> Resu
 /// Whether a sync that wrote `items` changed the cache enough for its
 /// statistics to be gathered again: none yet, or at least a tenth as many as
 /// the payments they describe. An incremental sync of a big cache re-reads
-/// its trailing windows (5,731 items after a 1,000,000-payment fill), which
-/// changes nothing the statistics say; gathering them took it from under a
-/// second to about 4.5 s.
+/// its trailing windows (thousands of items after a large fill), which
+/// changes nothing the statistics say, and gathering them would make it
+/// several times slower.
 pub(crate) async fn statistics_outdated_by(conn: &mut SqliteConnection, items: u64) -> bool {
     let described: Option<i64> = sqlx::query_scalar(
         "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = 'payments' AND idx = 'payments_created'",
@@ -137,7 +137,7 @@ async fn gather_statistics(
 /// An index a migration made has no statistics while the table's other
 /// indexes have theirs (from the last big sync): the planner would take the
 /// new one on trust, as if each value matched a handful of rows, and a
-/// 2 ms search could take 200 ms. Such a table is analysed again, once. So is
+/// search could take a hundred times as long. Such a table is analysed again, once. So is
 /// a table with rows and no statistics at all in an analysed database: a
 /// migration that makes a table again drops its statistics with it.
 async fn complete_statistics(pool: &SqlitePool) -> Result<(), CoreError> {

@@ -422,8 +422,8 @@ impl Run<'_> {
 
     /// What of `resource` to read alongside a bulk load of payments: the
     /// payments' load is bound by the rate limit and the writer, while these
-    /// on their own, after the build, took one core for 5–6 s at 1,000,000
-    /// payments. The same windows as in their own turn, up to the same `now`;
+    /// on their own, after the build, keep one core busy for seconds at a
+    /// million payments. The same windows as in their own turn, up to the same `now`;
     /// their turn then re-reads only the trailing window. None when there is
     /// nothing to read, or a window half-read by a stopped run (it resumes in
     /// its own turn, as before).
@@ -587,8 +587,8 @@ impl Run<'_> {
                 return Ok(());
             }
             let page = page?;
-            // A page in one transaction: a commit per agreement cost a first
-            // fill 0.5-0.9 s for 5,000 of them.
+            // A page in one transaction: a commit per agreement makes a first
+            // fill of thousands of them measurably slower.
             let mut tx = self.core.pool().begin().await?;
             cache::upsert_agreements(&mut tx, &self.service.id, &page.items).await?;
             tx.commit().await?;
@@ -737,10 +737,9 @@ enum Plan {
 
 /// Pages read ahead of the writer (at most about 32,000 payments in memory,
 /// and `IN_FLIGHT` pages coming for each resource read). A commit of a bulk
-/// load can take a few tenths of a second; with 16 pages (0.2 s of GOV.UK
-/// Pay's GET limit) the readers stopped for it, and time the limit allows
-/// cannot be spent later. With 64 a 1,000,000-payment load ends within a
-/// fraction of a second of what the limit alone needs.
+/// load can take a few tenths of a second; with a shallow queue the readers
+/// stop for it, and time the rate limit allows cannot be spent later. With 64
+/// a large load ends close to what the limit alone needs.
 const AHEAD: usize = 64;
 /// Requests of one window asked for at once.
 const IN_FLIGHT: usize = 4;
@@ -941,9 +940,8 @@ async fn fetch(
 /// in one statement per 400 payments: each payment is found through the
 /// payment-ID index and its refunds summed once, through their index (named,
 /// because before the first ANALYZE SQLite would read every refund of the
-/// service for each payment). Summed in each of the three figures instead, it
-/// took 1.2–1.9 s for 93,337 payments against 0.95–1.4 s (SQLite alone, warm,
-/// before the surcharge below was counted). What is available
+/// service for each payment). Summing once is faster than summing in each of
+/// the three figures. What is available
 /// is counted as GOV.UK Pay counts it: from the total with a corporate card
 /// surcharge, from the amount otherwise, less refunds not in error.
 async fn refresh_refund_totals(
@@ -985,8 +983,7 @@ async fn refresh_refund_totals(
 /// through the payment-ID index, and only a payment whose figures differ is
 /// written (most already hold what the API's own summary said). A bulk load's
 /// build runs it inside its transaction, for the refunds read alongside the
-/// payments (and any a killed load left without their totals). 0.7 s for
-/// 93,337 refunded payments in SQLite alone.
+/// payments (and any a killed load left without their totals).
 pub(crate) async fn refresh_every_refund_total(
     conn: &mut sqlx::SqliteConnection,
 ) -> Result<(), CoreError> {
@@ -1121,10 +1118,10 @@ impl Core {
         run.report.requests = client.stats().requests - before;
         if run.items > 5_000 {
             // Fresh statistics, so searches pick the right index over a big cache.
-            // Whole-table statistics (about 2 s at 1,000,000 payments): a sampled
-            // ANALYZE saw one service and 2,000 rows, judged every filter as
-            // selective as "this service", and sent "last four or reference"
-            // through the status index (0.6 ms became 400 ms).
+            // Whole-table statistics: a sampled ANALYZE saw one service and a
+            // few thousand rows, judged every filter as selective as "this
+            // service", and sent "last four or reference" through the status
+            // index, many times slower (BENCHMARKS.md, tried and dropped).
             // The payments' own were gathered with their indexes' build, if
             // there was one: then those of the other tables only.
             if let Ok(mut conn) = self.pool().acquire().await {
