@@ -133,6 +133,9 @@ pub fn database_problem(problem: DbProblem) -> String {
         DbProblem::Unreachable => format!(
             "Paydesk cannot open its database on this computer: the file or its folder cannot be reached. {SAFE} Ask IT to check the Paydesk data folder, then restart Paydesk."
         ),
+        DbProblem::OtherVersion => format!(
+            "Paydesk's database on this computer was made by a different version of Paydesk, so this version cannot use it. Nothing in it was changed. {SAFE} Ask IT to install the version of Paydesk your team uses, or to move the Paydesk data folder aside so this version can start a new one."
+        ),
     }
 }
 
@@ -298,6 +301,7 @@ mod tests {
             DbProblem::ReadOnly,
             DbProblem::Full,
             DbProblem::Unreachable,
+            DbProblem::OtherVersion,
         ] {
             let m = database_problem(p);
             assert!(m.contains("Nothing at GOV.UK Pay is affected"), "{m}");
@@ -305,6 +309,7 @@ mod tests {
         }
         assert!(database_problem(DbProblem::ReadOnly).contains("read-only"));
         assert!(database_problem(DbProblem::Full).contains("full"));
+        assert!(database_problem(DbProblem::OtherVersion).contains("different version"));
     }
 
     /// Splits one line of a CSV file, with fields maybe in double quotes.

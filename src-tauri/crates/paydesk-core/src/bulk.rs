@@ -448,7 +448,7 @@ async fn restore_on(
     }
     // The emails the payments now hold, each once: those no payment holds
     // any longer go (a payment removed while the triggers were aside), then
-    // those the load brought in are added (see the migration `email_values`;
+    // those the load brought in are added (see `email_values` in the schema;
     // a cache opened before it has no such table yet).
     let email_values: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'email_values')",

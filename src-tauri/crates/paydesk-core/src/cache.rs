@@ -67,7 +67,7 @@ const SLOT_SHIFT: u32 = 54;
 const DATE_KEY_MASK: i64 = (1 << SLOT_SHIFT) - 1;
 
 /// The rowids one service's payments take: its slot in the top bits, a date
-/// key below (see the migration `search_ranges`). Inclusive at both ends.
+/// key below (see `payments` in the schema, migrations/). Inclusive at both ends.
 /// A service that does not exist gets a range no payment is in.
 pub(crate) async fn service_rowids(
     conn: &mut SqliteConnection,
@@ -1211,7 +1211,7 @@ pub async fn search_payments(
     })
 }
 
-/// The word index's answer to a phrase (see the migration `words_without_positions`).
+/// The word index's answer to a phrase (see `payments_fts` in the schema, migrations/).
 const PHRASE_REFUSED: &str = "phrase queries are not supported";
 
 /// The word index drives: its rowids run newest first (see `date_key`), so

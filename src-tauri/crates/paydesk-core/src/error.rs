@@ -71,6 +71,9 @@ pub enum DbProblem {
     Full,
     /// The file cannot be opened or read (missing folder, I/O failure).
     Unreachable,
+    /// The file was made by another build of Paydesk: its schema has steps
+    /// this build does not know, or knows differently. Nothing was changed.
+    OtherVersion,
 }
 
 impl DbProblem {
@@ -115,6 +118,11 @@ impl From<sqlx::migrate::MigrateError> for CoreError {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
         match e {
             sqlx::migrate::MigrateError::Execute(inner) => inner.into(),
+            e @ (sqlx::migrate::MigrateError::VersionMissing(_)
+            | sqlx::migrate::MigrateError::VersionMismatch(_)) => CoreError::Database {
+                problem: DbProblem::OtherVersion,
+                detail: e.to_string(),
+            },
             other => CoreError::Storage(format!("cannot update the database schema: {other}")),
         }
     }
@@ -160,6 +168,30 @@ mod tests {
                 e,
                 CoreError::Database {
                     problem: DbProblem::Damaged,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+
+        // A file whose schema has a step this build does not know (made by
+        // another build) is refused as such, and left as it was.
+        let other = dir.path().join("other.db");
+        let pool = crate::db::open(&other).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (99990101000001, 'from a later build', 1, x'00', 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let e = crate::db::open(&other).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CoreError::Database {
+                    problem: DbProblem::OtherVersion,
                     ..
                 }
             ),

@@ -265,7 +265,7 @@ impl Core {
             )]));
         }
         // Each service's cached payments are numbered in one of 512 ranges
-        // (see the migration `search_ranges`).
+        // (see `payments` in the schema, migrations/).
         let held: i64 = sqlx::query_scalar("SELECT count(*) FROM services")
             .fetch_one(self.pool())
             .await?;
