@@ -97,15 +97,21 @@ impl From<CoreError> for AppError {
                 format!("Paydesk could not use the system keyring, where API keys are kept: {why}"),
             ),
             CoreError::Storage(detail) => {
-                tracing::error!("storage: {detail}");
+                tracing::error!("local failure: {detail}");
                 AppError::new(
                     ErrorCode::Storage,
-                    "Paydesk could not use its local database. Try again; if it keeps happening, restart Paydesk",
+                    "Paydesk could not finish this on this computer. Try again; if it keeps happening, restart Paydesk",
                 )
             }
-            CoreError::Database { problem, detail } => {
-                tracing::error!("database ({problem:?}): {detail}");
-                AppError::new(ErrorCode::Storage, database_problem(problem))
+            CoreError::Store(e) => {
+                tracing::error!("database: {e}");
+                match e.problem() {
+                    Some(problem) => AppError::new(ErrorCode::Storage, database_problem(problem)),
+                    None => AppError::new(
+                        ErrorCode::Storage,
+                        "Paydesk could not use its local database. Try again; if it keeps happening, restart Paydesk",
+                    ),
+                }
             }
             CoreError::Api(api) => from_api(api),
             CoreError::Conflict { message, pay_code } => {
@@ -260,10 +266,12 @@ mod tests {
         assert_eq!(err.code, ErrorCode::PayApi);
         assert_eq!(err.pay_code.as_deref(), Some("P0604"));
 
-        let err = AppError::from(CoreError::Storage(
-            "error returned from database: (code: 5) database is locked".into(),
-        ));
+        let err = AppError::from(CoreError::Store(paydesk_core::StoreError::new(
+            paydesk_core::StoreErrorKind::Busy,
+            "error returned from database: (code: 5) database is locked",
+        )));
         assert_eq!(err.code, ErrorCode::Storage);
+        assert!(err.message.contains("local database"), "{}", err.message);
         assert!(!err.message.contains("code: 5"), "{}", err.message);
     }
 

@@ -109,10 +109,14 @@ pub fn run() {
                 }
                 Err(why) => {
                     tracing::error!("Paydesk has no data folder: {why}");
-                    Err(AppError::from(paydesk_core::CoreError::Database {
-                        problem: paydesk_core::DbProblem::Unreachable,
-                        detail: why,
-                    }))
+                    Err(AppError::from(paydesk_core::CoreError::Store(
+                        paydesk_core::StoreError::new(
+                            paydesk_core::StoreErrorKind::Broken(
+                                paydesk_core::DbProblem::Unreachable,
+                            ),
+                            why,
+                        ),
+                    )))
                 }
             };
             let state = AppState::new(core);

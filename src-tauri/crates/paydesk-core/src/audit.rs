@@ -218,8 +218,9 @@ pub(crate) async fn append(
             detail,
         )
         .await
+        .map_err(crate::StoreError::from)
         {
-            Err(e) if is_busy(&e) && tries < BUSY_TRIES => {
+            Err(e) if e.is_busy() && tries < BUSY_TRIES => {
                 tries += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(25 * u64::from(tries))).await;
             }
@@ -231,15 +232,6 @@ pub(crate) async fn append(
 
 /// How often a busy database is tried again (on top of SQLite's own 5 s wait).
 const BUSY_TRIES: u32 = 3;
-
-/// SQLite's "busy" and "locked" answers, whatever the extended code: another
-/// connection holds the write lock, or wrote after this one's snapshot.
-pub(crate) fn is_busy(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .and_then(|d| d.code())
-        .and_then(|c| c.parse::<u32>().ok())
-        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
-}
 
 #[allow(clippy::too_many_arguments)]
 async fn append_once(

@@ -13,6 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
 use crate::error::{CoreError, FieldError};
+use crate::store::StoreErrorKind;
 
 /// Milliseconds since 1970 of an API timestamp (`2016-01-21T17:15:00.000Z`).
 pub fn api_time_ms(s: &str) -> Option<i64> {
@@ -158,16 +159,11 @@ pub async fn upsert_payments(
         // A first fill set the payment-ID index aside, or built it back,
         // between the look for it and the write: once more, the other way.
         // Every write is an upsert, so what was written before is written again.
-        Err(CoreError::Storage(m)) if index_came_or_went(&m) => {
+        Err(CoreError::Store(e)) if crate::store::sqlite::error::is_index_race(&e) => {
             upsert_payments_once(conn, service_id, payments).await
         }
         other => other,
     }
-}
-
-fn index_came_or_went(message: &str) -> bool {
-    message.contains("ON CONFLICT clause does not match")
-        || message.contains("UNIQUE constraint failed: payments.service_id, payments.payment_id")
 }
 
 async fn upsert_payments_once(
@@ -1197,7 +1193,7 @@ pub async fn search_payments(
         // not a letter to it) is a phrase, which the word index, keeping no
         // positions, cannot answer: each row is checked instead, as while the
         // indexes are being built.
-        Err(CoreError::Storage(e)) if !plain && e.contains(PHRASE_REFUSED) => {
+        Err(CoreError::Store(e)) if !plain && e.kind == StoreErrorKind::Unanswerable => {
             index_driven(&mut conn, service_id, query, true, page, page_size).await?
         }
         found => found?,
@@ -1210,9 +1206,6 @@ pub async fn search_payments(
         page_size,
     })
 }
-
-/// The word index's answer to a phrase (see `payments_fts` in the schema, migrations/).
-const PHRASE_REFUSED: &str = "phrase queries are not supported";
 
 /// The word index drives: its rowids run newest first (see `date_key`), so
 /// one pass in that order yields the count (up to the cap) and the page
@@ -1734,7 +1727,10 @@ mod tests {
         .fetch_one(&mut *conn)
         .await
         .unwrap_err();
-        assert!(refused.to_string().contains(PHRASE_REFUSED), "{refused}");
+        assert_eq!(
+            crate::StoreError::from(refused).kind,
+            crate::StoreErrorKind::Unanswerable
+        );
         drop(conn);
         let found = |text: &str| {
             let query = PaymentQuery {

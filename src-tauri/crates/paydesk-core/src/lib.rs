@@ -28,6 +28,7 @@ pub mod roles;
 mod seal;
 pub mod services;
 pub mod staff;
+pub mod store;
 pub mod sync;
 
 use std::collections::HashMap;
@@ -37,9 +38,10 @@ use std::time::Duration;
 
 use sqlx::SqlitePool;
 
-pub use error::{CoreError, DbProblem, FieldError};
+pub use error::{CoreError, FieldError};
 pub use keys::{KeyStore, OsKeyStore};
 pub use roles::{Permission, Role};
+pub use store::{DbProblem, StoreError, StoreErrorKind};
 
 /// The app's handle on its data and secrets.
 #[derive(Clone)]
@@ -116,13 +118,16 @@ impl std::fmt::Debug for Core {
 impl Core {
     /// Opens (creating if needed) the cache in `data_dir` and migrates it.
     pub async fn open(data_dir: &Path, keys: Arc<dyn KeyStore>) -> Result<Self, CoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| CoreError::Database {
-            problem: if e.kind() == std::io::ErrorKind::PermissionDenied {
-                error::DbProblem::ReadOnly
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            let problem = if e.kind() == std::io::ErrorKind::PermissionDenied {
+                DbProblem::ReadOnly
             } else {
-                error::DbProblem::Unreachable
-            },
-            detail: format!("cannot create the data folder {}: {e}", data_dir.display()),
+                DbProblem::Unreachable
+            };
+            StoreError::new(
+                StoreErrorKind::Broken(problem),
+                format!("cannot create the data folder {}: {e}", data_dir.display()),
+            )
         })?;
         let pool = db::open(&data_dir.join(db::FILE_NAME)).await?;
         let core = Self {
