@@ -1,41 +1,8 @@
 //! Cases: staff group a citizen's payments under a case reference and keep notes.
 
-use serde::Serialize;
-use sqlx::Row;
-use ts_rs::TS;
-
 use crate::Core;
 use crate::error::{CoreError, FieldError};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct CaseNote {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub author: String,
-    pub body: String,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct CaseView {
-    pub id: String,
-    pub service_id: String,
-    pub reference: String,
-    pub title: String,
-    pub created_at: String,
-    pub payment_ids: Vec<String>,
-    pub notes: Vec<CaseNote>,
-}
-
-fn now_text() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+pub use crate::store::{CaseNote, CaseView};
 
 impl Core {
     /// Opens a case (or returns the existing one with that reference).
@@ -53,62 +20,18 @@ impl Core {
             )]));
         }
         self.service(service_id).await?;
-        sqlx::query("INSERT INTO cases (id, service_id, reference, title, created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (service_id, reference) DO NOTHING")
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(service_id)
-            .bind(reference)
-            .bind(title.trim())
-            .bind(now_text())
-            .execute(self.pool())
+        let id = self
+            .store()
+            .case_open(service_id, reference, title.trim())
             .await?;
-        let id: String =
-            sqlx::query_scalar("SELECT id FROM cases WHERE service_id = ?1 AND reference = ?2")
-                .bind(service_id)
-                .bind(reference)
-                .fetch_one(self.pool())
-                .await?;
         self.case_get(&id).await
     }
 
     pub async fn case_get(&self, case_id: &str) -> Result<CaseView, CoreError> {
-        let row = sqlx::query(
-            "SELECT id, service_id, reference, title, created_at FROM cases WHERE id = ?1",
-        )
-        .bind(case_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or_else(|| CoreError::NotFound("That case".into()))?;
-        let payment_ids = sqlx::query_scalar(
-            "SELECT payment_id FROM case_payments WHERE case_id = ?1 ORDER BY added_at",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await?;
-        let notes = sqlx::query(
-            "SELECT id, author, body, created_at FROM case_notes WHERE case_id = ?1 ORDER BY id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(CaseNote {
-                id: r.try_get("id")?,
-                author: r.try_get("author")?,
-                body: r.try_get("body")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(CaseView {
-            id: row.try_get("id")?,
-            service_id: row.try_get("service_id")?,
-            reference: row.try_get("reference")?,
-            title: row.try_get("title")?,
-            created_at: row.try_get("created_at")?,
-            payment_ids,
-            notes,
-        })
+        self.store()
+            .case(case_id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound("That case".into()))
     }
 
     /// Puts a payment in a case. A payment belongs to one case at most.
@@ -126,12 +49,8 @@ impl Core {
                 pay_code: None,
             });
         }
-        sqlx::query("INSERT INTO case_payments (case_id, service_id, payment_id, added_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
-            .bind(case_id)
-            .bind(&case.service_id)
-            .bind(payment_id)
-            .bind(now_text())
-            .execute(self.pool())
+        self.store()
+            .case_add_payment(case_id, &case.service_id, payment_id)
             .await?;
         self.case_get(case_id).await
     }
@@ -145,15 +64,8 @@ impl Core {
             )]));
         }
         self.case_get(case_id).await?;
-        sqlx::query(
-            "INSERT INTO case_notes (case_id, author, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .bind(case_id)
-        .bind(self.operator().await?)
-        .bind(body)
-        .bind(now_text())
-        .execute(self.pool())
-        .await?;
+        let author = self.operator().await?;
+        self.store().case_add_note(case_id, &author, body).await?;
         self.case_get(case_id).await
     }
 
@@ -163,14 +75,7 @@ impl Core {
         service_id: &str,
         payment_id: &str,
     ) -> Result<Option<CaseView>, CoreError> {
-        let id: Option<String> = sqlx::query_scalar(
-            "SELECT case_id FROM case_payments WHERE service_id = ?1 AND payment_id = ?2",
-        )
-        .bind(service_id)
-        .bind(payment_id)
-        .fetch_optional(self.pool())
-        .await?;
-        match id {
+        match self.store().case_of_payment(service_id, payment_id).await? {
             Some(id) => self.case_get(&id).await.map(Some),
             None => Ok(None),
         }
@@ -182,13 +87,11 @@ impl Core {
         service_id: &str,
         reference: &str,
     ) -> Result<Option<CaseView>, CoreError> {
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT id FROM cases WHERE service_id = ?1 AND reference = ?2")
-                .bind(service_id)
-                .bind(reference.trim())
-                .fetch_optional(self.pool())
-                .await?;
-        match id {
+        match self
+            .store()
+            .case_by_reference(service_id, reference.trim())
+            .await?
+        {
             Some(id) => self.case_get(&id).await.map(Some),
             None => Ok(None),
         }

@@ -46,6 +46,9 @@ pub use store::{DbProblem, StoreError, StoreErrorKind};
 /// The app's handle on its data and secrets.
 #[derive(Clone)]
 pub struct Core {
+    store: Arc<dyn store::Store>,
+    /// The SQLite pool behind `store`, for the parts whose SQL has not moved
+    /// into the store yet.
     pool: SqlitePool,
     keys: Arc<dyn KeyStore>,
     shared: Arc<Shared>,
@@ -131,6 +134,7 @@ impl Core {
         })?;
         let pool = db::open(&data_dir.join(db::FILE_NAME)).await?;
         let core = Self {
+            store: Arc::new(store::sqlite::SqliteStore::new(pool.clone())),
             pool,
             keys,
             shared: Arc::new(Shared {
@@ -177,6 +181,11 @@ impl Core {
             .entry((service_id.to_owned(), payment_id.to_owned()))
             .or_default()
             .clone()
+    }
+
+    /// Where the core keeps everything.
+    pub fn store(&self) -> &dyn store::Store {
+        &*self.store
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -40,10 +40,7 @@ impl Core {
     }
 
     async fn staff_name(&self) -> Result<Option<String>, CoreError> {
-        let name: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
-            .bind(NAME_KEY)
-            .fetch_optional(self.pool())
-            .await?;
+        let name = self.store().setting(NAME_KEY).await?;
         Ok(name.filter(|n| !n.trim().is_empty()))
     }
 
@@ -70,14 +67,7 @@ impl Core {
         }
         let before = self.staff_name().await?;
         if before.as_deref() != Some(name) {
-            sqlx::query(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(NAME_KEY)
-            .bind(name)
-            .execute(self.pool())
-            .await?;
+            self.store().set_setting(NAME_KEY, name).await?;
             let detail = match &before {
                 None => format!("staff name set to {name}"),
                 Some(old) => format!("staff name changed from {old} to {name}"),

@@ -1,7 +1,28 @@
 //! The storage layer. Every SQL statement of the core belongs here, behind
-//! the units of work the domain asks for; `sqlite` is the embedded engine.
+//! the units of work the domain asks for: the domain holds a [`Store`] and
+//! never sees an engine's types. `sqlite` is the embedded engine.
+//!
+//! Each area has its own trait (`CaseStore`, `SettingsStore`...) and data
+//! types; [`Store`] is all of them. The SQL of each area is in the engine's
+//! file of the same name (`sqlite/cases.rs`).
 
+mod cases;
 mod error;
+mod settings;
 pub mod sqlite;
 
+pub use cases::{CaseNote, CaseStore, CaseView};
 pub use error::{DbProblem, StoreError, StoreErrorKind};
+pub use settings::SettingsStore;
+
+/// Everything the core keeps. One engine implements every area.
+pub trait Store: SettingsStore + CaseStore + std::fmt::Debug + Send + Sync + 'static {}
+
+impl<T> Store for T where T: SettingsStore + CaseStore + std::fmt::Debug + Send + Sync + 'static {}
+
+/// Now, as stored: RFC 3339 in UTC.
+pub(crate) fn now_text() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,153 @@
+//! The storage layer's boundary: SQL and the SQL library live in the core's
+//! `store/` alone. Every other Rust file and manifest in the workspace is read
+//! here, and one that names `sqlx` fails the test, unless it is still on the
+//! list of files whose SQL has not moved yet. That list only shrinks: a file
+//! on it that no longer names `sqlx` fails the test too, until it is taken off.
+
+use std::path::{Path, PathBuf};
+
+/// Files that still hold SQL of their own, relative to the workspace root.
+/// Moving their SQL into `store/` takes them off.
+const NOT_YET_MOVED: &[&str] = &[
+    "src-tauri/crates/paydesk-core/Cargo.toml",
+    "src-tauri/crates/paydesk-core/benches/cache.rs",
+    "src-tauri/crates/paydesk-core/src/actions.rs",
+    "src-tauri/crates/paydesk-core/src/agreements.rs",
+    "src-tauri/crates/paydesk-core/src/audit.rs",
+    "src-tauri/crates/paydesk-core/src/bulk.rs",
+    "src-tauri/crates/paydesk-core/src/cache.rs",
+    "src-tauri/crates/paydesk-core/src/dashboard.rs",
+    "src-tauri/crates/paydesk-core/src/db.rs",
+    "src-tauri/crates/paydesk-core/src/detail.rs",
+    "src-tauri/crates/paydesk-core/src/disputes.rs",
+    "src-tauri/crates/paydesk-core/src/error.rs",
+    "src-tauri/crates/paydesk-core/src/export.rs",
+    "src-tauri/crates/paydesk-core/src/lib.rs",
+    "src-tauri/crates/paydesk-core/src/mopup.rs",
+    "src-tauri/crates/paydesk-core/src/moto.rs",
+    "src-tauri/crates/paydesk-core/src/reconcile.rs",
+    "src-tauri/crates/paydesk-core/src/seal.rs",
+    "src-tauri/crates/paydesk-core/src/services.rs",
+    "src-tauri/crates/paydesk-core/src/sync.rs",
+    "src-tauri/crates/paydesk-core/tests/core_with_sim.rs",
+    "src-tauri/crates/paydesk-core/tests/services_keyring.rs",
+    "tests/Cargo.toml",
+    "tests/benches/search_window.rs",
+    "tests/tests/supervisor.rs",
+    "tests/tests/telephone.rs",
+];
+
+/// Where SQL belongs.
+const STORE: &str = "src-tauri/crates/paydesk-core/src/store/";
+
+/// Files that belong with the store though they are outside its folder: the
+/// workspace's list of shared versions, the build script that embeds the
+/// store's migrations, and this test.
+const STORE_TOO: &[&str] = &[
+    "Cargo.toml",
+    "src-tauri/crates/paydesk-core/build.rs",
+    "src-tauri/crates/paydesk-core/tests/layers.rs",
+];
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(3)
+        .expect("the core is three folders below the workspace root")
+        .to_path_buf()
+}
+
+/// Every `.rs` file and `Cargo.toml` under `dir`, but build output and packages.
+fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            if !matches!(name.as_ref(), "target" | "node_modules" | ".git" | "gen") {
+                sources(&path, found);
+            }
+        } else if name.ends_with(".rs") || name == "Cargo.toml" {
+            found.push(path);
+        }
+    }
+}
+
+/// Whether a Rust file uses the SQL library, or a manifest depends on it.
+/// (Text that merely mentions it, such as a test's list of words no screen
+/// may show, does not count.)
+fn names_sqlx(path: &Path, text: &str) -> bool {
+    if path.ends_with("Cargo.toml") {
+        text.lines().any(|l| l.trim_start().starts_with("sqlx"))
+    } else {
+        text.contains("sqlx::") || text.contains("use sqlx")
+    }
+}
+
+#[test]
+fn sql_lives_in_the_store_alone() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    for top in ["src-tauri", "tests"] {
+        sources(&root.join(top), &mut files);
+    }
+    files.push(root.join("Cargo.toml"));
+    assert!(
+        files.len() > 50,
+        "the workspace's sources were not found under {}",
+        root.display()
+    );
+    let mut outside = Vec::new();
+    let mut moved = Vec::new();
+    for path in &files {
+        let relative = path
+            .strip_prefix(&root)
+            .expect("found under the root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(path).expect("a source file is text");
+        let uses = names_sqlx(path, &text);
+        let listed = NOT_YET_MOVED.contains(&relative.as_str());
+        let store = relative.starts_with(STORE) || STORE_TOO.contains(&relative.as_str());
+        if uses && !store && !listed {
+            outside.push(relative);
+        } else if listed && !uses {
+            moved.push(relative);
+        }
+    }
+    assert!(
+        outside.is_empty(),
+        "SQL outside the store (move it into {STORE}): {outside:?}"
+    );
+    assert!(
+        moved.is_empty(),
+        "these no longer use sqlx: take them off NOT_YET_MOVED: {moved:?}"
+    );
+    for listed in NOT_YET_MOVED {
+        assert!(root.join(listed).exists(), "{listed} is listed but gone");
+    }
+}
+
+#[test]
+fn the_check_sees_sql_where_it_is() {
+    assert!(names_sqlx(
+        Path::new("a.rs"),
+        "let x = sqlx::query(\"SELECT 1\");"
+    ));
+    assert!(names_sqlx(Path::new("a.rs"), "use sqlx::Row;"));
+    assert!(!names_sqlx(
+        Path::new("a.rs"),
+        "for raw in [\"SQLite\", \"sqlx\"] {}"
+    ));
+    assert!(names_sqlx(
+        Path::new("Cargo.toml"),
+        "[dependencies]\nsqlx.workspace = true\n"
+    ));
+    assert!(!names_sqlx(
+        Path::new("Cargo.toml"),
+        "[dependencies]\nserde = \"1\"\n"
+    ));
+}
