@@ -1,7 +1,7 @@
 //! Telephone payments (MOTO): the card details pass through here once.
 
 use govpay::requests::MotoCard;
-use paydesk_core::moto::{
+use paydesk_core::telephone::{
     TelephoneOutcome, TelephonePaymentInput, TelephonePaymentRow, TelephoneStarted,
 };
 use serde::Deserialize;

@@ -8,8 +8,8 @@ use ts_rs::TS;
 use crate::Core;
 use crate::disputes::{DisputeQuery, DisputeRow, Urgency};
 use crate::error::{CoreError, FieldError};
-use crate::moto::TelephonePaymentRow;
 use crate::roles::Permission;
+use crate::telephone::TelephonePaymentRow;
 
 /// A count of things and their value in pence.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]

@@ -22,7 +22,6 @@ pub mod held;
 pub mod keys;
 pub mod lookup;
 pub mod mopup;
-pub mod moto;
 pub mod reconcile;
 pub mod roles;
 mod seal;
@@ -30,6 +29,7 @@ pub mod services;
 pub mod staff;
 pub mod store;
 pub mod sync;
+pub mod telephone;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -72,7 +72,7 @@ struct Shared {
     /// One-time tokens of telephone payments waiting for their card details,
     /// by payment ID. Only in memory: a token never reaches the database, a log
     /// or the UI (after a restart the payment is read again for a fresh one).
-    moto_tokens: Mutex<HashMap<String, String>>,
+    telephone_tokens: Mutex<HashMap<String, String>>,
     /// A GOV.UK Pay client per service, built once from the keyring.
     clients: Mutex<HashMap<String, (String, govpay::Client)>>,
     client_options: Mutex<ClientOptions>,
@@ -143,7 +143,7 @@ impl Core {
                 audit: Default::default(),
                 operator: Default::default(),
                 payment_locks: Default::default(),
-                moto_tokens: Default::default(),
+                telephone_tokens: Default::default(),
                 clients: Default::default(),
                 client_options: Default::default(),
                 bulk_loads: Default::default(),

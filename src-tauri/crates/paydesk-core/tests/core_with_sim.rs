@@ -1543,7 +1543,7 @@ async fn a_live_key_is_never_written_down_or_returned() {
 mod more {
     use super::*;
     use govpay::requests::MotoCard;
-    use paydesk_core::moto::{TelephoneOutcome, TelephonePaymentInput, TelephoneResult};
+    use paydesk_core::telephone::{TelephoneOutcome, TelephonePaymentInput, TelephoneResult};
 
     fn phone(amount: i64, reference: &str) -> TelephonePaymentInput {
         TelephonePaymentInput {

@@ -24,7 +24,6 @@ const NOT_YET_MOVED: &[&str] = &[
     "src-tauri/crates/paydesk-core/src/export.rs",
     "src-tauri/crates/paydesk-core/src/lib.rs",
     "src-tauri/crates/paydesk-core/src/mopup.rs",
-    "src-tauri/crates/paydesk-core/src/moto.rs",
     "src-tauri/crates/paydesk-core/src/reconcile.rs",
     "src-tauri/crates/paydesk-core/src/seal.rs",
     "src-tauri/crates/paydesk-core/src/services.rs",

@@ -10,15 +10,23 @@ mod cases;
 mod error;
 mod settings;
 pub mod sqlite;
+pub mod telephone;
 
 pub use cases::{CaseNote, CaseStore, CaseView};
 pub use error::{DbProblem, StoreError, StoreErrorKind};
 pub use settings::SettingsStore;
+pub use telephone::{TelephonePaymentRow, TelephoneStarted, TelephoneStore};
 
 /// Everything the core keeps. One engine implements every area.
-pub trait Store: SettingsStore + CaseStore + std::fmt::Debug + Send + Sync + 'static {}
+pub trait Store:
+    SettingsStore + CaseStore + TelephoneStore + std::fmt::Debug + Send + Sync + 'static
+{
+}
 
-impl<T> Store for T where T: SettingsStore + CaseStore + std::fmt::Debug + Send + Sync + 'static {}
+impl<T> Store for T where
+    T: SettingsStore + CaseStore + TelephoneStore + std::fmt::Debug + Send + Sync + 'static
+{
+}
 
 /// Now, as stored: RFC 3339 in UTC.
 pub(crate) fn now_text() -> String {

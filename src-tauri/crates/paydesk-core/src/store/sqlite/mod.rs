@@ -3,6 +3,7 @@
 mod cases;
 pub(crate) mod error;
 mod settings;
+mod telephone;
 
 use sqlx::SqlitePool;
 

@@ -28,6 +28,8 @@ use crate::audit::{AuditAttempt, Phase};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
 use crate::services::ServiceInfo;
+use crate::store::telephone::{NewTelephonePayment, TelephoneUpdate};
+pub use crate::store::{TelephonePaymentRow, TelephoneStarted};
 
 /// What the agent types about the payment (not the card).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
@@ -40,19 +42,6 @@ pub struct TelephonePaymentInput {
     pub description: String,
     #[ts(optional)]
     pub email: Option<String>,
-}
-
-/// A telephone payment created at GOV.UK Pay, waiting for the card details.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct TelephoneStarted {
-    pub payment_id: String,
-    /// In pence, as the amount typed was read.
-    #[ts(type = "number")]
-    pub amount: i64,
-    pub reference: String,
-    pub description: String,
 }
 
 /// How long a payment taken earlier counts as a possible duplicate.
@@ -90,23 +79,6 @@ pub struct TelephoneOutcome {
     pub pay_code: Option<String>,
     /// What to tell the caller.
     pub message: String,
-}
-
-/// An unfinished or finished telephone payment from this desktop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct TelephonePaymentRow {
-    pub payment_id: String,
-    pub reference: String,
-    #[ts(type = "number")]
-    pub amount: i64,
-    pub operator: String,
-    pub created_at: String,
-    pub status: String,
-    pub finished: bool,
-    pub code: Option<String>,
-    pub last4: Option<String>,
 }
 
 /// The card checks' findings in GOV.UK words, named by the field the agent fixes.
@@ -269,7 +241,7 @@ impl Core {
             .await?;
         if let Some(token) = token_of(&created) {
             self.shared
-                .moto_tokens
+                .telephone_tokens
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(started.payment_id.clone(), token);
@@ -372,7 +344,7 @@ impl Core {
         }
         let token = self
             .shared
-            .moto_tokens
+            .telephone_tokens
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(id.as_str());
@@ -469,7 +441,7 @@ impl Core {
             return Ok(());
         }
         self.shared
-            .moto_tokens
+            .telephone_tokens
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(id.as_str());
@@ -505,22 +477,10 @@ impl Core {
         service_id: &str,
         payment_id: &str,
     ) -> Result<TelephoneStarted, CoreError> {
-        let row: Option<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT payment_id, reference, description, amount FROM telephone_payments
-             WHERE service_id = ?1 AND payment_id = ?2",
-        )
-        .bind(service_id)
-        .bind(payment_id.trim())
-        .fetch_optional(self.pool())
-        .await?;
-        let (payment_id, reference, description, amount) =
-            row.ok_or_else(|| CoreError::NotFound("that telephone payment".into()))?;
-        Ok(TelephoneStarted {
-            payment_id,
-            amount,
-            reference,
-            description,
-        })
+        self.store()
+            .telephone_started(service_id, payment_id.trim())
+            .await?
+            .ok_or_else(|| CoreError::NotFound("that telephone payment".into()))
     }
 
     async fn telephone_state(
@@ -528,13 +488,10 @@ impl Core {
         service_id: &str,
         payment_id: &str,
     ) -> Result<(String, Option<i64>), CoreError> {
-        Ok(sqlx::query_as(
-            "SELECT status, attempt_seq FROM telephone_payments WHERE service_id = ?1 AND payment_id = ?2",
-        )
-        .bind(service_id)
-        .bind(payment_id)
-        .fetch_one(self.pool())
-        .await?)
+        self.store()
+            .telephone_state(service_id, payment_id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound("that telephone payment".into()))
     }
 
     async fn authorise(
@@ -646,21 +603,18 @@ impl Core {
         started: &TelephoneStarted,
         attempt_seq: i64,
     ) -> Result<(), CoreError> {
-        sqlx::query(
-            "INSERT INTO telephone_payments (service_id, payment_id, reference, description, amount, operator, created_at, status, attempt_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
-        )
-        .bind(&service.id)
-        .bind(p.payment_id.as_str())
-        .bind(&started.reference)
-        .bind(&started.description)
-        .bind(started.amount)
-        .bind(self.operator().await?)
-        .bind(p.created_date.clone().unwrap_or_else(now_text))
-        .bind(&p.state.status)
-        .bind(attempt_seq)
-        .execute(self.pool())
-        .await?;
+        let operator = self.operator().await?;
+        let created_at = p.created_date.clone().unwrap_or_else(now_text);
+        self.store()
+            .telephone_add(NewTelephonePayment {
+                service_id: &service.id,
+                started,
+                operator: &operator,
+                created_at: &created_at,
+                status: &p.state.status,
+                attempt_seq,
+            })
+            .await?;
         Ok(())
     }
 
@@ -674,19 +628,18 @@ impl Core {
     ) -> Result<(), CoreError> {
         let Some(status) = status else { return Ok(()) };
         let finished = matches!(status, "success" | "failed" | "cancelled" | "error");
-        sqlx::query(
-            "UPDATE telephone_payments SET status = ?3, finished = ?4, code = coalesce(?5, code), last4 = coalesce(?6, last4),
-                checked_at = ?7 WHERE service_id = ?1 AND payment_id = ?2",
-        )
-        .bind(service_id)
-        .bind(payment_id)
-        .bind(status)
-        .bind(finished)
-        .bind(code)
-        .bind(last4)
-        .bind(time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
-        .execute(self.pool())
-        .await?;
+        self.store()
+            .telephone_update(
+                service_id,
+                payment_id,
+                TelephoneUpdate {
+                    status,
+                    finished,
+                    code,
+                    last4,
+                },
+            )
+            .await?;
         Ok(())
     }
 
@@ -696,30 +649,9 @@ impl Core {
         service_id: &str,
         unfinished_only: bool,
     ) -> Result<Vec<TelephonePaymentRow>, CoreError> {
-        let rows = sqlx::query(
-            "SELECT payment_id, reference, amount, operator, created_at, status, finished, code, last4 FROM telephone_payments
-             WHERE service_id = ?1 AND (?2 = 0 OR finished = 0) ORDER BY created_at DESC LIMIT 500",
-        )
-        .bind(service_id)
-        .bind(unfinished_only)
-        .fetch_all(self.pool())
-        .await?;
-        use sqlx::Row;
-        rows.iter()
-            .map(|r| {
-                Ok(TelephonePaymentRow {
-                    payment_id: r.try_get("payment_id")?,
-                    reference: r.try_get("reference")?,
-                    amount: r.try_get("amount")?,
-                    operator: r.try_get("operator")?,
-                    created_at: r.try_get("created_at")?,
-                    status: r.try_get("status")?,
-                    finished: r.try_get("finished")?,
-                    code: r.try_get("code")?,
-                    last4: r.try_get("last4")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(CoreError::from)
+        Ok(self
+            .store()
+            .telephone_list(service_id, unfinished_only)
+            .await?)
     }
 }
