@@ -159,19 +159,17 @@ async fn eight_refunds_at_once_make_one_per_round_in_one_process_and_across_two(
 
 /// The record's phases for one payment, oldest first.
 async fn trail(core: &Core, pid: &str) -> Vec<Phase> {
-    paydesk_core::audit::list(
-        core.pool(),
-        &AuditQuery {
+    core.store()
+        .audit_list(&AuditQuery {
             payment_id: Some(pid.to_owned()),
             ..AuditQuery::default()
-        },
-    )
-    .await
-    .unwrap()
-    .into_iter()
-    .rev()
-    .map(|r| r.phase)
-    .collect()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|r| r.phase)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,6 @@
 import type { Phase } from "./Phase";
 
 /**
- * One row of the trail, as the activity screen shows it.
+ * One row of the record, as the activity screen shows it.
  */
 export type AuditRow = { seq: number, at: string, operator: string, serviceId: string, serviceName: string, action: string, phase: Phase, attemptSeq: number | null, paymentId: string | null, targetId: string | null, amount: number | null, payCode: string | null, detail: string, };

@@ -23,6 +23,7 @@ use crate::held::HeldOutcome;
 use crate::reconcile::{self, REFUND_UNKNOWN, RefundAttempt};
 use crate::roles::Permission;
 use crate::services::ServiceInfo;
+use crate::store::ChainLock;
 
 /// What a refund did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -89,22 +90,19 @@ impl Core {
                 _ => return Err(e),
             },
         };
-        let _one_writer = self.shared.audit.lock().await;
-        self.write_held().await;
+        let one_writer = self.store().audit_lock().await;
+        self.write_held(&one_writer).await;
         let appended = if self.shared.held.is_empty() {
             match self.record_key().await {
-                Ok(key) => audit::append(
-                    self.pool(),
-                    &key,
-                    &operator,
-                    attempt,
-                    phase,
-                    attempt_seq,
-                    pay_code,
-                    detail,
-                )
-                .await
-                .map(|(seq, hash)| (seq, Some(hash))),
+                Ok(key) => {
+                    let row =
+                        audit::new_row(&operator, attempt, phase, attempt_seq, pay_code, detail);
+                    self.store()
+                        .audit_append(&one_writer, row, &|prev, r| audit::row_mac(&key, prev, r))
+                        .await
+                        .map(|(seq, hash)| (seq, Some(hash)))
+                        .map_err(CoreError::from)
+                }
                 Err(e) => Err(e),
             }
         } else {
@@ -147,8 +145,8 @@ impl Core {
     }
 
     /// Writes the held outcomes, oldest first, as far as the database takes
-    /// them. Callers hold the audit lock.
-    pub(crate) async fn write_held(&self) {
+    /// them.
+    pub(crate) async fn write_held(&self, one_writer: &ChainLock) {
         if self.shared.held.is_empty() {
             return;
         }
@@ -173,17 +171,18 @@ impl Core {
                 "{} (written late: it happened at {}, when the record could not be written)",
                 row.detail, row.happened_at
             );
-            match audit::append(
-                self.pool(),
-                &key,
+            let new = audit::new_row(
                 &row.operator,
                 &attempt,
                 row.phase,
                 row.attempt_seq,
                 row.pay_code.as_deref(),
                 &detail,
-            )
-            .await
+            );
+            match self
+                .store()
+                .audit_append(one_writer, new, &|prev, r| audit::row_mac(&key, prev, r))
+                .await
             {
                 Ok((seq, hash)) => {
                     self.shared.held.written_first();

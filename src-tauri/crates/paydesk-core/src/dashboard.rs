@@ -2,25 +2,14 @@
 //! about to fall due and telephone payments still unfinished. Read from the cache.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqlitePool};
 use ts_rs::TS;
 
 use crate::Core;
 use crate::disputes::{DisputeQuery, DisputeRow, Urgency};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
+pub use crate::store::dashboard::{OperatorRefunds, Tally};
 use crate::telephone::TelephonePaymentRow;
-
-/// A count of things and their value in pence.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct Tally {
-    #[ts(type = "number")]
-    pub count: i64,
-    #[ts(type = "number")]
-    pub value: i64,
-}
 
 /// Successful payments and refunds (submitted or paid) created in one period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
@@ -33,16 +22,6 @@ pub struct PeriodTotals {
     #[ts(type = "number")]
     pub to_ms: i64,
     pub payments: Tally,
-    pub refunds: Tally,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct OperatorRefunds {
-    /// The operator named on this desktop's audit trail; none when the refund was
-    /// made elsewhere (the admin tool, the service's own system, another desktop).
-    pub operator: Option<String>,
     pub refunds: Tally,
 }
 
@@ -114,45 +93,22 @@ pub struct DayTotals {
 /// A chart covers at most this many days.
 pub const MAX_DAYS: usize = 400;
 
-async fn tally(
-    pool: &SqlitePool,
-    sql: &'static str,
-    service_id: &str,
-    from_ms: i64,
-    to_ms: i64,
-) -> Result<Tally, CoreError> {
-    let row = sqlx::query(sql)
-        .bind(service_id)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_one(pool)
-        .await?;
-    Ok(Tally {
-        count: row.try_get(0)?,
-        value: row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
-    })
-}
-
-const PAYMENTS_SQL: &str = "SELECT count(*), sum(amount) FROM payments INDEXED BY payments_created
-    WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3 AND status = 'success'";
-const REFUNDS_SQL: &str = "SELECT count(*), sum(amount) FROM refunds
-    WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3 AND status != 'error'";
-
-async fn period(
-    pool: &SqlitePool,
-    service_id: &str,
-    from_ms: i64,
-    to_ms: i64,
-) -> Result<PeriodTotals, CoreError> {
-    Ok(PeriodTotals {
-        from_ms,
-        to_ms,
-        payments: tally(pool, PAYMENTS_SQL, service_id, from_ms, to_ms).await?,
-        refunds: tally(pool, REFUNDS_SQL, service_id, from_ms, to_ms).await?,
-    })
-}
-
 impl Core {
+    async fn period(
+        &self,
+        service_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<PeriodTotals, CoreError> {
+        let (payments, refunds) = self.store().takings(service_id, from_ms, to_ms).await?;
+        Ok(PeriodTotals {
+            from_ms,
+            to_ms,
+            payments,
+            refunds,
+        })
+    }
+
     /// The supervisor's dashboard for one service.
     pub async fn dashboard(
         &self,
@@ -167,37 +123,15 @@ impl Core {
                 "The week must start before today, and today before now",
             )]));
         }
-        let pool = self.pool();
-        let today = period(pool, &service.id, q.today_from_ms, q.to_ms).await?;
-        let week = period(pool, &service.id, q.week_from_ms, q.to_ms).await?;
+        let today = self.period(&service.id, q.today_from_ms, q.to_ms).await?;
+        let week = self.period(&service.id, q.week_from_ms, q.to_ms).await?;
 
         // Refunds as GOV.UK Pay reports them, matched to this desktop's audit rows
         // by refund ID; the ones with no row were made somewhere else.
-        let rows = sqlx::query(
-            "SELECT a.operator, count(*) AS n, sum(r.amount) AS value FROM refunds r
-             LEFT JOIN (SELECT DISTINCT service_id, target_id, operator FROM audit_log
-                        WHERE action = 'refund' AND phase IN ('succeeded', 'reconciled') AND target_id IS NOT NULL) a
-               ON a.service_id = r.service_id AND a.target_id = r.refund_id
-             WHERE r.service_id = ?1 AND r.created_ms >= ?2 AND r.created_ms < ?3 AND r.status != 'error'
-             GROUP BY a.operator ORDER BY value DESC, a.operator",
-        )
-        .bind(&service.id)
-        .bind(q.week_from_ms)
-        .bind(q.to_ms)
-        .fetch_all(pool)
-        .await?;
-        let refunds_by_operator = rows
-            .iter()
-            .map(|r| {
-                Ok(OperatorRefunds {
-                    operator: r.try_get("operator")?,
-                    refunds: Tally {
-                        count: r.try_get("n")?,
-                        value: r.try_get::<Option<i64>, _>("value")?.unwrap_or(0),
-                    },
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let refunds_by_operator = self
+            .store()
+            .refunds_by_operator(&service.id, q.week_from_ms, q.to_ms)
+            .await?;
 
         let disputes_due = self
             .disputes_list(
@@ -222,32 +156,21 @@ impl Core {
                 .ok()
         })
         .unwrap_or_default();
-        let rows = sqlx::query(
-            "SELECT a.* FROM audit_log a
-             WHERE a.service_id = ?1 AND a.phase = 'attempt'
-               AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.attempt_seq = a.seq
-                               AND r.phase IN ('succeeded', 'failed', 'reconciled', 'not_sent'))
-               AND (EXISTS (SELECT 1 FROM audit_log u WHERE u.attempt_seq = a.seq AND u.phase = 'unknown')
-                    OR (a.action = 'refund' AND a.at < ?2))
-             ORDER BY a.seq LIMIT 200",
-        )
-        .bind(&service.id)
-        .bind(&in_flight_since)
-        .fetch_all(self.pool())
-        .await?;
-        let outcomes_unknown = rows
-            .iter()
-            .map(|r| {
-                let (attempt, ..) = crate::audit::from_row(r)?;
+        let outcomes_unknown = self
+            .store()
+            .outcomes_unknown(&service.id, &in_flight_since)
+            .await?
+            .into_iter()
+            .map(|attempt| {
                 let age = crate::cache::api_time_ms(&attempt.at).map_or(0, |at| now - at);
                 let (hours, escalated) = waited(age);
-                Ok(OutcomeUnknown {
+                OutcomeUnknown {
                     hours,
                     escalated,
                     attempt,
-                })
+                }
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .collect();
         Ok(Dashboard {
             today,
             week,
@@ -282,7 +205,7 @@ impl Core {
         }
         let mut out = Vec::with_capacity(day_starts.len() - 1);
         for w in day_starts.windows(2) {
-            let p = period(self.pool(), &service.id, w[0], w[1]).await?;
+            let p = self.period(&service.id, w[0], w[1]).await?;
             out.push(DayTotals {
                 day_start_ms: w[0],
                 payments: p.payments,

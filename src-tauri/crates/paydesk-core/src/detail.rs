@@ -12,7 +12,7 @@ use sqlx::Row;
 use ts_rs::TS;
 
 use crate::Core;
-use crate::audit::{self, AuditQuery, AuditRow};
+use crate::audit::{AuditQuery, AuditRow};
 use crate::cache;
 use crate::cases::CaseView;
 use crate::error::{CoreError, FieldError};
@@ -319,16 +319,15 @@ impl Core {
         };
         let disputes = self.cached_disputes(&service.id, id.as_str()).await?;
         let case = self.case_for_payment(&service.id, id.as_str()).await?;
-        let actions = audit::list(
-            self.pool(),
-            &AuditQuery {
+        let actions = self
+            .store()
+            .audit_list(&AuditQuery {
                 service_id: Some(service.id.clone()),
                 payment_id: Some(id.to_string()),
                 limit: 200,
                 ..AuditQuery::default()
-            },
-        )
-        .await?;
+            })
+            .await?;
 
         // GOV.UK Pay lists events oldest first; reversed, a stable sort keeps
         // events of the same instant newest first too.

@@ -170,7 +170,7 @@ impl Core {
             service_id: Some(service.id.clone()),
             ..q.clone()
         };
-        audit::list(self.pool(), &q).await
+        Ok(self.store().audit_list(&q).await?)
     }
 
     /// Checks the whole hash chain (every service's rows: it is one chain).
@@ -185,7 +185,11 @@ impl Core {
     pub async fn audit_verify(&self) -> Result<AuditVerification, CoreError> {
         let key = self.record_key().await?;
         let head = self.record_head().await?;
-        audit::verify(self.pool(), &key, head).await
+        Ok(audit::verify(
+            &self.store().audit_chain().await?,
+            &key,
+            head,
+        ))
     }
 }
 

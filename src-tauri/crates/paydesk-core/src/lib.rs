@@ -59,8 +59,6 @@ type PaymentLock = Arc<tokio::sync::Mutex<()>>;
 
 /// In-memory state shared by every clone of the core.
 struct Shared {
-    /// One writer for the audit chain.
-    audit: tokio::sync::Mutex<()>,
     /// Outcome rows the database could not take yet (see `held`).
     held: held::Held,
     /// The keyring entries that seal the audit record and the services.
@@ -140,7 +138,6 @@ impl Core {
             shared: Arc::new(Shared {
                 held: held::Held::open(data_dir),
                 seal: seal::Seal::for_folder(data_dir),
-                audit: Default::default(),
                 operator: Default::default(),
                 payment_locks: Default::default(),
                 telephone_tokens: Default::default(),
@@ -151,9 +148,9 @@ impl Core {
             }),
         };
         // Outcomes a previous run could not write go in first.
-        let _one_writer = core.shared.audit.lock().await;
-        core.write_held().await;
-        drop(_one_writer);
+        let one_writer = core.store().audit_lock().await;
+        core.write_held(&one_writer).await;
+        drop(one_writer);
         Ok(core)
     }
 

@@ -156,7 +156,7 @@ impl Core {
                 if let Some(key) = self.read_record_key().await? {
                     return Ok(Arc::new(key));
                 }
-                let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+                let mut unit = self.store().audit_keying().await?;
                 // Another Paydesk may have made it while this one waited.
                 if let Some(key) = self.read_record_key().await? {
                     return Ok(Arc::new(key));
@@ -168,9 +168,9 @@ impl Core {
                 let key = self.read_record_key().await?.ok_or_else(|| {
                     CoreError::Keyring("the keyring did not keep the record's key".into())
                 })?;
-                crate::audit::take_over(&mut tx, &key).await?;
-                crate::services::seal_unsealed(&mut tx, &key).await?;
-                tx.commit().await?;
+                crate::audit::take_over(&mut *unit, &key).await?;
+                crate::services::seal_unsealed(&mut *unit, &key).await?;
+                unit.commit().await?;
                 tracing::info!("a new key for the audit record was made and kept in the keyring");
                 Ok(Arc::new(key))
             })
@@ -219,13 +219,7 @@ impl Core {
                 match self.record_head().await {
                     Ok(None) => Ok(true),
                     Ok(Some((at, marked))) => {
-                        let held: Option<String> =
-                            sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = ?1")
-                                .bind(at)
-                                .fetch_optional(self.pool())
-                                .await
-                                .ok()
-                                .flatten();
+                        let held = self.store().audit_hash(at).await.ok().flatten();
                         let same = held.as_deref() == Some(marked.as_str());
                         if !same {
                             tracing::error!(

@@ -505,29 +505,13 @@ mod tests {
 /// Seals the services an earlier version added (before keyed checks), while
 /// the new key is made. Called holding the database's write lock.
 pub(crate) async fn seal_unsealed(
-    conn: &mut sqlx::SqliteConnection,
+    unit: &mut dyn crate::store::audit::KeyingUnit,
     key: &seal::RecordKey,
 ) -> Result<(), CoreError> {
-    let rows = sqlx::query(
-        "SELECT id, base_url, environment, role, sandbox FROM services WHERE seal IS NULL",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let sealed = seal::service_seal(
-            key,
-            &id,
-            &row.try_get::<String, _>("base_url")?,
-            &row.try_get::<String, _>("environment")?,
-            &row.try_get::<String, _>("role")?,
-            row.try_get::<i64, _>("sandbox")? == 1,
-        );
-        sqlx::query("UPDATE services SET seal = ?1 WHERE id = ?2")
-            .bind(sealed)
-            .bind(&id)
-            .execute(&mut *conn)
-            .await?;
+    for s in unit.unsealed_services().await? {
+        let sealed =
+            seal::service_seal(key, &s.id, &s.base_url, &s.environment, &s.role, s.sandbox);
+        unit.set_service_seal(&s.id, &sealed).await?;
     }
     Ok(())
 }

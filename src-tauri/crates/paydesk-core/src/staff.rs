@@ -129,7 +129,7 @@ mod tests {
     use std::sync::Arc;
 
     use crate::Core;
-    use crate::audit::{self, AuditQuery};
+    use crate::audit::AuditQuery;
     use crate::error::CoreError;
     use crate::keys::MemoryKeyStore;
 
@@ -171,7 +171,9 @@ mod tests {
             !core.staff().await.unwrap().suggested.is_empty(),
             "the account running the tests has a name to offer"
         );
-        let rows = audit::list(core.pool(), &AuditQuery::default())
+        let rows = core
+            .store()
+            .audit_list(&AuditQuery::default())
             .await
             .unwrap();
         let seen: Vec<_> = rows
@@ -195,6 +197,6 @@ mod tests {
             service_id: Some("any-service".into()),
             ..AuditQuery::default()
         };
-        assert_eq!(audit::list(core.pool(), &q).await.unwrap().len(), 2);
+        assert_eq!(core.store().audit_list(&q).await.unwrap().len(), 2);
     }
 }

@@ -668,15 +668,15 @@ async fn a_refund_whose_connection_drops_is_reconciled_not_repeated() {
         1,
         "not sent twice"
     );
-    let trail = paydesk_core::audit::list(
-        s.core.pool(),
-        &AuditQuery {
+    let trail = s
+        .core
+        .store()
+        .audit_list(&AuditQuery {
             payment_id: Some(pid.clone()),
             ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     let phases: Vec<Phase> = trail.iter().rev().map(|r| r.phase).collect();
     assert_eq!(phases, [Phase::Attempt, Phase::Unknown, Phase::Reconciled]);
     assert!(
@@ -711,15 +711,15 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
     }
     assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1);
     // The refusal is on the record, with why, and nothing after it.
-    let trail = paydesk_core::audit::list(
-        s.core.pool(),
-        &paydesk_core::audit::AuditQuery {
+    let trail = s
+        .core
+        .store()
+        .audit_list(&paydesk_core::audit::AuditQuery {
             payment_id: Some(pid.clone()),
             ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     assert_eq!(trail.len(), 1, "{trail:?}");
     assert_eq!(trail[0].phase, Phase::NotSent);
     assert_eq!(trail[0].operator, "Sam Tester");
@@ -736,16 +736,16 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
         matches!(err, CoreError::Conflict { pay_code: None, .. }),
         "{err:?}"
     );
-    let trail = paydesk_core::audit::list(
-        s.core.pool(),
-        &paydesk_core::audit::AuditQuery {
+    let trail = s
+        .core
+        .store()
+        .audit_list(&paydesk_core::audit::AuditQuery {
             payment_id: Some(other.clone()),
             phase: Some("not_sent".into()),
             ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     assert_eq!(trail.len(), 1, "{trail:?}");
     assert!(
         trail[0].detail.contains("refunded in full"),
@@ -1517,7 +1517,9 @@ async fn a_live_key_is_never_written_down_or_returned() {
     ));
     returned.push(
         serde_json::to_string(
-            &paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+            &s.core
+                .store()
+                .audit_list(&AuditQuery::default())
                 .await
                 .unwrap(),
         )
@@ -1643,15 +1645,15 @@ mod more {
             s.sim.control().payment(&started.payment_id).unwrap().status,
             "cancelled"
         );
-        let trail = paydesk_core::audit::list(
-            s.core.pool(),
-            &AuditQuery {
+        let trail = s
+            .core
+            .store()
+            .audit_list(&AuditQuery {
                 payment_id: Some(started.payment_id.clone()),
                 ..AuditQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
         assert_eq!(trail[0].phase, Phase::NotSent, "{trail:?}");
         assert!(trail[0].detail.contains("abandoned at the card step"));
 
@@ -1866,15 +1868,15 @@ mod more {
             );
             s.sim.control().clear_faults();
         }
-        let rows = paydesk_core::audit::list(
-            s.core.pool(),
-            &AuditQuery {
+        let rows = s
+            .core
+            .store()
+            .audit_list(&AuditQuery {
                 limit: 5000,
                 ..AuditQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
         for action in [
             "refund",
             "cancel",
@@ -2072,15 +2074,15 @@ mod more {
         s.sim.control().clear_faults();
         let report = s.core.mop_up(&s.service).await.unwrap();
         assert_eq!(report.outcomes_reconciled, 1);
-        let trail = paydesk_core::audit::list(
-            s.core.pool(),
-            &AuditQuery {
+        let trail = s
+            .core
+            .store()
+            .audit_list(&AuditQuery {
                 payment_id: Some(pid.clone()),
                 ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
         assert_eq!(trail[0].phase, Phase::Reconciled);
         assert!(trail[0].detail.starts_with("the refund was made"));
         assert_eq!(
@@ -2449,7 +2451,10 @@ async fn agreements_are_listed_read_fresh_cancelled_once_and_set_up() {
         .await
         .unwrap();
     assert_eq!(fresh.status, "cancelled");
-    let rows_before = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+    let rows_before = s
+        .core
+        .store()
+        .audit_list(&AuditQuery::default())
         .await
         .unwrap()
         .len();
@@ -2458,7 +2463,10 @@ async fn agreements_are_listed_read_fresh_cancelled_once_and_set_up() {
         matches!(err, CoreError::Conflict { pay_code: None, .. }),
         "{err:?}"
     );
-    let rows = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+    let rows = s
+        .core
+        .store()
+        .audit_list(&AuditQuery::default())
         .await
         .unwrap();
     assert_eq!(
@@ -2518,7 +2526,10 @@ async fn agreements_are_listed_read_fresh_cancelled_once_and_set_up() {
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
-    let rows = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+    let rows = s
+        .core
+        .store()
+        .audit_list(&AuditQuery::default())
         .await
         .unwrap();
     assert!(
@@ -2552,7 +2563,10 @@ async fn a_service_without_recurring_payments_is_told_so_when_setting_one_up() {
         matches!(err, CoreError::Conflict { pay_code: Some("P0942"), ref message } if message.contains("Recurring payments are turned off")),
         "{err:?}"
     );
-    let rows = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+    let rows = s
+        .core
+        .store()
+        .audit_list(&AuditQuery::default())
         .await
         .unwrap();
     assert!(
@@ -2761,7 +2775,10 @@ async fn an_agreement_cancel_that_races_or_loses_its_answer_is_explained_and_rec
     }]);
     let done = s.core.agreement_cancel(&s.service, &lost).await.unwrap();
     assert!(done.reconciled && done.status == "cancelled", "{done:?}");
-    let rows = paydesk_core::audit::list(s.core.pool(), &AuditQuery::default())
+    let rows = s
+        .core
+        .store()
+        .audit_list(&AuditQuery::default())
         .await
         .unwrap();
     let phases: Vec<Phase> = rows
@@ -2787,15 +2804,14 @@ mod unknown_outcomes {
     }
 
     async fn trail_of(s: &Setup, pid: &str) -> Vec<paydesk_core::audit::AuditRow> {
-        paydesk_core::audit::list(
-            s.core.pool(),
-            &AuditQuery {
+        s.core
+            .store()
+            .audit_list(&AuditQuery {
                 payment_id: Some(pid.to_owned()),
                 ..AuditQuery::default()
-            },
-        )
-        .await
-        .unwrap()
+            })
+            .await
+            .unwrap()
     }
 
     #[tokio::test]
@@ -3058,15 +3074,14 @@ mod unknown_outcomes {
             .await
             .unwrap();
         assert!(!held.exists(), "written, then the file is removed");
-        let trail = paydesk_core::audit::list(
-            again.pool(),
-            &AuditQuery {
+        let trail = again
+            .store()
+            .audit_list(&AuditQuery {
                 payment_id: Some(pid.clone()),
                 ..AuditQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
         let phases: Vec<Phase> = trail.iter().rev().map(|r| r.phase).collect();
         assert_eq!(phases, [Phase::Attempt, Phase::Succeeded]);
         assert_eq!(trail[0].operator, "Sam Tester");

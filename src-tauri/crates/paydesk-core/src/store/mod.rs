@@ -6,25 +6,45 @@
 //! types; [`Store`] is all of them. The SQL of each area is in the engine's
 //! file of the same name (`sqlite/cases.rs`).
 
+pub mod audit;
 mod cases;
+pub mod dashboard;
 mod error;
 mod settings;
 pub mod sqlite;
 pub mod telephone;
 
+pub use audit::{AuditQuery, AuditRow, AuditStore, ChainLock, Phase};
 pub use cases::{CaseNote, CaseStore, CaseView};
+pub use dashboard::DashboardStore;
 pub use error::{DbProblem, StoreError, StoreErrorKind};
 pub use settings::SettingsStore;
 pub use telephone::{TelephonePaymentRow, TelephoneStarted, TelephoneStore};
 
 /// Everything the core keeps. One engine implements every area.
 pub trait Store:
-    SettingsStore + CaseStore + TelephoneStore + std::fmt::Debug + Send + Sync + 'static
+    AuditStore
+    + DashboardStore
+    + SettingsStore
+    + CaseStore
+    + TelephoneStore
+    + std::fmt::Debug
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: SettingsStore + CaseStore + TelephoneStore + std::fmt::Debug + Send + Sync + 'static
+    T: AuditStore
+        + DashboardStore
+        + SettingsStore
+        + CaseStore
+        + TelephoneStore
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static
 {
 }
 

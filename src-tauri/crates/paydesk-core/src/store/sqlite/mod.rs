@@ -1,9 +1,13 @@
 //! The SQLite store: Paydesk's embedded database, one file in the data folder.
 
+mod audit;
 mod cases;
+mod dashboard;
 pub(crate) mod error;
 mod settings;
 mod telephone;
+
+use std::sync::Arc;
 
 use sqlx::SqlitePool;
 
@@ -11,6 +15,9 @@ use sqlx::SqlitePool;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One writer of the audit chain in this process (SQLite's write lock
+    /// keeps other processes out; see `audit_append`).
+    chain: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -21,6 +28,9 @@ impl std::fmt::Debug for SqliteStore {
 
 impl SqliteStore {
     pub(crate) fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            chain: Default::default(),
+        }
     }
 }
