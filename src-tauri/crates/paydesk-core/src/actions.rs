@@ -269,8 +269,7 @@ impl Core {
                 "Enter a refund amount greater than £0.00",
             )]));
         }
-        let lock = self.payment_lock(&service.id, id.as_str());
-        let _one_at_a_time = lock.lock().await;
+        let _one_at_a_time = self.store().hold_payment(&service.id, id.as_str()).await?;
 
         let payment = self.payment_fresh(&service, &id).await?;
         let summary = payment.refund_summary.clone().ok_or_else(|| CoreError::Conflict {
@@ -517,8 +516,7 @@ impl Core {
         let service = self.service(service_id).await?;
         service.role.require(Permission::CancelOrCapturePayment)?;
         let id = parse_payment_id(payment_id)?;
-        let lock = self.payment_lock(&service.id, id.as_str());
-        let _one_at_a_time = lock.lock().await;
+        let _one_at_a_time = self.store().hold_payment(&service.id, id.as_str()).await?;
         let payment = self.payment_fresh(&service, &id).await?;
         let offered = match action {
             PaymentAction::Cancel => payment.links.cancel.is_some(),

@@ -280,8 +280,11 @@ impl Core {
             .unresolved_refunds(&service.id, Some(id.as_str()))
             .await?
         {
-            let lock = self.payment_lock(&service.id, id.as_str());
-            let Ok(_not_in_flight) = lock.try_lock() else {
+            let Some(_not_in_flight) = self
+                .store()
+                .try_hold_payment(&service.id, id.as_str())
+                .await?
+            else {
                 unresolved.push(open);
                 continue;
             };

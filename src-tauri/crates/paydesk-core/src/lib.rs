@@ -54,9 +54,6 @@ pub struct Core {
     shared: Arc<Shared>,
 }
 
-/// Held while a money action on one payment runs.
-type PaymentLock = Arc<tokio::sync::Mutex<()>>;
-
 /// In-memory state shared by every clone of the core.
 struct Shared {
     /// Outcome rows the database could not take yet (see `held`).
@@ -65,8 +62,6 @@ struct Shared {
     seal: seal::Seal,
     /// The staff name last read, for an outcome written while the database fails.
     operator: Mutex<Option<String>>,
-    /// One money action at a time per payment (double clicks, two windows).
-    payment_locks: Mutex<HashMap<(String, String), PaymentLock>>,
     /// One-time tokens of telephone payments waiting for their card details,
     /// by payment ID. Only in memory: a token never reaches the database, a log
     /// or the UI (after a restart the payment is read again for a fresh one).
@@ -139,7 +134,6 @@ impl Core {
                 held: held::Held::open(data_dir),
                 seal: seal::Seal::for_folder(data_dir),
                 operator: Default::default(),
-                payment_locks: Default::default(),
                 telephone_tokens: Default::default(),
                 clients: Default::default(),
                 client_options: Default::default(),
@@ -166,18 +160,6 @@ impl Core {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-    }
-
-    fn payment_lock(&self, service_id: &str, payment_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .shared
-            .payment_locks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        locks
-            .entry((service_id.to_owned(), payment_id.to_owned()))
-            .or_default()
-            .clone()
     }
 
     /// Where the core keeps everything.

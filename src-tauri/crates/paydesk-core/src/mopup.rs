@@ -93,8 +93,11 @@ impl Core {
         // the attempt's own refund at GOV.UK Pay. Not one another action on
         // this desktop is still waiting for.
         for open in self.unresolved_refunds(service_id, None).await? {
-            let lock = self.payment_lock(service_id, &open.payment_id);
-            let Ok(_not_in_flight) = lock.try_lock() else {
+            let Some(_not_in_flight) = self
+                .store()
+                .try_hold_payment(service_id, &open.payment_id)
+                .await?
+            else {
                 continue;
             };
             if self

@@ -312,8 +312,11 @@ impl Core {
             return Err(CoreError::Validation(vec![card_problem(field, &message)]));
         }
         // A double click, or a second window, waits for nothing: it is refused.
-        let lock = self.payment_lock(&service.id, id.as_str());
-        let Ok(_one_at_a_time) = lock.try_lock() else {
+        let Some(_one_at_a_time) = self
+            .store()
+            .try_hold_payment(&service.id, id.as_str())
+            .await?
+        else {
             return Err(CoreError::Conflict {
                 message: format!(
                     "The telephone payment of {} for reference {} is already being taken. Wait for its result.",
@@ -428,8 +431,11 @@ impl Core {
         service.role.require(Permission::TakeTelephonePayment)?;
         let started = self.started_payment(&service.id, payment_id).await?;
         let id = PaymentId::from_trusted(started.payment_id.clone());
-        let lock = self.payment_lock(&service.id, id.as_str());
-        let Ok(_one_at_a_time) = lock.try_lock() else {
+        let Some(_one_at_a_time) = self
+            .store()
+            .try_hold_payment(&service.id, id.as_str())
+            .await?
+        else {
             return Err(CoreError::Conflict {
                 message: "The card details for this payment are being sent. Wait for the result."
                     .into(),

@@ -10,6 +10,7 @@ pub mod audit;
 mod cases;
 pub mod dashboard;
 mod error;
+pub mod holds;
 mod settings;
 pub mod sqlite;
 pub mod telephone;
@@ -18,15 +19,17 @@ pub use audit::{AuditQuery, AuditRow, AuditStore, ChainLock, Phase};
 pub use cases::{CaseNote, CaseStore, CaseView};
 pub use dashboard::DashboardStore;
 pub use error::{DbProblem, StoreError, StoreErrorKind};
+pub use holds::{HoldStore, PaymentHold};
 pub use settings::SettingsStore;
 pub use telephone::{TelephonePaymentRow, TelephoneStarted, TelephoneStore};
 
 /// Everything the core keeps. One engine implements every area.
 pub trait Store:
     AuditStore
-    + DashboardStore
-    + SettingsStore
     + CaseStore
+    + DashboardStore
+    + HoldStore
+    + SettingsStore
     + TelephoneStore
     + std::fmt::Debug
     + Send
@@ -37,9 +40,10 @@ pub trait Store:
 
 impl<T> Store for T where
     T: AuditStore
-        + DashboardStore
-        + SettingsStore
         + CaseStore
+        + DashboardStore
+        + HoldStore
+        + SettingsStore
         + TelephoneStore
         + std::fmt::Debug
         + Send

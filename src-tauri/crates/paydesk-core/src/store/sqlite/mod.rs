@@ -4,9 +4,11 @@ mod audit;
 mod cases;
 mod dashboard;
 pub(crate) mod error;
+mod holds;
 mod settings;
 mod telephone;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::SqlitePool;
@@ -18,6 +20,8 @@ pub struct SqliteStore {
     /// One writer of the audit chain in this process (SQLite's write lock
     /// keeps other processes out; see `audit_append`).
     chain: Arc<tokio::sync::Mutex<()>>,
+    /// Payments held by a money action in this process (see `holds`).
+    holds: Arc<std::sync::Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -31,6 +35,7 @@ impl SqliteStore {
         Self {
             pool,
             chain: Default::default(),
+            holds: Default::default(),
         }
     }
 }
