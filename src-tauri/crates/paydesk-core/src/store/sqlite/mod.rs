@@ -13,6 +13,9 @@ use std::sync::Arc;
 
 use sqlx::SqlitePool;
 
+/// A mutex per (service, payment) held by a money action in this process.
+type Holds = HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>;
+
 /// The store on one SQLite file.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -21,7 +24,7 @@ pub struct SqliteStore {
     /// keeps other processes out; see `audit_append`).
     chain: Arc<tokio::sync::Mutex<()>>,
     /// Payments held by a money action in this process (see `holds`).
-    holds: Arc<std::sync::Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>>,
+    holds: Arc<std::sync::Mutex<Holds>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
