@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use govpay::{ApiKey, Client, DEFAULT_BASE_URL};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use ts_rs::TS;
 use url::Url;
 use zeroize::Zeroizing;
@@ -17,6 +16,7 @@ use crate::Core;
 use crate::error::{CoreError, FieldError};
 use crate::roles::{Permission, Role};
 use crate::seal;
+use crate::store::ServiceRecord;
 
 /// Test or live: live services move real money and the UI says so loudly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -189,9 +189,7 @@ fn check_base_url(raw: &str) -> Result<String, String> {
 impl Core {
     /// All services: the sandbox first, then by name.
     pub async fn services_list(&self) -> Result<Vec<ServiceView>, CoreError> {
-        let rows = sqlx::query("SELECT id, name, base_url, environment, role, sandbox, seal FROM services ORDER BY sandbox DESC, name COLLATE NOCASE")
-            .fetch_all(self.pool())
-            .await?;
+        let rows = self.store().services().await?;
         let key = if rows.is_empty() {
             None
         } else {
@@ -199,30 +197,24 @@ impl Core {
         };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let id: String = row.try_get("id")?;
-            let has_key = self.key_present(&id).await?;
-            let role: Role = row
-                .try_get::<String, _>("role")?
-                .parse()
-                .map_err(CoreError::Storage)?;
-            let base_url: String = row.try_get("base_url")?;
-            let environment = Environment::parse(&row.try_get::<String, _>("environment")?)?;
-            let sandbox = row.try_get::<i64, _>("sandbox")? == 1;
+            let has_key = self.key_present(&row.id).await?;
+            let role: Role = row.role.parse().map_err(CoreError::Storage)?;
+            let environment = Environment::parse(&row.environment)?;
             let sealed = key.as_ref().is_some_and(|key| {
-                row.try_get::<Option<String>, _>("seal").ok().flatten()
+                row.seal
                     == Some(seal::service_seal(
                         key,
-                        &id,
-                        &base_url,
+                        &row.id,
+                        &row.base_url,
                         environment.as_str(),
                         role.as_str(),
-                        sandbox,
+                        row.sandbox,
                     ))
             });
             out.push(ServiceView {
-                id,
-                name: row.try_get("name")?,
-                base_url,
+                id: row.id,
+                name: row.name,
+                base_url: row.base_url,
                 environment,
                 role,
                 // A service changed outside Paydesk offers nothing (see `seal`).
@@ -237,7 +229,7 @@ impl Core {
                     Vec::new()
                 },
                 has_key,
-                sandbox,
+                sandbox: row.sandbox,
             });
         }
         Ok(out)
@@ -250,12 +242,8 @@ impl Core {
     pub async fn services_add(&self, input: NewService) -> Result<ServiceView, CoreError> {
         let checked = validate(&input)?;
         drop(input);
-        let taken: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM services WHERE name = ?1 COLLATE NOCASE")
-                .bind(&checked.name)
-                .fetch_one(self.pool())
-                .await?;
-        if taken > 0 {
+        let taken = self.store().service_name_taken(&checked.name).await?;
+        if taken {
             return Err(CoreError::Validation(vec![FieldError::new(
                 "name",
                 format!(
@@ -266,9 +254,7 @@ impl Core {
         }
         // Each service's cached payments are numbered in one of 512 ranges
         // (see `payments` in the schema, migrations/).
-        let held: i64 = sqlx::query_scalar("SELECT count(*) FROM services")
-            .fetch_one(self.pool())
-            .await?;
+        let held = self.store().service_count().await?;
         if held >= MAX_SERVICES {
             return Err(CoreError::Validation(vec![FieldError::new(
                 "name",
@@ -278,9 +264,6 @@ impl Core {
         check_key(&checked.base_url, &checked.key).await?;
 
         let id = uuid::Uuid::new_v4().to_string();
-        let now = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .map_err(|e| CoreError::Storage(e.to_string()))?;
         let record_key = self.record_key().await?;
         let sealed = seal::service_seal(
             &record_key,
@@ -290,21 +273,22 @@ impl Core {
             checked.role.as_str(),
             false,
         );
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at, seal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-            .bind(&id)
-            .bind(&checked.name)
-            .bind(&checked.base_url)
-            .bind(checked.environment.as_str())
-            .bind(checked.role.as_str())
-            .bind(&now)
-            .bind(&sealed)
-            .execute(&mut *tx)
+        let pending = self
+            .store()
+            .service_add(&ServiceRecord {
+                id: id.clone(),
+                name: checked.name.clone(),
+                base_url: checked.base_url.clone(),
+                environment: checked.environment.as_str().to_owned(),
+                role: checked.role.as_str().to_owned(),
+                sandbox: false,
+                seal: Some(sealed),
+            })
             .await?;
         // The key goes to the keyring before the row is committed: if the keyring
-        // fails, the transaction is dropped and no half-made service remains.
+        // fails, the change is dropped and no half-made service remains.
         self.key_set(&id, checked.key).await?;
-        tx.commit().await?;
+        pending.commit().await?;
         tracing::info!(service = %id, "service added");
         Ok(ServiceView {
             id,
@@ -326,46 +310,24 @@ impl Core {
         base_url: &str,
         key: ApiKey,
     ) -> Result<ServiceView, CoreError> {
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT id FROM services WHERE sandbox = 1")
-                .fetch_optional(self.pool())
-                .await?;
+        let id = match self.store().sandbox_id().await? {
+            Some(id) => id,
+            None => uuid::Uuid::new_v4().to_string(),
+        };
         let record_key = self.record_key().await?;
         // The sandbox is always a supervisor's test service.
-        let sealed =
-            |id: &str| seal::service_seal(&record_key, id, base_url, "test", "supervisor", true);
-        let id = match existing {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE services SET base_url = ?1, environment = 'test', role = 'supervisor', seal = ?2 \
-                     WHERE id = ?3",
-                )
-                .bind(base_url)
-                .bind(sealed(&id))
-                .bind(&id)
-                .execute(self.pool())
-                .await?;
-                id
-            }
-            None => {
-                let id = uuid::Uuid::new_v4().to_string();
-                let now = time::OffsetDateTime::now_utc()
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .map_err(|e| CoreError::Storage(e.to_string()))?;
-                sqlx::query(
-                    "INSERT INTO services (id, name, base_url, environment, role, created_at, sandbox, seal) \
-                     VALUES (?1, ?2, ?3, 'test', 'supervisor', ?4, 1, ?5)",
-                )
-                .bind(&id)
-                .bind(SANDBOX_NAME)
-                .bind(base_url)
-                .bind(&now)
-                .bind(sealed(&id))
-                .execute(self.pool())
-                .await?;
-                id
-            }
-        };
+        let sealed = seal::service_seal(&record_key, &id, base_url, "test", "supervisor", true);
+        self.store()
+            .sandbox_put(&ServiceRecord {
+                id: id.clone(),
+                name: SANDBOX_NAME.to_owned(),
+                base_url: base_url.to_owned(),
+                environment: "test".to_owned(),
+                role: "supervisor".to_owned(),
+                sandbox: true,
+                seal: Some(sealed),
+            })
+            .await?;
         self.key_set(&id, key).await?;
         self.services_list()
             .await?
@@ -376,20 +338,13 @@ impl Core {
 
     /// Whether the built-in sandbox has been set up on this desktop.
     pub async fn services_has_sandbox(&self) -> Result<bool, CoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM services WHERE sandbox = 1")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(n > 0)
+        Ok(self.store().sandbox_id().await?.is_some())
     }
 
     /// Removes a service and its key.
     pub async fn services_remove(&self, id: &str) -> Result<(), CoreError> {
-        let gone = sqlx::query("DELETE FROM services WHERE id = ?1")
-            .bind(id)
-            .execute(self.pool())
-            .await?
-            .rows_affected();
-        if gone == 0 {
+        let gone = self.store().service_remove(id).await?;
+        if !gone {
             return Err(CoreError::NotFound("That service".into()));
         }
         self.shared
@@ -528,22 +483,17 @@ pub struct ServiceInfo {
 
 impl Core {
     pub async fn service(&self, id: &str) -> Result<ServiceInfo, CoreError> {
-        let row = sqlx::query(
-            "SELECT id, name, base_url, environment, role, sandbox, seal FROM services WHERE id = ?1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or_else(|| CoreError::NotFound("That service".into()))?;
+        let row = self
+            .store()
+            .service(id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound("That service".into()))?;
         let info = ServiceInfo {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            base_url: row.try_get("base_url")?,
-            environment: Environment::parse(&row.try_get::<String, _>("environment")?)?,
-            role: row
-                .try_get::<String, _>("role")?
-                .parse()
-                .map_err(CoreError::Storage)?,
+            id: row.id,
+            name: row.name,
+            base_url: row.base_url,
+            environment: Environment::parse(&row.environment)?,
+            role: row.role.parse().map_err(CoreError::Storage)?,
         };
         let key = self.record_key().await?;
         let expected = seal::service_seal(
@@ -552,9 +502,9 @@ impl Core {
             &info.base_url,
             info.environment.as_str(),
             info.role.as_str(),
-            row.try_get::<i64, _>("sandbox")? == 1,
+            row.sandbox,
         );
-        if row.try_get::<Option<String>, _>("seal")?.as_deref() != Some(expected.as_str()) {
+        if row.seal.as_deref() != Some(expected.as_str()) {
             tracing::error!(service = %info.id, "a service's seal does not match: it is not used");
             return Err(CoreError::Forbidden(seal::SERVICE_CHANGED.into()));
         }

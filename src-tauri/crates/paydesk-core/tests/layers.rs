@@ -23,7 +23,6 @@ const NOT_YET_MOVED: &[&str] = &[
     "src-tauri/crates/paydesk-core/src/lib.rs",
     "src-tauri/crates/paydesk-core/src/mopup.rs",
     "src-tauri/crates/paydesk-core/src/reconcile.rs",
-    "src-tauri/crates/paydesk-core/src/services.rs",
     "src-tauri/crates/paydesk-core/src/sync.rs",
     "src-tauri/crates/paydesk-core/tests/core_with_sim.rs",
     "src-tauri/crates/paydesk-core/tests/services_keyring.rs",

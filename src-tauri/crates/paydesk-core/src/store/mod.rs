@@ -11,6 +11,7 @@ mod cases;
 pub mod dashboard;
 mod error;
 pub mod holds;
+pub mod services;
 mod settings;
 pub mod sqlite;
 pub mod telephone;
@@ -20,6 +21,7 @@ pub use cases::{CaseNote, CaseStore, CaseView};
 pub use dashboard::DashboardStore;
 pub use error::{DbProblem, StoreError, StoreErrorKind};
 pub use holds::{HoldStore, PaymentHold};
+pub use services::{ServiceRecord, ServiceStore};
 pub use settings::SettingsStore;
 pub use telephone::{TelephonePaymentRow, TelephoneStarted, TelephoneStore};
 
@@ -29,6 +31,7 @@ pub trait Store:
     + CaseStore
     + DashboardStore
     + HoldStore
+    + ServiceStore
     + SettingsStore
     + TelephoneStore
     + std::fmt::Debug
@@ -43,6 +46,7 @@ impl<T> Store for T where
         + CaseStore
         + DashboardStore
         + HoldStore
+        + ServiceStore
         + SettingsStore
         + TelephoneStore
         + std::fmt::Debug
@@ -50,6 +54,13 @@ impl<T> Store for T where
         + Sync
         + 'static
 {
+}
+
+/// A change made but not yet kept: committed, it is kept; dropped, it is
+/// undone. For work that must succeed elsewhere first (a key into the keyring).
+#[async_trait::async_trait]
+pub trait Pending: Send {
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
 /// Now, as stored: RFC 3339 in UTC.

@@ -5,6 +5,7 @@ mod cases;
 mod dashboard;
 pub(crate) mod error;
 mod holds;
+mod services;
 mod settings;
 mod telephone;
 

@@ -1,0 +1,120 @@
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::SqliteStore;
+use crate::store::services::{ServiceRecord, ServiceStore};
+use crate::store::{Pending, StoreError, now_text};
+
+const COLUMNS: &str = "id, name, base_url, environment, role, sandbox, seal";
+
+fn record(r: &SqliteRow) -> Result<ServiceRecord, sqlx::Error> {
+    Ok(ServiceRecord {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        base_url: r.try_get("base_url")?,
+        environment: r.try_get("environment")?,
+        role: r.try_get("role")?,
+        sandbox: r.try_get::<i64, _>("sandbox")? == 1,
+        seal: r.try_get("seal")?,
+    })
+}
+
+struct PendingTx(Transaction<'static, Sqlite>);
+
+#[async_trait]
+impl Pending for PendingTx {
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
+    }
+}
+
+#[async_trait]
+impl ServiceStore for SqliteStore {
+    async fn services(&self) -> Result<Vec<ServiceRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM services ORDER BY sandbox DESC, name COLLATE NOCASE"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+    }
+
+    async fn service(&self, id: &str) -> Result<Option<ServiceRecord>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM services WHERE id = ?1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(record).transpose()?)
+    }
+
+    async fn service_name_taken(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM services WHERE name = ?1 COLLATE NOCASE)",
+        )
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn service_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM services")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn service_add(&self, s: &ServiceRecord) -> Result<Box<dyn Pending>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO services (id, name, base_url, environment, role, created_at, sandbox, seal)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .bind(&s.id)
+        .bind(&s.name)
+        .bind(&s.base_url)
+        .bind(&s.environment)
+        .bind(&s.role)
+        .bind(now_text())
+        .bind(s.sandbox)
+        .bind(&s.seal)
+        .execute(&mut *tx)
+        .await?;
+        Ok(Box::new(PendingTx(tx)))
+    }
+
+    async fn sandbox_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM services WHERE sandbox = 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn sandbox_put(&self, s: &ServiceRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO services (id, name, base_url, environment, role, created_at, sandbox, seal)
+             VALUES (?1, ?2, ?3, 'test', 'supervisor', ?4, 1, ?5)
+             ON CONFLICT (id) DO UPDATE SET base_url = excluded.base_url, environment = 'test',
+                role = 'supervisor', seal = excluded.seal",
+        )
+        .bind(&s.id)
+        .bind(&s.name)
+        .bind(&s.base_url)
+        .bind(now_text())
+        .bind(&s.seal)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn service_remove(&self, id: &str) -> Result<bool, StoreError> {
+        let gone = sqlx::query("DELETE FROM services WHERE id = ?1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(gone > 0)
+    }
+}
