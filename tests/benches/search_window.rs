@@ -86,7 +86,7 @@ async fn main() {
     .fetch_all(core.pool())
     .await
     .expect("a sample");
-    core.pool().close().await;
+    core.close().await;
 
     let mut cases: Vec<(&str, Vec<String>)> = vec![
         ("reference", sample.iter().map(|r| r.1.clone()).collect()),

@@ -10,7 +10,7 @@ const ENTER: &str = "\u{e007}";
 /// A data folder with the caseworker's service on `sim`.
 async fn caseworker_desk(sim: &Simulator) -> tempfile::TempDir {
     let (dir, core, _) = prepared(sim, "Parking permits", Role::Caseworker, "Sam Caseworker").await;
-    core.pool().close().await;
+    core.close().await;
     dir
 }
 

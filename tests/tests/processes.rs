@@ -176,7 +176,7 @@ async fn trail(core: &Core, pid: &str) -> Vec<Phase> {
 async fn a_desktop_killed_between_the_refund_and_its_outcome_is_resolved_on_the_next_start() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let (dir, core, service) = prepared(&sim, "Parking", Role::Caseworker, "Sam Tester").await;
-    core.pool().close().await;
+    core.close().await;
     drop(core);
     let pid = sim_payment(&sim, 1000, "KILLED", false, Some(CARD)).await;
     // GOV.UK Pay makes the refund and its answer never comes.

@@ -60,7 +60,7 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     core.refund(&service, &stale, 4_000, 4_000)
         .await
         .unwrap_err();
-    core.pool().close().await;
+    core.close().await;
 
     let app = App::launch_in(dir).await;
     app.click("a[data-nav=disputes]").await;
@@ -307,7 +307,7 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
     core.sync_service(&service, &Default::default(), &|_| {})
         .await
         .unwrap();
-    core.pool().close().await;
+    core.close().await;
 
     let app = App::launch_in(dir).await;
     app.click("a[data-nav=agreements]").await;
@@ -557,7 +557,7 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
         .await
         .unwrap()
         .id;
-    core.pool().close().await;
+    core.close().await;
 
     let app = App::launch_in(dir).await;
     // The caseworker's desktop (first in the list) shows the agreement, no cancel.

@@ -12,7 +12,7 @@ const CVC: &str = "9517";
 async fn agent_desk(sim: &Simulator) -> tempfile::TempDir {
     let (dir, core, _) =
         paydesk_e2e::prepared(sim, "Parking permits", Role::CallCentre, "Ali Agent").await;
-    core.pool().close().await;
+    core.close().await;
     dir
 }
 

@@ -204,17 +204,10 @@ impl Core {
         payment_id: &str,
         refund: &govpay::models::Refund,
     ) {
-        let written = async {
-            let mut conn = self.pool().acquire().await?;
-            cache::upsert_refunds(
-                &mut conn,
-                service_id,
-                std::slice::from_ref(refund),
-                Some(payment_id),
-            )
-            .await
-        }
-        .await;
+        let written = self
+            .store()
+            .keep_refunds(service_id, std::slice::from_ref(refund), Some(payment_id))
+            .await;
         if let Err(e) = written {
             tracing::warn!(payment_id, "a refund made could not be cached yet: {e}");
         }
@@ -245,8 +238,7 @@ impl Core {
     ) -> Result<Payment, CoreError> {
         let client = self.client(service).await?;
         let payment = client.payments().get(id).await?;
-        let mut conn = self.pool().acquire().await?;
-        cache::upsert_payments(&mut conn, &service.id, std::slice::from_ref(&payment)).await?;
+        self.store().keep_payment(&service.id, &payment).await?;
         Ok(payment)
     }
 
@@ -477,14 +469,10 @@ impl Core {
         service_id: &str,
         payment_id: &str,
     ) -> Result<bool, CoreError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM disputes WHERE service_id = ?1 AND payment_id = ?2 AND status IN ('needs_response', 'under_review', 'lost')",
-        )
-        .bind(service_id)
-        .bind(payment_id)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(n > 0)
+        Ok(self
+            .store()
+            .payment_disputed(service_id, payment_id)
+            .await?)
     }
 
     /// Cancels a payment that is not finished, when GOV.UK Pay offers `cancel`.
@@ -691,8 +679,7 @@ impl Core {
             .await?;
         let after = client.agreements().get(&id).await;
         if let Ok(a) = &after {
-            let mut conn = self.pool().acquire().await?;
-            cache::upsert_agreements(&mut conn, &service.id, std::slice::from_ref(a)).await?;
+            self.store().keep_agreement(&service.id, a).await?;
         }
         match (result, after) {
             (Ok(()), Ok(a)) => Ok(ActionDone {

@@ -5,7 +5,6 @@ use govpay::models::{Agreement, PaymentInstrument};
 use govpay::requests::CreateAgreement;
 use govpay::search::PaymentSearch;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use ts_rs::TS;
 
 use crate::Core;
@@ -14,6 +13,7 @@ use crate::cache::{self, PaymentQuery, PaymentRow};
 use crate::detail::CardView;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
+use crate::store::cache::{AgreementFilter, AgreementRecord};
 
 /// Agreement statuses, as GOV.UK Pay names them.
 pub const STATUSES: [&str; 4] = ["created", "active", "cancelled", "inactive"];
@@ -152,20 +152,16 @@ fn view(a: &Agreement) -> AgreementView {
     }
 }
 
-fn view_from_row(r: &sqlx::sqlite::SqliteRow) -> AgreementView {
-    let instrument: Option<String> = r.get("instrument");
-    let card = instrument
-        .and_then(|json| serde_json::from_str::<PaymentInstrument>(&json).ok())
-        .and_then(|i| instrument_card(&i));
+fn view_from_record(r: AgreementRecord) -> AgreementView {
     AgreementView {
-        agreement_id: r.get("agreement_id"),
-        reference: r.get("reference"),
-        description: r.get("description"),
-        status: r.get("status"),
-        user_identifier: r.get("user_identifier"),
-        created_date: r.get("created_date"),
-        cancelled_date: r.get("cancelled_date"),
-        instrument: card,
+        instrument: r.instrument.as_ref().and_then(instrument_card),
+        agreement_id: r.agreement_id,
+        reference: r.reference,
+        description: r.description,
+        status: r.status,
+        user_identifier: r.user_identifier,
+        created_date: r.created_date,
+        cancelled_date: r.cancelled_date,
     }
 }
 
@@ -189,30 +185,23 @@ impl Core {
                 "Choose an agreement status from the list",
             )]));
         }
-        let mut b =
-            sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM agreements WHERE service_id = ");
-        b.push_bind(service.id.clone());
-        if let Some(s) = &q.status {
-            b.push(" AND status = ").push_bind(s.clone());
-        }
-        if let Some(r) = q
-            .reference
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-        {
-            let escaped = r
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            b.push(" AND reference LIKE ")
-                .push_bind(format!("%{escaped}%"))
-                .push(" ESCAPE '\\'");
-        }
-        b.push(" ORDER BY created_date DESC, agreement_id LIMIT ")
-            .push_bind(LIST_LIMIT);
-        let rows = b.build().fetch_all(self.pool()).await?;
-        Ok(rows.iter().map(view_from_row).collect())
+        let filter = AgreementFilter {
+            status: q.status.clone(),
+            reference: q
+                .reference
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned),
+            limit: LIST_LIMIT,
+        };
+        Ok(self
+            .store()
+            .agreements(&service.id, &filter)
+            .await?
+            .into_iter()
+            .map(view_from_record)
+            .collect())
     }
 
     /// One agreement read fresh from GOV.UK Pay (and stored), with the payments
@@ -227,9 +216,7 @@ impl Core {
         let id = parse_id(agreement_id)?;
         let client = self.client(&service).await?;
         let agreement = client.agreements().get(&id).await?;
-        let mut conn = self.pool().acquire().await?;
-        cache::upsert_agreements(&mut conn, &service.id, std::slice::from_ref(&agreement)).await?;
-        drop(conn);
+        self.store().keep_agreement(&service.id, &agreement).await?;
 
         let mut search = PaymentSearch {
             agreement_id: Some(id.clone()),
@@ -307,8 +294,7 @@ impl Core {
                 };
                 self.audit_append(&done, Phase::Succeeded, Some(seq), None, "")
                     .await?;
-                let mut conn = self.pool().acquire().await?;
-                cache::upsert_agreements(&mut conn, &service.id, std::slice::from_ref(&a)).await?;
+                self.store().keep_agreement(&service.id, &a).await?;
                 Ok(view(&a))
             }
             Err(govpay::Error::OutcomeUnknown { .. }) => {

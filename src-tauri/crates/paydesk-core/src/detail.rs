@@ -8,7 +8,6 @@
 use govpay::PaymentId;
 use govpay::models::{Payment, PaymentEvent, Refund};
 use serde::Serialize;
-use sqlx::Row;
 use ts_rs::TS;
 
 use crate::Core;
@@ -17,6 +16,8 @@ use crate::cache;
 use crate::cases::CaseView;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
+pub use crate::store::RefundView;
+use crate::store::cache::DisputeRecord;
 
 /// The card used, as GOV.UK Pay shows it (never the full number).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -37,18 +38,6 @@ pub struct CardView {
 pub struct MetadataEntry {
     pub key: String,
     pub value: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct RefundView {
-    pub refund_id: String,
-    #[ts(type = "number")]
-    pub amount: i64,
-    pub status: String,
-    pub created_date: Option<String>,
-    pub settled_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
@@ -302,14 +291,9 @@ impl Core {
         let events = events.map(|e| e.events).unwrap_or_default();
         let (refunds, refunds_from_cache) = match refunds {
             Ok(list) => {
-                let mut conn = self.pool().acquire().await?;
-                cache::upsert_refunds(
-                    &mut conn,
-                    &service.id,
-                    &list.embedded.refunds,
-                    Some(id.as_str()),
-                )
-                .await?;
+                self.store()
+                    .keep_refunds(&service.id, &list.embedded.refunds, Some(id.as_str()))
+                    .await?;
                 (
                     list.embedded.refunds.iter().map(refund_view).collect(),
                     false,
@@ -448,23 +432,7 @@ impl Core {
         service_id: &str,
         payment_id: &str,
     ) -> Result<Vec<RefundView>, CoreError> {
-        let rows = sqlx::query(
-            "SELECT refund_id, amount, status, created_date, settled_date FROM refunds WHERE service_id = ?1 AND payment_id = ?2 ORDER BY created_ms DESC",
-        )
-        .bind(service_id)
-        .bind(payment_id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| RefundView {
-                refund_id: r.get("refund_id"),
-                amount: r.get("amount"),
-                status: r.get("status"),
-                created_date: r.get("created_date"),
-                settled_date: r.get("settled_date"),
-            })
-            .collect())
+        Ok(self.store().cached_refunds(service_id, payment_id).await?)
     }
 
     /// The disputes of one payment, as last synced.
@@ -473,31 +441,31 @@ impl Core {
         service_id: &str,
         payment_id: &str,
     ) -> Result<Vec<DisputeView>, CoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM disputes WHERE service_id = ?1 AND payment_id = ?2 ORDER BY created_ms DESC",
-        )
-        .bind(service_id)
-        .bind(payment_id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(dispute_from_row).collect())
+        Ok(self
+            .store()
+            .payment_disputes(service_id, payment_id)
+            .await?
+            .into_iter()
+            .map(DisputeView::from)
+            .collect())
     }
 }
 
-pub(crate) fn dispute_from_row(r: &sqlx::sqlite::SqliteRow) -> DisputeView {
-    let reason: Option<String> = r.get("reason");
-    DisputeView {
-        dispute_id: r.get("dispute_id"),
-        payment_id: r.get("payment_id"),
-        amount: r.get("amount"),
-        fee: r.get("fee"),
-        net_amount: r.get("net_amount"),
-        status: r.get("status"),
-        reason_text: dispute_reason_text(reason.as_deref()),
-        reason,
-        created_date: r.get("created_date"),
-        evidence_due_date: r.get("evidence_due_date"),
-        settled_date: r.get("settled_date"),
+impl From<DisputeRecord> for DisputeView {
+    fn from(d: DisputeRecord) -> Self {
+        DisputeView {
+            reason_text: dispute_reason_text(d.reason.as_deref()),
+            dispute_id: d.dispute_id,
+            payment_id: d.payment_id,
+            amount: d.amount,
+            fee: d.fee,
+            net_amount: d.net_amount,
+            status: d.status,
+            reason: d.reason,
+            created_date: d.created_date,
+            evidence_due_date: d.evidence_due_date,
+            settled_date: d.settled_date,
+        }
     }
 }
 

@@ -1,15 +1,15 @@
 //! Disputes for the supervisor: from the cache, most urgent first.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use ts_rs::TS;
 
 use crate::Core;
 use crate::audit::{self, AuditQuery, AuditRow, AuditVerification};
 use crate::cache;
-use crate::detail::{DisputeView, dispute_from_row};
+use crate::detail::DisputeView;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
+use crate::store::cache::DisputeFilter;
 
 /// How soon a dispute needs the supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -118,36 +118,23 @@ impl Core {
                 "Choose a dispute status from the list",
             )]));
         }
-        let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT d.*, p.reference AS payment_reference FROM disputes d
-             LEFT JOIN payments p ON p.service_id = d.service_id AND p.payment_id = d.payment_id
-             WHERE d.service_id = ",
-        );
-        b.push_bind(service.id.clone());
-        if let Some(s) = &q.status {
-            b.push(" AND d.status = ").push_bind(s.clone());
-        }
-        if let Some(v) = q.from_ms {
-            b.push(" AND d.created_ms >= ").push_bind(v);
-        }
-        if let Some(v) = q.to_ms {
-            b.push(" AND d.created_ms < ").push_bind(v);
-        }
-        b.push(
-            " ORDER BY (d.status = 'needs_response') DESC,
-               CASE WHEN d.status = 'needs_response' THEN coalesce(d.evidence_due_date, '9999') END ASC,
-               d.created_ms DESC LIMIT 2000",
-        );
-        let rows = b.build().fetch_all(self.pool()).await?;
+        let filter = DisputeFilter {
+            status: q.status.clone(),
+            from_ms: q.from_ms,
+            to_ms: q.to_ms,
+        };
         let now = cache::now_ms();
-        let mut rows: Vec<DisputeRow> = rows
-            .iter()
-            .map(|r| {
-                let dispute = dispute_from_row(r);
+        let mut rows: Vec<DisputeRow> = self
+            .store()
+            .disputes(&service.id, &filter)
+            .await?
+            .into_iter()
+            .map(|(record, payment_reference)| {
+                let dispute = DisputeView::from(record);
                 let (urgency, days_left) =
                     urgency(&dispute.status, dispute.evidence_due_date.as_deref(), now);
                 DisputeRow {
-                    payment_reference: r.get("payment_reference"),
+                    payment_reference,
                     dispute,
                     days_left,
                     urgency,

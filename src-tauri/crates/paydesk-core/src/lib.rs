@@ -162,6 +162,12 @@ impl Core {
             .clear();
     }
 
+    /// Closes the database: for a clean stop, or before another process
+    /// takes over the data folder.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
     /// Where the core keeps everything.
     pub fn store(&self) -> &dyn store::Store {
         &*self.store

@@ -5,12 +5,10 @@
 
 use govpay::{PaymentId, RefundId};
 use serde::Serialize;
-use sqlx::Row;
 use ts_rs::TS;
 
 use crate::Core;
 use crate::audit::{AuditAttempt, Phase};
-use crate::cache;
 use crate::error::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
@@ -33,12 +31,7 @@ impl Core {
         let client = self.client(&service).await?;
         let mut report = MopUpReport::default();
 
-        let open: Vec<String> = sqlx::query_scalar(
-            "SELECT payment_id FROM telephone_payments WHERE service_id = ?1 AND finished = 0",
-        )
-        .bind(service_id)
-        .fetch_all(self.pool())
-        .await?;
+        let open = self.store().telephone_unfinished(service_id).await?;
         for id in open {
             let Ok(p) = self
                 .payment_fresh(&service, &PaymentId::from_trusted(id.clone()))
@@ -65,13 +58,8 @@ impl Core {
             }
         }
 
-        let submitted = sqlx::query("SELECT payment_id, refund_id FROM refunds WHERE service_id = ?1 AND status = 'submitted'")
-            .bind(service_id)
-            .fetch_all(self.pool())
-            .await?;
-        for row in submitted {
-            let pid: String = row.try_get("payment_id")?;
-            let rid: String = row.try_get("refund_id")?;
+        let submitted = self.store().submitted_refunds(service_id).await?;
+        for (pid, rid) in submitted {
             if let Ok(r) = client
                 .payments()
                 .refund_status(
@@ -81,8 +69,8 @@ impl Core {
                 .await
                 && r.status != "submitted"
             {
-                let mut conn = self.pool().acquire().await?;
-                cache::upsert_refunds(&mut conn, service_id, std::slice::from_ref(&r), Some(&pid))
+                self.store()
+                    .keep_refunds(service_id, std::slice::from_ref(&r), Some(&pid))
                     .await?;
                 report.refunds_updated += 1;
             }
@@ -112,20 +100,12 @@ impl Core {
         }
 
         // Other unknown outcomes with no later reconciled row.
-        let unknown = sqlx::query(
-            "SELECT u.attempt_seq, u.action, u.payment_id, u.target_id, u.amount
-             FROM audit_log u
-             WHERE u.service_id = ?1 AND u.phase = 'unknown' AND u.action <> 'refund'
-               AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.attempt_seq = u.attempt_seq AND r.phase = 'reconciled')",
-        )
-        .bind(service_id)
-        .fetch_all(self.pool())
-        .await?;
+        let unknown = self.store().unknown_outcomes(service_id).await?;
         for row in unknown {
-            let seq: i64 = row.try_get("attempt_seq")?;
-            let action: String = row.try_get("action")?;
-            let payment_id: Option<String> = row.try_get("payment_id")?;
-            let amount: Option<i64> = row.try_get("amount")?;
+            let Some(seq) = row.attempt_seq else { continue };
+            let action = row.action.clone();
+            let payment_id = row.payment_id.clone();
+            let amount = row.amount;
             let Some(pid) = payment_id else { continue };
             let Ok(p) = self
                 .payment_fresh(&service, &PaymentId::from_trusted(pid.clone()))
@@ -162,7 +142,7 @@ impl Core {
                     _ => "agreement_cancel",
                 },
                 payment_id: Some(pid),
-                target_id: row.try_get("target_id")?,
+                target_id: row.target_id.clone(),
                 amount,
                 detail: String::new(),
             };

@@ -17,7 +17,6 @@ use std::collections::HashSet;
 
 use govpay::PaymentId;
 use govpay::models::Refund;
-use sqlx::Row;
 
 use crate::Core;
 use crate::audit::{AuditAttempt, Phase};
@@ -100,36 +99,22 @@ impl Core {
         service_id: &str,
         payment_id: Option<&str>,
     ) -> Result<Vec<RefundAttempt>, CoreError> {
-        let rows = sqlx::query(
-            "SELECT a.seq, a.at, a.service_id, a.service_name, a.payment_id, a.amount, a.detail
-             FROM audit_log a
-             WHERE a.service_id = ?1 AND a.action = 'refund' AND a.phase = 'attempt'
-               AND (?2 IS NULL OR a.payment_id = ?2)
-               AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.attempt_seq = a.seq
-                               AND r.phase IN ('succeeded', 'failed', 'reconciled'))
-             ORDER BY a.seq",
-        )
-        .bind(service_id)
-        .bind(payment_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let detail: String = r.try_get("detail")?;
-                Ok(RefundAttempt {
-                    seq: r.try_get("seq")?,
-                    service_id: r.try_get("service_id")?,
-                    service_name: r.try_get("service_name")?,
-                    payment_id: r
-                        .try_get::<Option<String>, _>("payment_id")?
-                        .unwrap_or_default(),
-                    amount: r.try_get::<Option<i64>, _>("amount")?.unwrap_or_default(),
-                    at_ms: cache::api_time_ms(&r.try_get::<String, _>("at")?).unwrap_or(0),
-                    known_before: known_from_detail(&detail),
-                })
+        let rows = self
+            .store()
+            .open_refund_attempts(service_id, payment_id)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| RefundAttempt {
+                seq: r.seq,
+                known_before: known_from_detail(&r.detail),
+                at_ms: cache::api_time_ms(&r.at).unwrap_or(0),
+                service_id: r.service_id,
+                service_name: r.service_name,
+                payment_id: r.payment_id.unwrap_or_default(),
+                amount: r.amount.unwrap_or_default(),
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(CoreError::from)
+            .collect())
     }
 
     /// How many of the service's refunds have an outcome not known yet.
@@ -143,14 +128,7 @@ impl Core {
         service_id: &str,
         payment_id: &str,
     ) -> Result<HashSet<String>, CoreError> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT target_id FROM audit_log WHERE service_id = ?1 AND payment_id = ?2
-               AND action = 'refund' AND target_id IS NOT NULL AND phase IN ('succeeded', 'reconciled')",
-        )
-        .bind(service_id)
-        .bind(payment_id)
-        .fetch_all(self.pool())
-        .await?;
+        let ids = self.store().claimed_refunds(service_id, payment_id).await?;
         Ok(ids.into_iter().collect())
     }
 

@@ -947,7 +947,7 @@ async fn the_audit_record_resists_a_rewrite_by_someone_with_only_the_file() {
     assert!(wiped.summary.contains("removed"), "{}", wiped.summary);
 
     // Nor is a new database file in the same folder.
-    s.core.pool().close().await;
+    s.core.close().await;
     drop(s.core);
     for name in ["paydesk.db", "paydesk.db-wal", "paydesk.db-shm"] {
         let _ = std::fs::remove_file(s.dir.path().join(name));
@@ -1528,7 +1528,7 @@ async fn a_live_key_is_never_written_down_or_returned() {
     for r in &returned {
         assert!(!r.contains(LIVE_KEY), "the key was returned: {r}");
     }
-    s.core.pool().close().await;
+    s.core.close().await;
     for entry in std::fs::read_dir(s.dir.path()).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
@@ -1661,7 +1661,7 @@ mod more {
         assert_eq!(list.len(), 5);
         assert!(list.iter().all(|p| p.finished));
         // No card number or security code anywhere in the files Paydesk wrote.
-        s.core.pool().close().await;
+        s.core.close().await;
         for entry in std::fs::read_dir(s.dir.path()).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
             for secret in ["4444333322221111", "4000000000000002", "737\""] {

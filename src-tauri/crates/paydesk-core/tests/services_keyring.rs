@@ -73,7 +73,7 @@ async fn adding_a_service_checks_the_key_and_keeps_it_out_of_the_database() {
     let stored = OsKeyStore::new(&app_id).get(&added.id).unwrap().unwrap();
     assert_eq!(stored.expose(), KEY);
     // ...and in no file Paydesk wrote.
-    core.pool().close().await;
+    core.close().await;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         assert!(

@@ -159,6 +159,22 @@ pub trait AuditStore {
     async fn audit_hash(&self, seq: i64) -> Result<Option<String>, StoreError>;
     /// The record, newest first, filtered.
     async fn audit_list(&self, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreError>;
+    /// Refund attempts with no outcome (done, refused or found) yet, of one
+    /// payment or all the service's, oldest first.
+    async fn open_refund_attempts(
+        &self,
+        service_id: &str,
+        payment_id: Option<&str>,
+    ) -> Result<Vec<AuditRow>, StoreError>;
+    /// Refund IDs already put down to refunds made from the record.
+    async fn claimed_refunds(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<Vec<String>, StoreError>;
+    /// `unknown` rows of actions other than refunds, with no `reconciled`
+    /// row after them yet.
+    async fn unknown_outcomes(&self, service_id: &str) -> Result<Vec<AuditRow>, StoreError>;
     /// Starts keying the record: holds the engine's write lock until the
     /// unit is committed or dropped, so two desktops starting together on one
     /// database make one key between them.

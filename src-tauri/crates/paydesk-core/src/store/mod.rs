@@ -7,6 +7,7 @@
 //! file of the same name (`sqlite/cases.rs`).
 
 pub mod audit;
+pub mod cache;
 mod cases;
 pub mod dashboard;
 mod error;
@@ -17,6 +18,7 @@ pub mod sqlite;
 pub mod telephone;
 
 pub use audit::{AuditQuery, AuditRow, AuditStore, ChainLock, Phase};
+pub use cache::{CacheStore, RefundView};
 pub use cases::{CaseNote, CaseStore, CaseView};
 pub use dashboard::DashboardStore;
 pub use error::{DbProblem, StoreError, StoreErrorKind};
@@ -28,9 +30,11 @@ pub use telephone::{TelephonePaymentRow, TelephoneStarted, TelephoneStore};
 /// Everything the core keeps. One engine implements every area.
 pub trait Store:
     AuditStore
+    + CacheStore
     + CaseStore
     + DashboardStore
     + HoldStore
+    + Lifecycle
     + ServiceStore
     + SettingsStore
     + TelephoneStore
@@ -43,9 +47,11 @@ pub trait Store:
 
 impl<T> Store for T where
     T: AuditStore
+        + CacheStore
         + CaseStore
         + DashboardStore
         + HoldStore
+        + Lifecycle
         + ServiceStore
         + SettingsStore
         + TelephoneStore
@@ -54,6 +60,14 @@ impl<T> Store for T where
         + Sync
         + 'static
 {
+}
+
+/// The store as a whole.
+#[async_trait::async_trait]
+pub trait Lifecycle {
+    /// Lets go of the database: waits for work in progress, then closes
+    /// every connection. Anything asked of the store afterwards fails.
+    async fn close(&self);
 }
 
 /// A change made but not yet kept: committed, it is kept; dropped, it is

@@ -80,6 +80,8 @@ pub trait TelephoneStore {
         payment_id: &str,
         update: TelephoneUpdate<'_>,
     ) -> Result<(), StoreError>;
+    /// The IDs of the service's telephone payments not finished yet.
+    async fn telephone_unfinished(&self, service_id: &str) -> Result<Vec<String>, StoreError>;
     /// This desktop's telephone payments, newest first (at most 500).
     async fn telephone_list(
         &self,

@@ -95,6 +95,61 @@ impl AuditStore for SqliteStore {
             .collect::<Result<_, _>>()?)
     }
 
+    async fn open_refund_attempts(
+        &self,
+        service_id: &str,
+        payment_id: Option<&str>,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.* FROM audit_log a
+             WHERE a.service_id = ?1 AND a.action = 'refund' AND a.phase = 'attempt'
+               AND (?2 IS NULL OR a.payment_id = ?2)
+               AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.attempt_seq = a.seq
+                               AND r.phase IN ('succeeded', 'failed', 'reconciled'))
+             ORDER BY a.seq",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| chained_from_row(r).map(|c| c.row))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn claimed_refunds(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT target_id FROM audit_log WHERE service_id = ?1 AND payment_id = ?2
+               AND action = 'refund' AND target_id IS NOT NULL AND phase IN ('succeeded', 'reconciled')",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn unknown_outcomes(&self, service_id: &str) -> Result<Vec<AuditRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.* FROM audit_log u
+             WHERE u.service_id = ?1 AND u.phase = 'unknown' AND u.action <> 'refund'
+               AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.attempt_seq = u.attempt_seq
+                               AND r.phase = 'reconciled')
+             ORDER BY u.seq",
+        )
+        .bind(service_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| chained_from_row(r).map(|c| c.row))
+            .collect::<Result<_, _>>()?)
+    }
+
     async fn audit_keying(&self) -> Result<Box<dyn KeyingUnit>, StoreError> {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Box::new(SqliteKeying { tx }))

@@ -1,6 +1,7 @@
 //! The SQLite store: Paydesk's embedded database, one file in the data folder.
 
 mod audit;
+mod cached;
 mod cases;
 mod dashboard;
 pub(crate) mod error;
@@ -41,5 +42,12 @@ impl SqliteStore {
             chain: Default::default(),
             holds: Default::default(),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::store::Lifecycle for SqliteStore {
+    async fn close(&self) {
+        self.pool.close().await;
     }
 }

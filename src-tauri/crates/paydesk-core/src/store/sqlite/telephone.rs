@@ -88,6 +88,15 @@ impl TelephoneStore for SqliteStore {
         Ok(())
     }
 
+    async fn telephone_unfinished(&self, service_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT payment_id FROM telephone_payments WHERE service_id = ?1 AND finished = 0",
+        )
+        .bind(service_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn telephone_list(
         &self,
         service_id: &str,

@@ -1,0 +1,208 @@
+use async_trait::async_trait;
+use govpay::models::{Agreement, Payment, PaymentInstrument, Refund};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::SqliteStore;
+use crate::store::StoreError;
+use crate::store::cache::{
+    AgreementFilter, AgreementRecord, CacheStore, DisputeFilter, DisputeRecord, RefundView,
+};
+
+fn dispute(r: &SqliteRow) -> Result<DisputeRecord, sqlx::Error> {
+    Ok(DisputeRecord {
+        dispute_id: r.try_get("dispute_id")?,
+        payment_id: r.try_get("payment_id")?,
+        amount: r.try_get("amount")?,
+        fee: r.try_get("fee")?,
+        net_amount: r.try_get("net_amount")?,
+        status: r.try_get("status")?,
+        reason: r.try_get("reason")?,
+        created_date: r.try_get("created_date")?,
+        evidence_due_date: r.try_get("evidence_due_date")?,
+        settled_date: r.try_get("settled_date")?,
+    })
+}
+
+fn agreement(r: &SqliteRow) -> Result<AgreementRecord, sqlx::Error> {
+    let instrument: Option<String> = r.try_get("instrument")?;
+    Ok(AgreementRecord {
+        agreement_id: r.try_get("agreement_id")?,
+        reference: r.try_get("reference")?,
+        description: r.try_get("description")?,
+        status: r.try_get("status")?,
+        user_identifier: r.try_get("user_identifier")?,
+        created_date: r.try_get("created_date")?,
+        cancelled_date: r.try_get("cancelled_date")?,
+        // Kept as GOV.UK Pay sent it; one that cannot be read shows no card.
+        instrument: instrument
+            .and_then(|json| serde_json::from_str::<PaymentInstrument>(&json).ok()),
+    })
+}
+
+/// The cache's own errors arrive as the core's; the store speaks its own.
+fn store_error(e: crate::CoreError) -> StoreError {
+    match e {
+        crate::CoreError::Store(e) => e,
+        other => StoreError::new(crate::StoreErrorKind::Other, other.to_string()),
+    }
+}
+
+#[async_trait]
+impl CacheStore for SqliteStore {
+    async fn keep_payment(&self, service_id: &str, payment: &Payment) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        crate::cache::upsert_payments(&mut conn, service_id, std::slice::from_ref(payment))
+            .await
+            .map_err(store_error)
+    }
+
+    async fn keep_refunds(
+        &self,
+        service_id: &str,
+        refunds: &[Refund],
+        payment_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        crate::cache::upsert_refunds(&mut conn, service_id, refunds, payment_id)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn keep_agreement(
+        &self,
+        service_id: &str,
+        agreement: &Agreement,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        crate::cache::upsert_agreements(&mut conn, service_id, std::slice::from_ref(agreement))
+            .await
+            .map_err(store_error)
+    }
+
+    async fn cached_refunds(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<Vec<RefundView>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT refund_id, amount, status, created_date, settled_date FROM refunds
+             WHERE service_id = ?1 AND payment_id = ?2 ORDER BY created_ms DESC",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok(RefundView {
+                    refund_id: r.try_get("refund_id")?,
+                    amount: r.try_get("amount")?,
+                    status: r.try_get("status")?,
+                    created_date: r.try_get("created_date")?,
+                    settled_date: r.try_get("settled_date")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    async fn submitted_refunds(
+        &self,
+        service_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT payment_id, refund_id FROM refunds WHERE service_id = ?1 AND status = 'submitted'",
+        )
+        .bind(service_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn payment_disputes(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<Vec<DisputeRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM disputes WHERE service_id = ?1 AND payment_id = ?2 ORDER BY created_ms DESC",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(dispute).collect::<Result<_, _>>()?)
+    }
+
+    async fn payment_disputed(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM disputes WHERE service_id = ?1 AND payment_id = ?2
+                AND status IN ('needs_response', 'under_review', 'lost'))",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn disputes(
+        &self,
+        service_id: &str,
+        filter: &DisputeFilter,
+    ) -> Result<Vec<(DisputeRecord, Option<String>)>, StoreError> {
+        let mut b = QueryBuilder::<Sqlite>::new(
+            "SELECT d.*, p.reference AS payment_reference FROM disputes d
+             LEFT JOIN payments p ON p.service_id = d.service_id AND p.payment_id = d.payment_id
+             WHERE d.service_id = ",
+        );
+        b.push_bind(service_id.to_owned());
+        if let Some(s) = &filter.status {
+            b.push(" AND d.status = ").push_bind(s.clone());
+        }
+        if let Some(v) = filter.from_ms {
+            b.push(" AND d.created_ms >= ").push_bind(v);
+        }
+        if let Some(v) = filter.to_ms {
+            b.push(" AND d.created_ms < ").push_bind(v);
+        }
+        b.push(
+            " ORDER BY (d.status = 'needs_response') DESC,
+               CASE WHEN d.status = 'needs_response' THEN coalesce(d.evidence_due_date, '9999') END ASC,
+               d.created_ms DESC LIMIT 2000",
+        );
+        let rows = b.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((dispute(r)?, r.try_get("payment_reference")?)))
+            .collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    async fn agreements(
+        &self,
+        service_id: &str,
+        filter: &AgreementFilter,
+    ) -> Result<Vec<AgreementRecord>, StoreError> {
+        let mut b = QueryBuilder::<Sqlite>::new("SELECT * FROM agreements WHERE service_id = ");
+        b.push_bind(service_id.to_owned());
+        if let Some(s) = &filter.status {
+            b.push(" AND status = ").push_bind(s.clone());
+        }
+        if let Some(r) = &filter.reference {
+            let escaped = r
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            b.push(" AND reference LIKE ")
+                .push_bind(format!("%{escaped}%"))
+                .push(" ESCAPE '\\'");
+        }
+        b.push(" ORDER BY created_date DESC, agreement_id LIMIT ")
+            .push_bind(filter.limit);
+        let rows = b.build().fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(agreement).collect::<Result<_, _>>()?)
+    }
+}
