@@ -4,15 +4,15 @@
 
 use std::io::Write;
 
-use futures_util::TryStreamExt;
+use futures_util::StreamExt;
 use serde::Serialize;
-use sqlx::Row;
 use time::{OffsetDateTime, UtcOffset};
 use ts_rs::TS;
 
 use crate::Core;
 use crate::error::CoreError;
 use crate::roles::Permission;
+use crate::store::export::ExportShape;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -123,16 +123,11 @@ impl Core {
     ) -> Result<u64, CoreError> {
         let service = self.service(service_id).await?;
         service.role.require(Permission::ExportPayments)?;
-        let n: i64 = sqlx::query_scalar(
-            "SELECT (SELECT count(*) FROM payments WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3)
-                  + (SELECT count(*) FROM refunds WHERE service_id = ?1 AND created_ms >= ?2 AND created_ms < ?3)",
-        )
-        .bind(&service.id)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        let shape = self
+            .store()
+            .export_shape(&service.id, from_ms, to_ms)
+            .await?;
+        Ok(shape.rows)
     }
 
     /// Writes the CSV of payments and refunds created in `[from_ms, to_ms)` to `out`.
@@ -148,28 +143,15 @@ impl Core {
         service.role.require(Permission::ExportPayments)?;
         let service_id = service.id.as_str();
         let io = |e: std::io::Error| CoreError::Storage(format!("could not write the export: {e}"));
-        let pool = self.pool();
-        let stripe: bool = sqlx::query_scalar("SELECT count(*) > 0 FROM payments WHERE service_id = ?1 AND provider = 'stripe' AND created_ms >= ?2 AND created_ms < ?3")
-            .bind(service_id)
-            .bind(from_ms)
-            .bind(to_ms)
-            .fetch_one(pool)
+        let ExportShape {
+            stripe,
+            moto,
+            metadata_keys: keys,
+            ..
+        } = self
+            .store()
+            .export_shape(service_id, from_ms, to_ms)
             .await?;
-        let moto: bool = sqlx::query_scalar("SELECT count(*) > 0 FROM payments WHERE service_id = ?1 AND moto = 1 AND created_ms >= ?2 AND created_ms < ?3")
-            .bind(service_id)
-            .bind(from_ms)
-            .bind(to_ms)
-            .fetch_one(pool)
-            .await?;
-        let keys: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT m.key FROM payment_metadata m JOIN payments p ON p.rowid = m.payment_rowid
-             WHERE p.service_id = ?1 AND p.created_ms >= ?2 AND p.created_ms < ?3 ORDER BY m.key",
-        )
-        .bind(service_id)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(pool)
-        .await?;
 
         let mut header: Vec<String> = [
             "Reference",
@@ -227,70 +209,18 @@ impl Core {
 
         let mut report = ExportReport::default();
         let mut line = Vec::with_capacity(header.len());
-        // Payments and their refunds, newest first, as one stream: each read in
-        // the order of its own date index and merged here, so nothing is sorted
-        // (a sort of a million rows would be held in memory).
-        let mut payments = sqlx::query(
-            "SELECT 'payment' AS kind, p.created_ms, p.reference, p.description, p.email, p.amount, p.card_brand, p.cardholder_name,
-                    p.expiry, p.last4, p.status, p.finished, p.code, p.message, p.provider_id, p.payment_id, NULL AS issued_by,
-                    p.corporate_surcharge, p.total_amount, p.wallet_type, p.fee, p.net_amount, p.card_type, p.moto, p.provider,
-                    p.three_ds_required, p.metadata
-             FROM payments p INDEXED BY payments_created
-             WHERE p.service_id = ?1 AND p.created_ms >= ?2 AND p.created_ms < ?3
-             ORDER BY p.created_ms DESC",
-        )
-        .bind(service_id)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch(pool);
-        let mut refunds = sqlx::query(
-            "SELECT 'refund' AS kind, r.created_ms, p.reference, p.description, p.email, -r.amount AS amount, p.card_brand,
-                    p.cardholder_name, p.expiry, p.last4, r.status, r.status != 'submitted' AS finished, NULL AS code,
-                    NULL AS message, p.provider_id, r.payment_id,
-                    (SELECT operator FROM audit_log a WHERE a.service_id = r.service_id AND a.target_id = r.refund_id
-                       AND a.phase IN ('succeeded', 'reconciled') LIMIT 1) AS issued_by,
-                    NULL AS corporate_surcharge, NULL AS total_amount, p.wallet_type, NULL AS fee, NULL AS net_amount,
-                    p.card_type, p.moto, p.provider, NULL AS three_ds_required, p.metadata
-             FROM refunds r INDEXED BY refunds_created
-             LEFT JOIN payments p ON p.service_id = r.service_id AND p.payment_id = r.payment_id
-             WHERE r.service_id = ?1 AND r.created_ms >= ?2 AND r.created_ms < ?3
-             ORDER BY r.created_ms DESC",
-        )
-        .bind(service_id)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch(pool);
-        let mut next_payment = payments.try_next().await?;
-        let mut next_refund = refunds.try_next().await?;
-        let created = |r: &sqlx::sqlite::SqliteRow| r.try_get::<i64, _>("created_ms").unwrap_or(0);
-        loop {
-            let payment_first = match (&next_payment, &next_refund) {
-                (None, None) => break,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (Some(p), Some(r)) => created(p) >= created(r),
-            };
-            let r = if payment_first {
-                std::mem::replace(&mut next_payment, payments.try_next().await?)
-            } else {
-                std::mem::replace(&mut next_refund, refunds.try_next().await?)
-            };
-            let Some(r) = r else { break };
+        // Payments and their refunds, newest first, as one stream.
+        let mut rows = self.store().export_rows(service_id, from_ms, to_ms);
+        while let Some(r) = rows.next().await {
+            let r = r?;
             line.clear();
-            let text = |name: &str| {
-                r.try_get::<Option<String>, _>(name)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default()
-            };
-            let num = |name: &str| r.try_get::<Option<i64>, _>(name).ok().flatten();
-            let kind: String = r.try_get("kind")?;
-            let refund = kind == "refund";
-            let amount: i64 = r.try_get("amount")?;
-            let status = text("status");
-            let code = r.try_get::<Option<String>, _>("code")?;
-            let finished: bool = r.try_get::<Option<bool>, _>("finished")?.unwrap_or(false);
-            let (date, time) = date_and_time(r.try_get("created_ms")?);
+            let text = |v: &Option<String>| v.clone().unwrap_or_default();
+            let refund = r.refund;
+            let amount = r.amount;
+            let status = r.status.clone();
+            let code = r.code.clone();
+            let finished = r.finished;
+            let (date, time) = date_and_time(r.created_ms);
             let state = if refund {
                 refund_label(&status)
             } else {
@@ -299,42 +229,42 @@ impl Core {
             let total = if refund {
                 String::new()
             } else if status == "success" {
-                amount_text(num("total_amount").unwrap_or(amount))
+                amount_text(r.total_amount.unwrap_or(amount))
             } else if finished {
                 amount_text(0)
             } else {
                 String::new()
             };
             line.extend([
-                safe_cell(&text("reference")),
-                safe_cell(&text("description")),
-                safe_cell(&text("email")),
+                safe_cell(&text(&r.reference)),
+                safe_cell(&text(&r.description)),
+                safe_cell(&text(&r.email)),
                 cell(&amount_text(amount)),
-                safe_cell(&text("card_brand")),
-                safe_cell(&text("cardholder_name")),
-                safe_cell(&text("expiry")),
-                safe_cell(&text("last4")),
+                safe_cell(&text(&r.card_brand)),
+                safe_cell(&text(&r.cardholder_name)),
+                safe_cell(&text(&r.expiry)),
+                safe_cell(&text(&r.last4)),
                 safe_cell(state),
                 finished.to_string(),
                 safe_cell(code.as_deref().unwrap_or_default()),
-                safe_cell(&text("message")),
-                safe_cell(&text("provider_id")),
-                safe_cell(&text("payment_id")),
-                safe_cell(&text("issued_by")),
+                safe_cell(&text(&r.message)),
+                safe_cell(&text(&r.provider_id)),
+                safe_cell(&text(&r.payment_id)),
+                safe_cell(&text(&r.issued_by)),
                 date,
                 time,
-                num("corporate_surcharge")
+                r.corporate_surcharge
                     .map(amount_text)
                     .map(|a| cell(&a))
                     .unwrap_or_default(),
                 cell(&total),
-                safe_cell(&text("wallet_type")),
+                safe_cell(&text(&r.wallet_type)),
             ]);
             if stripe {
-                let fee = num("fee");
+                let fee = r.fee;
                 line.extend([
                     fee.map(amount_text).map(|a| cell(&a)).unwrap_or_default(),
-                    num("net_amount")
+                    r.net_amount
                         .map(amount_text)
                         .map(|a| cell(&a))
                         .unwrap_or_default(),
@@ -343,28 +273,21 @@ impl Core {
                     String::new(),
                 ]);
             }
-            line.push(safe_cell(&text("card_type")));
+            line.push(safe_cell(&text(&r.card_type)));
             if moto {
-                line.push(
-                    r.try_get::<Option<bool>, _>("moto")?
-                        .unwrap_or(false)
-                        .to_string(),
-                );
+                line.push(r.moto.unwrap_or(false).to_string());
             }
-            line.push(safe_cell(&text("provider")));
-            line.push(
-                if r.try_get::<Option<bool>, _>("three_ds_required")?
-                    .unwrap_or(false)
-                {
-                    "true".into()
-                } else {
-                    String::new()
-                },
-            );
+            line.push(safe_cell(&text(&r.provider)));
+            line.push(if r.three_ds_required.unwrap_or(false) {
+                "true".into()
+            } else {
+                String::new()
+            });
             if !keys.is_empty() {
                 let metadata: serde_json::Map<String, serde_json::Value> = r
-                    .try_get::<Option<String>, _>("metadata")?
-                    .and_then(|m| serde_json::from_str(&m).ok())
+                    .metadata
+                    .as_deref()
+                    .and_then(|m| serde_json::from_str(m).ok())
                     .unwrap_or_default();
                 for k in &keys {
                     let v = match metadata.get(k) {

@@ -16,7 +16,6 @@ const NOT_YET_MOVED: &[&str] = &[
     "src-tauri/crates/paydesk-core/src/cache.rs",
     "src-tauri/crates/paydesk-core/src/db.rs",
     "src-tauri/crates/paydesk-core/src/error.rs",
-    "src-tauri/crates/paydesk-core/src/export.rs",
     "src-tauri/crates/paydesk-core/src/lib.rs",
     "src-tauri/crates/paydesk-core/src/lookup.rs",
     "src-tauri/crates/paydesk-core/src/sync.rs",

@@ -11,6 +11,7 @@ pub mod cache;
 mod cases;
 pub mod dashboard;
 mod error;
+pub mod export;
 pub mod holds;
 pub mod services;
 mod settings;
@@ -22,6 +23,7 @@ pub use cache::{CacheStore, RefundView};
 pub use cases::{CaseNote, CaseStore, CaseView};
 pub use dashboard::DashboardStore;
 pub use error::{DbProblem, StoreError, StoreErrorKind};
+pub use export::ExportStore;
 pub use holds::{HoldStore, PaymentHold};
 pub use services::{ServiceRecord, ServiceStore};
 pub use settings::SettingsStore;
@@ -33,6 +35,7 @@ pub trait Store:
     + CacheStore
     + CaseStore
     + DashboardStore
+    + ExportStore
     + HoldStore
     + Lifecycle
     + ServiceStore
@@ -50,6 +53,7 @@ impl<T> Store for T where
         + CacheStore
         + CaseStore
         + DashboardStore
+        + ExportStore
         + HoldStore
         + Lifecycle
         + ServiceStore

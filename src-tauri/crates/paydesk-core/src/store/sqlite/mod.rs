@@ -5,6 +5,7 @@ mod cached;
 mod cases;
 mod dashboard;
 pub(crate) mod error;
+mod export;
 mod holds;
 mod services;
 mod settings;

@@ -1,0 +1,72 @@
+//! The finance export's rows: payments and refunds of a date range, newest
+//! first, streamed so a million rows take little memory.
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+
+use super::StoreError;
+
+/// What an export of a range will hold, before its rows are read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportShape {
+    /// Payments and refunds in the range.
+    pub rows: u64,
+    /// Whether any payment went through Stripe (the fee columns).
+    pub stripe: bool,
+    /// Whether any payment was taken by telephone (the MOTO column).
+    pub moto: bool,
+    /// Every metadata key the payments carry, in order.
+    pub metadata_keys: Vec<String>,
+}
+
+/// One payment, or one refund with its payment's details.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportRow {
+    pub refund: bool,
+    pub created_ms: i64,
+    pub reference: Option<String>,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    /// In pence; a refund's is negative.
+    pub amount: i64,
+    pub card_brand: Option<String>,
+    pub cardholder_name: Option<String>,
+    pub expiry: Option<String>,
+    pub last4: Option<String>,
+    pub status: String,
+    pub finished: bool,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub provider_id: Option<String>,
+    pub payment_id: Option<String>,
+    /// Who made a refund, when this desktop's record says.
+    pub issued_by: Option<String>,
+    pub corporate_surcharge: Option<i64>,
+    pub total_amount: Option<i64>,
+    pub wallet_type: Option<String>,
+    pub fee: Option<i64>,
+    pub net_amount: Option<i64>,
+    pub card_type: Option<String>,
+    pub moto: Option<bool>,
+    pub provider: Option<String>,
+    pub three_ds_required: Option<bool>,
+    /// The payment's metadata object, as JSON.
+    pub metadata: Option<String>,
+}
+
+#[async_trait]
+pub trait ExportStore {
+    async fn export_shape(
+        &self,
+        service_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<ExportShape, StoreError>;
+    /// Payments and refunds created in `[from_ms, to_ms)`, newest first.
+    fn export_rows<'a>(
+        &'a self,
+        service_id: &'a str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> BoxStream<'a, Result<ExportRow, StoreError>>;
+}
