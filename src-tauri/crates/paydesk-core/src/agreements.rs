@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::Core;
 use crate::audit::{AuditAttempt, Phase};
-use crate::cache::{self, PaymentQuery, PaymentRow};
+use crate::cache::{PaymentQuery, PaymentRow};
 use crate::detail::CardView;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
@@ -226,22 +226,25 @@ impl Core {
         let (payments, payment_total, payments_note) = match client.payments().search(&search).await
         {
             Ok(page) => {
-                let rows =
-                    cache::store_and_read_rows(self.pool(), &service.id, &page.results).await?;
+                let rows = self
+                    .store()
+                    .keep_and_read_rows(&service.id, &page.results)
+                    .await?;
                 (rows, u32::try_from(page.total).unwrap_or(u32::MAX), None)
             }
             Err(e) => {
                 tracing::warn!(agreement = %id, "payments under an agreement, live: {e}");
-                let cached = cache::search_payments(
-                    self.pool(),
-                    &service.id,
-                    &PaymentQuery {
-                        agreement_id: Some(id.to_string()),
-                        page_size: 100,
-                        ..PaymentQuery::default()
-                    },
-                )
-                .await?;
+                let cached = self
+                    .store()
+                    .search_payments(
+                        &service.id,
+                        &PaymentQuery {
+                            agreement_id: Some(id.to_string()),
+                            page_size: 100,
+                            ..PaymentQuery::default()
+                        },
+                    )
+                    .await?;
                 (
                     cached.rows,
                     cached.total,

@@ -5,12 +5,10 @@
 use std::collections::HashMap;
 
 use govpay::models::{Agreement, Dispute, Payment, PaymentEvent, Refund};
-use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use ts_rs::TS;
 
 use crate::error::{CoreError, FieldError};
 use crate::store::StoreErrorKind;
@@ -577,172 +575,18 @@ pub async fn replace_events(
 
 // ---- search --------------------------------------------------------------------
 
-/// A payment as a row of the results table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct PaymentRow {
-    pub payment_id: String,
-    pub reference: String,
-    pub description: String,
-    pub email: Option<String>,
-    #[ts(type = "number")]
-    pub amount: i64,
-    pub status: String,
-    pub finished: bool,
-    pub code: Option<String>,
-    pub card_brand: Option<String>,
-    pub last4: Option<String>,
-    pub cardholder_name: Option<String>,
-    pub created_date: String,
-    pub refund_status: Option<String>,
-    #[ts(type = "number | null")]
-    pub refund_available: Option<i64>,
-    #[ts(type = "number | null")]
-    pub refund_submitted: Option<i64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum SortBy {
-    #[default]
-    Date,
-    Amount,
-    Reference,
-}
-
-/// What the caseworker asked for: one free-text box plus the admin tool's filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", default)]
-#[ts(export)]
-pub struct PaymentQuery {
-    /// A payment ID, a reference, an email, a name or the last four digits.
-    #[ts(optional)]
-    pub text: Option<String>,
-    #[ts(optional)]
-    pub reference: Option<String>,
-    #[ts(optional)]
-    pub email: Option<String>,
-    #[ts(optional)]
-    pub cardholder_name: Option<String>,
-    #[ts(optional)]
-    pub first6: Option<String>,
-    #[ts(optional)]
-    pub last4: Option<String>,
-    /// A brand as GOV.UK Pay names it ("Visa", "Mastercard"...).
-    #[ts(optional)]
-    pub card_brand: Option<String>,
-    /// An external status: created, started, submitted, capturable, success, failed, cancelled, error.
-    #[ts(optional)]
-    pub state: Option<String>,
-    /// Inclusive, milliseconds since 1970.
-    #[ts(optional, type = "number")]
-    pub from_ms: Option<i64>,
-    /// Exclusive, milliseconds since 1970.
-    #[ts(optional, type = "number")]
-    pub to_ms: Option<i64>,
-    #[ts(optional)]
-    pub metadata_value: Option<String>,
-    #[ts(optional)]
-    pub agreement_id: Option<String>,
-    pub sort: SortBy,
-    pub ascending: bool,
-    /// From 1.
-    pub page: u32,
-    /// 1–200; 20 by default, as in the admin tool.
-    pub page_size: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct PaymentResults {
-    pub rows: Vec<PaymentRow>,
-    /// How many match, counted up to 5,000 (the admin tool stops there too).
-    /// Sorting by amount or reference orders those newest 5,000.
-    pub total: u32,
-    pub total_is_capped: bool,
-    pub page: u32,
-    pub page_size: u32,
-}
+pub use crate::store::search::{
+    PaymentQuery, PaymentResults, PaymentRow, RAW_STATES, SortBy, StatusFilter, StatusGroup,
+};
 
 const COUNT_LIMIT: u32 = 5000;
 /// The longest search-box text: longer is no reference, email or name.
 const MAX_TEXT: usize = 200;
 /// The last page a search can ask for: 200 a page, 10,000,000 payments.
 const MAX_PAGE: u32 = 50_000;
-/// A payment's status as staff read it, in the list and in the status filter
-/// alike. GOV.UK Pay's `failed` covers three different stories, told apart by
-/// its code: declined (P0010), timed out (P0020) and cancelled by the payer
-/// (P0030); `created`, `started` and `submitted` are all "in progress".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum StatusGroup {
-    InProgress,
-    Capturable,
-    Success,
-    Declined,
-    TimedOut,
-    CancelledByPayer,
-    Cancelled,
-    Error,
-}
-
 impl StatusGroup {
-    pub const ALL: [StatusGroup; 8] = [
-        StatusGroup::InProgress,
-        StatusGroup::Capturable,
-        StatusGroup::Success,
-        StatusGroup::Declined,
-        StatusGroup::TimedOut,
-        StatusGroup::CancelledByPayer,
-        StatusGroup::Cancelled,
-        StatusGroup::Error,
-    ];
-
-    /// The group a payment's status and code put it in.
-    pub fn of(status: &str, code: Option<&str>) -> Option<StatusGroup> {
-        Some(match (status, code) {
-            ("created" | "started" | "submitted", _) => StatusGroup::InProgress,
-            ("capturable", _) => StatusGroup::Capturable,
-            ("success", _) => StatusGroup::Success,
-            ("failed", Some("P0020")) => StatusGroup::TimedOut,
-            ("failed", Some("P0030")) => StatusGroup::CancelledByPayer,
-            ("failed", _) => StatusGroup::Declined,
-            ("cancelled", _) => StatusGroup::Cancelled,
-            ("error", _) => StatusGroup::Error,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StatusGroup::InProgress => "in_progress",
-            StatusGroup::Capturable => "capturable",
-            StatusGroup::Success => "success",
-            StatusGroup::Declined => "declined",
-            StatusGroup::TimedOut => "timed_out",
-            StatusGroup::CancelledByPayer => "cancelled_by_payer",
-            StatusGroup::Cancelled => "cancelled",
-            StatusGroup::Error => "error",
-        }
-    }
-
-    /// The filter's value: a group, or one of GOV.UK Pay's own states.
-    pub fn parse_filter(value: &str) -> Option<StatusFilter> {
-        if let Some(g) = Self::ALL.into_iter().find(|g| g.as_str() == value) {
-            return Some(StatusFilter::Group(g));
-        }
-        RAW_STATES
-            .iter()
-            .find(|s| **s == value)
-            .map(|s| StatusFilter::Raw(s))
-    }
-
     /// The SQL condition on the payments table `p` (constant text, nothing bound).
-    fn condition(self) -> &'static str {
+    pub(crate) fn condition(self) -> &'static str {
         match self {
             StatusGroup::InProgress => "p.status IN ('created', 'started', 'submitted')",
             StatusGroup::Capturable => "p.status = 'capturable'",
@@ -757,25 +601,6 @@ impl StatusGroup {
         }
     }
 }
-
-/// What the status filter asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusFilter {
-    Group(StatusGroup),
-    /// One of GOV.UK Pay's external states, as its own search takes them.
-    Raw(&'static str),
-}
-
-const RAW_STATES: [&str; 8] = [
-    "created",
-    "started",
-    "submitted",
-    "capturable",
-    "success",
-    "failed",
-    "cancelled",
-    "error",
-];
 
 /// Turns free text into an FTS5 query: every word must match, each as a prefix.
 fn fts_query(text: &str) -> Option<String> {

@@ -5,7 +5,7 @@ use govpay::search::{Paging, PaymentSearch};
 use time::OffsetDateTime;
 
 use crate::Core;
-use crate::cache::{self, PaymentQuery, PaymentResults, StatusFilter, StatusGroup};
+use crate::cache::{PaymentQuery, PaymentResults, StatusFilter, StatusGroup};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
 
@@ -111,7 +111,8 @@ impl Core {
     ) -> Result<PaymentResults, CoreError> {
         let service = self.service(service_id).await?;
         service.role.require(Permission::ViewPayments)?;
-        cache::search_payments(self.pool(), &service.id, query).await
+        query.validate()?;
+        Ok(self.store().search_payments(&service.id, query).await?)
     }
 
     /// Asks GOV.UK Pay itself (for payments made since the last sync), stores what
@@ -142,7 +143,10 @@ impl Core {
                 (page.results, total)
             }
         };
-        let mut rows = cache::store_and_read_rows(self.pool(), &service.id, &payments).await?;
+        let mut rows = self
+            .store()
+            .keep_and_read_rows(&service.id, &payments)
+            .await?;
         let mut total = u32::try_from(total).unwrap_or(u32::MAX);
         if let Some(StatusFilter::Group(g)) =
             query.state.as_deref().and_then(StatusGroup::parse_filter)

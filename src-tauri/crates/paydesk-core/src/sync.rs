@@ -1171,7 +1171,7 @@ impl Core {
                 None
             },
             interrupted: row.try_get::<Option<i64>, _>("interrupted")?.unwrap_or(0) == 1,
-            cached_payments: cache::payment_count(self.pool(), service_id).await?,
+            cached_payments: self.store().payment_count(service_id).await?,
         })
     }
 }

@@ -13,6 +13,7 @@ pub mod dashboard;
 mod error;
 pub mod export;
 pub mod holds;
+pub mod search;
 pub mod services;
 mod settings;
 pub mod sqlite;
@@ -25,6 +26,7 @@ pub use dashboard::DashboardStore;
 pub use error::{DbProblem, StoreError, StoreErrorKind};
 pub use export::ExportStore;
 pub use holds::{HoldStore, PaymentHold};
+pub use search::SearchStore;
 pub use services::{ServiceRecord, ServiceStore};
 pub use settings::SettingsStore;
 pub use telephone::{TelephonePaymentRow, TelephoneStarted, TelephoneStore};
@@ -38,6 +40,7 @@ pub trait Store:
     + ExportStore
     + HoldStore
     + Lifecycle
+    + SearchStore
     + ServiceStore
     + SettingsStore
     + TelephoneStore
@@ -56,6 +59,7 @@ impl<T> Store for T where
         + ExportStore
         + HoldStore
         + Lifecycle
+        + SearchStore
         + ServiceStore
         + SettingsStore
         + TelephoneStore

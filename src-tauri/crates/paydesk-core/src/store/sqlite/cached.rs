@@ -41,7 +41,7 @@ fn agreement(r: &SqliteRow) -> Result<AgreementRecord, sqlx::Error> {
 }
 
 /// The cache's own errors arrive as the core's; the store speaks its own.
-fn store_error(e: crate::CoreError) -> StoreError {
+pub(super) fn store_error(e: crate::CoreError) -> StoreError {
     match e {
         crate::CoreError::Store(e) => e,
         other => StoreError::new(crate::StoreErrorKind::Other, other.to_string()),

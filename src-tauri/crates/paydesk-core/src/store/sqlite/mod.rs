@@ -7,6 +7,7 @@ mod dashboard;
 pub(crate) mod error;
 mod export;
 mod holds;
+mod search;
 mod services;
 mod settings;
 mod telephone;

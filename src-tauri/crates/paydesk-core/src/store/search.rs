@@ -1,0 +1,208 @@
+//! Searching the cache: what staff ask (the one search box and the admin
+//! tool's filters) and the rows that come back.
+
+use async_trait::async_trait;
+use govpay::models::Payment;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::StoreError;
+
+/// A payment as a row of the results table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PaymentRow {
+    pub payment_id: String,
+    pub reference: String,
+    pub description: String,
+    pub email: Option<String>,
+    #[ts(type = "number")]
+    pub amount: i64,
+    pub status: String,
+    pub finished: bool,
+    pub code: Option<String>,
+    pub card_brand: Option<String>,
+    pub last4: Option<String>,
+    pub cardholder_name: Option<String>,
+    pub created_date: String,
+    pub refund_status: Option<String>,
+    #[ts(type = "number | null")]
+    pub refund_available: Option<i64>,
+    #[ts(type = "number | null")]
+    pub refund_submitted: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SortBy {
+    #[default]
+    Date,
+    Amount,
+    Reference,
+}
+
+/// What the caseworker asked for: one free-text box plus the admin tool's filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct PaymentQuery {
+    /// A payment ID, a reference, an email, a name or the last four digits.
+    #[ts(optional)]
+    pub text: Option<String>,
+    #[ts(optional)]
+    pub reference: Option<String>,
+    #[ts(optional)]
+    pub email: Option<String>,
+    #[ts(optional)]
+    pub cardholder_name: Option<String>,
+    #[ts(optional)]
+    pub first6: Option<String>,
+    #[ts(optional)]
+    pub last4: Option<String>,
+    /// A brand as GOV.UK Pay names it ("Visa", "Mastercard"...).
+    #[ts(optional)]
+    pub card_brand: Option<String>,
+    /// An external status: created, started, submitted, capturable, success, failed, cancelled, error.
+    #[ts(optional)]
+    pub state: Option<String>,
+    /// Inclusive, milliseconds since 1970.
+    #[ts(optional, type = "number")]
+    pub from_ms: Option<i64>,
+    /// Exclusive, milliseconds since 1970.
+    #[ts(optional, type = "number")]
+    pub to_ms: Option<i64>,
+    #[ts(optional)]
+    pub metadata_value: Option<String>,
+    #[ts(optional)]
+    pub agreement_id: Option<String>,
+    pub sort: SortBy,
+    pub ascending: bool,
+    /// From 1.
+    pub page: u32,
+    /// 1–200; 20 by default, as in the admin tool.
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PaymentResults {
+    pub rows: Vec<PaymentRow>,
+    /// How many match, counted up to 5,000 (the admin tool stops there too).
+    /// Sorting by amount or reference orders those newest 5,000.
+    pub total: u32,
+    pub total_is_capped: bool,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// A payment's status as staff read it, in the list and in the status filter
+/// alike. GOV.UK Pay's `failed` covers three different stories, told apart by
+/// its code: declined (P0010), timed out (P0020) and cancelled by the payer
+/// (P0030); `created`, `started` and `submitted` are all "in progress".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum StatusGroup {
+    InProgress,
+    Capturable,
+    Success,
+    Declined,
+    TimedOut,
+    CancelledByPayer,
+    Cancelled,
+    Error,
+}
+
+impl StatusGroup {
+    pub const ALL: [StatusGroup; 8] = [
+        StatusGroup::InProgress,
+        StatusGroup::Capturable,
+        StatusGroup::Success,
+        StatusGroup::Declined,
+        StatusGroup::TimedOut,
+        StatusGroup::CancelledByPayer,
+        StatusGroup::Cancelled,
+        StatusGroup::Error,
+    ];
+
+    /// The group a payment's status and code put it in.
+    pub fn of(status: &str, code: Option<&str>) -> Option<StatusGroup> {
+        Some(match (status, code) {
+            ("created" | "started" | "submitted", _) => StatusGroup::InProgress,
+            ("capturable", _) => StatusGroup::Capturable,
+            ("success", _) => StatusGroup::Success,
+            ("failed", Some("P0020")) => StatusGroup::TimedOut,
+            ("failed", Some("P0030")) => StatusGroup::CancelledByPayer,
+            ("failed", _) => StatusGroup::Declined,
+            ("cancelled", _) => StatusGroup::Cancelled,
+            ("error", _) => StatusGroup::Error,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusGroup::InProgress => "in_progress",
+            StatusGroup::Capturable => "capturable",
+            StatusGroup::Success => "success",
+            StatusGroup::Declined => "declined",
+            StatusGroup::TimedOut => "timed_out",
+            StatusGroup::CancelledByPayer => "cancelled_by_payer",
+            StatusGroup::Cancelled => "cancelled",
+            StatusGroup::Error => "error",
+        }
+    }
+
+    /// The filter's value: a group, or one of GOV.UK Pay's own states.
+    pub fn parse_filter(value: &str) -> Option<StatusFilter> {
+        if let Some(g) = Self::ALL.into_iter().find(|g| g.as_str() == value) {
+            return Some(StatusFilter::Group(g));
+        }
+        RAW_STATES
+            .iter()
+            .find(|s| **s == value)
+            .map(|s| StatusFilter::Raw(s))
+    }
+}
+
+/// What the status filter asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Group(StatusGroup),
+    /// One of GOV.UK Pay's external states, as its own search takes them.
+    Raw(&'static str),
+}
+
+pub const RAW_STATES: [&str; 8] = [
+    "created",
+    "started",
+    "submitted",
+    "capturable",
+    "success",
+    "failed",
+    "cancelled",
+    "error",
+];
+
+#[async_trait]
+pub trait SearchStore {
+    /// One page of the service's cached payments that match, with how many
+    /// match (up to 5,000). The query has been checked (`PaymentQuery::validate`).
+    async fn search_payments(
+        &self,
+        service_id: &str,
+        query: &PaymentQuery,
+    ) -> Result<PaymentResults, StoreError>;
+    /// Keeps payments GOV.UK Pay just returned and reads them back as result
+    /// rows, in the order given (a live search's page, an agreement's payments).
+    async fn keep_and_read_rows(
+        &self,
+        service_id: &str,
+        payments: &[Payment],
+    ) -> Result<Vec<PaymentRow>, StoreError>;
+    /// How many payments the cache holds for the service.
+    async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError>;
+}

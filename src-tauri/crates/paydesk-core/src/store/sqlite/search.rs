@@ -1,0 +1,36 @@
+use async_trait::async_trait;
+use govpay::models::Payment;
+
+use super::SqliteStore;
+use super::cached::store_error;
+use crate::store::StoreError;
+use crate::store::search::{PaymentQuery, PaymentResults, PaymentRow, SearchStore};
+
+#[async_trait]
+impl SearchStore for SqliteStore {
+    async fn search_payments(
+        &self,
+        service_id: &str,
+        query: &PaymentQuery,
+    ) -> Result<PaymentResults, StoreError> {
+        crate::cache::search_payments(&self.pool, service_id, query)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn keep_and_read_rows(
+        &self,
+        service_id: &str,
+        payments: &[Payment],
+    ) -> Result<Vec<PaymentRow>, StoreError> {
+        crate::cache::store_and_read_rows(&self.pool, service_id, payments)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError> {
+        crate::cache::payment_count(&self.pool, service_id)
+            .await
+            .map_err(store_error)
+    }
+}
