@@ -180,7 +180,10 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
 
     // Someone edits the database file: the amount of the refund's first row
     // (row 1 is the staff name being set).
-    let db = app.data_dir.path().join(paydesk_core::db::FILE_NAME);
+    let db = app
+        .data_dir
+        .path()
+        .join(paydesk_core::store::sqlite::FILE_NAME);
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();

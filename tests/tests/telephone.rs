@@ -289,7 +289,9 @@ async fn an_agent_takes_payments_with_the_test_cards_and_no_card_data_is_kept() 
     );
     let pool = sqlx::SqlitePool::connect(&format!(
         "sqlite://{}?mode=ro",
-        data_dir.join(paydesk_core::db::FILE_NAME).display()
+        data_dir
+            .join(paydesk_core::store::sqlite::FILE_NAME)
+            .display()
     ))
     .await
     .expect("the database opens");

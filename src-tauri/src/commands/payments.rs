@@ -1,8 +1,8 @@
 //! Finding payments, the payment page, and the money actions on a payment.
 
 use paydesk_core::actions::{self, ActionDone, RefundDone};
-use paydesk_core::cache::{PaymentQuery, PaymentResults};
 use paydesk_core::detail::PaymentDetail;
+use paydesk_core::lookup::{PaymentQuery, PaymentResults};
 use tauri::State;
 
 use crate::error::AppError;

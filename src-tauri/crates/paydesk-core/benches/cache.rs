@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
-use paydesk_core::cache::{PaymentQuery, search_payments};
 use paydesk_core::keys::MemoryKeyStore;
+use paydesk_core::lookup::PaymentQuery;
 use paydesk_core::services::{Environment, NewService, SecretText};
 use paydesk_core::sync::SyncCancel;
 use paydesk_core::{Core, Role};
@@ -374,7 +374,7 @@ async fn searches(core: &Core, service: &str, n: usize) -> i64 {
         (
             "sorted by amount",
             q(&|_| PaymentQuery {
-                sort: paydesk_core::cache::SortBy::Amount,
+                sort: paydesk_core::lookup::SortBy::Amount,
                 ..Default::default()
             }),
         ),
@@ -391,7 +391,8 @@ async fn searches(core: &Core, service: &str, n: usize) -> i64 {
         let mut times = Vec::new();
         for query in queries.iter().cycle().take(queries.len().max(1) * 3) {
             let t = Instant::now();
-            search_payments(pool, service, query)
+            core.store()
+                .search_payments(service, query)
                 .await
                 .expect("the search runs");
             times.push(t.elapsed());

@@ -17,7 +17,7 @@ use ts_rs::TS;
 use crate::Core;
 use crate::amount::{self, pounds};
 use crate::audit::{self, AuditAttempt, Phase};
-use crate::cache;
+use crate::clock;
 use crate::error::{CoreError, FieldError};
 use crate::held::HeldOutcome;
 use crate::reconcile::{self, REFUND_UNKNOWN, RefundAttempt};
@@ -420,7 +420,7 @@ impl Core {
                     service_name: service.name.clone(),
                     payment_id: id.to_string(),
                     amount,
-                    at_ms: cache::now_ms(),
+                    at_ms: clock::now_ms(),
                     known_before: Some(known_before),
                 };
                 match self.reconcile_refund_attempt(&service, &record).await? {

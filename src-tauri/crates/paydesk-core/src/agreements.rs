@@ -9,11 +9,11 @@ use ts_rs::TS;
 
 use crate::Core;
 use crate::audit::{AuditAttempt, Phase};
-use crate::cache::{PaymentQuery, PaymentRow};
 use crate::detail::CardView;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
 use crate::store::cache::{AgreementFilter, AgreementRecord};
+use crate::store::search::{PaymentQuery, PaymentRow};
 
 /// Agreement statuses, as GOV.UK Pay names them.
 pub const STATUSES: [&str; 4] = ["created", "active", "cancelled", "inactive"];

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Core;
+use crate::clock;
 use crate::disputes::{DisputeQuery, DisputeRow, Urgency};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
@@ -146,7 +147,7 @@ impl Core {
             .filter(|d| matches!(d.urgency, Urgency::Overdue | Urgency::DueSoon))
             .collect();
         let unfinished_telephone = self.telephone_payments(&service.id, true).await?;
-        let now = crate::cache::now_ms();
+        let now = clock::now_ms();
         let in_flight_since = time::OffsetDateTime::from_unix_timestamp_nanos(
             i128::from(now - IN_FLIGHT_MS) * 1_000_000,
         )
@@ -162,7 +163,7 @@ impl Core {
             .await?
             .into_iter()
             .map(|attempt| {
-                let age = crate::cache::api_time_ms(&attempt.at).map_or(0, |at| now - at);
+                let age = clock::api_time_ms(&attempt.at).map_or(0, |at| now - at);
                 let (hours, escalated) = waited(age);
                 OutcomeUnknown {
                     hours,

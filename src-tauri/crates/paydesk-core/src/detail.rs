@@ -12,8 +12,8 @@ use ts_rs::TS;
 
 use crate::Core;
 use crate::audit::{AuditQuery, AuditRow};
-use crate::cache;
 use crate::cases::CaseView;
+use crate::clock;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
 pub use crate::store::RefundView;
@@ -358,7 +358,7 @@ impl Core {
             });
         }
         // Newest first; times compared as instants (offsets may differ).
-        timeline.sort_by_key(|t| std::cmp::Reverse(cache::api_time_ms(&t.at).unwrap_or(0)));
+        timeline.sort_by_key(|t| std::cmp::Reverse(clock::api_time_ms(&t.at).unwrap_or(0)));
 
         let summary = payment.refund_summary.clone();
         let card = payment.card_details.as_ref().map(|c| CardView {

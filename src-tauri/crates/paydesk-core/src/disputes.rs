@@ -5,7 +5,7 @@ use ts_rs::TS;
 
 use crate::Core;
 use crate::audit::{self, AuditQuery, AuditRow, AuditVerification};
-use crate::cache;
+use crate::clock;
 use crate::detail::DisputeView;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
@@ -58,7 +58,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// Urgency and whole days left (rounded up: due in 20 hours is "1 day").
 pub fn urgency(status: &str, due: Option<&str>, now_ms: i64) -> (Urgency, Option<i64>) {
-    let due_ms = due.and_then(cache::api_time_ms);
+    let due_ms = due.and_then(clock::api_time_ms);
     let days = due_ms
         .map(|d| (d - now_ms).div_euclid(DAY_MS) + i64::from((d - now_ms).rem_euclid(DAY_MS) > 0));
     if status != "needs_response" {
@@ -123,7 +123,7 @@ impl Core {
             from_ms: q.from_ms,
             to_ms: q.to_ms,
         };
-        let now = cache::now_ms();
+        let now = clock::now_ms();
         let mut rows: Vec<DisputeRow> = self
             .store()
             .disputes(&service.id, &filter)

@@ -9,11 +9,9 @@ pub mod actions;
 pub mod agreements;
 pub mod amount;
 pub mod audit;
-pub mod bulk;
-pub mod cache;
 pub mod cases;
+pub mod clock;
 pub mod dashboard;
-pub mod db;
 pub mod detail;
 pub mod disputes;
 pub mod error;
@@ -29,6 +27,8 @@ pub mod services;
 pub mod staff;
 pub mod store;
 pub mod sync;
+// The sync still drives the SQLite engine's fill directly (see store/sqlite).
+use store::sqlite::{bulk, cache, db};
 pub mod telephone;
 
 use std::collections::HashMap;

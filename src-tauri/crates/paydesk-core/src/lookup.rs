@@ -5,9 +5,11 @@ use govpay::search::{Paging, PaymentSearch};
 use time::OffsetDateTime;
 
 use crate::Core;
-use crate::cache::{PaymentQuery, PaymentResults, StatusFilter, StatusGroup};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
+pub use crate::store::search::{
+    PaymentQuery, PaymentResults, PaymentRow, SortBy, StatusFilter, StatusGroup,
+};
 
 fn time_from_ms(ms: i64, field: &str) -> Result<OffsetDateTime, CoreError> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)

@@ -20,7 +20,7 @@ use govpay::models::Refund;
 
 use crate::Core;
 use crate::audit::{AuditAttempt, Phase};
-use crate::cache;
+use crate::clock;
 use crate::error::CoreError;
 use crate::services::ServiceInfo;
 
@@ -85,7 +85,7 @@ pub fn own_refund<'a>(
         .filter(|r| {
             r.created_date
                 .as_deref()
-                .and_then(cache::api_time_ms)
+                .and_then(clock::api_time_ms)
                 .is_some_and(|made| made >= attempt.at_ms - CLOCK_SKEW_MS)
         })
         .min_by(|a, b| a.created_date.cmp(&b.created_date))
@@ -108,7 +108,7 @@ impl Core {
             .map(|r| RefundAttempt {
                 seq: r.seq,
                 known_before: known_from_detail(&r.detail),
-                at_ms: cache::api_time_ms(&r.at).unwrap_or(0),
+                at_ms: clock::api_time_ms(&r.at).unwrap_or(0),
                 service_id: r.service_id,
                 service_name: r.service_name,
                 payment_id: r.payment_id.unwrap_or_default(),
@@ -199,7 +199,7 @@ mod tests {
             service_name: "S".into(),
             payment_id: "p".into(),
             amount: 250,
-            at_ms: cache::api_time_ms("2026-12-04T10:00:00Z").unwrap(),
+            at_ms: clock::api_time_ms("2026-12-04T10:00:00Z").unwrap(),
             known_before: known.map(|k| k.iter().map(|s| s.to_string()).collect()),
         }
     }

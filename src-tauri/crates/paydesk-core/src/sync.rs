@@ -24,7 +24,8 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use ts_rs::TS;
 
-use crate::cache::{self, now_ms};
+use crate::cache;
+use crate::clock::{self, now_ms};
 use crate::error::CoreError;
 use crate::services::ServiceInfo;
 use crate::{Core, bulk};
@@ -555,7 +556,7 @@ impl Run<'_> {
         let last = fetch(self.client.clone(), resource, None, total as u32, 1).await?;
         Ok(Some((
             last.first_created()
-                .and_then(cache::api_time_ms)
+                .and_then(clock::api_time_ms)
                 .unwrap_or(0),
             total,
         )))

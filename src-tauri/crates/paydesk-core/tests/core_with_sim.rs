@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use govpay::requests::CreatePayment;
 use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
 use paydesk_core::audit::{AuditQuery, Phase};
-use paydesk_core::cache::{PaymentQuery, SortBy, search_payments};
+use paydesk_core::lookup::{PaymentQuery, SortBy};
 use paydesk_core::services::{Environment, NewService, SecretText};
 use paydesk_core::sync::SyncCancel;
 use paydesk_core::{ClientOptions, Core, CoreError, OsKeyStore, Role};
@@ -141,7 +141,9 @@ async fn payment_rows(s: &Setup) -> (i64, i64) {
 /// Whether any search index is still set aside by a bulk load.
 async fn indexes_aside(s: &Setup) -> bool {
     let mut conn = s.core.pool().acquire().await.unwrap();
-    paydesk_core::bulk::aside(&mut conn).await.unwrap()
+    paydesk_core::store::sqlite::bulk::aside(&mut conn)
+        .await
+        .unwrap()
 }
 
 fn no_progress() -> impl Fn(paydesk_core::sync::SyncProgress) + Send + Sync {
@@ -208,16 +210,17 @@ async fn the_cache_answers_every_filter() {
         .await
         .unwrap();
     let pool = s.core.pool();
-    let all = search_payments(
-        pool,
-        &s.service,
-        &PaymentQuery {
-            page_size: 1,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let all = s
+        .core
+        .payments_search(
+            &s.service,
+            &PaymentQuery {
+                page_size: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(all.total, 1_000);
     let newest = &all.rows[0];
 
@@ -491,7 +494,7 @@ async fn the_cache_answers_every_filter() {
     )
     .await;
     assert!(r.total >= 1, "metadata values are in the full-text index");
-    let cutoff = paydesk_core::cache::api_time_ms(&newest.created_date).unwrap();
+    let cutoff = paydesk_core::clock::api_time_ms(&newest.created_date).unwrap();
     let r = find(
         &s,
         PaymentQuery {
@@ -501,16 +504,17 @@ async fn the_cache_answers_every_filter() {
     )
     .await;
     assert!(r.rows.iter().all(|p| p.created_date >= newest.created_date));
-    let err = search_payments(
-        pool,
-        &s.service,
-        &PaymentQuery {
-            last4: Some("12".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap_err();
+    let err = s
+        .core
+        .payments_search(
+            &s.service,
+            &PaymentQuery {
+                last4: Some("12".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, CoreError::Validation(ref f) if f[0].field == "last4"),
         "{err:?}"
@@ -554,7 +558,7 @@ async fn the_cache_answers_every_filter() {
         .sync_service(&second, &SyncCancel::default(), &no_progress())
         .await
         .unwrap();
-    let ids = |r: &paydesk_core::cache::PaymentResults| {
+    let ids = |r: &paydesk_core::lookup::PaymentResults| {
         r.rows
             .iter()
             .map(|p| p.payment_id.clone())
@@ -563,7 +567,7 @@ async fn the_cache_answers_every_filter() {
     for (q, before) in queries.iter().zip(&alone) {
         assert!(before.total > 0, "{q:?}");
         let first = find(&s, q.clone()).await;
-        let other = search_payments(pool, &second, q).await.unwrap();
+        let other = s.core.payments_search(&second, q).await.unwrap();
         assert_eq!(first.total, before.total, "{q:?}");
         assert_eq!(ids(&first), ids(before), "{q:?}");
         assert_eq!(other.total, before.total, "{q:?}");
@@ -571,10 +575,8 @@ async fn the_cache_answers_every_filter() {
     }
 }
 
-async fn find(s: &Setup, q: PaymentQuery) -> paydesk_core::cache::PaymentResults {
-    search_payments(s.core.pool(), &s.service, &q)
-        .await
-        .unwrap()
+async fn find(s: &Setup, q: PaymentQuery) -> paydesk_core::lookup::PaymentResults {
+    s.core.payments_search(&s.service, &q).await.unwrap()
 }
 
 async fn all_with_holder(s: &Setup) -> String {
@@ -1093,7 +1095,9 @@ async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
     );
     let mut conn = s.core.pool().acquire().await.unwrap();
     assert!(
-        paydesk_core::bulk::aside(&mut conn).await.unwrap(),
+        paydesk_core::store::sqlite::bulk::aside(&mut conn)
+            .await
+            .unwrap(),
         "the child was loading with the indexes aside"
     );
     // Searching still works while they are aside: words are matched on each row.
@@ -1125,7 +1129,11 @@ async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
     assert_eq!(after.cached_payments, 6_000);
     assert!(!after.interrupted);
     // The resumed run built the indexes back, and said so.
-    assert!(!paydesk_core::bulk::aside(&mut conn).await.unwrap());
+    assert!(
+        !paydesk_core::store::sqlite::bulk::aside(&mut conn)
+            .await
+            .unwrap()
+    );
     assert!(
         progress
             .lock()
@@ -1215,7 +1223,11 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
     // build, more than the payments were in.
     assert!(building.is_some_and(|n| n > 3_000), "{loaded:?}");
     let mut conn = bulk.pool().acquire().await.unwrap();
-    assert!(!paydesk_core::bulk::aside(&mut conn).await.unwrap());
+    assert!(
+        !paydesk_core::store::sqlite::bulk::aside(&mut conn)
+            .await
+            .unwrap()
+    );
     // Their payments' refund totals, worked out at the build, are those the
     // row-by-row sync worked out page by page.
     let totals = |pool: sqlx::SqlitePool| async move {
@@ -1289,13 +1301,9 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
         },
     ];
     for q in queries {
-        let one = search_payments(s.core.pool(), &s.service, &q)
-            .await
-            .unwrap();
-        let other = search_payments(bulk.pool(), &bulk_service, &q)
-            .await
-            .unwrap();
-        let ids = |r: &paydesk_core::cache::PaymentResults| {
+        let one = s.core.payments_search(&s.service, &q).await.unwrap();
+        let other = bulk.payments_search(&bulk_service, &q).await.unwrap();
+        let ids = |r: &paydesk_core::lookup::PaymentResults| {
             r.rows
                 .iter()
                 .map(|p| p.payment_id.clone())
@@ -2655,7 +2663,7 @@ async fn the_dashboard_counts_the_day_and_week_and_names_who_refunded() {
         .sync_service(&s.service, &SyncCancel::default(), &no_progress())
         .await
         .unwrap();
-    let now = paydesk_core::cache::now_ms();
+    let now = paydesk_core::clock::now_ms();
     let q = DashboardQuery {
         today_from_ms: now - 3_600_000,
         week_from_ms: now - 3 * 86_400_000,
@@ -3148,7 +3156,7 @@ mod unknown_outcomes {
             .await
             .unwrap_err();
         s.sim.control().clear_faults();
-        let now = paydesk_core::cache::now_ms();
+        let now = paydesk_core::clock::now_ms();
         let q = paydesk_core::dashboard::DashboardQuery {
             today_from_ms: now - 3_600_000,
             week_from_ms: now - 86_400_000,

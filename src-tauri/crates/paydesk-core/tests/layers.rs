@@ -11,9 +11,6 @@ use std::path::{Path, PathBuf};
 const NOT_YET_MOVED: &[&str] = &[
     "src-tauri/crates/paydesk-core/Cargo.toml",
     "src-tauri/crates/paydesk-core/benches/cache.rs",
-    "src-tauri/crates/paydesk-core/src/bulk.rs",
-    "src-tauri/crates/paydesk-core/src/cache.rs",
-    "src-tauri/crates/paydesk-core/src/db.rs",
     "src-tauri/crates/paydesk-core/src/error.rs",
     "src-tauri/crates/paydesk-core/src/lib.rs",
     "src-tauri/crates/paydesk-core/src/sync.rs",

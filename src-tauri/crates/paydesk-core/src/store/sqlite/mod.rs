@@ -1,9 +1,14 @@
 //! The SQLite store: Paydesk's embedded database, one file in the data folder.
 
+pub use db::FILE_NAME;
+
 mod audit;
+pub mod bulk;
+pub mod cache;
 mod cached;
 mod cases;
 mod dashboard;
+pub mod db;
 pub(crate) mod error;
 mod export;
 mod holds;

@@ -7,22 +7,11 @@ use std::collections::HashMap;
 use govpay::models::{Agreement, Dispute, Payment, PaymentEvent, Refund};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::error::{CoreError, FieldError};
 use crate::store::StoreErrorKind;
 
-/// Milliseconds since 1970 of an API timestamp (`2016-01-21T17:15:00.000Z`).
-pub fn api_time_ms(s: &str) -> Option<i64> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .ok()
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-}
-
-pub fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
+pub use crate::clock::{api_time_ms, now_ms};
 
 /// A metadata value as text: strings as they are, numbers and booleans as written.
 fn metadata_value(v: &serde_json::Value) -> String {
