@@ -71,15 +71,3 @@ impl CoreError {
         }
     }
 }
-
-impl From<sqlx::Error> for CoreError {
-    fn from(e: sqlx::Error) -> Self {
-        CoreError::Store(e.into())
-    }
-}
-
-impl From<sqlx::migrate::MigrateError> for CoreError {
-    fn from(e: sqlx::migrate::MigrateError) -> Self {
-        CoreError::Store(e.into())
-    }
-}

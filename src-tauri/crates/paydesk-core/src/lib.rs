@@ -27,8 +27,6 @@ pub mod services;
 pub mod staff;
 pub mod store;
 pub mod sync;
-// The sync still drives the SQLite engine's fill directly (see store/sqlite).
-use store::sqlite::{bulk, cache, db};
 pub mod telephone;
 
 use std::collections::HashMap;
@@ -69,19 +67,6 @@ struct Shared {
     /// A GOV.UK Pay client per service, built once from the keyring.
     clients: Mutex<HashMap<String, (String, govpay::Client)>>,
     client_options: Mutex<ClientOptions>,
-    /// Syncs loading with the search indexes aside (see `bulk`); the last one
-    /// to finish builds them again.
-    bulk_loads: tokio::sync::Mutex<usize>,
-    bulk_from: BulkFrom,
-}
-
-/// How many payments a sync must expect before it loads with the indexes aside.
-struct BulkFrom(std::sync::atomic::AtomicU64);
-
-impl Default for BulkFrom {
-    fn default() -> Self {
-        Self(std::sync::atomic::AtomicU64::new(20_000))
-    }
 }
 
 /// How clients are set up (tests shorten the timeouts).
@@ -125,7 +110,7 @@ impl Core {
                 format!("cannot create the data folder {}: {e}", data_dir.display()),
             )
         })?;
-        let pool = db::open(&data_dir.join(db::FILE_NAME)).await?;
+        let pool = store::sqlite::db::open(&data_dir.join(store::sqlite::FILE_NAME)).await?;
         let core = Self {
             store: Arc::new(store::sqlite::SqliteStore::new(pool.clone())),
             pool,
@@ -137,8 +122,6 @@ impl Core {
                 telephone_tokens: Default::default(),
                 clients: Default::default(),
                 client_options: Default::default(),
-                bulk_loads: Default::default(),
-                bulk_from: Default::default(),
             }),
         };
         // Outcomes a previous run could not write go in first.

@@ -19,16 +19,15 @@ use std::time::Instant;
 use govpay::Client;
 use govpay::search::{AgreementSearch, DisputeSearch, Paging, PaymentSearch, RefundSearch};
 use serde::Serialize;
-use sqlx::Row;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use ts_rs::TS;
 
-use crate::cache;
+use crate::Core;
 use crate::clock::{self, now_ms};
 use crate::error::CoreError;
 use crate::services::ServiceInfo;
-use crate::{Core, bulk};
+use crate::store::sync::{Fill, FillPage, Position, SyncCursor};
 
 /// Re-read on every run: the search endpoints lag writes, and recent payments change state.
 pub const TRAILING_MS: i64 = 2 * 60 * 60 * 1000;
@@ -128,12 +127,6 @@ impl SyncCancel {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Cursor {
-    synced_until: Option<i64>,
-    window: Option<(i64, i64, u32)>,
-}
-
 fn to_time(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
@@ -145,10 +138,8 @@ fn floor_second(ms: i64) -> i64 {
 
 struct Run<'a> {
     core: &'a Core,
-    /// One connection for every write of the run: its page cache stays warm
-    /// (a pool would hand out connections whose caches another one just made stale).
-    /// Lent to the writing while a resource streams in (see `stream`).
-    conn: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
+    /// The run's writing (the store decides how to load fast).
+    fill: Box<dyn Fill>,
     service: &'a ServiceInfo,
     client: Client,
     cancel: &'a SyncCancel,
@@ -158,10 +149,6 @@ struct Run<'a> {
     items: u64,
     pages: u64,
     estimate: Option<u64>,
-    /// This run loads with the search indexes aside (see `bulk`).
-    bulk: bool,
-    /// The payments' statistics were gathered when their indexes were built.
-    payments_analysed: bool,
 }
 
 impl Run<'_> {
@@ -183,32 +170,12 @@ impl Run<'_> {
         });
     }
 
-    async fn cursor(&self, resource: Resource) -> Result<Cursor, CoreError> {
-        let row = sqlx::query("SELECT synced_until_ms, window_from_ms, window_to_ms, next_page FROM sync_state WHERE service_id = ?1 AND resource = ?2")
-            .bind(&self.service.id)
-            .bind(resource.as_str())
-            .fetch_optional(self.core.pool())
-            .await?;
-        Ok(match row {
-            None => Cursor {
-                synced_until: None,
-                window: None,
-            },
-            Some(r) => {
-                let window = match (
-                    r.try_get::<Option<i64>, _>("window_from_ms")?,
-                    r.try_get::<Option<i64>, _>("window_to_ms")?,
-                    r.try_get::<Option<i64>, _>("next_page")?,
-                ) {
-                    (Some(f), Some(t), Some(p)) => Some((f, t, p.max(1) as u32)),
-                    _ => None,
-                };
-                Cursor {
-                    synced_until: r.try_get("synced_until_ms")?,
-                    window,
-                }
-            }
-        })
+    async fn cursor(&self, resource: Resource) -> Result<SyncCursor, CoreError> {
+        Ok(self
+            .core
+            .store()
+            .sync_cursor(&self.service.id, resource.as_str())
+            .await?)
     }
 
     /// Counts pages just written and reports progress, under the resource
@@ -235,18 +202,7 @@ impl Run<'_> {
 
     /// Reads what each plan covers and writes it; whether all got to the end
     /// (false when cancelled). The first plan's resource is the one shown in
-    /// the progress. The run's connection is lent to the writing for the while.
-    async fn stream(&mut self, plans: Vec<(Resource, Plan)>) -> Result<bool, CoreError> {
-        let Some(mut conn) = self.conn.take() else {
-            return Err(CoreError::Storage(
-                "the sync's connection is already writing".into(),
-            ));
-        };
-        let result = self.stream_on(&mut conn, plans).await;
-        self.conn = Some(conn);
-        result
-    }
-
+    /// the progress.
     /// A task for each plan reads pages ahead while this one writes every
     /// page already waiting (up to `BATCH_PAGES`) in one go: a commit per page
     /// cost a sync about as much as writing the rows. Each page's position is
@@ -254,12 +210,7 @@ impl Run<'_> {
     /// position says was read. A bulk load keeps its transaction open for up
     /// to `BULK_ROWS` rows or `BULK_HOLD`: fewer, larger commits write each
     /// touched page once. The readers share the client, and so its rate limits.
-    async fn stream_on(
-        &mut self,
-        conn: &mut sqlx::SqliteConnection,
-        plans: Vec<(Resource, Plan)>,
-    ) -> Result<bool, CoreError> {
-        use sqlx::Connection;
+    async fn stream(&mut self, plans: Vec<(Resource, Plan)>) -> Result<bool, CoreError> {
         let Some(&(shown, _)) = plans.first() else {
             return Ok(true);
         };
@@ -284,7 +235,7 @@ impl Run<'_> {
             let Some(first) = pages.recv().await else {
                 break;
             };
-            let mut tx = conn.begin().await?;
+            self.fill.begin().await?;
             let opened = tokio::time::Instant::now();
             let mut rows = 0;
             let mut next = Some(first);
@@ -324,9 +275,11 @@ impl Run<'_> {
                         Err(_) => break,
                     }
                 }
-                rows += write_pages(&mut tx, &self.service.id, &steps, self.bulk).await?;
+                for step in &steps {
+                    rows += self.fill.write(step.page(), &step.position()).await?;
+                }
                 self.written(shown, &steps);
-                if !self.bulk
+                if !self.fill.bulk()
                     || done
                     || failed.is_some()
                     || self.cancel.is_cancelled()
@@ -337,7 +290,7 @@ impl Run<'_> {
                 }
             }
             // Pages read before a failure are good: they are kept.
-            tx.commit().await?;
+            self.fill.commit().await?;
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -369,9 +322,10 @@ impl Run<'_> {
             Some(until) => {
                 let mut start = until - TRAILING_MS;
                 if resource == Resource::Payments {
-                    let oldest_unfinished: Option<i64> = sqlx::query_scalar("SELECT min(created_ms) FROM payments WHERE service_id = ?1 AND finished = 0")
-                        .bind(&self.service.id)
-                        .fetch_one(self.core.pool())
+                    let oldest_unfinished = self
+                        .core
+                        .store()
+                        .oldest_unfinished(&self.service.id)
                         .await?;
                     if let Some(u) = oldest_unfinished {
                         start = start.min(u.max(now - UNFINISHED_LOOKBACK_MS));
@@ -388,7 +342,7 @@ impl Run<'_> {
                     )
                     .await?
                     .total();
-                    self.maybe_bulk(expected).await?;
+                    self.fill.expect(expected).await?;
                 }
                 floor_second(start)
             }
@@ -397,7 +351,7 @@ impl Run<'_> {
                     self.estimate = Some(self.items + total);
                     if resource == Resource::Payments {
                         let expected = self.estimate.unwrap_or(0).saturating_sub(self.items);
-                        self.maybe_bulk(expected).await?;
+                        self.fill.expect(expected).await?;
                     }
                     floor_second(oldest)
                 }
@@ -411,7 +365,7 @@ impl Run<'_> {
             return Ok(false);
         }
         let mut plans = vec![(resource, Plan::Walk { start, now })];
-        if resource == Resource::Payments && self.bulk {
+        if resource == Resource::Payments && self.fill.bulk() {
             for other in [Resource::Refunds, Resource::Disputes] {
                 if let Some(plan) = self.alongside(other, now).await? {
                     plans.push((other, plan));
@@ -452,93 +406,16 @@ impl Run<'_> {
         }))
     }
 
-    /// Sets the search indexes aside when this run will load many payments and
-    /// building them again costs less than keeping them up row by row (the
-    /// cache does not already hold far more than is coming).
-    async fn maybe_bulk(&mut self, expected: u64) -> Result<(), CoreError> {
-        if self.bulk || expected < self.core.shared.bulk_from.0.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        let cached: i64 = sqlx::query_scalar("SELECT count(*) FROM payments")
-            .fetch_one(self.conn()?)
-            .await?;
-        if cached as u64 <= expected.saturating_mul(2) {
-            self.enter_bulk(false).await?;
-        }
-        Ok(())
-    }
-
-    fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, CoreError> {
-        self.conn
-            .as_deref_mut()
-            .ok_or_else(|| CoreError::Storage("the sync's connection is already writing".into()))
-    }
-
-    /// Loads from here on with the search indexes aside. The WAL is copied
-    /// into the file every 64 MB instead of every 4 MB meanwhile. `resume`:
-    /// only if they are still aside (another sync may have built them since
-    /// this one looked).
-    async fn enter_bulk(&mut self, resume: bool) -> Result<(), CoreError> {
-        let core = self.core;
-        let conn = self.conn()?;
-        if !core.bulk_enter(conn, resume).await? {
-            return Ok(());
-        }
-        let faster = sqlx::query("PRAGMA wal_autocheckpoint = 16384")
-            .execute(&mut *conn)
-            .await;
-        // Counted in: from here on, `leave_bulk` must count it out.
-        self.bulk = true;
-        faster?;
-        Ok(())
-    }
-
-    /// Builds the indexes a bulk load set aside (unless another sync is still
-    /// loading), and goes back to checkpointing every 4 MB.
+    /// Ends a load in bulk; the progress says when the indexes are rebuilt.
     async fn leave_bulk(&mut self) -> Result<(), CoreError> {
-        if !self.bulk {
-            return Ok(());
-        }
-        self.bulk = false;
-        if *self.core.shared.bulk_loads.lock().await == 1 {
+        if self.fill.builds_on_end().await {
             self.progress(
                 Resource::Payments,
                 SyncPhase::Running,
                 Some("Building the search indexes".into()),
             );
         }
-        let core = self.core;
-        let conn = self.conn()?;
-        // The build writes about 1 GB to the WAL at 1,000,000 payments.
-        // Copying it into the file takes seconds; another connection does
-        // that while this one goes on to the refunds (if none is free in
-        // time, this one's next commit does it, as before).
-        // Counted out whatever else fails: a load left counted in would keep
-        // every later sync from building the indexes.
-        let quiet = sqlx::query("PRAGMA wal_autocheckpoint = 0")
-            .execute(&mut *conn)
-            .await;
-        let built = core.bulk_leave(conn).await;
-        let usual = sqlx::query("PRAGMA wal_autocheckpoint = 1000")
-            .execute(&mut *conn)
-            .await;
-        quiet?;
-        usual?;
-        let built = built?;
-        if let bulk::Restored::Built { analysed, .. } = built {
-            self.payments_analysed |= analysed;
-        }
-        if built != bulk::Restored::Nothing {
-            let pool = core.pool().clone();
-            tokio::spawn(async move {
-                if let Ok(mut other) = pool.acquire().await {
-                    let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                        .execute(&mut *other)
-                        .await;
-                }
-            });
-        }
-        Ok(())
+        Ok(self.fill.end_load().await?)
     }
 
     /// The creation time of the oldest item (the last result of the last page
@@ -563,18 +440,11 @@ impl Run<'_> {
     }
 
     async fn mark_synced(&self, resource: Resource, until: i64) -> Result<(), CoreError> {
-        sqlx::query(
-            "INSERT INTO sync_state (service_id, resource, synced_until_ms, last_run_ms) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (service_id, resource) DO UPDATE SET synced_until_ms = excluded.synced_until_ms,
-                window_from_ms = NULL, window_to_ms = NULL, next_page = NULL, last_run_ms = excluded.last_run_ms",
-        )
-        .bind(&self.service.id)
-        .bind(resource.as_str())
-        .bind(until)
-        .bind(now_ms())
-        .execute(self.core.pool())
-        .await?;
-        Ok(())
+        Ok(self
+            .core
+            .store()
+            .mark_synced(&self.service.id, resource.as_str(), until)
+            .await?)
     }
 
     /// Agreements are few and have no date filter: read them all each time.
@@ -588,11 +458,10 @@ impl Run<'_> {
                 return Ok(());
             }
             let page = page?;
-            // A page in one transaction: a commit per agreement makes a first
-            // fill of thousands of them measurably slower.
-            let mut tx = self.core.pool().begin().await?;
-            cache::upsert_agreements(&mut tx, &self.service.id, &page.items).await?;
-            tx.commit().await?;
+            self.core
+                .store()
+                .keep_agreements(&self.service.id, &page.items)
+                .await?;
             self.report.agreements += page.items.len() as u64;
             self.items += page.items.len() as u64;
             self.pages += 1;
@@ -652,79 +521,33 @@ impl Fetched {
     }
 }
 
-/// Writes fetched pages and the position after each. In a bulk load the
-/// payments' refund totals wait for the build, which works them all out at
-/// once (see `refresh_every_refund_total`): the payment-ID index they are
-/// found by is aside.
-async fn write_pages(
-    conn: &mut sqlx::SqliteConnection,
-    service_id: &str,
-    steps: &[Step],
-    bulk: bool,
-) -> Result<u64, CoreError> {
-    let mut count = 0;
-    for step in steps {
-        let resource = step.fetched.resource();
-        let (n, more) = match &step.fetched {
-            Fetched::Payments(p) => {
-                cache::upsert_payments(conn, service_id, &p.results).await?;
-                (p.results.len() as u64, p.links.next_page.is_some())
-            }
-            Fetched::Refunds(p) => {
-                cache::upsert_refunds(conn, service_id, &p.results, None).await?;
-                if !bulk {
-                    let ids: Vec<String> = p
-                        .results
-                        .iter()
-                        .filter_map(|r| r.payment_id.clone())
-                        .collect();
-                    refresh_refund_totals(conn, service_id, &ids).await?;
-                }
-                (p.results.len() as u64, p.links.next_page.is_some())
-            }
-            Fetched::Disputes(p) => {
-                cache::upsert_disputes(conn, service_id, &p.results).await?;
-                (p.results.len() as u64, p.links.next_page.is_some())
-            }
-        };
-        count += n;
-        let (window_from, window_to, next_page, synced_until) = if more {
-            (
-                Some(step.from),
-                Some(step.to),
-                Some(i64::from(step.page) + 1),
-                None,
-            )
-        } else {
-            (None, None, None, Some(step.to))
-        };
-        sqlx::query(
-            "INSERT INTO sync_state (service_id, resource, synced_until_ms, window_from_ms, window_to_ms, next_page, last_run_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (service_id, resource) DO UPDATE SET
-                synced_until_ms = coalesce(excluded.synced_until_ms, sync_state.synced_until_ms),
-                window_from_ms = excluded.window_from_ms, window_to_ms = excluded.window_to_ms,
-                next_page = excluded.next_page, last_run_ms = excluded.last_run_ms",
-        )
-        .bind(service_id)
-        .bind(resource.as_str())
-        .bind(synced_until)
-        .bind(window_from)
-        .bind(window_to)
-        .bind(next_page)
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(count)
-}
-
 /// A fetched page and where it sits: its window and its number in it.
 struct Step {
     from: i64,
     to: i64,
     page: u32,
     fetched: Fetched,
+}
+
+impl Step {
+    fn page(&self) -> FillPage<'_> {
+        match &self.fetched {
+            Fetched::Payments(p) => FillPage::Payments(&p.results),
+            Fetched::Refunds(p) => FillPage::Refunds(&p.results),
+            Fetched::Disputes(p) => FillPage::Disputes(&p.results),
+        }
+    }
+
+    /// Where the sync of its resource stands once it is written.
+    fn position(&self) -> Position {
+        Position {
+            resource: self.fetched.resource().as_str(),
+            from: self.from,
+            to: self.to,
+            page: self.page,
+            more: self.fetched.has_more(),
+        }
+    }
 }
 
 /// What a reader walks through.
@@ -937,79 +760,6 @@ async fn fetch(
     })
 }
 
-/// After refunds arrive, the payments they belong to get their totals from them,
-/// in one statement per 400 payments: each payment is found through the
-/// payment-ID index and its refunds summed once, through their index (named,
-/// because before the first ANALYZE SQLite would read every refund of the
-/// service for each payment). Summing once is faster than summing in each of
-/// the three figures. What is available
-/// is counted as GOV.UK Pay counts it: from the total with a corporate card
-/// surcharge, from the amount otherwise, less refunds not in error.
-async fn refresh_refund_totals(
-    conn: &mut sqlx::SqliteConnection,
-    service_id: &str,
-    payment_ids: &[String],
-) -> Result<(), CoreError> {
-    let mut ids: Vec<&String> = payment_ids.iter().collect();
-    ids.sort();
-    ids.dedup();
-    for chunk in ids.chunks(400) {
-        let list = serde_json::to_string(chunk)
-            .map_err(|e| CoreError::Storage(format!("cannot list payment IDs: {e}")))?;
-        sqlx::query(
-            "UPDATE payments SET (refund_submitted, refund_available, refund_status) = (
-                SELECT s.submitted, s.base - s.submitted,
-                    CASE WHEN payments.refund_status IN ('available', 'full')
-                        THEN CASE WHEN s.base - s.submitted <= 0 THEN 'full' ELSE 'available' END
-                        ELSE payments.refund_status END
-                FROM (SELECT coalesce(sum(CASE WHEN r.status != 'error' THEN r.amount END), 0) AS submitted,
-                        CASE WHEN coalesce(payments.corporate_surcharge, 0) > 0
-                            THEN coalesce(payments.total_amount, payments.amount)
-                            ELSE payments.amount END AS base
-                      FROM refunds r INDEXED BY refunds_payment
-                      WHERE r.service_id = payments.service_id AND r.payment_id = payments.payment_id) s)
-             WHERE service_id = ?1 AND payment_id IN (SELECT value FROM json_each(?2))",
-        )
-        .bind(service_id)
-        .bind(list)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Every payment with a cached refund gets its totals from its refunds, as
-/// `refresh_refund_totals` works them out, in one statement: the refunds are
-/// summed once per payment through their index, each payment is found
-/// through the payment-ID index, and only a payment whose figures differ is
-/// written (most already hold what the API's own summary said). A bulk load's
-/// build runs it inside its transaction, for the refunds read alongside the
-/// payments (and any a killed load left without their totals).
-pub(crate) async fn refresh_every_refund_total(
-    conn: &mut sqlx::SqliteConnection,
-) -> Result<(), CoreError> {
-    sqlx::query(
-        "UPDATE payments SET (refund_submitted, refund_available, refund_status) = (t.submitted, t.available, t.status)
-         FROM (SELECT id, submitted, available,
-                    CASE WHEN was IN ('available', 'full')
-                        THEN CASE WHEN available <= 0 THEN 'full' ELSE 'available' END
-                        ELSE was END AS status
-               FROM (SELECT p.rowid AS id, p.refund_status AS was, s.submitted,
-                        CASE WHEN coalesce(p.corporate_surcharge, 0) > 0
-                            THEN coalesce(p.total_amount, p.amount) ELSE p.amount END - s.submitted AS available
-                     FROM (SELECT service_id, payment_id,
-                                coalesce(sum(CASE WHEN status != 'error' THEN amount END), 0) AS submitted
-                           FROM refunds INDEXED BY refunds_payment GROUP BY service_id, payment_id) s
-                     JOIN payments p ON p.service_id = s.service_id AND p.payment_id = s.payment_id)) t
-         WHERE payments.rowid = t.id
-           AND (payments.refund_submitted IS NOT t.submitted OR payments.refund_available IS NOT t.available
-                OR payments.refund_status IS NOT t.status)",
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// When each resource of a service was last brought up to date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -1029,42 +779,7 @@ impl Core {
     /// How many payments a sync must expect before it loads them with the
     /// search indexes aside and builds them once they are in (20,000 by default).
     pub fn set_bulk_load_from(&self, payments: u64) {
-        self.shared.bulk_from.0.store(payments, Ordering::Relaxed);
-    }
-
-    /// Counts a load in, setting the indexes aside if it is the first.
-    /// `resume`: only when they are aside now, looked at under the lock (a
-    /// sync that saw them aside may have waited here while another built
-    /// them: setting them aside again would cost a second build). Whether
-    /// the load was counted in.
-    async fn bulk_enter(
-        &self,
-        conn: &mut sqlx::SqliteConnection,
-        resume: bool,
-    ) -> Result<bool, CoreError> {
-        let mut loads = self.shared.bulk_loads.lock().await;
-        if *loads == 0 {
-            if resume && !bulk::aside(conn).await? {
-                return Ok(false);
-            }
-            bulk::set_aside(conn).await?;
-        }
-        *loads += 1;
-        Ok(true)
-    }
-
-    /// The last sync to finish loading builds the indexes again.
-    async fn bulk_leave(
-        &self,
-        conn: &mut sqlx::SqliteConnection,
-    ) -> Result<bulk::Restored, CoreError> {
-        let mut loads = self.shared.bulk_loads.lock().await;
-        *loads = loads.saturating_sub(1);
-        if *loads == 0 {
-            bulk::restore_report(conn).await
-        } else {
-            Ok(bulk::Restored::Nothing)
-        }
+        self.store().set_bulk_load_from(payments);
     }
 
     /// Brings the service's cache up to date: payments, refunds, disputes, agreements.
@@ -1079,7 +794,7 @@ impl Core {
         let before = client.stats().requests;
         let mut run = Run {
             core: self,
-            conn: Some(self.pool().acquire().await?),
+            fill: self.store().begin_fill(&service.id).await?,
             service: &service,
             client: client.clone(),
             cancel,
@@ -1089,14 +804,10 @@ impl Core {
             items: 0,
             pages: 0,
             estimate: None,
-            bulk: false,
-            payments_analysed: false,
         };
-        // Indexes left aside by a sync that was killed: this run builds them
-        // once its payments are in.
-        if bulk::aside(run.conn()?).await? {
-            run.enter_bulk(true).await?;
-        }
+        // A load a killed sync left part-way: this run ends it once its
+        // payments are in.
+        run.fill.resume().await?;
         let mut result = Ok(());
         for resource in [Resource::Payments, Resource::Refunds, Resource::Disputes] {
             run.estimate = None;
@@ -1117,24 +828,9 @@ impl Core {
             result = run.agreements().await;
         }
         run.report.requests = client.stats().requests - before;
-        if run.items > 5_000 {
-            // Fresh statistics, so searches pick the right index over a big cache.
-            // Whole-table statistics: a sampled ANALYZE saw one service and a
-            // few thousand rows, judged every filter as selective as "this
-            // service", and sent "last four or reference" through the status
-            // index, many times slower (BENCHMARKS.md, tried and dropped).
-            // The payments' own were gathered with their indexes' build, if
-            // there was one: then those of the other tables only.
-            if let Ok(mut conn) = self.pool().acquire().await {
-                if run.payments_analysed {
-                    let _ =
-                        crate::db::analyze_all_but(&mut conn, &["payments", "payment_metadata"])
-                            .await;
-                } else if crate::db::statistics_outdated_by(&mut conn, run.items).await {
-                    let _ = crate::db::analyze(&mut conn, None).await;
-                }
-            }
-        }
+        self.store()
+            .after_fill(run.items, run.fill.payments_analysed())
+            .await;
         run.report.cancelled = cancel.is_cancelled();
         match result {
             Ok(()) => {
@@ -1154,177 +850,12 @@ impl Core {
     }
 
     pub async fn sync_status(&self, service_id: &str) -> Result<SyncStatus, CoreError> {
-        let row = sqlx::query(
-            "SELECT max(last_run_ms) AS last, max(window_from_ms IS NOT NULL) AS interrupted,
-                    min(synced_until_ms IS NOT NULL) AS complete, count(*) AS n
-             FROM sync_state WHERE service_id = ?1",
-        )
-        .bind(service_id)
-        .fetch_one(self.pool())
-        .await?;
-        let n: i64 = row.try_get("n")?;
-        let complete: Option<i64> = row.try_get("complete")?;
+        let summary = self.store().sync_summary(service_id).await?;
         Ok(SyncStatus {
             service_id: service_id.to_owned(),
-            last_synced_ms: if n > 0 && complete == Some(1) {
-                row.try_get("last")?
-            } else {
-                None
-            },
-            interrupted: row.try_get::<Option<i64>, _>("interrupted")?.unwrap_or(0) == 1,
+            last_synced_ms: summary.last_run_ms.filter(|_| summary.complete),
+            interrupted: summary.interrupted,
             cached_payments: self.store().payment_count(service_id).await?,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db;
-
-    async fn payment(pool: &sqlx::SqlitePool, id: &str, amount: i64, status: &str, submitted: i64) {
-        surcharged(pool, id, amount, None, status, submitted).await;
-    }
-
-    async fn surcharged(
-        pool: &sqlx::SqlitePool,
-        id: &str,
-        amount: i64,
-        surcharge: Option<i64>,
-        status: &str,
-        submitted: i64,
-    ) {
-        sqlx::query(
-            "INSERT INTO payments (service_id, payment_id, amount, reference, description, status, finished,
-                created_ms, created_date, refund_status, refund_available, refund_submitted, fetched_ms,
-                corporate_surcharge, total_amount)
-             VALUES ('s', ?1, ?2, 'R', 'D', 'success', 1, 1, 'x', ?3, ?2 - ?4, ?4, 0, ?5, ?2 + ?5)",
-        )
-        .bind(id)
-        .bind(amount)
-        .bind(status)
-        .bind(submitted)
-        .bind(surcharge)
-        .execute(pool)
-        .await
-        .unwrap();
-    }
-
-    async fn refund(pool: &sqlx::SqlitePool, id: &str, payment: &str, amount: i64, status: &str) {
-        sqlx::query(
-            "INSERT INTO refunds (service_id, refund_id, payment_id, amount, status, created_ms, created_date)
-             VALUES ('s', ?1, ?2, ?3, ?4, 1, 'x')",
-        )
-        .bind(id)
-        .bind(payment)
-        .bind(amount)
-        .bind(status)
-        .execute(pool)
-        .await
-        .unwrap();
-    }
-
-    #[tokio::test]
-    async fn refund_totals_come_from_the_cached_refunds_except_failed_ones() {
-        let (_dir, pool) = db::testing::cache_with_service().await;
-        // As a search gave them: p1 before its refunds, p2 already up to date,
-        // p3 not refundable at all, p4 not asked about.
-        payment(&pool, "p1", 1000, "available", 0).await;
-        payment(&pool, "p2", 500, "full", 500).await;
-        payment(&pool, "p3", 800, "unavailable", 0).await;
-        payment(&pool, "p4", 900, "available", 0).await;
-        // A corporate card surcharge is refundable too.
-        surcharged(&pool, "p5", 1000, Some(250), "available", 0).await;
-        refund(&pool, "r1", "p1", 300, "success").await;
-        refund(&pool, "r2", "p1", 200, "submitted").await;
-        refund(&pool, "r3", "p1", 400, "error").await;
-        refund(&pool, "r4", "p2", 500, "success").await;
-        refund(&pool, "r5", "p3", 100, "success").await;
-        refund(&pool, "r7", "p5", 1000, "success").await;
-        let mut conn = pool.acquire().await.unwrap();
-        let ids = ["p1", "p2", "p3", "p1", "p5"].map(String::from);
-        refresh_refund_totals(&mut conn, "s", &ids).await.unwrap();
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT payment_id, refund_status, refund_available, refund_submitted FROM payments ORDER BY payment_id",
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap();
-        assert_eq!(
-            rows,
-            vec![
-                // The failed refund does not count.
-                ("p1".into(), "available".into(), 500, 500),
-                ("p2".into(), "full".into(), 0, 500),
-                // Its status is the API's, the figures are the refunds'.
-                ("p3".into(), "unavailable".into(), 700, 100),
-                ("p4".into(), "available".into(), 900, 0),
-                ("p5".into(), "available".into(), 250, 1000),
-            ]
-        );
-        // Refunded in full: the status follows.
-        refund(&pool, "r6", "p1", 500, "success").await;
-        refresh_refund_totals(&mut conn, "s", &["p1".into()])
-            .await
-            .unwrap();
-        let p1: (String, i64) = sqlx::query_as(
-            "SELECT refund_status, refund_available FROM payments WHERE payment_id = 'p1'",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-        assert_eq!(p1, ("full".into(), 0));
-
-        // Worked out for every payment at once (a bulk load's build), from
-        // figures as a search gave them again: the same, and p4 (no refunds)
-        // is left as it is.
-        let figures = "SELECT payment_id, refund_status, refund_available, refund_submitted FROM payments ORDER BY payment_id";
-        let one_by_one: Vec<(String, String, i64, i64)> =
-            sqlx::query_as(figures).fetch_all(&mut *conn).await.unwrap();
-        sqlx::query(
-            "UPDATE payments SET refund_submitted = 0, refund_available = amount,
-                refund_status = CASE WHEN refund_status = 'full' THEN 'available' ELSE refund_status END",
-        )
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-        sqlx::query("UPDATE payments SET refund_available = 1 WHERE payment_id = 'p4'")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        refresh_every_refund_total(&mut conn).await.unwrap();
-        let at_once: Vec<(String, String, i64, i64)> =
-            sqlx::query_as(figures).fetch_all(&mut *conn).await.unwrap();
-        let mut expected = one_by_one;
-        expected[3].2 = 1;
-        assert_eq!(at_once, expected);
-    }
-
-    /// A sync that found the indexes aside (a killed load) may wait while
-    /// another sync builds them: it must not set them aside again.
-    #[tokio::test]
-    async fn a_load_resumed_after_another_sync_built_the_indexes_sets_nothing_aside() {
-        let dir = tempfile::tempdir().unwrap();
-        let core = Core::open(dir.path(), Arc::new(crate::keys::MemoryKeyStore::default()))
-            .await
-            .unwrap();
-        let mut conn = core.pool().acquire().await.unwrap();
-        assert!(!bulk::aside(&mut conn).await.unwrap());
-        assert!(!core.bulk_enter(&mut conn, true).await.unwrap());
-        assert!(!bulk::aside(&mut conn).await.unwrap());
-        assert_eq!(*core.shared.bulk_loads.lock().await, 0);
-        // Still aside: the load is counted in, and counted out it builds them.
-        assert!(core.bulk_enter(&mut conn, false).await.unwrap());
-        assert!(core.bulk_enter(&mut conn, true).await.unwrap());
-        assert_eq!(*core.shared.bulk_loads.lock().await, 2);
-        assert_eq!(
-            core.bulk_leave(&mut conn).await.unwrap(),
-            bulk::Restored::Nothing
-        );
-        assert_ne!(
-            core.bulk_leave(&mut conn).await.unwrap(),
-            bulk::Restored::Nothing
-        );
-        assert!(!bulk::aside(&mut conn).await.unwrap());
     }
 }

@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 const NOT_YET_MOVED: &[&str] = &[
     "src-tauri/crates/paydesk-core/Cargo.toml",
     "src-tauri/crates/paydesk-core/benches/cache.rs",
-    "src-tauri/crates/paydesk-core/src/error.rs",
     "src-tauri/crates/paydesk-core/src/lib.rs",
-    "src-tauri/crates/paydesk-core/src/sync.rs",
     "src-tauri/crates/paydesk-core/tests/core_with_sim.rs",
     "src-tauri/crates/paydesk-core/tests/services_keyring.rs",
     "tests/Cargo.toml",

@@ -17,6 +17,7 @@ pub mod search;
 pub mod services;
 mod settings;
 pub mod sqlite;
+pub mod sync;
 pub mod telephone;
 
 pub use audit::{AuditQuery, AuditRow, AuditStore, ChainLock, Phase};
@@ -29,6 +30,7 @@ pub use holds::{HoldStore, PaymentHold};
 pub use search::SearchStore;
 pub use services::{ServiceRecord, ServiceStore};
 pub use settings::SettingsStore;
+pub use sync::SyncStore;
 pub use telephone::{TelephonePaymentRow, TelephoneStarted, TelephoneStore};
 
 /// Everything the core keeps. One engine implements every area.
@@ -43,6 +45,7 @@ pub trait Store:
     + SearchStore
     + ServiceStore
     + SettingsStore
+    + SyncStore
     + TelephoneStore
     + std::fmt::Debug
     + Send
@@ -62,6 +65,7 @@ impl<T> Store for T where
         + SearchStore
         + ServiceStore
         + SettingsStore
+        + SyncStore
         + TelephoneStore
         + std::fmt::Debug
         + Send

@@ -289,7 +289,9 @@ mod tests {
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join("t.db")).await.unwrap();
+        let pool = crate::store::sqlite::db::open(&dir.path().join("t.db"))
+            .await
+            .unwrap();
         (dir, SqliteStore::new(pool))
     }
 

@@ -127,7 +127,8 @@ pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restor
     // Connections of its own, so that none has cached a full-text index's
     // structure from before the copy (FTS5 keeps it per connection and only
     // re-reads it when another connection has written).
-    let mut own = SqliteConnection::connect_with(&crate::db::connect_options(&path)?).await?;
+    let mut own =
+        SqliteConnection::connect_with(&crate::store::sqlite::db::connect_options(&path)?).await?;
     let done = async {
         // The build writes about 1 GB to the WAL at 1,000,000 payments: its
         // commit leaves copying that into the file to the caller (the sync
@@ -337,7 +338,8 @@ async fn build_side(
     tables: Vec<SideTable>,
     ready: tokio::sync::mpsc::UnboundedSender<Ready>,
 ) -> Result<(), CoreError> {
-    let mut conn = SqliteConnection::connect_with(&crate::db::connect_options(&path)?).await?;
+    let mut conn =
+        SqliteConnection::connect_with(&crate::store::sqlite::db::connect_options(&path)?).await?;
     let built = async {
         for SideTable {
             table,
@@ -467,7 +469,7 @@ async fn restore_on(
     // Refunds written while the payment-ID index was aside left their
     // payments' totals to now (no indexed text changes: the full-text indexes
     // built on the side stay good).
-    crate::sync::refresh_every_refund_total(&mut tx).await?;
+    super::fill::refresh_every_refund_total(&mut tx).await?;
     // While the side builds, this connection gathers the payments'
     // statistics (their indexes are all built now), which the sync would
     // otherwise gather at its end. The refunds that follow change no indexed
@@ -607,7 +609,7 @@ async fn drop_older_copies(conn: &mut SqliteConnection) -> Result<(), CoreError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db;
+    use crate::store::sqlite::db;
 
     async fn schema(conn: &mut SqliteConnection) -> Vec<(String, String)> {
         sqlx::query_as(

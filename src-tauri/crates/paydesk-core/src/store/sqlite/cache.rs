@@ -993,7 +993,7 @@ pub async fn search_payments(
         query.page_size.min(200)
     };
     let mut conn = pool.acquire().await?;
-    let plain = crate::bulk::aside(&mut conn).await?;
+    let plain = crate::store::sqlite::bulk::aside(&mut conn).await?;
     // Words stream from their index newest first, count and page in one pass.
     // Parts of words stream from the trigram table in the same order; they
     // count, then page, in two passes (see `index_driven`).
@@ -1356,12 +1356,14 @@ mod tests {
                     .map(|other| (other, id))
             })
             .unwrap();
-        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        let (_dir, pool) = crate::store::sqlite::db::testing::cache_with_service().await;
         let when = "2026-11-20T10:00:00.123Z";
         let page = vec![payment(&first, when, "R-1"), payment(&second, when, "R-2")];
         let mut conn = pool.acquire().await.unwrap();
         if aside {
-            crate::bulk::set_aside(&mut conn).await.unwrap();
+            crate::store::sqlite::bulk::set_aside(&mut conn)
+                .await
+                .unwrap();
             assert!(!payment_id_index(&mut conn).await.unwrap());
         }
         upsert_payments(&mut conn, "s", &page).await.unwrap();
@@ -1370,7 +1372,11 @@ mod tests {
         upsert_payments(&mut conn, "s", &page).await.unwrap();
         upsert_payments(&mut conn, "s", &page[1..]).await.unwrap();
         if aside {
-            assert!(crate::bulk::restore(&mut conn).await.unwrap());
+            assert!(
+                crate::store::sqlite::bulk::restore(&mut conn)
+                    .await
+                    .unwrap()
+            );
             assert!(payment_id_index(&mut conn).await.unwrap());
         }
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
@@ -1396,7 +1402,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_payment_cached_under_another_number_is_kept_once_when_the_index_comes_back() {
-        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        let (_dir, pool) = crate::store::sqlite::db::testing::cache_with_service().await;
         let mut conn = pool.acquire().await.unwrap();
         let when = "2026-11-20T10:00:00.000Z";
         upsert_payments(
@@ -1427,7 +1433,9 @@ mod tests {
             .unwrap();
 
         // A first fill reads both again, by rowid: p1 lands on its own number.
-        crate::bulk::set_aside(&mut conn).await.unwrap();
+        crate::store::sqlite::bulk::set_aside(&mut conn)
+            .await
+            .unwrap();
         upsert_payments(
             &mut conn,
             "s",
@@ -1444,7 +1452,11 @@ mod tests {
             copies, 2,
             "the older copy is still there while the index is aside"
         );
-        assert!(crate::bulk::restore(&mut conn).await.unwrap());
+        assert!(
+            crate::store::sqlite::bulk::restore(&mut conn)
+                .await
+                .unwrap()
+        );
 
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT p.rowid, p.payment_id, p.reference, m.value FROM payments p
@@ -1482,9 +1494,11 @@ mod tests {
     #[tokio::test]
     async fn with_the_payment_id_index_aside_a_payment_twice_in_one_write_is_kept_once_as_last_given()
      {
-        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        let (_dir, pool) = crate::store::sqlite::db::testing::cache_with_service().await;
         let mut conn = pool.acquire().await.unwrap();
-        crate::bulk::set_aside(&mut conn).await.unwrap();
+        crate::store::sqlite::bulk::set_aside(&mut conn)
+            .await
+            .unwrap();
         let when = "2026-11-20T10:00:00.000Z";
         let page = [
             payment("p1", when, "FIRST"),
@@ -1519,7 +1533,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_word_the_tokenizer_splits_is_still_found_in_the_search_box() {
-        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        let (_dir, pool) = crate::store::sqlite::db::testing::cache_with_service().await;
         // A Devanagari name: to the tokenizer its vowel signs are not letters,
         // so "प्रिया" is several words, a phrase the word index cannot answer.
         let people = [
@@ -1569,7 +1583,7 @@ mod tests {
 
     #[tokio::test]
     async fn parts_of_emails_and_names_are_literal_text_whatever_they_hold() {
-        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        let (_dir, pool) = crate::store::sqlite::db::testing::cache_with_service().await;
         let people = [
             ("p1", "jo_bloggs@example.com", "Jo \"JB\" Bloggs"),
             ("p2", "jo-bloggs@example.com", "Jo O'Bloggs"),
@@ -1635,9 +1649,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_email_part_is_counted_from_the_addresses_holding_it_as_from_every_payment() {
-        let (_dir, pool) = crate::db::testing::cache_with_service().await;
+        let (_dir, pool) = crate::store::sqlite::db::testing::cache_with_service().await;
         let mut conn = pool.acquire().await.unwrap();
-        crate::db::testing::add_service(&mut *conn, "t").await;
+        crate::store::sqlite::db::testing::add_service(&mut *conn, "t").await;
         // Six addresses (two differing only in case) over 60 payments, and
         // as many distinct ones again as the lookup by address takes.
         let shared = [
@@ -1763,7 +1777,7 @@ mod tests {
         );
         // Still held by the first service's payments.
         assert_eq!(addresses("joe.ok").await, ["joe.okafor@example.org"]);
-        crate::db::testing::assert_full_text_sound(&mut conn).await;
+        crate::store::sqlite::db::testing::assert_full_text_sound(&mut conn).await;
     }
 
     #[test]

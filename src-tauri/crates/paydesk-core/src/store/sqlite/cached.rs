@@ -52,9 +52,13 @@ pub(super) fn store_error(e: crate::CoreError) -> StoreError {
 impl CacheStore for SqliteStore {
     async fn keep_payment(&self, service_id: &str, payment: &Payment) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        crate::cache::upsert_payments(&mut conn, service_id, std::slice::from_ref(payment))
-            .await
-            .map_err(store_error)
+        crate::store::sqlite::cache::upsert_payments(
+            &mut conn,
+            service_id,
+            std::slice::from_ref(payment),
+        )
+        .await
+        .map_err(store_error)
     }
 
     async fn keep_refunds(
@@ -64,7 +68,7 @@ impl CacheStore for SqliteStore {
         payment_id: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        crate::cache::upsert_refunds(&mut conn, service_id, refunds, payment_id)
+        crate::store::sqlite::cache::upsert_refunds(&mut conn, service_id, refunds, payment_id)
             .await
             .map_err(store_error)
     }
@@ -75,9 +79,13 @@ impl CacheStore for SqliteStore {
         agreement: &Agreement,
     ) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        crate::cache::upsert_agreements(&mut conn, service_id, std::slice::from_ref(agreement))
-            .await
-            .map_err(store_error)
+        crate::store::sqlite::cache::upsert_agreements(
+            &mut conn,
+            service_id,
+            std::slice::from_ref(agreement),
+        )
+        .await
+        .map_err(store_error)
     }
 
     async fn cached_refunds(

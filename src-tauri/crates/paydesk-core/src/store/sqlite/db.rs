@@ -56,7 +56,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
     .fetch_one(&mut *conn)
     .await?;
     if deferred {
-        crate::bulk::restore(&mut conn).await?;
+        crate::store::sqlite::bulk::restore(&mut conn).await?;
     }
     drop(conn);
     MIGRATOR.run(&pool).await?;

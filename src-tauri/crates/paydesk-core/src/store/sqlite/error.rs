@@ -61,6 +61,19 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
     }
 }
 
+// The engine's own code (upserts, the first fill) reports as the core does.
+impl From<sqlx::Error> for crate::CoreError {
+    fn from(e: sqlx::Error) -> Self {
+        crate::CoreError::Store(e.into())
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for crate::CoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        crate::CoreError::Store(e.into())
+    }
+}
+
 /// Whether a payment upsert met the payment-ID index set aside or built
 /// back between looking for it and writing (see `cache::upsert_payments`).
 /// SQLite gives both cases the generic codes, so its text tells them apart.
@@ -81,10 +94,10 @@ mod tests {
     async fn real_sqlite_failures_are_told_apart() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let pool = crate::db::open(&path).await.unwrap();
+        let pool = crate::store::sqlite::db::open(&path).await.unwrap();
         pool.close().await;
 
-        let mut ro = crate::db::connect_options(&path)
+        let mut ro = crate::store::sqlite::db::connect_options(&path)
             .unwrap()
             .read_only(true)
             .connect()
@@ -98,13 +111,13 @@ mod tests {
 
         let junk = dir.path().join("junk.db");
         std::fs::write(&junk, b"not a database at all".repeat(300)).unwrap();
-        let e = crate::db::open(&junk).await.unwrap_err();
+        let e = crate::store::sqlite::db::open(&junk).await.unwrap_err();
         assert_eq!(e.problem(), Some(DbProblem::Damaged), "{e:?}");
 
         // A file whose schema has a step this build does not know (made by
         // another build) is refused as such, and left as it was.
         let other = dir.path().join("other.db");
-        let pool = crate::db::open(&other).await.unwrap();
+        let pool = crate::store::sqlite::db::open(&other).await.unwrap();
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
              VALUES (99990101000001, 'from a later build', 1, x'00', 0)",
@@ -113,11 +126,11 @@ mod tests {
         .await
         .unwrap();
         pool.close().await;
-        let e = crate::db::open(&other).await.unwrap_err();
+        let e = crate::store::sqlite::db::open(&other).await.unwrap_err();
         assert_eq!(e.problem(), Some(DbProblem::OtherVersion), "{e:?}");
 
         // A query SQLite refuses for its own reasons is not a broken file.
-        let pool = crate::db::open(&path).await.unwrap();
+        let pool = crate::store::sqlite::db::open(&path).await.unwrap();
         let e = sqlx::query("SELECT * FROM no_such_table")
             .execute(&pool)
             .await
@@ -161,7 +174,7 @@ mod tests {
             .execute(&mut *holder)
             .await
             .unwrap();
-        let mut impatient = crate::db::connect_options(&path)
+        let mut impatient = crate::store::sqlite::db::connect_options(&path)
             .unwrap()
             .busy_timeout(std::time::Duration::ZERO)
             .connect()

@@ -51,7 +51,11 @@ mod tests {
     #[tokio::test]
     async fn a_held_payment_is_not_held_twice_and_is_free_once_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::new(crate::db::open(&dir.path().join("t.db")).await.unwrap());
+        let store = SqliteStore::new(
+            crate::store::sqlite::db::open(&dir.path().join("t.db"))
+                .await
+                .unwrap(),
+        );
         let held = store.try_hold_payment("s", "p").await.unwrap();
         assert!(held.is_some());
         assert!(store.try_hold_payment("s", "p").await.unwrap().is_none());

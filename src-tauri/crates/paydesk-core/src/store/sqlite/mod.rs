@@ -11,6 +11,7 @@ mod dashboard;
 pub mod db;
 pub(crate) mod error;
 mod export;
+mod fill;
 mod holds;
 mod search;
 mod services;
@@ -34,6 +35,11 @@ pub struct SqliteStore {
     chain: Arc<tokio::sync::Mutex<()>>,
     /// Payments held by a money action in this process (see `holds`).
     holds: Arc<std::sync::Mutex<Holds>>,
+    /// Runs loading with the search indexes aside (see `bulk`); the last one
+    /// to end its load builds them again.
+    bulk_loads: Arc<tokio::sync::Mutex<usize>>,
+    /// How many payments a run must expect before it loads in bulk.
+    bulk_from: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -48,6 +54,8 @@ impl SqliteStore {
             pool,
             chain: Default::default(),
             holds: Default::default(),
+            bulk_loads: Default::default(),
+            bulk_from: Arc::new(std::sync::atomic::AtomicU64::new(20_000)),
         }
     }
 }

@@ -13,7 +13,7 @@ impl SearchStore for SqliteStore {
         service_id: &str,
         query: &PaymentQuery,
     ) -> Result<PaymentResults, StoreError> {
-        crate::cache::search_payments(&self.pool, service_id, query)
+        crate::store::sqlite::cache::search_payments(&self.pool, service_id, query)
             .await
             .map_err(store_error)
     }
@@ -23,13 +23,13 @@ impl SearchStore for SqliteStore {
         service_id: &str,
         payments: &[Payment],
     ) -> Result<Vec<PaymentRow>, StoreError> {
-        crate::cache::store_and_read_rows(&self.pool, service_id, payments)
+        crate::store::sqlite::cache::store_and_read_rows(&self.pool, service_id, payments)
             .await
             .map_err(store_error)
     }
 
     async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError> {
-        crate::cache::payment_count(&self.pool, service_id)
+        crate::store::sqlite::cache::payment_count(&self.pool, service_id)
             .await
             .map_err(store_error)
     }
