@@ -1,0 +1,222 @@
+//! What every test of the core shares: a simulator, a real data folder and
+//! keyring, a service on it, and the few steps tests take again and again.
+
+pub use govpay::requests::CreatePayment;
+pub use govpay::requests::MotoCard;
+pub use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
+pub use paydesk_core::audit::{AuditQuery, Phase};
+pub use paydesk_core::lookup::{PaymentQuery, SortBy};
+pub use paydesk_core::services::{Environment, NewService, SecretText};
+pub use paydesk_core::sync::SyncCancel;
+pub use paydesk_core::telephone::{TelephoneOutcome, TelephonePaymentInput, TelephoneResult};
+pub use paydesk_core::{ClientOptions, Core, CoreError, OsKeyStore, Role};
+pub use std::path::Path;
+pub use std::process::{Command, Stdio};
+pub use std::sync::Arc;
+pub use std::time::{Duration, Instant};
+
+pub(crate) const KEY: &str = "api_test_core_key";
+
+pub(crate) struct Setup {
+    pub(crate) sim: Simulator,
+    pub(crate) core: Core,
+    pub(crate) service: String,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) app_id: String,
+}
+
+pub(crate) async fn setup(role: Role, tweak: impl FnOnce(&mut SimConfig)) -> Setup {
+    let mut account = Account::sandbox(KEY);
+    account.provider = PaymentProvider::Stripe;
+    let mut config = SimConfig {
+        accounts: vec![account],
+        ..SimConfig::default()
+    };
+    tweak(&mut config);
+    let sim = Simulator::start(config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app_id = format!("paydesk-test-{}", uuid::Uuid::new_v4());
+    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(&app_id)))
+        .await
+        .unwrap();
+    core.set_operator("Sam Tester").await.unwrap();
+    core.set_client_options(ClientOptions {
+        timeout: Duration::from_secs(2),
+        retry: govpay::RetryPolicy {
+            base_delay: Duration::from_millis(20),
+            ..Default::default()
+        },
+        ..ClientOptions::default()
+    });
+    let key = sim.accounts()[0].api_key.clone();
+    let live = sim.accounts()[0].live;
+    let service = core
+        .services_add(NewService {
+            name: "Parking".into(),
+            base_url: Some(sim.base_url().into()),
+            environment: if live {
+                Environment::Live
+            } else {
+                Environment::Test
+            },
+            role,
+            api_key: SecretText::new(key),
+        })
+        .await
+        .unwrap()
+        .id;
+    Setup {
+        sim,
+        core,
+        service,
+        dir,
+        app_id,
+    }
+}
+
+/// A GOV.UK Pay client on the simulator's account, for a test's own calls.
+pub(crate) fn sim_client(s: &Setup) -> govpay::Client {
+    govpay::Client::builder(govpay::ApiKey::new(s.sim.accounts()[0].api_key.clone()).unwrap())
+        .base_url(s.sim.base_url())
+        .build()
+        .unwrap()
+}
+
+pub(crate) async fn paid(s: &Setup, amount: i64) -> String {
+    let client = sim_client(s);
+    let p = client
+        .payments()
+        .create(
+            &CreatePayment::web(amount, "REF-1", "Parking permit", "https://x.example/r"),
+            None,
+        )
+        .await
+        .unwrap();
+    s.sim
+        .control()
+        .complete_payment(p.payment_id.as_str(), "4444333322221111")
+        .unwrap();
+    p.payment_id.to_string()
+}
+
+/// The refund's answer is lost by `refund_fault`, and the payment's refunds
+/// cannot be read for a while after (the one read before sending passes): the
+/// outcome stays unknown until the faults are cleared.
+pub(crate) fn lose_refund_answer(s: &Setup, refund_fault: Fault) {
+    s.sim.control().set_faults(vec![
+        Fault {
+            route: "POST /v1/payments/{payment_id}/refunds".into(),
+            ..refund_fault
+        },
+        Fault {
+            route: "GET /v1/payments/{payment_id}/refunds".into(),
+            after: 1,
+            fail_next: 10,
+            ..Fault::default()
+        },
+    ]);
+}
+
+/// A supervisor's service over one simulated account holding `payments`
+/// generated payments (from `seed`) spread over the last `days`.
+pub(crate) async fn seeded(payments: usize, seed: u64, days: i64) -> Setup {
+    setup(Role::Supervisor, |c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments,
+            seed,
+            days,
+        }]
+    })
+    .await
+}
+
+/// How many different payments the cache holds, and how many rows.
+pub(crate) async fn payment_rows(s: &Setup) -> (i64, i64) {
+    sqlx::query_as("SELECT count(DISTINCT payment_id), count(*) FROM payments")
+        .fetch_one(s.core.pool())
+        .await
+        .unwrap()
+}
+
+/// Whether any search index is still set aside by a bulk load.
+pub(crate) async fn indexes_aside(s: &Setup) -> bool {
+    let mut conn = s.core.pool().acquire().await.unwrap();
+    paydesk_core::store::sqlite::bulk::aside(&mut conn)
+        .await
+        .unwrap()
+}
+
+pub(crate) fn no_progress() -> impl Fn(paydesk_core::sync::SyncProgress) + Send + Sync {
+    |_| {}
+}
+
+pub(crate) async fn find(s: &Setup, q: PaymentQuery) -> paydesk_core::lookup::PaymentResults {
+    s.core.payments_search(&s.service, &q).await.unwrap()
+}
+
+pub(crate) async fn all_with_holder(s: &Setup) -> String {
+    sqlx::query_scalar(
+        // A first name of four letters or more, so part of it can reach the trigram index.
+        "SELECT cardholder_name FROM payments WHERE cardholder_name LIKE '____% %' LIMIT 1",
+    )
+    .fetch_one(s.core.pool())
+    .await
+    .unwrap()
+}
+
+/// The unkeyed hash a tamperer without the keyring could compute: SHA-256
+/// over the same length-prefixed fields the record uses.
+pub(crate) fn rehash_without_the_key(prev: &str, fields: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in fields.iter().map(String::as_str).chain([prev]) {
+        h.update((f.len() as u64).to_be_bytes());
+        h.update(f.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Another desktop's cache of the same simulator account.
+pub(crate) async fn second_core(s: &Setup, dir: &Path) -> (Core, String) {
+    let core = Core::open(dir, Arc::new(OsKeyStore::new(&s.app_id)))
+        .await
+        .unwrap();
+    let service = add_same_account(&core, s, "Parking again").await;
+    (core, service)
+}
+
+/// Another supervisor's service on the simulator account `s` uses, in `core`.
+pub(crate) async fn add_same_account(core: &Core, s: &Setup, name: &str) -> String {
+    core.services_add(NewService {
+        name: name.into(),
+        base_url: Some(s.sim.base_url().into()),
+        environment: Environment::Test,
+        role: Role::Supervisor,
+        api_key: SecretText::new(s.sim.accounts()[0].api_key.clone()),
+    })
+    .await
+    .unwrap()
+    .id
+}
+
+pub(crate) fn phone(amount: i64, reference: &str) -> TelephonePaymentInput {
+    TelephonePaymentInput {
+        amount: format!("{}.{:02}", amount / 100, amount % 100),
+        reference: reference.into(),
+        description: "Council tax by phone".into(),
+        email: None,
+    }
+}
+
+/// The agent's steps: amount and reference, then the card, confirmed.
+pub(crate) async fn take(
+    s: &Setup,
+    input: &TelephonePaymentInput,
+    card: MotoCard,
+) -> Result<TelephoneOutcome, CoreError> {
+    let started = s.core.telephone_start(&s.service, input).await?;
+    s.core
+        .telephone_authorise(&s.service, &started.payment_id, card, false)
+        .await
+}
