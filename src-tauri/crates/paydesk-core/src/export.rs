@@ -214,17 +214,16 @@ impl Core {
         while let Some(r) = rows.next().await {
             let r = r?;
             line.clear();
-            let text = |v: &Option<String>| v.clone().unwrap_or_default();
             let refund = r.refund;
             let amount = r.amount;
-            let status = r.status.clone();
-            let code = r.code.clone();
+            let status = r.status.as_str();
+            let code = r.code.as_deref();
             let finished = r.finished;
             let (date, time) = date_and_time(r.created_ms);
             let state = if refund {
-                refund_label(&status)
+                refund_label(status)
             } else {
-                state_label(&status, code.as_deref())
+                state_label(status, code)
             };
             let total = if refund {
                 String::new()
@@ -236,21 +235,21 @@ impl Core {
                 String::new()
             };
             line.extend([
-                safe_cell(&text(&r.reference)),
-                safe_cell(&text(&r.description)),
-                safe_cell(&text(&r.email)),
+                safe_cell(r.reference.as_deref().unwrap_or_default()),
+                safe_cell(r.description.as_deref().unwrap_or_default()),
+                safe_cell(r.email.as_deref().unwrap_or_default()),
                 cell(&amount_text(amount)),
-                safe_cell(&text(&r.card_brand)),
-                safe_cell(&text(&r.cardholder_name)),
-                safe_cell(&text(&r.expiry)),
-                safe_cell(&text(&r.last4)),
+                safe_cell(r.card_brand.as_deref().unwrap_or_default()),
+                safe_cell(r.cardholder_name.as_deref().unwrap_or_default()),
+                safe_cell(r.expiry.as_deref().unwrap_or_default()),
+                safe_cell(r.last4.as_deref().unwrap_or_default()),
                 safe_cell(state),
                 finished.to_string(),
-                safe_cell(code.as_deref().unwrap_or_default()),
-                safe_cell(&text(&r.message)),
-                safe_cell(&text(&r.provider_id)),
-                safe_cell(&text(&r.payment_id)),
-                safe_cell(&text(&r.issued_by)),
+                safe_cell(code.unwrap_or_default()),
+                safe_cell(r.message.as_deref().unwrap_or_default()),
+                safe_cell(r.provider_id.as_deref().unwrap_or_default()),
+                safe_cell(r.payment_id.as_deref().unwrap_or_default()),
+                safe_cell(r.issued_by.as_deref().unwrap_or_default()),
                 date,
                 time,
                 r.corporate_surcharge
@@ -258,7 +257,7 @@ impl Core {
                     .map(|a| cell(&a))
                     .unwrap_or_default(),
                 cell(&total),
-                safe_cell(&text(&r.wallet_type)),
+                safe_cell(r.wallet_type.as_deref().unwrap_or_default()),
             ]);
             if stripe {
                 let fee = r.fee;
@@ -273,11 +272,11 @@ impl Core {
                     String::new(),
                 ]);
             }
-            line.push(safe_cell(&text(&r.card_type)));
+            line.push(safe_cell(r.card_type.as_deref().unwrap_or_default()));
             if moto {
                 line.push(r.moto.unwrap_or(false).to_string());
             }
-            line.push(safe_cell(&text(&r.provider)));
+            line.push(safe_cell(r.provider.as_deref().unwrap_or_default()));
             line.push(if r.three_ds_required.unwrap_or(false) {
                 "true".into()
             } else {
