@@ -1,27 +1,20 @@
 //! Background sync: one task per service, reporting progress as events.
 
-use paydesk_core::sync::{SyncCancel, SyncProgress, SyncReport, SyncStatus};
+use std::sync::Arc;
+
+pub use paydesk_core::sync::SyncView;
+use paydesk_core::sync::{SyncEvent, SyncReport};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Emitter, State};
 use ts_rs::TS;
 
 use crate::error::AppError;
-use crate::state::{AppState, RunningSync};
+use crate::state::AppState;
 
 /// Event sent for each page a sync stores.
 pub const PROGRESS_EVENT: &str = "sync-progress";
 /// Event sent once when a sync stops (done, cancelled or failed).
 pub const FINISHED_EVENT: &str = "sync-finished";
-
-/// A service's cache: when it was last brought up to date, and any run under way.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct SyncView {
-    pub status: SyncStatus,
-    pub running: bool,
-    pub progress: Option<SyncProgress>,
-}
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -33,71 +26,40 @@ pub struct SyncFinished {
 }
 
 /// Starts bringing a service's cache up to date, unless it is already running.
-/// Returns at once; progress arrives as `sync-progress` events. Afterwards the
-/// mop-up job re-checks this desktop's unfinished telephone payments and refunds.
+/// Returns at once; progress arrives as `sync-progress` events and the end as
+/// `sync-finished`.
 #[tauri::command]
 pub async fn sync_start(
     app: AppHandle,
     state: State<'_, AppState>,
     service_id: String,
 ) -> Result<bool, AppError> {
-    let core = state.core()?.clone();
-    core.service(&service_id).await?;
-    let cancel = SyncCancel::default();
-    {
-        let mut syncs = state.syncs();
-        if syncs.contains_key(&service_id) {
-            return Ok(false);
-        }
-        syncs.insert(
-            service_id.clone(),
-            RunningSync {
-                cancel: cancel.clone(),
-                last: None,
-            },
-        );
-    }
-    tauri::async_runtime::spawn(async move {
-        let progress_app = app.clone();
-        let on_progress = move |p: SyncProgress| {
-            if let Some(run) = progress_app
-                .state::<AppState>()
-                .syncs()
-                .get_mut(&p.service_id)
-            {
-                run.last = Some(p.clone());
-            }
-            if let Err(e) = progress_app.emit(PROGRESS_EVENT, &p) {
-                tracing::warn!("sync progress could not reach the window: {e}");
+    let on_event = move |event: SyncEvent| {
+        let sent = match event {
+            SyncEvent::Progress(p) => app.emit(PROGRESS_EVENT, &p),
+            SyncEvent::Finished { service_id, result } => {
+                let (report, error) = match result {
+                    Ok(report) => (Some(report), None),
+                    Err(e) => (None, Some(AppError::from(e))),
+                };
+                app.emit(
+                    FINISHED_EVENT,
+                    &SyncFinished {
+                        service_id,
+                        report,
+                        error,
+                    },
+                )
             }
         };
-        let result = core.sync_service(&service_id, &cancel, &on_progress).await;
-        if result.is_ok()
-            && let Err(e) = core.mop_up(&service_id).await
-        {
-            tracing::warn!("mop-up after sync: {e}");
+        if let Err(e) = sent {
+            tracing::warn!("a sync event could not reach the window: {e}");
         }
-        app.state::<AppState>().syncs().remove(&service_id);
-        let finished = match result {
-            Ok(report) => SyncFinished {
-                service_id,
-                report: Some(report),
-                error: None,
-            },
-            Err(e) => {
-                tracing::warn!("sync failed: {e}");
-                SyncFinished {
-                    service_id,
-                    report: None,
-                    error: Some(e.into()),
-                }
-            }
-        };
-        if let Err(e) = app.emit(FINISHED_EVENT, &finished) {
-            tracing::warn!("sync result could not reach the window: {e}");
-        }
-    });
-    Ok(true)
+    };
+    Ok(state
+        .core()?
+        .sync_begin(&service_id, Arc::new(on_event))
+        .await?)
 }
 
 #[tauri::command]
@@ -105,21 +67,12 @@ pub async fn sync_status(
     state: State<'_, AppState>,
     service_id: String,
 ) -> Result<SyncView, AppError> {
-    let status = state.core()?.sync_status(&service_id).await?;
-    let syncs = state.syncs();
-    let run = syncs.get(&service_id);
-    Ok(SyncView {
-        status,
-        running: run.is_some(),
-        progress: run.and_then(|r| r.last.clone()),
-    })
+    Ok(state.core()?.sync_view(&service_id).await?)
 }
 
 /// Stops a sync between pages; the next run resumes where it stopped.
 #[tauri::command]
 pub async fn sync_cancel(state: State<'_, AppState>, service_id: String) -> Result<(), AppError> {
-    if let Some(run) = state.syncs().get(&service_id) {
-        run.cancel.cancel();
-    }
+    state.core()?.sync_stop(&service_id);
     Ok(())
 }

@@ -67,6 +67,8 @@ struct Shared {
     /// A GOV.UK Pay client per service, built once from the keyring.
     clients: Mutex<HashMap<String, (String, govpay::Client)>>,
     client_options: Mutex<ClientOptions>,
+    /// The syncs running in this process, one per service.
+    syncs: sync::RunningSyncs,
 }
 
 /// How clients are set up (tests shorten the timeouts).
@@ -122,6 +124,7 @@ impl Core {
                 telephone_tokens: Default::default(),
                 clients: Default::default(),
                 client_options: Default::default(),
+                syncs: Default::default(),
             }),
         };
         // Outcomes a previous run could not write go in first.

@@ -760,6 +760,36 @@ async fn fetch(
     })
 }
 
+/// What a sync started with [`Core::sync_begin`] tells whoever started it.
+#[derive(Debug)]
+pub enum SyncEvent {
+    Progress(SyncProgress),
+    /// The run stopped: what it did, or why it failed.
+    Finished {
+        service_id: String,
+        result: Result<SyncReport, CoreError>,
+    },
+}
+
+/// A service's cache: when it was last brought up to date, and any run under way.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncView {
+    pub status: SyncStatus,
+    pub running: bool,
+    pub progress: Option<SyncProgress>,
+}
+
+/// A sync running in the background, and where it had got to.
+pub(crate) struct RunningSync {
+    cancel: SyncCancel,
+    last: Option<SyncProgress>,
+}
+
+/// The syncs under way in this process, one per service at most.
+pub(crate) type RunningSyncs = std::sync::Mutex<std::collections::HashMap<String, RunningSync>>;
+
 /// When each resource of a service was last brought up to date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -843,10 +873,85 @@ impl Core {
                 Ok(run.report)
             }
             Err(e) => {
-                run.progress(Resource::Payments, SyncPhase::Failed, Some(e.to_string()));
+                // The reason goes to whoever started the run, as an error with
+                // staff wording; the progress carries none of the raw text.
+                tracing::warn!(service = %service.id, "sync failed: {e}");
+                run.progress(Resource::Payments, SyncPhase::Failed, None);
                 Err(e)
             }
         }
+    }
+
+    /// Starts bringing a service's cache up to date in the background, unless
+    /// a sync of it is already running here (false then). Progress and the
+    /// end arrive through `on_event`. After a run that ends well, the mop-up
+    /// re-checks this desktop's unfinished telephone payments and refunds.
+    pub async fn sync_begin(
+        &self,
+        service_id: &str,
+        on_event: Arc<dyn Fn(SyncEvent) + Send + Sync>,
+    ) -> Result<bool, CoreError> {
+        let service = self.service(service_id).await?;
+        let cancel = SyncCancel::default();
+        {
+            let mut syncs = self.running_syncs();
+            if syncs.contains_key(&service.id) {
+                return Ok(false);
+            }
+            syncs.insert(
+                service.id.clone(),
+                RunningSync {
+                    cancel: cancel.clone(),
+                    last: None,
+                },
+            );
+        }
+        let core = self.clone();
+        tokio::spawn(async move {
+            let on_progress = |p: SyncProgress| {
+                if let Some(run) = core.running_syncs().get_mut(&p.service_id) {
+                    run.last = Some(p.clone());
+                }
+                on_event(SyncEvent::Progress(p));
+            };
+            let result = core.sync_service(&service.id, &cancel, &on_progress).await;
+            if result.is_ok()
+                && let Err(e) = core.mop_up(&service.id).await
+            {
+                tracing::warn!("mop-up after sync: {e}");
+            }
+            core.running_syncs().remove(&service.id);
+            on_event(SyncEvent::Finished {
+                service_id: service.id,
+                result,
+            });
+        });
+        Ok(true)
+    }
+
+    /// The service's cache, and the run under way if there is one.
+    pub async fn sync_view(&self, service_id: &str) -> Result<SyncView, CoreError> {
+        let status = self.sync_status(service_id).await?;
+        let syncs = self.running_syncs();
+        let run = syncs.get(service_id);
+        Ok(SyncView {
+            status,
+            running: run.is_some(),
+            progress: run.and_then(|r| r.last.clone()),
+        })
+    }
+
+    /// Stops a service's sync between pages; the next run resumes there.
+    pub fn sync_stop(&self, service_id: &str) {
+        if let Some(run) = self.running_syncs().get(service_id) {
+            run.cancel.cancel();
+        }
+    }
+
+    fn running_syncs(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, RunningSync>> {
+        self.shared.syncs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub async fn sync_status(&self, service_id: &str) -> Result<SyncStatus, CoreError> {

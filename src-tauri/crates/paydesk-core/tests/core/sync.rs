@@ -492,3 +492,84 @@ async fn a_cancelled_sync_stops_between_pages_and_resumes() {
         3_000
     );
 }
+
+/// The core runs one sync per service in the background, tells its progress
+/// and its end, and can be asked to stop it; the mop-up follows a good run.
+#[tokio::test]
+async fn one_background_sync_per_service_reports_its_progress_and_end() {
+    let s = seeded(3_000, 7, 30).await;
+    // Slow pages, so the run is still going when asked about.
+    s.sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments".into(),
+        latency_ms: 500,
+        ..Fault::default()
+    }]);
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let on_event = {
+        let sender = sender.clone();
+        Arc::new(move |e: paydesk_core::sync::SyncEvent| {
+            let _ = sender.send(e);
+        })
+    };
+    assert!(
+        s.core
+            .sync_begin(&s.service, on_event.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.core
+            .sync_begin(&s.service, on_event.clone())
+            .await
+            .unwrap(),
+        "a second sync of the same service is not started"
+    );
+    let mut progress = 0;
+    let mut seen_running = false;
+    let finished = loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv())
+            .await
+            .expect("the sync says how it ends")
+            .unwrap();
+        match event {
+            paydesk_core::sync::SyncEvent::Progress(p) => {
+                assert_eq!(p.service_id, s.service);
+                let view = s.core.sync_view(&s.service).await.unwrap();
+                seen_running |= view.running && view.progress.is_some();
+                progress += 1;
+            }
+            paydesk_core::sync::SyncEvent::Finished { service_id, result } => {
+                assert_eq!(service_id, s.service);
+                break result.unwrap();
+            }
+        }
+    };
+    assert!(seen_running, "while it ran, it was said to be running");
+    assert!(progress > 1 && !finished.cancelled && finished.payments == 3_000);
+    let view = s.core.sync_view(&s.service).await.unwrap();
+    assert!(
+        !view.running && view.status.last_synced_ms.is_some(),
+        "{view:?}"
+    );
+
+    // Stopped between pages: the end says so, and the next run resumes.
+    s.sim.control().set_faults(vec![Fault {
+        route: "GET /v1/refunds".into(),
+        latency_ms: 1_000,
+        ..Fault::default()
+    }]);
+    assert!(s.core.sync_begin(&s.service, on_event).await.unwrap());
+    s.core.sync_stop(&s.service);
+    let stopped = loop {
+        match tokio::time::timeout(Duration::from_secs(60), events.recv())
+            .await
+            .expect("a stopped sync says so")
+            .unwrap()
+        {
+            paydesk_core::sync::SyncEvent::Finished { result, .. } => break result.unwrap(),
+            paydesk_core::sync::SyncEvent::Progress(_) => {}
+        }
+    };
+    assert!(stopped.cancelled, "{stopped:?}");
+    assert!(!s.core.sync_view(&s.service).await.unwrap().running);
+}
