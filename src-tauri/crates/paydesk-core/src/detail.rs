@@ -14,10 +14,10 @@ use crate::Core;
 use crate::audit::{AuditQuery, AuditRow};
 use crate::cases::CaseView;
 use crate::clock;
+use crate::disputes::{DisputeView, dispute_status_title};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
 pub use crate::store::RefundView;
-use crate::store::cache::DisputeRecord;
 
 /// The card used, as GOV.UK Pay shows it (never the full number).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -38,28 +38,6 @@ pub struct CardView {
 pub struct MetadataEntry {
     pub key: String,
     pub value: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct DisputeView {
-    pub dispute_id: String,
-    pub payment_id: String,
-    #[ts(type = "number")]
-    pub amount: i64,
-    #[ts(type = "number | null")]
-    pub fee: Option<i64>,
-    #[ts(type = "number | null")]
-    pub net_amount: Option<i64>,
-    pub status: String,
-    /// GOV.UK Pay's reason code, e.g. `fraudulent`.
-    pub reason: Option<String>,
-    /// The reason in plain words.
-    pub reason_text: String,
-    pub created_date: String,
-    pub evidence_due_date: Option<String>,
-    pub settled_date: Option<String>,
 }
 
 /// What kind of thing happened, for the timeline's badge.
@@ -167,39 +145,6 @@ fn event_detail(e: &PaymentEvent) -> Option<String> {
         (None, Some(c)) => Some(c.clone()),
         (None, None) => None,
     }
-}
-
-/// A dispute reason code in plain words, for staff who are not card-scheme experts.
-pub fn dispute_reason_text(reason: Option<&str>) -> String {
-    match reason.unwrap_or("") {
-        "credit_not_processed" => "The cardholder says a refund was promised but not made",
-        "duplicate" => "The cardholder says they were charged twice",
-        "fraudulent" => "The cardholder says they did not make this payment",
-        "general" => "The cardholder disputes the payment (no specific reason given)",
-        "product_not_received" => "The cardholder says they did not receive what they paid for",
-        "product_unacceptable" => {
-            "The cardholder says what they paid for was faulty or not as described"
-        }
-        "subscription_canceled" | "subscription_cancelled" => {
-            "The cardholder says they cancelled a recurring payment"
-        }
-        "unrecognized" | "unrecognised" => "The cardholder does not recognise the payment",
-        "" => "No reason was given",
-        _ => "Another reason (see the payment provider's dashboard)",
-    }
-    .to_owned()
-}
-
-/// The admin tool's words for a dispute state.
-pub fn dispute_status_title(status: &str) -> String {
-    match status {
-        "needs_response" => "Dispute awaiting evidence",
-        "under_review" => "Dispute under review",
-        "lost" => "Dispute lost to user",
-        "won" => "Dispute won in your favour",
-        other => return format!("Dispute: {other}"),
-    }
-    .to_owned()
 }
 
 fn refund_view(r: &Refund) -> RefundView {
@@ -451,43 +396,14 @@ impl Core {
     }
 }
 
-impl From<DisputeRecord> for DisputeView {
-    fn from(d: DisputeRecord) -> Self {
-        DisputeView {
-            reason_text: dispute_reason_text(d.reason.as_deref()),
-            dispute_id: d.dispute_id,
-            payment_id: d.payment_id,
-            amount: d.amount,
-            fee: d.fee,
-            net_amount: d.net_amount,
-            status: d.status,
-            reason: d.reason,
-            created_date: d.created_date,
-            evidence_due_date: d.evidence_due_date,
-            settled_date: d.settled_date,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dispute_reasons_read_as_plain_words() {
-        assert_eq!(
-            dispute_reason_text(Some("fraudulent")),
-            "The cardholder says they did not make this payment"
-        );
-        assert_eq!(dispute_reason_text(None), "No reason was given");
-        assert!(dispute_reason_text(Some("new_code")).starts_with("Another reason"));
-    }
 
     #[test]
     fn event_titles_follow_the_admin_tool() {
         assert_eq!(event_title("success"), "Successful");
         assert_eq!(event_title("failed"), "Declined");
         assert_eq!(event_title("weird"), "Status: weird");
-        assert_eq!(dispute_status_title("lost"), "Dispute lost to user");
     }
 }

@@ -4,12 +4,83 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Core;
-use crate::audit::{self, AuditQuery, AuditRow, AuditVerification};
 use crate::clock;
-use crate::detail::DisputeView;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
-use crate::store::cache::DisputeFilter;
+use crate::store::cache::{DisputeFilter, DisputeRecord};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DisputeView {
+    pub dispute_id: String,
+    pub payment_id: String,
+    #[ts(type = "number")]
+    pub amount: i64,
+    #[ts(type = "number | null")]
+    pub fee: Option<i64>,
+    #[ts(type = "number | null")]
+    pub net_amount: Option<i64>,
+    pub status: String,
+    /// GOV.UK Pay's reason code, e.g. `fraudulent`.
+    pub reason: Option<String>,
+    /// The reason in plain words.
+    pub reason_text: String,
+    pub created_date: String,
+    pub evidence_due_date: Option<String>,
+    pub settled_date: Option<String>,
+}
+
+impl From<DisputeRecord> for DisputeView {
+    fn from(d: DisputeRecord) -> Self {
+        DisputeView {
+            reason_text: dispute_reason_text(d.reason.as_deref()),
+            dispute_id: d.dispute_id,
+            payment_id: d.payment_id,
+            amount: d.amount,
+            fee: d.fee,
+            net_amount: d.net_amount,
+            status: d.status,
+            reason: d.reason,
+            created_date: d.created_date,
+            evidence_due_date: d.evidence_due_date,
+            settled_date: d.settled_date,
+        }
+    }
+}
+
+/// A dispute reason code in plain words, for staff who are not card-scheme experts.
+pub fn dispute_reason_text(reason: Option<&str>) -> String {
+    match reason.unwrap_or("") {
+        "credit_not_processed" => "The cardholder says a refund was promised but not made",
+        "duplicate" => "The cardholder says they were charged twice",
+        "fraudulent" => "The cardholder says they did not make this payment",
+        "general" => "The cardholder disputes the payment (no specific reason given)",
+        "product_not_received" => "The cardholder says they did not receive what they paid for",
+        "product_unacceptable" => {
+            "The cardholder says what they paid for was faulty or not as described"
+        }
+        "subscription_canceled" | "subscription_cancelled" => {
+            "The cardholder says they cancelled a recurring payment"
+        }
+        "unrecognized" | "unrecognised" => "The cardholder does not recognise the payment",
+        "" => "No reason was given",
+        _ => "Another reason (see the payment provider's dashboard)",
+    }
+    .to_owned()
+}
+
+/// The admin tool's words for a dispute state.
+pub fn dispute_status_title(status: &str) -> String {
+    match status {
+        "needs_response" => "Dispute awaiting evidence",
+        "under_review" => "Dispute under review",
+        "lost" => "Dispute lost to user",
+        "won" => "Dispute won in your favour",
+        other => return format!("Dispute: {other}"),
+    }
+    .to_owned()
+}
 
 /// How soon a dispute needs the supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -144,40 +215,6 @@ impl Core {
         most_urgent_first(&mut rows);
         Ok(rows)
     }
-
-    /// The audit trail of one service, for a supervisor.
-    pub async fn activity_list(
-        &self,
-        service_id: &str,
-        q: &AuditQuery,
-    ) -> Result<Vec<AuditRow>, CoreError> {
-        let service = self.service(service_id).await?;
-        service.role.require(Permission::ViewActivity)?;
-        let q = AuditQuery {
-            service_id: Some(service.id.clone()),
-            ..q.clone()
-        };
-        Ok(self.store().audit_list(&q).await?)
-    }
-
-    /// Checks the whole hash chain (every service's rows: it is one chain).
-    pub async fn activity_verify(&self, service_id: &str) -> Result<AuditVerification, CoreError> {
-        let service = self.service(service_id).await?;
-        service.role.require(Permission::ViewActivity)?;
-        self.audit_verify().await
-    }
-
-    /// Checks the whole record against the keyring's key and end marker,
-    /// whatever the role (the app asks through `activity_verify`).
-    pub async fn audit_verify(&self) -> Result<AuditVerification, CoreError> {
-        let key = self.record_key().await?;
-        let head = self.record_head().await?;
-        Ok(audit::verify(
-            &self.store().audit_chain().await?,
-            &key,
-            head,
-        ))
-    }
 }
 
 #[cfg(test)]
@@ -263,5 +300,21 @@ mod tests {
             urgency("won", Some(&at(now + DAY_MS)), now).0,
             Urgency::Closed
         );
+    }
+
+    #[test]
+    fn dispute_reasons_read_as_plain_words() {
+        assert_eq!(
+            dispute_reason_text(Some("fraudulent")),
+            "The cardholder says they did not make this payment"
+        );
+        assert_eq!(dispute_reason_text(None), "No reason was given");
+        assert!(dispute_reason_text(Some("new_code")).starts_with("Another reason"));
+    }
+
+    #[test]
+    fn dispute_titles_follow_the_admin_tool() {
+        assert_eq!(dispute_status_title("lost"), "Dispute lost to user");
+        assert_eq!(dispute_status_title("odd"), "Dispute: odd");
     }
 }

@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod actions;
+pub mod activity;
 pub mod agreements;
 pub mod amount;
 pub mod audit;

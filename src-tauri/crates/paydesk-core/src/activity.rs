@@ -1,0 +1,43 @@
+//! The activity record for supervisors: what this desktop did, and whether
+//! the record is as it was written.
+
+use crate::Core;
+use crate::audit::{self, AuditQuery, AuditRow, AuditVerification};
+use crate::error::CoreError;
+use crate::roles::Permission;
+
+impl Core {
+    /// The audit trail of one service, for a supervisor.
+    pub async fn activity_list(
+        &self,
+        service_id: &str,
+        q: &AuditQuery,
+    ) -> Result<Vec<AuditRow>, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewActivity)?;
+        let q = AuditQuery {
+            service_id: Some(service.id.clone()),
+            ..q.clone()
+        };
+        Ok(self.store().audit_list(&q).await?)
+    }
+
+    /// Checks the whole hash chain (every service's rows: it is one chain).
+    pub async fn activity_verify(&self, service_id: &str) -> Result<AuditVerification, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewActivity)?;
+        self.audit_verify().await
+    }
+
+    /// Checks the whole record against the keyring's key and end marker,
+    /// whatever the role (the app asks through `activity_verify`).
+    pub async fn audit_verify(&self) -> Result<AuditVerification, CoreError> {
+        let key = self.record_key().await?;
+        let head = self.record_head().await?;
+        Ok(audit::verify(
+            &self.store().audit_chain().await?,
+            &key,
+            head,
+        ))
+    }
+}
