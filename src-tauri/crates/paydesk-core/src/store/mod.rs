@@ -33,46 +33,31 @@ pub use settings::SettingsStore;
 pub use sync::SyncStore;
 pub use telephone::{TelephonePaymentRow, TelephoneStarted, TelephoneStore};
 
-/// Everything the core keeps. One engine implements every area.
-pub trait Store:
-    AuditStore
-    + CacheStore
-    + CaseStore
-    + DashboardStore
-    + ExportStore
-    + HoldStore
-    + Lifecycle
-    + SearchStore
-    + ServiceStore
-    + SettingsStore
-    + SyncStore
-    + TelephoneStore
-    + std::fmt::Debug
-    + Send
-    + Sync
-    + 'static
-{
+/// Declares `Store` as every area at once, and gives it to any type that
+/// implements them all, from one list.
+macro_rules! store_of {
+    ($($area:ident),+ $(,)?) => {
+        /// Everything the core keeps. One engine implements every area.
+        pub trait Store: $($area +)+ std::fmt::Debug + Send + Sync + 'static {}
+
+        impl<T> Store for T where T: $($area +)+ std::fmt::Debug + Send + Sync + 'static {}
+    };
 }
 
-impl<T> Store for T where
-    T: AuditStore
-        + CacheStore
-        + CaseStore
-        + DashboardStore
-        + ExportStore
-        + HoldStore
-        + Lifecycle
-        + SearchStore
-        + ServiceStore
-        + SettingsStore
-        + SyncStore
-        + TelephoneStore
-        + std::fmt::Debug
-        + Send
-        + Sync
-        + 'static
-{
-}
+store_of!(
+    AuditStore,
+    CacheStore,
+    CaseStore,
+    DashboardStore,
+    ExportStore,
+    HoldStore,
+    Lifecycle,
+    SearchStore,
+    ServiceStore,
+    SettingsStore,
+    SyncStore,
+    TelephoneStore,
+);
 
 /// The store as a whole.
 #[async_trait::async_trait]

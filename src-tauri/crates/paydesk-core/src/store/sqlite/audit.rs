@@ -89,10 +89,7 @@ impl AuditStore for SqliteStore {
         b.push(" ORDER BY seq DESC LIMIT ")
             .push_bind(i64::from(limit));
         let rows = b.build().fetch_all(&self.pool).await?;
-        Ok(rows
-            .iter()
-            .map(|r| chained_from_row(r).map(|c| c.row))
-            .collect::<Result<_, _>>()?)
+        Ok(audit_rows(&rows)?)
     }
 
     async fn open_refund_attempts(
@@ -112,10 +109,7 @@ impl AuditStore for SqliteStore {
         .bind(payment_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| chained_from_row(r).map(|c| c.row))
-            .collect::<Result<_, _>>()?)
+        Ok(audit_rows(&rows)?)
     }
 
     async fn claimed_refunds(
@@ -144,10 +138,7 @@ impl AuditStore for SqliteStore {
         .bind(service_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| chained_from_row(r).map(|c| c.row))
-            .collect::<Result<_, _>>()?)
+        Ok(audit_rows(&rows)?)
     }
 
     async fn audit_keying(&self) -> Result<Box<dyn KeyingUnit>, StoreError> {
@@ -257,6 +248,13 @@ async fn append_in(
     .execute(&mut *conn)
     .await?;
     Ok((seq, hash))
+}
+
+/// Rows of `audit_log` read whole, as the record shows them.
+pub(super) fn audit_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<AuditRow>, sqlx::Error> {
+    rows.iter()
+        .map(|r| chained_from_row(r).map(|c| c.row))
+        .collect()
 }
 
 pub(super) fn chained_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ChainedRow, sqlx::Error> {

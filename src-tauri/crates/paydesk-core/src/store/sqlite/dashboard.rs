@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::SqliteStore;
-use super::audit::chained_from_row;
+use super::audit::audit_rows;
 use crate::store::dashboard::{DashboardStore, OperatorRefunds, Tally};
 use crate::store::{AuditRow, StoreError};
 
@@ -97,9 +97,6 @@ impl DashboardStore for SqliteStore {
         .bind(in_flight_since)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| chained_from_row(r).map(|c| c.row))
-            .collect::<Result<_, _>>()?)
+        Ok(audit_rows(&rows)?)
     }
 }
