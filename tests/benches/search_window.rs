@@ -73,40 +73,40 @@ async fn main() {
     );
     // What caseworkers type: references, last fours, emails, names, IDs, and
     // a reference typed one key at a time.
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let sample: Vec<Row> = sqlx::query_as(
-        "SELECT payment_id, reference, email, cardholder_name, last4 FROM payments WHERE rowid % 33331 = 0 LIMIT 30",
-    )
-    .fetch_all(core.pool())
-    .await
-    .expect("a sample");
+    let sample = core.store().probe_sample(30).await.expect("a sample");
     core.close().await;
 
     let mut cases: Vec<(&str, Vec<String>)> = vec![
-        ("reference", sample.iter().map(|r| r.1.clone()).collect()),
-        ("payment ID", sample.iter().map(|r| r.0.clone()).collect()),
-        ("email", sample.iter().filter_map(|r| r.2.clone()).collect()),
+        (
+            "reference",
+            sample.iter().map(|r| r.reference.clone()).collect(),
+        ),
+        (
+            "payment ID",
+            sample.iter().map(|r| r.payment_id.clone()).collect(),
+        ),
+        (
+            "email",
+            sample.iter().filter_map(|r| r.email.clone()).collect(),
+        ),
         (
             "cardholder name",
-            sample.iter().filter_map(|r| r.3.clone()).collect(),
+            sample
+                .iter()
+                .filter_map(|r| r.cardholder_name.clone())
+                .collect(),
         ),
         (
             "last four",
-            sample.iter().filter_map(|r| r.4.clone()).collect(),
+            sample.iter().filter_map(|r| r.last4.clone()).collect(),
         ),
     ];
     let typed: Vec<String> = sample
         .iter()
         .take(6)
         .flat_map(|r| {
-            (1..=r.1.len())
-                .map(|i| r.1[..i].to_owned())
+            (1..=r.reference.len())
+                .map(|i| r.reference[..i].to_owned())
                 .collect::<Vec<_>>()
         })
         .collect();

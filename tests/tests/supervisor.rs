@@ -3,6 +3,8 @@
 
 use govpay_sim::{Account, PaymentProvider, SimConfig, Simulator};
 use paydesk_core::Role;
+use paydesk_core::store::probe::Tamper;
+use paydesk_core::store::{Lifecycle, Probe};
 use paydesk_e2e::{App, prepared, sim_payment};
 
 async fn payment(sim: &Simulator, amount: i64, reference: &str, complete: bool) -> String {
@@ -184,18 +186,16 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
         .data_dir
         .path()
         .join(paydesk_core::store::sqlite::FILE_NAME);
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+    let store = paydesk_core::store::sqlite::open(&db).await.unwrap();
+    store.tamper(Tamper::AuditGuardsOff).await.unwrap();
+    store
+        .tamper(Tamper::AuditAmount {
+            seq: Some(2),
+            amount: 150,
+        })
         .await
         .unwrap();
-    sqlx::query("DROP TRIGGER audit_log_no_update")
-        .execute(&pool)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE audit_log SET amount = 150 WHERE seq = 2 AND action = 'refund'")
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    store.close().await;
     app.click("[data-testid=verify]").await;
     app.wait_for_text("[data-testid=verification]", "The record has been altered")
         .await;

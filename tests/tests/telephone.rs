@@ -3,6 +3,7 @@
 
 use govpay_sim::{Fault, SimConfig, Simulator};
 use paydesk_core::Role;
+use paydesk_core::store::{AuditStore, Lifecycle};
 use paydesk_e2e::{App, contains_number, files_containing, files_containing_number};
 
 /// A security code unlikely to turn up by chance in a small database.
@@ -287,34 +288,30 @@ async fn an_agent_takes_payments_with_the_test_cards_and_no_card_data_is_kept() 
         Vec::<std::path::PathBuf>::new(),
         "the security code"
     );
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}?mode=ro",
-        data_dir
-            .join(paydesk_core::store::sqlite::FILE_NAME)
-            .display()
-    ))
-    .await
-    .expect("the database opens");
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT action, detail || ' ' || coalesce(target_id, '') || ' ' || coalesce(payment_id, '') FROM audit_log")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let store =
+        paydesk_core::store::sqlite::open(&data_dir.join(paydesk_core::store::sqlite::FILE_NAME))
+            .await
+            .expect("the database opens");
+    let record = store.audit_chain().await.unwrap();
     assert!(
-        rows.iter().filter(|r| r.0 == "telephone_payment").count() >= 6,
-        "{rows:?}"
+        record
+            .iter()
+            .filter(|r| r.row.action == "telephone_payment")
+            .count()
+            >= 6,
+        "{record:?}"
     );
-    let names: Vec<String> = sqlx::query_scalar("SELECT DISTINCT operator FROM audit_log")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let mut names: Vec<&str> = record.iter().map(|r| r.row.operator.as_str()).collect();
+    names.dedup();
     assert_eq!(names, ["Ali Agent"], "who did it, on every row");
-    for (_, text) in &rows {
+    for r in &record {
+        let text = format!("{:?}", r.row);
         assert!(
             !text.contains("4444333322221111") && !contains_number(text.as_bytes(), CVC.as_bytes()),
             "{text}"
         );
     }
-    pool.close().await;
+    store.close().await;
     app.close().await;
 }
 

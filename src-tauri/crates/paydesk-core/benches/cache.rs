@@ -17,16 +17,6 @@ use paydesk_core::services::{Environment, NewService, SecretText};
 use paydesk_core::sync::SyncCancel;
 use paydesk_core::{Core, Role};
 
-/// payment_id, reference, email, cardholder name, last four, first six.
-type Sample = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 fn payments() -> usize {
     std::env::var("PAYDESK_BENCH_PAYMENTS")
         .ok()
@@ -51,13 +41,8 @@ async fn main() {
         .await
         .expect("the kept cache opens");
         // The service holding the payments (not the built-in sandbox, say).
-        let (service, n): (String, i64) = sqlx::query_as(
-            "SELECT service_id, count(*) FROM payments GROUP BY service_id ORDER BY count(*) DESC LIMIT 1",
-        )
-        .fetch_one(core.pool())
-        .await
-        .expect("a cache with payments");
-        searches(&core, &service, n as usize).await;
+        let (service, n) = busiest_service(&core).await;
+        searches(&core, &service, n).await;
         return;
     }
     let mut account = Account::sandbox("api_test_bench");
@@ -226,80 +211,84 @@ async fn main() {
 /// the newest payment's creation time.
 async fn searches(core: &Core, service: &str, n: usize) -> i64 {
     // Real values to look for, spread through the history.
-    let pool = core.pool();
-    let sample: Vec<Sample> = sqlx::query_as(
-        "SELECT payment_id, reference, email, cardholder_name, last4, first6 FROM payments WHERE rowid % 20011 = 0 LIMIT 60",
-    )
-    .fetch_all(pool)
-    .await
-    .expect("a sample");
-    let metadata: Vec<String> = sqlx::query_scalar(
-        "SELECT value FROM payment_metadata WHERE key = 'case_ref' AND payment_rowid % 7 = 0 LIMIT 60",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap_or_default();
+    let spread = core.store().probe_sample(60).await.expect("a sample");
+    let sample: Vec<_> = spread.iter().filter(|p| p.service_id == service).collect();
+    let metadata: Vec<String> = sample.iter().filter_map(|p| p.case_ref.clone()).collect();
     let q = |f: &dyn Fn(usize) -> PaymentQuery| (0..sample.len()).map(f).collect::<Vec<_>>();
-    let newest: i64 = sqlx::query_scalar("SELECT max(created_ms) FROM payments")
-        .fetch_one(pool)
+    let newest_first = PaymentQuery {
+        page_size: 1,
+        ..Default::default()
+    };
+    let newest = core
+        .payments_search(service, &newest_first)
         .await
-        .expect("a max");
+        .expect("a search")
+        .rows
+        .first()
+        .and_then(|p| paydesk_core::clock::api_time_ms(&p.created_date))
+        .expect("a newest payment");
     let day = 86_400_000;
     let cases: Vec<(&str, Vec<PaymentQuery>)> = vec![
         ("newest first, no filter", q(&|_| PaymentQuery::default())),
         (
             "payment ID (search box)",
             q(&|i| PaymentQuery {
-                text: Some(sample[i].0.clone()),
+                text: Some(sample[i].payment_id.clone()),
                 ..Default::default()
             }),
         ),
         (
             "reference (filter)",
             q(&|i| PaymentQuery {
-                reference: Some(sample[i].1.clone()),
+                reference: Some(sample[i].reference.clone()),
                 ..Default::default()
             }),
         ),
         (
             "reference (search box)",
             q(&|i| PaymentQuery {
-                text: Some(sample[i].1.clone()),
+                text: Some(sample[i].reference.clone()),
                 ..Default::default()
             }),
         ),
         (
             "email, part of it",
             q(&|i| PaymentQuery {
-                email: sample[i].2.clone().map(|e| e[2..8.min(e.len())].to_owned()),
+                email: sample[i]
+                    .email
+                    .clone()
+                    .map(|e| e[2..8.min(e.len())].to_owned()),
                 ..Default::default()
             }),
         ),
         (
             "email (search box)",
             q(&|i| PaymentQuery {
-                text: sample[i].2.clone(),
+                text: sample[i].email.clone(),
                 ..Default::default()
             }),
         ),
         (
             "cardholder name, part of it",
             q(&|i| PaymentQuery {
-                cardholder_name: sample[i].3.clone().map(|n| n[..4.min(n.len())].to_owned()),
+                cardholder_name: sample[i]
+                    .cardholder_name
+                    .clone()
+                    .map(|n| n[..4.min(n.len())].to_owned()),
                 ..Default::default()
             }),
         ),
         (
             "name (search box, two words)",
             q(&|i| PaymentQuery {
-                text: sample[i].3.clone(),
+                text: sample[i].cardholder_name.clone(),
                 ..Default::default()
             }),
         ),
         (
             "last 4 digits (search box)",
             q(&|i| PaymentQuery {
-                text: sample[i].4.clone(),
+                text: sample[i].last4.clone(),
                 ..Default::default()
             }),
         ),
@@ -313,8 +302,8 @@ async fn searches(core: &Core, service: &str, n: usize) -> i64 {
         (
             "first 6 + last 4",
             q(&|i| PaymentQuery {
-                first6: sample[i].5.clone(),
-                last4: sample[i].4.clone(),
+                first6: sample[i].first6.clone(),
+                last4: sample[i].last4.clone(),
                 ..Default::default()
             }),
         ),
@@ -367,7 +356,10 @@ async fn searches(core: &Core, service: &str, n: usize) -> i64 {
         (
             "free text, a prefix as typed",
             q(&|i| PaymentQuery {
-                text: sample[i].3.clone().map(|n| n[..3.min(n.len())].to_owned()),
+                text: sample[i]
+                    .cardholder_name
+                    .clone()
+                    .map(|n| n[..3.min(n.len())].to_owned()),
                 ..Default::default()
             }),
         ),
@@ -407,4 +399,20 @@ async fn searches(core: &Core, service: &str, n: usize) -> i64 {
     }
 
     newest
+}
+
+/// The service holding most payments in a kept cache (not the built-in
+/// sandbox, say), and how many it holds.
+async fn busiest_service(core: &Core) -> (String, usize) {
+    let sample = core.store().probe_sample(1_000).await.expect("a sample");
+    let mut counts = std::collections::HashMap::<String, usize>::new();
+    for p in &sample {
+        *counts.entry(p.service_id.clone()).or_default() += 1;
+    }
+    let (service, _) = counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .expect("a cache with payments");
+    let status = core.sync_status(&service).await.expect("its sync status");
+    (service, status.cached_payments as usize)
 }

@@ -35,8 +35,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-
 pub use error::{CoreError, FieldError};
 pub use keys::{KeyStore, OsKeyStore};
 pub use roles::{Permission, Role};
@@ -46,9 +44,6 @@ pub use store::{DbProblem, StoreError, StoreErrorKind};
 #[derive(Clone)]
 pub struct Core {
     store: Arc<dyn store::Store>,
-    /// The SQLite pool behind `store`, for the parts whose SQL has not moved
-    /// into the store yet.
-    pool: SqlitePool,
     keys: Arc<dyn KeyStore>,
     shared: Arc<Shared>,
 }
@@ -113,10 +108,9 @@ impl Core {
                 format!("cannot create the data folder {}: {e}", data_dir.display()),
             )
         })?;
-        let pool = store::sqlite::db::open(&data_dir.join(store::sqlite::FILE_NAME)).await?;
+        let store = store::sqlite::open(&data_dir.join(store::sqlite::FILE_NAME)).await?;
         let core = Self {
-            store: Arc::new(store::sqlite::SqliteStore::new(pool.clone())),
-            pool,
+            store: Arc::new(store),
             keys,
             shared: Arc::new(Shared {
                 held: held::Held::open(data_dir),
@@ -158,10 +152,6 @@ impl Core {
     /// Where the core keeps everything.
     pub fn store(&self) -> &dyn store::Store {
         &*self.store
-    }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
     }
 
     pub fn keys(&self) -> &Arc<dyn KeyStore> {

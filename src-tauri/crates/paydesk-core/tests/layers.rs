@@ -1,39 +1,19 @@
 //! The storage layer's boundary: SQL and the SQL library live in the core's
 //! `store/` alone. Every other Rust file and manifest in the workspace is read
-//! here, and one that names `sqlx` fails the test, unless it is still on the
-//! list of files whose SQL has not moved yet. That list only shrinks: a file
-//! on it that no longer names `sqlx` fails the test too, until it is taken off.
+//! here, and one that names `sqlx` fails the test. Tests that need to see or
+//! change the database behind the core's back go through the store's probe.
 
 use std::path::{Path, PathBuf};
-
-/// Files that still hold SQL of their own, relative to the workspace root.
-/// Moving their SQL into `store/` takes them off.
-const NOT_YET_MOVED: &[&str] = &[
-    "src-tauri/crates/paydesk-core/Cargo.toml",
-    "src-tauri/crates/paydesk-core/benches/cache.rs",
-    "src-tauri/crates/paydesk-core/src/lib.rs",
-    "src-tauri/crates/paydesk-core/tests/core/common.rs",
-    "src-tauri/crates/paydesk-core/tests/core/export.rs",
-    "src-tauri/crates/paydesk-core/tests/core/record.rs",
-    "src-tauri/crates/paydesk-core/tests/core/search.rs",
-    "src-tauri/crates/paydesk-core/tests/core/sync.rs",
-    "src-tauri/crates/paydesk-core/tests/core/telephone.rs",
-    "src-tauri/crates/paydesk-core/tests/core/unknown_outcomes.rs",
-    "src-tauri/crates/paydesk-core/tests/services_keyring.rs",
-    "tests/Cargo.toml",
-    "tests/benches/search_window.rs",
-    "tests/tests/supervisor.rs",
-    "tests/tests/telephone.rs",
-];
 
 /// Where SQL belongs.
 const STORE: &str = "src-tauri/crates/paydesk-core/src/store/";
 
 /// Files that belong with the store though they are outside its folder: the
-/// workspace's list of shared versions, the build script that embeds the
-/// store's migrations, and this test.
+/// workspace's list of shared versions, the manifest of the crate the store
+/// is in, the build script that embeds the store's migrations, and this test.
 const STORE_TOO: &[&str] = &[
     "Cargo.toml",
+    "src-tauri/crates/paydesk-core/Cargo.toml",
     "src-tauri/crates/paydesk-core/build.rs",
     "src-tauri/crates/paydesk-core/tests/layers.rs",
 ];
@@ -65,8 +45,7 @@ fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// Whether a Rust file uses the SQL library or reaches for the core's pool
-/// (`Core::pool`, kept only while files are still being moved), or a
+/// Whether a Rust file uses the SQL library or reaches for a pool, or a
 /// manifest depends on the library. Text that merely mentions it, such as a
 /// test's list of words no screen may show, does not count.
 fn names_sqlx(path: &Path, text: &str) -> bool {
@@ -91,7 +70,6 @@ fn sql_lives_in_the_store_alone() {
         root.display()
     );
     let mut outside = Vec::new();
-    let mut moved = Vec::new();
     for path in &files {
         let relative = path
             .strip_prefix(&root)
@@ -100,23 +78,16 @@ fn sql_lives_in_the_store_alone() {
             .replace('\\', "/");
         let text = std::fs::read_to_string(path).expect("a source file is text");
         let uses = names_sqlx(path, &text);
-        let listed = NOT_YET_MOVED.contains(&relative.as_str());
         let store = relative.starts_with(STORE) || STORE_TOO.contains(&relative.as_str());
-        if uses && !store && !listed {
+        if uses && !store {
             outside.push(relative);
-        } else if listed && !uses {
-            moved.push(relative);
         }
     }
     assert!(
         outside.is_empty(),
         "SQL outside the store (move it into {STORE}): {outside:?}"
     );
-    assert!(
-        moved.is_empty(),
-        "these no longer use sqlx: take them off NOT_YET_MOVED: {moved:?}"
-    );
-    for listed in NOT_YET_MOVED {
+    for listed in STORE_TOO {
         assert!(root.join(listed).exists(), "{listed} is listed but gone");
     }
 }

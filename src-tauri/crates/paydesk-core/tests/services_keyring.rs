@@ -6,6 +6,7 @@ use std::sync::Arc;
 use govpay::ApiKey;
 use govpay_sim::{SimConfig, Simulator};
 use paydesk_core::services::{Environment, NewService, SecretText};
+use paydesk_core::store::probe::Tamper;
 use paydesk_core::{Core, CoreError, KeyStore, OsKeyStore, Role};
 
 const KEY: &str = "api_test_sandbox_key";
@@ -131,23 +132,16 @@ async fn names_are_unique_ignoring_case() {
 async fn a_desktop_holds_512_services_and_says_so_at_the_next() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let (_dir, core) = fresh_core().await;
-    for i in 0..511 {
-        sqlx::query("INSERT INTO services (id, name, base_url, environment, role, created_at) VALUES (?1, ?1, 'http://127.0.0.1:1', 'test', 'caseworker', 'now')")
-            .bind(format!("filler-{i}"))
-            .execute(core.pool())
-            .await
-            .unwrap();
-    }
+    core.store()
+        .tamper(Tamper::FillerServices(511))
+        .await
+        .unwrap();
     let last = core
         .services_add(new_service("The last one", sim.base_url(), KEY))
         .await
         .unwrap();
-    let slot: i64 = sqlx::query_scalar("SELECT slot FROM services WHERE id = ?1")
-        .bind(&last.id)
-        .fetch_one(core.pool())
-        .await
-        .unwrap();
-    assert_eq!(slot, 511);
+    let slot = core.store().probe_service_slot(&last.id).await.unwrap();
+    assert_eq!(slot, Some(511));
     let err = core
         .services_add(new_service("One too many", sim.base_url(), KEY))
         .await

@@ -13,6 +13,7 @@ pub mod dashboard;
 mod error;
 pub mod export;
 pub mod holds;
+pub mod probe;
 pub mod search;
 pub mod services;
 mod settings;
@@ -27,6 +28,7 @@ pub use dashboard::DashboardStore;
 pub use error::{DbProblem, StoreError, StoreErrorKind};
 pub use export::ExportStore;
 pub use holds::{HoldStore, PaymentHold};
+pub use probe::Probe;
 pub use search::SearchStore;
 pub use services::{ServiceRecord, ServiceStore};
 pub use settings::SettingsStore;
@@ -52,6 +54,7 @@ store_of!(
     ExportStore,
     HoldStore,
     Lifecycle,
+    Probe,
     SearchStore,
     ServiceStore,
     SettingsStore,

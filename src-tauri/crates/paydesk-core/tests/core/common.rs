@@ -7,9 +7,10 @@ pub use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simul
 pub use paydesk_core::audit::{AuditQuery, Phase};
 pub use paydesk_core::lookup::{PaymentQuery, SortBy};
 pub use paydesk_core::services::{Environment, NewService, SecretText};
+pub use paydesk_core::store::probe::Tamper;
 pub use paydesk_core::sync::SyncCancel;
 pub use paydesk_core::telephone::{TelephoneOutcome, TelephonePaymentInput, TelephoneResult};
-pub use paydesk_core::{ClientOptions, Core, CoreError, OsKeyStore, Role};
+pub use paydesk_core::{ClientOptions, Core, CoreError, OsKeyStore, Role, StoreErrorKind};
 pub use std::path::Path;
 pub use std::process::{Command, Stdio};
 pub use std::sync::Arc;
@@ -133,18 +134,17 @@ pub(crate) async fn seeded(payments: usize, seed: u64, days: i64) -> Setup {
 
 /// How many different payments the cache holds, and how many rows.
 pub(crate) async fn payment_rows(s: &Setup) -> (i64, i64) {
-    sqlx::query_as("SELECT count(DISTINCT payment_id), count(*) FROM payments")
-        .fetch_one(s.core.pool())
-        .await
-        .unwrap()
+    s.core.store().probe_payment_rows().await.unwrap()
 }
 
 /// Whether any search index is still set aside by a bulk load.
 pub(crate) async fn indexes_aside(s: &Setup) -> bool {
-    let mut conn = s.core.pool().acquire().await.unwrap();
-    paydesk_core::store::sqlite::bulk::aside(&mut conn)
-        .await
-        .unwrap()
+    s.core.store().probe_indexes_aside().await.unwrap()
+}
+
+/// Makes a change to the database behind the core's back.
+pub(crate) async fn tamper(s: &Setup, change: Tamper) -> Result<(), paydesk_core::StoreError> {
+    s.core.store().tamper(change).await
 }
 
 pub(crate) fn no_progress() -> impl Fn(paydesk_core::sync::SyncProgress) + Send + Sync {
@@ -155,14 +155,26 @@ pub(crate) async fn find(s: &Setup, q: PaymentQuery) -> paydesk_core::lookup::Pa
     s.core.payments_search(&s.service, &q).await.unwrap()
 }
 
+/// Every payment of the service's account, as GOV.UK Pay (the simulator)
+/// lists them: what the cache's answers are checked against.
+pub(crate) async fn every_payment(s: &Setup) -> Vec<govpay::models::Payment> {
+    sim_client(s)
+        .payments()
+        .search_all(&Default::default())
+        .collect_all()
+        .await
+        .unwrap()
+}
+
+/// A cardholder name of the account's, with a first name of four letters
+/// or more, so part of it can reach the trigram index.
 pub(crate) async fn all_with_holder(s: &Setup) -> String {
-    sqlx::query_scalar(
-        // A first name of four letters or more, so part of it can reach the trigram index.
-        "SELECT cardholder_name FROM payments WHERE cardholder_name LIKE '____% %' LIMIT 1",
-    )
-    .fetch_one(s.core.pool())
-    .await
-    .unwrap()
+    every_payment(s)
+        .await
+        .into_iter()
+        .filter_map(|p| p.card_details.and_then(|c| c.cardholder_name))
+        .find(|n| n.split(' ').next().is_some_and(|f| f.chars().count() >= 4) && n.contains(' '))
+        .unwrap()
 }
 
 /// The unkeyed hash a tamperer without the keyring could compute: SHA-256

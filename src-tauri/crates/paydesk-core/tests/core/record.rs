@@ -12,19 +12,26 @@ async fn the_audit_chain_shows_an_altered_or_removed_row() {
     // The staff name being set, then two refunds of two rows each.
     assert!(ok.intact && ok.rows == 5, "{ok:?}");
     // The trail refuses changes through SQL...
-    let refused = sqlx::query("UPDATE audit_log SET amount = 1 WHERE seq = 2")
-        .execute(s.core.pool())
-        .await;
-    assert!(refused.is_err());
+    let refused = tamper(
+        &s,
+        Tamper::AuditAmount {
+            seq: Some(2),
+            amount: 1,
+        },
+    )
+    .await;
+    assert_eq!(refused.unwrap_err().kind, StoreErrorKind::Constraint);
     // ...so a tamperer removes the guard first and edits the file's rows.
-    sqlx::query("DROP TRIGGER audit_log_no_update")
-        .execute(s.core.pool())
-        .await
-        .unwrap();
-    sqlx::query("UPDATE audit_log SET amount = 10000 WHERE seq = 2")
-        .execute(s.core.pool())
-        .await
-        .unwrap();
+    tamper(&s, Tamper::AuditGuardsOff).await.unwrap();
+    tamper(
+        &s,
+        Tamper::AuditAmount {
+            seq: Some(2),
+            amount: 10000,
+        },
+    )
+    .await
+    .unwrap();
     let bad = s.core.audit_verify().await.unwrap();
     assert!(!bad.intact);
     assert_eq!(bad.broken_at, Some(2));
@@ -37,14 +44,10 @@ async fn the_audit_chain_shows_an_altered_or_removed_row() {
     let s2 = setup(Role::Supervisor, |_| {}).await;
     let pid2 = paid(&s2, 1000).await;
     s2.core.refund(&s2.service, &pid2, 100, 1000).await.unwrap();
-    sqlx::query("DROP TRIGGER audit_log_no_delete")
-        .execute(s2.core.pool())
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)")
-        .execute(s2.core.pool())
-        .await
-        .unwrap();
+    let refused = tamper(&s2, Tamper::AuditRemoveLast).await;
+    assert_eq!(refused.unwrap_err().kind, StoreErrorKind::Constraint);
+    tamper(&s2, Tamper::AuditGuardsOff).await.unwrap();
+    tamper(&s2, Tamper::AuditRemoveLast).await.unwrap();
     let cut = s2.core.audit_verify().await.unwrap();
     assert!(!cut.intact && cut.summary.contains("removed"), "{cut:?}");
 }
@@ -55,41 +58,52 @@ async fn the_audit_record_resists_a_rewrite_by_someone_with_only_the_file() {
     let pid = paid(&s, 1000).await;
     s.core.refund(&s.service, &pid, 100, 1000).await.unwrap();
     assert!(s.core.audit_verify().await.unwrap().intact);
-    let pool = s.core.pool();
-    for sql in [
-        "DROP TRIGGER audit_log_no_update",
-        "DROP TRIGGER audit_log_no_delete",
-    ] {
-        sqlx::query(sql).execute(pool).await.unwrap();
-    }
+    tamper(&s, Tamper::AuditGuardsOff).await.unwrap();
     // Edit the refund's amount, then re-chain every row from there on so
     // each row's prev_hash and hash agree, as a careful tamperer would.
-    sqlx::query("UPDATE audit_log SET amount = 10000 WHERE action = 'refund'")
-        .execute(pool)
-        .await
-        .unwrap();
-    // Every field as text, in the order the record hashes them.
-    let rows = sqlx::query(
-        "SELECT CAST(seq AS TEXT), at, operator, service_id, service_name, action, phase, \
-         coalesce(CAST(attempt_seq AS TEXT), ''), coalesce(payment_id, ''), coalesce(target_id, ''), \
-         coalesce(CAST(amount AS TEXT), ''), coalesce(pay_code, ''), detail \
-         FROM audit_log ORDER BY seq",
+    tamper(
+        &s,
+        Tamper::AuditAmount {
+            seq: None,
+            amount: 10000,
+        },
     )
-    .fetch_all(pool)
     .await
     .unwrap();
+    let rows = s.core.store().audit_chain().await.unwrap();
+    assert!(rows.iter().any(|r| r.row.amount == Some(10000)));
     let mut prev = "0".repeat(64);
     for r in &rows {
-        use sqlx::Row;
-        let fields: Vec<String> = (0..13).map(|i| r.get::<String, _>(i)).collect();
+        // Every field as text, in the order the record hashes them.
+        let r = &r.row;
+        let text = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        let phase = serde_json::to_value(r.phase).unwrap();
+        let fields: Vec<String> = vec![
+            r.seq.to_string(),
+            r.at.clone(),
+            r.operator.clone(),
+            r.service_id.clone(),
+            r.service_name.clone(),
+            r.action.clone(),
+            phase.as_str().unwrap().to_owned(),
+            text(r.attempt_seq),
+            r.payment_id.clone().unwrap_or_default(),
+            r.target_id.clone().unwrap_or_default(),
+            text(r.amount),
+            r.pay_code.clone().unwrap_or_default(),
+            r.detail.clone(),
+        ];
         let hash = rehash_without_the_key(&prev, &fields);
-        sqlx::query("UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3")
-            .bind(&prev)
-            .bind(&hash)
-            .bind(fields[0].parse::<i64>().unwrap())
-            .execute(pool)
-            .await
-            .unwrap();
+        tamper(
+            &s,
+            Tamper::AuditHashes {
+                seq: r.seq,
+                prev_hash: prev.clone(),
+                hash: hash.clone(),
+            },
+        )
+        .await
+        .unwrap();
         prev = hash;
     }
     let rewritten = s.core.audit_verify().await.unwrap();
@@ -97,10 +111,7 @@ async fn the_audit_record_resists_a_rewrite_by_someone_with_only_the_file() {
     assert_eq!(rewritten.broken_at, Some(1), "{rewritten:?}");
 
     // Wiping the table is no escape: the keyring remembers where it ended.
-    sqlx::query("DELETE FROM audit_log")
-        .execute(pool)
-        .await
-        .unwrap();
+    tamper(&s, Tamper::AuditRemoveAll).await.unwrap();
     let wiped = s.core.audit_verify().await.unwrap();
     assert!(!wiped.intact, "{wiped:?}");
     assert!(wiped.summary.contains("removed"), "{}", wiped.summary);
@@ -129,8 +140,7 @@ async fn a_role_changed_in_the_file_grants_nothing() {
     let s = setup(Role::CallCentre, |_| {}).await;
     let pid = paid(&s, 1000).await;
     // What a call-centre agent might try with a database tool.
-    sqlx::query("UPDATE services SET role = 'supervisor'")
-        .execute(s.core.pool())
+    tamper(&s, Tamper::ServiceRole("supervisor".into()))
         .await
         .unwrap();
     let err = s
@@ -152,8 +162,10 @@ async fn a_role_changed_in_the_file_grants_nothing() {
     );
 
     // Pointing the service (and its key) at another address is caught too.
-    sqlx::query("UPDATE services SET role = 'call_centre', base_url = 'http://127.0.0.1:9'")
-        .execute(s.core.pool())
+    tamper(&s, Tamper::ServiceRole("call_centre".into()))
+        .await
+        .unwrap();
+    tamper(&s, Tamper::ServiceBaseUrl("http://127.0.0.1:9".into()))
         .await
         .unwrap();
     assert!(matches!(
@@ -161,9 +173,7 @@ async fn a_role_changed_in_the_file_grants_nothing() {
         CoreError::Forbidden(_)
     ));
     // Put back exactly as it was, the service works again.
-    sqlx::query("UPDATE services SET base_url = ?1")
-        .bind(s.sim.base_url())
-        .execute(s.core.pool())
+    tamper(&s, Tamper::ServiceBaseUrl(s.sim.base_url().into()))
         .await
         .unwrap();
     assert_eq!(
@@ -197,18 +207,12 @@ async fn a_live_key_is_never_written_down_or_returned() {
         )
         .unwrap(),
     );
-    let pid: String = sqlx::query_scalar(
-        "SELECT payment_id FROM payments WHERE refund_status = 'available' LIMIT 1",
-    )
-    .fetch_one(s.core.pool())
-    .await
-    .unwrap();
-    let available: i64 =
-        sqlx::query_scalar("SELECT refund_available FROM payments WHERE payment_id = ?1")
-            .bind(&pid)
-            .fetch_one(s.core.pool())
-            .await
-            .unwrap();
+    let totals = s.core.store().probe_refund_totals().await.unwrap();
+    let refundable = totals
+        .iter()
+        .find(|t| t.status.as_deref() == Some("available"))
+        .unwrap();
+    let (pid, available) = (refundable.payment_id.clone(), refundable.available.unwrap());
     returned.push(
         serde_json::to_string(&s.core.refund(&s.service, &pid, 1, available).await.unwrap())
             .unwrap(),

@@ -1,6 +1,7 @@
 //! Searching the cache with every filter, and GOV.UK Pay itself when the cache is behind.
 
 use crate::common::*;
+use govpay::models::Payment;
 
 #[tokio::test]
 async fn the_cache_answers_every_filter() {
@@ -9,7 +10,8 @@ async fn the_cache_answers_every_filter() {
         .sync_service(&s.service, &SyncCancel::default(), &no_progress())
         .await
         .unwrap();
-    let pool = s.core.pool();
+    let every = every_payment(&s).await;
+    assert_eq!(every.len(), 1_000);
     let all = s
         .core
         .payments_search(
@@ -129,17 +131,15 @@ async fn the_cache_answers_every_filter() {
         },
     )
     .await;
-    let words: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM payments_fts WHERE payments_fts MATCH '\"parking\"*'",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let words = every
+        .iter()
+        .filter(|p| has_word_starting(p, "parking"))
+        .count();
     assert!(words > 0);
-    assert_eq!(i64::from(r.total), words.min(5000));
+    assert_eq!(r.total as usize, words.min(5000));
     // The word index, and without words the b-tree indexes, give the same pages
-    // in the same order as sorting every match in SQL (all of them: there are
-    // fewer than the 5,000 the count stops at).
+    // in the same order as sorting every match (all of them: there are fewer
+    // than the 5,000 the count stops at).
     assert!(words < 5000);
     let by_word = || PaymentQuery {
         text: Some("parking".into()),
@@ -149,60 +149,44 @@ async fn the_cache_answers_every_filter() {
         state: Some("success".into()),
         ..Default::default()
     };
-    let word_sql =
-        "rowid IN (SELECT rowid FROM payments_fts WHERE payments_fts MATCH '\"parking\"*')";
-    let state_sql = "status = 'success'";
+    let word = |p: &Payment| has_word_starting(p, "parking");
+    let state = |p: &Payment| p.state.status == "success";
+    type Filter<'a> = &'a dyn Fn(&Payment) -> bool;
     for (base, filter, sort, page, ascending) in [
-        (by_word(), word_sql, SortBy::Date, 1, false),
-        (by_word(), word_sql, SortBy::Date, 2, false),
-        (by_word(), word_sql, SortBy::Date, 1, true),
-        (by_word(), word_sql, SortBy::Amount, 1, false),
-        (by_word(), word_sql, SortBy::Amount, 3, true),
-        (by_word(), word_sql, SortBy::Reference, 2, false),
-        (by_word(), word_sql, SortBy::Reference, 1, true),
-        (by_state(), state_sql, SortBy::Amount, 1, false),
-        (by_state(), state_sql, SortBy::Amount, 2, true),
-        (by_state(), state_sql, SortBy::Reference, 1, false),
+        (by_word(), &word as Filter<'_>, SortBy::Date, 1, false),
+        (by_word(), &word, SortBy::Date, 2, false),
+        (by_word(), &word, SortBy::Date, 1, true),
+        (by_word(), &word, SortBy::Amount, 1, false),
+        (by_word(), &word, SortBy::Amount, 3, true),
+        (by_word(), &word, SortBy::Reference, 2, false),
+        (by_word(), &word, SortBy::Reference, 1, true),
+        (by_state(), &state, SortBy::Amount, 1, false),
+        (by_state(), &state, SortBy::Amount, 2, true),
+        (by_state(), &state, SortBy::Reference, 1, false),
     ] {
-        let r = find(
-            &s,
-            PaymentQuery {
-                page,
-                sort,
-                ascending,
-                ..base
-            },
-        )
-        .await;
-        let direction = if ascending { "ASC" } else { "DESC" };
-        let order = match sort {
-            SortBy::Date => format!("created_ms {direction}, payment_id"),
-            // Ties in amount or reference: newest first (rowids run newest first).
-            SortBy::Amount => format!("amount {direction}, rowid"),
-            SortBy::Reference => format!("reference COLLATE NOCASE {direction}, rowid"),
+        let q = PaymentQuery {
+            page,
+            sort,
+            ascending,
+            ..base
         };
-        let sorted: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT payment_id FROM payments WHERE {filter} ORDER BY {order} LIMIT 20 OFFSET {}",
-            (page - 1) * 20
-        )))
-        .fetch_all(pool)
-        .await
-        .unwrap();
+        let r = find(&s, q.clone()).await;
+        let sorted = ids_in_order(&every, filter, sort, ascending, page as usize);
         let got: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
         assert!(!got.is_empty());
         // Payments in one millisecond may come in either order; none here share one.
-        assert_eq!(
-            got, sorted,
-            "{filter}: {sort:?} page {page}, ascending {ascending}"
-        );
+        assert_eq!(got, sorted, "{q:?}");
     }
     // The first six with the last four: the count and the newest.
-    let (first6, last4): (String, String) = sqlx::query_as(
-        "SELECT first6, last4 FROM payments WHERE first6 IS NOT NULL ORDER BY rowid LIMIT 1",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let card = |p: &Payment| {
+        p.card_details.as_ref().and_then(|c| {
+            Some((
+                c.first_digits_card_number.clone()?,
+                c.last_digits_card_number.clone()?,
+            ))
+        })
+    };
+    let (first6, last4) = every.iter().find_map(card).unwrap();
     let r = find(
         &s,
         PaymentQuery {
@@ -212,18 +196,19 @@ async fn the_cache_answers_every_filter() {
         },
     )
     .await;
-    let (card_count, newest_of_card): (i64, String) = sqlx::query_as(
-        "SELECT count(*), (SELECT payment_id FROM payments WHERE first6 = ?1 AND last4 = ?2
-            ORDER BY created_ms DESC LIMIT 1) FROM payments WHERE first6 = ?1 AND last4 = ?2",
-    )
-    .bind(&first6)
-    .bind(&last4)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    assert_eq!(i64::from(r.total), card_count);
-    assert_eq!(r.rows[0].payment_id, newest_of_card);
+    let same_card = |p: &Payment| card(p) == Some((first6.clone(), last4.clone()));
+    let card_count = every.iter().filter(|p| same_card(p)).count();
+    assert_eq!(r.total as usize, card_count);
+    assert_eq!(
+        r.rows[0].payment_id,
+        ids_in_order(&every, &same_card, SortBy::Date, false, 1)[0]
+    );
     // Part of a name or an email: the count agrees with a plain scan, the rows match.
+    let holder_of = |p: &Payment| {
+        p.card_details
+            .as_ref()
+            .and_then(|c| c.cardholder_name.clone())
+    };
     for (part, column) in [
         (first_name[1..4].to_lowercase(), "cardholder_name"),
         ("xample.or".to_owned(), "email"),
@@ -240,42 +225,35 @@ async fn the_cache_answers_every_filter() {
             }
         };
         let r = find(&s, q).await;
-        let sql = if column == "email" {
-            "SELECT count(*) FROM payments WHERE email LIKE ?1"
-        } else {
-            "SELECT count(*) FROM payments WHERE cardholder_name LIKE ?1"
-        };
-        let scanned: i64 = sqlx::query_scalar(sql)
-            .bind(format!("%{part}%"))
-            .fetch_one(pool)
-            .await
-            .unwrap();
-        assert_eq!(i64::from(r.total), scanned.min(5000), "{column} ~ {part}");
-        assert!(r.total > 0);
-        // The page is the newest matches, in date order.
-        let newest: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT payment_id FROM payments WHERE {column} LIKE ?1 ORDER BY created_ms DESC, rowid LIMIT 20"
-        )))
-        .bind(format!("%{part}%"))
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        let got: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
-        assert_eq!(got, newest, "{column} ~ {part}");
-        assert!(r.rows.iter().all(|p| {
-            let v = if column == "email" {
+        let value = |p: &Payment| {
+            if column == "email" {
                 p.email.clone()
             } else {
-                p.cardholder_name.clone()
-            };
-            v.unwrap_or_default().to_lowercase().contains(&part)
-        }));
+                holder_of(p)
+            }
+        };
+        let holds = |p: &Payment| value(p).is_some_and(|v| v.to_lowercase().contains(&part));
+        let scanned = every.iter().filter(|p| holds(p)).count();
+        assert_eq!(r.total as usize, scanned.min(5000), "{column} ~ {part}");
+        assert!(r.total > 0);
+        // The page is the newest matches, in date order.
+        let got: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
+        assert_eq!(
+            got,
+            ids_in_order(&every, &holds, SortBy::Date, false, 1),
+            "{column} ~ {part}"
+        );
     }
-    let case_ref: String =
-        sqlx::query_scalar("SELECT value FROM payment_metadata WHERE key = 'case_ref' LIMIT 1")
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let case_ref = every
+        .iter()
+        .find_map(|p| {
+            p.metadata
+                .as_ref()?
+                .get("case_ref")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .unwrap();
     let r = find(
         &s,
         PaymentQuery {
@@ -323,11 +301,7 @@ async fn the_cache_answers_every_filter() {
     // A second service on this desktop holding the same payments (another
     // team's view of the account): each service's searches find its own only.
     let holder = all_with_holder(&s).await;
-    let email: String =
-        sqlx::query_scalar("SELECT email FROM payments WHERE email IS NOT NULL LIMIT 1")
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let email = every.iter().find_map(|p| p.email.clone()).unwrap();
     let text = |t: &str| PaymentQuery {
         text: Some(t.to_owned()),
         ..Default::default()
@@ -432,4 +406,65 @@ async fn a_live_search_finds_what_the_cache_has_not_seen_yet() {
             .total,
         1
     );
+}
+
+/// Whether a word of the payment's reference, description, email, cardholder
+/// name or metadata values starts with `prefix` (words are runs of letters
+/// and digits, compared in lower case).
+fn has_word_starting(p: &Payment, prefix: &str) -> bool {
+    let metadata = p.metadata.iter().flat_map(|m| m.values()).map(|v| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    let holder = p
+        .card_details
+        .as_ref()
+        .and_then(|c| c.cardholder_name.clone());
+    [
+        Some(p.reference.clone()),
+        Some(p.description.clone()),
+        p.email.clone(),
+        holder,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(metadata)
+    .any(|text| {
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w.starts_with(prefix))
+    })
+}
+
+/// The IDs on a page of 20 of the payments `filter` keeps, sorted as the
+/// search sorts them: ties in amount or reference newest first.
+fn ids_in_order(
+    every: &[Payment],
+    filter: &dyn Fn(&Payment) -> bool,
+    sort: SortBy,
+    ascending: bool,
+    page: usize,
+) -> Vec<String> {
+    let created =
+        |p: &Payment| paydesk_core::clock::api_time_ms(p.created_date.as_deref().unwrap()).unwrap();
+    let mut kept: Vec<&Payment> = every.iter().filter(|p| filter(p)).collect();
+    kept.sort_by(|a, b| {
+        let by = match sort {
+            SortBy::Date => created(a)
+                .cmp(&created(b))
+                .then_with(|| a.payment_id.as_str().cmp(b.payment_id.as_str())),
+            SortBy::Amount => a.amount.cmp(&b.amount),
+            SortBy::Reference => a
+                .reference
+                .to_ascii_lowercase()
+                .cmp(&b.reference.to_ascii_lowercase()),
+        };
+        let by = if ascending { by } else { by.reverse() };
+        by.then_with(|| created(b).cmp(&created(a)))
+    });
+    kept.iter()
+        .skip((page - 1) * 20)
+        .take(20)
+        .map(|p| p.payment_id.as_str().to_owned())
+        .collect()
 }

@@ -110,12 +110,12 @@ async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let next: Option<i64> =
-            sqlx::query_scalar("SELECT next_page FROM sync_state WHERE resource = 'payments'")
-                .fetch_optional(s.core.pool())
-                .await
-                .unwrap()
-                .flatten();
+        let next = s
+            .core
+            .store()
+            .probe_next_page(&s.service, "payments")
+            .await
+            .unwrap();
         // A window half-read: the kill lands in the middle of the load.
         if next.is_some() {
             break;
@@ -134,20 +134,21 @@ async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
         part.interrupted && part.cached_payments > 0 && part.cached_payments < 6_000,
         "{part:?}"
     );
-    let mut conn = s.core.pool().acquire().await.unwrap();
     assert!(
-        paydesk_core::store::sqlite::bulk::aside(&mut conn)
-            .await
-            .unwrap(),
+        indexes_aside(&s).await,
         "the child was loading with the indexes aside"
     );
     // Searching still works while they are aside: words are matched on each row.
-    let (payment_id, reference): (String, String) = sqlx::query_as(
-        "SELECT payment_id, reference FROM payments ORDER BY created_ms DESC LIMIT 1",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
+    let newest = s
+        .core
+        .store()
+        .probe_sample(usize::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .max_by_key(|p| p.created_ms)
+        .unwrap();
+    let (payment_id, reference) = (newest.payment_id, newest.reference);
     let by_reference = PaymentQuery {
         text: Some(reference),
         ..Default::default()
@@ -170,11 +171,7 @@ async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
     assert_eq!(after.cached_payments, 6_000);
     assert!(!after.interrupted);
     // The resumed run built the indexes back, and said so.
-    assert!(
-        !paydesk_core::store::sqlite::bulk::aside(&mut conn)
-            .await
-            .unwrap()
-    );
+    assert!(!indexes_aside(&s).await);
     assert!(
         progress
             .lock()
@@ -182,14 +179,7 @@ async fn a_sync_killed_with_sigkill_resumes_with_nothing_lost_or_doubled() {
             .iter()
             .any(|m| m == "Building the search indexes")
     );
-    for table in ["payments_fts", "payments_trigram"] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO {table} ({table}) VALUES ('integrity-check')"
-        )))
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    }
+    s.core.store().probe_check_indexes().await.unwrap();
     let indexed = find(&s, by_reference).await;
     assert!(
         indexed.rows.iter().any(|r| r.payment_id == payment_id),
@@ -223,15 +213,9 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
     let (loaded, loaded_agreements) = messages(bulk.clone(), bulk_service.clone()).await;
     assert!(agreements > 0);
     assert_eq!(loaded_agreements, agreements);
-    let agreement_ids = |pool: sqlx::SqlitePool| async move {
-        sqlx::query_scalar::<_, String>("SELECT agreement_id FROM agreements ORDER BY agreement_id")
-            .fetch_all(&pool)
-            .await
-            .unwrap()
-    };
-    let cached = agreement_ids(s.core.pool().clone()).await;
+    let cached = s.core.store().probe_agreement_ids().await.unwrap();
     assert_eq!(cached.len() as u64, agreements);
-    assert_eq!(agreement_ids(bulk.pool().clone()).await, cached);
+    assert_eq!(bulk.store().probe_agreement_ids().await.unwrap(), cached);
     assert!(!row_by_row.iter().any(|(m, _)| m.contains("search indexes")));
     let building = loaded
         .iter()
@@ -240,41 +224,35 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
     // The refunds and disputes were read alongside the payments: by the
     // build, more than the payments were in.
     assert!(building.is_some_and(|n| n > 3_000), "{loaded:?}");
-    let mut conn = bulk.pool().acquire().await.unwrap();
-    assert!(
-        !paydesk_core::store::sqlite::bulk::aside(&mut conn)
-            .await
-            .unwrap()
-    );
+    assert!(!bulk.store().probe_indexes_aside().await.unwrap());
+    bulk.store().probe_check_indexes().await.unwrap();
     // Their payments' refund totals, worked out at the build, are those the
     // row-by-row sync worked out page by page.
-    let totals = |pool: sqlx::SqlitePool| async move {
-        sqlx::query_as::<_, (String, Option<i64>, Option<i64>, Option<String>)>(
-            "SELECT payment_id, refund_submitted, refund_available, refund_status FROM payments
-             ORDER BY payment_id",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap()
-    };
     let (one, other) = (
-        totals(s.core.pool().clone()).await,
-        totals(bulk.pool().clone()).await,
+        s.core.store().probe_refund_totals().await.unwrap(),
+        bulk.store().probe_refund_totals().await.unwrap(),
     );
     assert!(
-        one.iter()
-            .any(|(_, submitted, ..)| submitted.unwrap_or(0) > 0),
+        one.iter().any(|t| t.submitted.unwrap_or(0) > 0),
         "some payments have refunds"
     );
     assert_eq!(one, other);
 
-    let (reference, email, holder, last4): (String, String, String, String) = sqlx::query_as(
-        "SELECT reference, email, cardholder_name, last4 FROM payments
-         WHERE email IS NOT NULL AND cardholder_name IS NOT NULL ORDER BY created_ms LIMIT 1",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
+    let oldest = bulk
+        .store()
+        .probe_sample(usize::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.email.is_some() && p.cardholder_name.is_some())
+        .min_by_key(|p| p.created_ms)
+        .unwrap();
+    let (reference, email, holder, last4) = (
+        oldest.reference,
+        oldest.email.unwrap(),
+        oldest.cardholder_name.unwrap(),
+        oldest.last4.unwrap(),
+    );
     let queries = vec![
         PaymentQuery::default(),
         PaymentQuery {
@@ -430,9 +408,7 @@ async fn a_first_fill_lets_other_writes_through_while_it_loads() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let asked = Instant::now();
-        sqlx::query("UPDATE services SET name = name || ' (renamed)' WHERE id = ?1")
-            .bind(&s.service)
-            .execute(s.core.pool())
+        tamper(&s, Tamper::ServiceRename(s.service.clone()))
             .await
             .map(|_| asked.elapsed())
     };

@@ -137,12 +137,17 @@ async fn a_lost_answer_to_auth_is_read_back_never_resent_and_mopped_up() {
         .create(&CreatePayment::moto(500, "TEL-OPEN", "D"), None)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO telephone_payments (service_id, payment_id, reference, description, amount, operator, created_at, status) VALUES (?1, ?2, 'TEL-OPEN', 'D', 500, 'agent', '2026-01-01', 'created')")
-        .bind(&s.service)
-        .bind(open.payment_id.as_str())
-        .execute(s.core.pool())
-        .await
-        .unwrap();
+    tamper(
+        &s,
+        Tamper::OpenTelephonePayment {
+            service_id: s.service.clone(),
+            payment_id: open.payment_id.as_str().to_owned(),
+            reference: "TEL-OPEN".into(),
+            amount: 500,
+        },
+    )
+    .await
+    .unwrap();
     let report = s.core.mop_up(&s.service).await.unwrap();
     assert_eq!(report.telephone_payments_still_open, 1);
     // ...is picked up once it expires.

@@ -255,13 +255,7 @@ async fn an_outcome_the_database_cannot_take_is_held_and_written_on_the_next_sta
     let pid = paid(&s, 1000).await;
     // The database takes the attempt, then fails every outcome row (a disk
     // that fills up between the two, say).
-    sqlx::query(
-        "CREATE TRIGGER outcome_fails BEFORE INSERT ON audit_log WHEN NEW.phase <> 'attempt'
-         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
-    )
-    .execute(s.core.pool())
-    .await
-    .unwrap();
+    tamper(&s, Tamper::OutcomesFailing(true)).await.unwrap();
     // Staff are told what GOV.UK Pay did, not that the database failed.
     let done = s.core.refund(&s.service, &pid, 250, 1000).await.unwrap();
     assert_eq!(done.amount, 250);
@@ -273,10 +267,7 @@ async fn an_outcome_the_database_cannot_take_is_held_and_written_on_the_next_sta
     assert_eq!(trail_of(&s, &pid).await.len(), 1, "only the attempt so far");
 
     // The database recovers; the next start writes the held outcome first.
-    sqlx::query("DROP TRIGGER outcome_fails")
-        .execute(s.core.pool())
-        .await
-        .unwrap();
+    tamper(&s, Tamper::OutcomesFailing(false)).await.unwrap();
     let again = Core::open(s.dir.path(), Arc::new(OsKeyStore::new(&s.app_id)))
         .await
         .unwrap();

@@ -13,6 +13,7 @@ pub(crate) mod error;
 mod export;
 mod fill;
 mod holds;
+mod probe;
 mod search;
 mod services;
 mod settings;
@@ -46,6 +47,11 @@ impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore").finish_non_exhaustive()
     }
+}
+
+/// Opens the store on a database file, creating and migrating it if needed.
+pub async fn open(path: &std::path::Path) -> Result<SqliteStore, crate::CoreError> {
+    Ok(SqliteStore::new(db::open(path).await?))
 }
 
 impl SqliteStore {
