@@ -8,7 +8,7 @@ use crate::Core;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
 pub use crate::store::search::{
-    PaymentQuery, PaymentResults, PaymentRow, SortBy, StatusFilter, StatusGroup,
+    PaymentQuery, PaymentResults, PaymentRow, SearchText, SortBy, StatusFilter, StatusGroup,
 };
 
 fn time_from_ms(ms: i64, field: &str) -> Result<OffsetDateTime, CoreError> {
@@ -72,26 +72,21 @@ fn live_filters(query: &PaymentQuery) -> Result<(Option<PaymentId>, PaymentSearc
         })?);
     }
     let mut direct = None;
-    if let Some(text) = query
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        if text.len() == 4 && text.chars().all(|c| c.is_ascii_digit()) {
-            search.last_digits_card_number = Some(text.to_owned());
-        } else if text.contains('@') {
-            search.email = Some(text.to_owned());
-        } else if let Ok(id) = PaymentId::parse(text)
-            && text.len() >= 20
-            && !text.contains(' ')
-        {
-            direct = Some(id);
-        } else if text.contains(' ') {
-            search.cardholder_name = Some(text.to_owned());
-        } else {
-            search.reference = Some(text.to_owned());
+    // GOV.UK Pay matches whole values only: words are a reference, or a
+    // cardholder's name when there are several.
+    match query.search_text() {
+        None => {}
+        Some(SearchText::PaymentId(id)) => {
+            direct = Some(PaymentId::parse(&id).map_err(|_| {
+                CoreError::Validation(vec![FieldError::new("text", "Enter a real payment ID")])
+            })?);
         }
+        Some(SearchText::LastFour(t)) => search.last_digits_card_number = Some(t.to_owned()),
+        Some(SearchText::Email(t)) => search.email = Some(t.to_owned()),
+        Some(SearchText::Words(t)) if t.contains(char::is_whitespace) => {
+            search.cardholder_name = Some(t.to_owned());
+        }
+        Some(SearchText::Words(t)) => search.reference = Some(t.to_owned()),
     }
     search.paging = Paging {
         page: Some(query.page.max(1)),

@@ -206,3 +206,85 @@ pub trait SearchStore {
     /// How many payments the cache holds for the service.
     async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError>;
 }
+
+/// What the text in the search box is. Decided here once, for the cache's
+/// search and for the live search at GOV.UK Pay alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchText<'a> {
+    /// A GOV.UK Pay payment ID (26 letters a–v and digits), in lower case.
+    PaymentId(String),
+    /// Four digits: the card's last four, or a reference of four digits.
+    LastFour(&'a str),
+    /// One word holding an @: an email, or part of one.
+    Email(&'a str),
+    /// Words, each of which must match (a reference, a name, a description...).
+    Words(&'a str),
+}
+
+impl<'a> SearchText<'a> {
+    /// What `text` is, trimmed; `None` when there is nothing to look for.
+    pub fn of(text: &'a str) -> Option<Self> {
+        let t = text.trim();
+        if t.is_empty() {
+            return None;
+        }
+        let lower = t.to_ascii_lowercase();
+        Some(if is_payment_id(&lower) {
+            SearchText::PaymentId(lower)
+        } else if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+            SearchText::LastFour(t)
+        } else if t.contains('@') && !t.contains(char::is_whitespace) {
+            SearchText::Email(t)
+        } else {
+            SearchText::Words(t)
+        })
+    }
+}
+
+impl PaymentQuery {
+    /// What the search box holds, if anything.
+    pub fn search_text(&self) -> Option<SearchText<'_>> {
+        self.text.as_deref().and_then(SearchText::of)
+    }
+}
+
+/// GOV.UK Pay's payment IDs: 26 characters of base-32 (digits, then a–v).
+fn is_payment_id(s: &str) -> bool {
+    s.len() == 26
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'v').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SearchText;
+
+    #[test]
+    fn the_search_box_text_is_read_one_way() {
+        let id = "7bbbuc84q1ljbp11v5jfs4tath";
+        for (typed, is) in [
+            ("", None),
+            ("   ", None),
+            (id, Some(SearchText::PaymentId(id.into()))),
+            (
+                " 7BBBUC84Q1LJBP11V5JFS4TATH ",
+                Some(SearchText::PaymentId(id.into())),
+            ),
+            // One letter past v: not base 32, so not an ID.
+            (
+                "7bbbuc84q1ljbp11v5jfs4tatw",
+                Some(SearchText::Words("7bbbuc84q1ljbp11v5jfs4tatw")),
+            ),
+            ("1111", Some(SearchText::LastFour("1111"))),
+            ("11111", Some(SearchText::Words("11111"))),
+            ("111a", Some(SearchText::Words("111a"))),
+            ("a@b.org", Some(SearchText::Email("a@b.org"))),
+            ("@example.org", Some(SearchText::Email("@example.org"))),
+            ("niamh a@b.org", Some(SearchText::Words("niamh a@b.org"))),
+            ("Niamh Lewis", Some(SearchText::Words("Niamh Lewis"))),
+            ("PRK-0019999", Some(SearchText::Words("PRK-0019999"))),
+        ] {
+            assert_eq!(SearchText::of(typed), is, "{typed:?}");
+        }
+    }
+}

@@ -565,7 +565,8 @@ pub async fn replace_events(
 // ---- search --------------------------------------------------------------------
 
 pub use crate::store::search::{
-    PaymentQuery, PaymentResults, PaymentRow, RAW_STATES, SortBy, StatusFilter, StatusGroup,
+    PaymentQuery, PaymentResults, PaymentRow, RAW_STATES, SearchText, SortBy, StatusFilter,
+    StatusGroup,
 };
 
 const COUNT_LIMIT: u32 = 5000;
@@ -604,12 +605,6 @@ fn fts_query(text: &str) -> Option<String> {
         .map(|w| format!("\"{}\"*", w.replace('"', "")))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" AND "))
-}
-
-fn looks_like_payment_id(s: &str) -> bool {
-    s.len() == 26
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'v').contains(&b))
 }
 
 impl PaymentQuery {
@@ -678,16 +673,10 @@ impl PaymentQuery {
         if plain {
             return false;
         }
-        let Some(t) = self
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        else {
-            return false;
-        };
-        let four_digits = t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit());
-        !looks_like_payment_id(&t.to_ascii_lowercase()) && !four_digits && fts_query(t).is_some()
+        match self.search_text() {
+            Some(SearchText::Words(t) | SearchText::Email(t)) => fts_query(t).is_some(),
+            _ => false,
+        }
     }
 
     /// Whether free text is the only filter (sorting and paging aside).
@@ -752,16 +741,12 @@ impl PaymentQuery {
     ) {
         q.push(" WHERE p.service_id = ")
             .push_bind(service_id.to_owned());
-        let text = self
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        if let Some(t) = text {
-            let lower = t.to_ascii_lowercase();
-            if looks_like_payment_id(&lower) {
-                q.push(" AND p.payment_id = ").push_bind(lower);
-            } else if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+        match self.search_text() {
+            None => {}
+            Some(SearchText::PaymentId(id)) => {
+                q.push(" AND p.payment_id = ").push_bind(id);
+            }
+            Some(SearchText::LastFour(t)) => {
                 // Both sides must match an index's collation (the reference
                 // index is NOCASE) for SQLite to answer the OR from two indexes
                 // instead of reading every row.
@@ -770,7 +755,8 @@ impl PaymentQuery {
                     .push(" OR p.reference = ")
                     .push_bind(t.to_owned())
                     .push(" COLLATE NOCASE)");
-            } else if plain {
+            }
+            Some(SearchText::Words(t) | SearchText::Email(t)) if plain => {
                 // Every word, somewhere in the searchable text.
                 for word in t.split_whitespace() {
                     let pattern = format!("%{}%", like_escape(word));
@@ -789,19 +775,24 @@ impl PaymentQuery {
                     }
                     q.push(")");
                 }
-            } else if let Some(fts) = fts_query(t) {
-                if parts == Parts::WordsDriven {
+            }
+            Some(SearchText::Words(t) | SearchText::Email(t)) => match fts_query(t) {
+                // Text with no word in it (punctuation alone) filters nothing.
+                None => {}
+                Some(fts) if parts == Parts::WordsDriven => {
                     // The word index drives the query as `f` (see search_payments).
                     q.push(" AND f.payments_fts MATCH ").push_bind(fts);
-                } else {
+                }
+                Some(fts) => {
                     q.push(
                         " AND p.rowid IN (SELECT rowid FROM payments_fts WHERE payments_fts MATCH ",
                     )
                     .push_bind(fts)
                     .push(")");
                 }
-            }
+            },
         }
+
         if let Some(r) = &self.reference {
             q.push(" AND p.reference = ")
                 .push_bind(r.trim().to_owned())
