@@ -160,4 +160,43 @@ mod tests {
         );
         assert!(lookup(p, "5105105105105100").declines_recurring);
     }
+
+    /// Every numbered card of GOV.UK Pay's published list for the sandbox and
+    /// Stripe test providers does here what the list says: authorised,
+    /// declined or a provider error, with the list's brand.
+    #[test]
+    fn every_published_test_card_does_what_the_list_says() {
+        let list = include_str!("../../govpay/reference/test_cards.csv");
+        let mut checked = 0;
+        for line in list.lines().skip(1) {
+            let cols: Vec<&str> = line.splitn(6, ',').collect();
+            let (context, number, brand, outcome) = (cols[0], cols[1], cols[2], cols[4]);
+            let provider = match context {
+                "sandbox" => PaymentProvider::Sandbox,
+                "stripe-test" => PaymentProvider::Stripe,
+                _ => continue,
+            };
+            if !number.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            // What the first payment does: "success first auth; recurring
+            // payments declined" is a success.
+            let said = outcome.split(';').next().unwrap_or("").to_lowercase();
+            let expected = if ["declined", "expired", "cvc", "unsuccessful"]
+                .iter()
+                .any(|w| said.contains(w))
+            {
+                Outcome::Declined
+            } else if said.contains("error") {
+                Outcome::ProviderError
+            } else {
+                Outcome::Authorised
+            };
+            let card = lookup(provider, number);
+            assert_eq!(card.outcome, expected, "{context} {number}: {outcome}");
+            assert_eq!(card.brand, brand, "{context} {number}");
+            checked += 1;
+        }
+        assert!(checked > 40, "only {checked} cards read from the list");
+    }
 }
