@@ -1,8 +1,9 @@
 //! Money actions, each safe under faults: refund, cancel, capture, agreement cancel.
 //!
 //! Every action: checks this desktop's role; reads the payment afresh (GOV.UK Pay
-//! is the authority, not the cache); writes an audit `attempt` row; calls
-//! GOV.UK Pay once; records the result. One action at a time per payment, so a
+//! is the authority, not the cache); then, through [`Core::audited`] (which
+//! the telephone payment and agreements use too), writes an audit `attempt`
+//! row, calls GOV.UK Pay once and records the result. One action at a time per payment, so a
 //! double click or a second window cannot refund twice, and the refund carries
 //! `refund_amount_available` so even another desktop cannot. When the answer is
 //! lost (timeout, dropped connection), the outcome is found out by reading the
@@ -369,15 +370,25 @@ impl Core {
             .map(|r| r.refund_id)
             .collect();
         attempt.detail = reconcile::attempt_detail(summary.amount_available, &known_before);
-        let seq = self
-            .audit_append(&attempt, Phase::Attempt, None, None, "")
-            .await?;
         let request = CreateRefund {
             amount,
             refund_amount_available: Some(summary.amount_available),
         };
-        match client.payments().refund(&id, &request).await {
-            Ok(refund) => {
+        let (seq, sent) = self
+            .audited(
+                &attempt,
+                client.payments().refund(&id, &request),
+                "",
+                |refund| {
+                    Some((
+                        Some(refund.refund_id.clone()),
+                        format!("status: {}", refund.status),
+                    ))
+                },
+            )
+            .await?;
+        match sent {
+            Sent::Done(refund) => {
                 // The money moved: from here nothing may turn into an error.
                 self.cache_refund(&service.id, id.as_str(), &refund).await;
                 let after = self.payment_fresh(&service, &id).await.ok();
@@ -385,18 +396,6 @@ impl Core {
                     .and_then(|p| p.refund_summary)
                     .map(|s| s.amount_available)
                     .unwrap_or(summary.amount_available - amount);
-                let done_attempt = AuditAttempt {
-                    target_id: Some(refund.refund_id.clone()),
-                    ..attempt
-                };
-                self.audit_append(
-                    &done_attempt,
-                    Phase::Succeeded,
-                    Some(seq),
-                    None,
-                    &format!("status: {}", refund.status),
-                )
-                .await?;
                 Ok(RefundDone {
                     refund_id: Some(refund.refund_id),
                     amount,
@@ -405,15 +404,7 @@ impl Core {
                     reconciled: false,
                 })
             }
-            Err(govpay::Error::OutcomeUnknown { .. }) => {
-                self.audit_append(
-                    &attempt,
-                    Phase::Unknown,
-                    Some(seq),
-                    None,
-                    "no answer GOV.UK Pay could be said to have given (a timeout, a dropped connection, a server or proxy error)",
-                )
-                .await?;
+            Sent::Unknown => {
                 let record = RefundAttempt {
                     seq,
                     service_id: service.id.clone(),
@@ -442,18 +433,9 @@ impl Core {
                     None => Err(CoreError::OutcomeUnknown(REFUND_UNKNOWN.into())),
                 }
             }
-            Err(e) => {
-                let code = e.pay_code().map(str::to_owned);
-                self.audit_append(
-                    &attempt,
-                    Phase::Failed,
-                    Some(seq),
-                    code.as_deref(),
-                    &refused_detail(&e),
-                )
-                .await?;
+            Sent::Refused(e) => {
                 let _ = self.payment_fresh(&service, &id).await;
-                if code.as_deref() == Some("P0604") {
+                if e.pay_code() == Some("P0604") {
                     return Err(CoreError::Conflict {
                         message: "A refund has already been made or the amount changed. Nothing was refunded: check the new figures and try again.".into(),
                         pay_code: Some("P0604"),
@@ -531,43 +513,31 @@ impl Core {
                 pay_code: None,
             });
         }
-        let seq = self
-            .audit_append(&attempt, Phase::Attempt, None, None, "")
-            .await?;
         let client = self.client(&service).await?;
-        let sent = match action {
-            PaymentAction::Cancel => client.payments().cancel(&id).await,
-            PaymentAction::Capture => client.payments().capture(&id).await,
+        let request = async {
+            match action {
+                PaymentAction::Cancel => client.payments().cancel(&id).await,
+                PaymentAction::Capture => client.payments().capture(&id).await,
+            }
         };
+        let (seq, sent) = self
+            .audited(&attempt, request, "", |_| {
+                Some((None, format!("GOV.UK Pay accepted the {}", action.name())))
+            })
+            .await?;
         match sent {
-            Ok(()) => {
+            Sent::Done(()) => {
                 let after = self
                     .payment_fresh(&service, &id)
                     .await
                     .map(|p| p.state.status)
                     .unwrap_or_else(|_| action.result().into());
-                self.audit_append(
-                    &attempt,
-                    Phase::Succeeded,
-                    Some(seq),
-                    None,
-                    &format!("status after: {after}"),
-                )
-                .await?;
                 Ok(ActionDone {
                     status: after,
                     reconciled: false,
                 })
             }
-            Err(govpay::Error::OutcomeUnknown { .. }) => {
-                self.audit_append(
-                    &attempt,
-                    Phase::Unknown,
-                    Some(seq),
-                    None,
-                    "no answer from GOV.UK Pay",
-                )
-                .await?;
+            Sent::Unknown => {
                 let unknown = || {
                     CoreError::OutcomeUnknown(format!(
                         "We do not know yet whether the {} was made — Paydesk is checking; do not try it again.",
@@ -609,16 +579,7 @@ impl Core {
                     })
                 }
             }
-            Err(e) => {
-                let code = e.pay_code().map(str::to_owned);
-                self.audit_append(
-                    &attempt,
-                    Phase::Failed,
-                    Some(seq),
-                    code.as_deref(),
-                    &refused_detail(&e),
-                )
-                .await?;
+            Sent::Refused(e) => {
                 let _ = self.payment_fresh(&service, &id).await;
                 Err(e.into())
             }
@@ -660,46 +621,34 @@ impl Core {
                 pay_code: None,
             });
         }
-        let seq = self
-            .audit_append(&attempt, Phase::Attempt, None, None, "")
-            .await?;
-        let result = client.agreements().cancel(&id).await;
-        let (phase, code, detail) = match &result {
-            Ok(()) => (Phase::Succeeded, None, String::new()),
-            Err(govpay::Error::OutcomeUnknown { .. }) => {
-                (Phase::Unknown, None, "no answer from GOV.UK Pay".to_owned())
-            }
-            Err(e) => (
-                Phase::Failed,
-                e.pay_code().map(str::to_owned),
-                refused_detail(e),
-            ),
-        };
-        self.audit_append(&attempt, phase, Some(seq), code.as_deref(), &detail)
+        let (seq, sent) = self
+            .audited(&attempt, client.agreements().cancel(&id), "", |_| {
+                Some((None, String::new()))
+            })
             .await?;
         let after = client.agreements().get(&id).await;
         if let Ok(a) = &after {
             self.store().keep_agreement(&service.id, a).await?;
         }
-        match (result, after) {
-            (Ok(()), Ok(a)) => Ok(ActionDone {
+        match (sent, after) {
+            (Sent::Done(()), Ok(a)) => Ok(ActionDone {
                 status: a.status,
                 reconciled: false,
             }),
-            (Ok(()), Err(_)) => Ok(ActionDone {
+            (Sent::Done(()), Err(_)) => Ok(ActionDone {
                 status: "cancelled".into(),
                 reconciled: false,
             }),
-            (Err(govpay::Error::OutcomeUnknown { .. }), Ok(a)) if a.status == "active" => {
+            (Sent::Unknown, Ok(a)) if a.status == "active" => {
                 // Still active: the cancel may yet be made. Stays unknown.
                 Err(CoreError::OutcomeUnknown(
                     "We do not know yet whether the agreement was cancelled — Paydesk is checking; do not try again.".into(),
                 ))
             }
-            (Err(govpay::Error::OutcomeUnknown { .. }), Err(_)) => Err(CoreError::OutcomeUnknown(
+            (Sent::Unknown, Err(_)) => Err(CoreError::OutcomeUnknown(
                 "We do not know yet whether the agreement was cancelled — Paydesk is checking; do not try again.".into(),
             )),
-            (Err(govpay::Error::OutcomeUnknown { .. }), Ok(a)) => {
+            (Sent::Unknown, Ok(a)) => {
                 self.audit_append(
                     &attempt,
                     Phase::Reconciled,
@@ -724,7 +673,7 @@ impl Core {
                 }
             }
             // Its status changed between reading and cancelling it.
-            (Err(e), after) if e.pay_code() == Some("P2501") => Err(CoreError::Conflict {
+            (Sent::Refused(e), after) if e.pay_code() == Some("P2501") => Err(CoreError::Conflict {
                 message: format!(
                     "GOV.UK Pay refused: only an active agreement can be cancelled, and this one is now {}.",
                     after
@@ -733,7 +682,7 @@ impl Core {
                 ),
                 pay_code: Some("P2501"),
             }),
-            (Err(e), _) => Err(e.into()),
+            (Sent::Refused(e), _) => Err(e.into()),
         }
     }
 }
@@ -765,9 +714,77 @@ impl PaymentAction {
     }
 }
 
+/// What a request sent under the audit record came to; its outcome row is written.
+pub(crate) enum Sent<T> {
+    /// GOV.UK Pay did it.
+    Done(T),
+    /// No answer GOV.UK Pay could be said to have given (a timeout, a dropped
+    /// connection, a server or proxy error): it may or may not have happened.
+    /// Found out by reading GOV.UK Pay, never by sending it again.
+    Unknown,
+    /// GOV.UK Pay refused it.
+    Refused(govpay::Error),
+}
+
+/// The `unknown` row's words.
+const UNANSWERED: &str = "no answer GOV.UK Pay could be said to have given (a timeout, a dropped connection, a server or proxy error)";
+
+impl Core {
+    /// The pattern of every action that changes money or state at GOV.UK Pay:
+    /// an `attempt` row before the request leaves; after it, a `succeeded` row
+    /// (with the ID and words `done` takes from the answer; none if `done`
+    /// says the action goes on, to finish later), an `unknown` row
+    /// when no answer came, or a `failed` row with GOV.UK Pay's code. `note`
+    /// is added to the last two (what is sure whatever happened). Returns the
+    /// attempt's row, to which a later `reconciled` row is chained.
+    pub(crate) async fn audited<T>(
+        &self,
+        attempt: &AuditAttempt,
+        request: impl std::future::Future<Output = Result<T, govpay::Error>>,
+        note: &str,
+        done: impl FnOnce(&T) -> Option<(Option<String>, String)>,
+    ) -> Result<(i64, Sent<T>), CoreError> {
+        let seq = self
+            .audit_append(attempt, Phase::Attempt, None, None, "")
+            .await?;
+        let noted = |detail: &str| {
+            if note.is_empty() {
+                detail.to_owned()
+            } else {
+                format!("{detail}; {note}")
+            }
+        };
+        let sent = match request.await {
+            Ok(answer) => {
+                if let Some((target_id, detail)) = done(&answer) {
+                    let row = AuditAttempt {
+                        target_id: target_id.or_else(|| attempt.target_id.clone()),
+                        ..attempt.clone()
+                    };
+                    self.audit_append(&row, Phase::Succeeded, Some(seq), None, &detail)
+                        .await?;
+                }
+                Sent::Done(answer)
+            }
+            Err(govpay::Error::OutcomeUnknown { .. }) => {
+                self.audit_append(attempt, Phase::Unknown, Some(seq), None, &noted(UNANSWERED))
+                    .await?;
+                Sent::Unknown
+            }
+            Err(e) => {
+                let detail = noted(&refused_detail(&e));
+                self.audit_append(attempt, Phase::Failed, Some(seq), e.pay_code(), &detail)
+                    .await?;
+                Sent::Refused(e)
+            }
+        };
+        Ok((seq, sent))
+    }
+}
+
 /// What GOV.UK Pay's refusal means, in staff words, for the audit trail (its
 /// own description, written for developers, goes to the log only).
-fn refused_detail(e: &govpay::Error) -> String {
+pub(crate) fn refused_detail(e: &govpay::Error) -> String {
     match e {
         govpay::Error::Api(body) => match body.pay_code() {
             Some(code) => code.explain().to_owned(),

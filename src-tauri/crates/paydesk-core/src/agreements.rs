@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Core;
-use crate::audit::{AuditAttempt, Phase};
+use crate::actions::Sent;
+use crate::audit::AuditAttempt;
 use crate::detail::CardView;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
@@ -286,58 +287,31 @@ impl Core {
             detail: format!("reference: {}", request.reference),
             ..AuditAttempt::default()
         };
-        let seq = self
-            .audit_append(&attempt, Phase::Attempt, None, None, "")
+        let (_, sent) = self
+            .audited(&attempt, client.agreements().create(&request), "", |a| {
+                Some((Some(a.agreement_id.clone()), String::new()))
+            })
             .await?;
-        match client.agreements().create(&request).await {
-            Ok(a) => {
-                let done = AuditAttempt {
-                    target_id: Some(a.agreement_id.clone()),
-                    ..attempt
-                };
-                self.audit_append(&done, Phase::Succeeded, Some(seq), None, "")
-                    .await?;
+        match sent {
+            Sent::Done(a) => {
                 self.store().keep_agreement(&service.id, &a).await?;
                 Ok(view(&a))
             }
-            Err(govpay::Error::OutcomeUnknown { .. }) => {
-                self.audit_append(
-                    &attempt,
-                    Phase::Unknown,
-                    Some(seq),
-                    None,
-                    "no answer from GOV.UK Pay",
-                )
-                .await?;
-                Err(CoreError::Conflict {
-                    message: format!(
-                        "GOV.UK Pay did not answer, so Paydesk cannot tell whether the agreement was set up. \
-                         It was not sent again: look for the reference \u{201c}{}\u{201d} in Agreements after the next sync before trying again.",
-                        request.reference
-                    ),
-                    pay_code: None,
-                })
-            }
-            Err(e) => {
-                let code = e.pay_code().map(str::to_owned);
-                self.audit_append(
-                    &attempt,
-                    Phase::Failed,
-                    Some(seq),
-                    code.as_deref(),
-                    &e.to_string(),
-                )
-                .await?;
-                if code.as_deref() == Some("P0942") {
-                    return Err(CoreError::Conflict {
-                        message: "Recurring payments are turned off for this service, so it cannot set up agreements. \
-                                  GOV.UK Pay support can turn them on (P0942)."
-                            .into(),
-                        pay_code: Some("P0942"),
-                    });
-                }
-                Err(e.into())
-            }
+            Sent::Unknown => Err(CoreError::Conflict {
+                message: format!(
+                    "GOV.UK Pay did not answer, so Paydesk cannot tell whether the agreement was set up. \
+                     It was not sent again: look for the reference \u{201c}{}\u{201d} in Agreements after the next sync before trying again.",
+                    request.reference
+                ),
+                pay_code: None,
+            }),
+            Sent::Refused(e) if e.pay_code() == Some("P0942") => Err(CoreError::Conflict {
+                message: "Recurring payments are turned off for this service, so it cannot set up agreements. \
+                          GOV.UK Pay support can turn them on (P0942)."
+                    .into(),
+                pay_code: Some("P0942"),
+            }),
+            Sent::Refused(e) => Err(e.into()),
         }
     }
 }

@@ -23,6 +23,7 @@ use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
 use crate::Core;
+use crate::actions::Sent;
 use crate::amount::{self, pounds};
 use crate::audit::{AuditAttempt, Phase};
 use crate::error::{CoreError, FieldError};
@@ -204,32 +205,23 @@ impl Core {
             detail: format!("reference: {reference}"),
             ..AuditAttempt::default()
         };
-        let seq = self
-            .audit_append(&attempt, Phase::Attempt, None, None, "")
+        let (seq, sent) = self
+            .audited(
+                &attempt,
+                client.payments().create(&request, None),
+                "no card details were sent",
+                // Its outcome is written once the card details are sent.
+                |_| None,
+            )
             .await?;
-        let created = match client.payments().create(&request, None).await {
-            Ok(p) => p,
-            Err(e) => {
-                let phase = if matches!(e, govpay::Error::OutcomeUnknown { .. }) {
-                    Phase::Unknown
-                } else {
-                    Phase::Failed
-                };
-                let detail = match phase {
-                    Phase::Unknown => {
-                        "no answer when the payment was set up; no card details were sent"
-                    }
-                    _ => "the payment was not set up; no card details were sent",
-                };
-                self.audit_append(&attempt, phase, Some(seq), e.pay_code(), detail)
-                    .await?;
-                if phase == Phase::Unknown {
-                    return Err(CoreError::OutcomeUnknown(
-                        "GOV.UK Pay did not answer when the payment was being set up. No card details were sent and no money can have been taken: you can start again.".into(),
-                    ));
-                }
-                return Err(e.into());
+        let created = match sent {
+            Sent::Done(p) => p,
+            Sent::Unknown => {
+                return Err(CoreError::OutcomeUnknown(
+                    "GOV.UK Pay did not answer when the payment was being set up. No card details were sent and no money can have been taken: you can start again.".into(),
+                ));
             }
+            Sent::Refused(e) => return Err(e.into()),
         };
         let started = TelephoneStarted {
             payment_id: created.payment_id.to_string(),
