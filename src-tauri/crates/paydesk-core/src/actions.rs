@@ -1,7 +1,7 @@
 //! Money actions, each safe under faults: refund, cancel, capture, agreement cancel.
 //!
 //! Every action: checks this desktop's role; reads the payment afresh (GOV.UK Pay
-//! is the authority, not the cache); then, through [`Core::audited`] (which
+//! is the authority, not the cache); then, through `Core::audited` (which
 //! the telephone payment and agreements use too), writes an audit `attempt`
 //! row, calls GOV.UK Pay once and records the result. One action at a time per payment, so a
 //! double click or a second window cannot refund twice, and the refund carries

@@ -5,7 +5,7 @@
 //! person reading the text would take it to mean is what it means, or it is
 //! refused: "1,50" could be read as £1.50 or £150.00, so it is refused, not
 //! guessed. The UI checks what is typed with the same pattern, written out by
-//! [`tests::export_the_rule_to_the_ui`] into `ui/src/bindings/amountRule.ts`
+//! `tests::export_the_rule_to_the_ui` into `ui/src/bindings/amountRule.ts`
 //! (committed, and checked fresh in CI like the ts-rs bindings).
 
 use std::sync::LazyLock;
