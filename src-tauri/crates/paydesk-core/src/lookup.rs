@@ -11,6 +11,74 @@ pub use crate::store::search::{
     PaymentQuery, PaymentResults, PaymentRow, SearchText, SortBy, StatusFilter, StatusGroup,
 };
 
+/// The longest search-box text: longer is no reference, email or name.
+const MAX_TEXT: usize = 200;
+/// The last page a search can ask for: 200 a page, 10,000,000 payments.
+const MAX_PAGE: u32 = 50_000;
+
+impl PaymentQuery {
+    /// Every field in trouble, named; checked before any search.
+    pub(crate) fn validate(&self) -> Result<(), CoreError> {
+        let mut errors = Vec::new();
+        let digits = |v: &Option<String>, n: usize| {
+            v.as_ref()
+                .is_none_or(|s| s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if !digits(&self.first6, 6) {
+            errors.push(FieldError::new(
+                "first6",
+                "Enter the first 6 digits of the card number",
+            ));
+        }
+        if !digits(&self.last4, 4) {
+            errors.push(FieldError::new(
+                "last4",
+                "Enter the last 4 digits of the card number",
+            ));
+        }
+        if let Some(s) = &self.state
+            && StatusGroup::parse_filter(s).is_none()
+        {
+            errors.push(FieldError::new(
+                "state",
+                "Choose a payment status from the list",
+            ));
+        }
+        if let (Some(from), Some(to)) = (self.from_ms, self.to_ms)
+            && from >= to
+        {
+            errors.push(FieldError::new(
+                "fromDate",
+                "The start date must be before the end date",
+            ));
+        }
+        if self
+            .text
+            .as_deref()
+            .is_some_and(|t| t.chars().count() > MAX_TEXT)
+        {
+            errors.push(FieldError::new(
+                "text",
+                format!("Enter {MAX_TEXT} characters or fewer to search for"),
+            ));
+        }
+        if self.page > MAX_PAGE {
+            errors.push(FieldError::new(
+                "page",
+                format!(
+                    "There is no page {}: choose a page from 1 to {MAX_PAGE}",
+                    self.page
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Validation(errors))
+        }
+    }
+}
+
 fn time_from_ms(ms: i64, field: &str) -> Result<OffsetDateTime, CoreError> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .map_err(|_| CoreError::Validation(vec![FieldError::new(field, "Enter a real date")]))
@@ -175,6 +243,39 @@ mod tests {
             ..PaymentQuery::default()
         })
         .unwrap()
+    }
+
+    #[test]
+    fn a_page_or_text_out_of_range_is_a_field_error_not_a_panic() {
+        for (query, field) in [
+            (
+                PaymentQuery {
+                    page: u32::MAX,
+                    page_size: 200,
+                    ..PaymentQuery::default()
+                },
+                "page",
+            ),
+            (
+                PaymentQuery {
+                    text: Some("x".repeat(201)),
+                    ..PaymentQuery::default()
+                },
+                "text",
+            ),
+        ] {
+            match query.validate() {
+                Err(CoreError::Validation(f)) => assert_eq!(f[0].field, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        let fine = PaymentQuery {
+            text: Some("é".repeat(200)),
+            page: MAX_PAGE,
+            page_size: 200,
+            ..PaymentQuery::default()
+        };
+        assert!(fine.validate().is_ok());
     }
 
     #[test]

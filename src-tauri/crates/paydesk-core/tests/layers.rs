@@ -113,3 +113,60 @@ fn the_check_sees_sql_where_it_is() {
         "[dependencies]\nserde = \"1\"\n"
     ));
 }
+
+/// What the store may use of the rest of the core: nothing but the clock, a
+/// leaf. The domain depends on the store, never the other way round, so there
+/// is no import cycle (the store's own tests may use the domain).
+const STORE_MAY_USE: &[&str] = &["store", "clock"];
+
+/// The modules of the core a file's code (its tests and comments aside) names.
+fn core_modules_named(text: &str) -> Vec<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    let mut named = Vec::new();
+    for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        for (i, _) in line.match_indices("crate::") {
+            let rest = &line[i + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            named.push(name);
+        }
+    }
+    named
+}
+
+#[test]
+fn the_store_depends_on_no_part_of_the_domain() {
+    let mut files = Vec::new();
+    sources(&workspace_root().join(STORE), &mut files);
+    assert!(files.len() > 20, "the store's files were not found");
+    let mut reaching = Vec::new();
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let text = std::fs::read_to_string(path).expect("a source file is text");
+        for name in core_modules_named(&text) {
+            if !STORE_MAY_USE.contains(&name.as_str()) {
+                reaching.push(format!("{}: crate::{name}", path.display()));
+            }
+        }
+    }
+    assert!(
+        reaching.is_empty(),
+        "the store reaches into the domain: {reaching:?}"
+    );
+}
+
+#[test]
+fn the_dependency_check_sees_a_reach_into_the_domain() {
+    assert_eq!(
+        core_modules_named("use crate::error::CoreError;\nuse crate::store::X;"),
+        ["error", "store"]
+    );
+    assert!(core_modules_named("// see crate::seal\nfn a() {}").is_empty());
+    assert!(
+        core_modules_named("fn a() {}\n#[cfg(test)]\nmod tests { use crate::audit; }").is_empty()
+    );
+}

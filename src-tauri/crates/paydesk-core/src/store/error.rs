@@ -55,6 +55,11 @@ impl StoreError {
         }
     }
 
+    /// A failure of no particular kind (a value the store could not read...).
+    pub fn other(detail: impl Into<String>) -> Self {
+        Self::new(StoreErrorKind::Other, detail)
+    }
+
     /// The problem with the database itself, if that is what this is.
     pub fn problem(&self) -> Option<DbProblem> {
         match self.kind {

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
-use crate::error::CoreError;
+use crate::store::StoreError;
 
 /// Indexes kept up while loading: the sync and the default list need the first
 /// three. Card brand and state take a handful of values, so each page's rows
@@ -38,7 +38,7 @@ const KEPT: [&str; 5] = [
 ];
 
 /// Whether the search indexes are aside now (by this process or a crashed one).
-pub async fn aside(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
+pub async fn aside(conn: &mut SqliteConnection) -> Result<bool, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM deferred_schema)")
             .fetch_one(conn)
@@ -47,14 +47,14 @@ pub async fn aside(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
 }
 
 /// Drops the search indexes and full-text triggers, remembering how to make them.
-pub(crate) async fn set_aside(conn: &mut SqliteConnection) -> Result<(), CoreError> {
+pub(crate) async fn set_aside(conn: &mut SqliteConnection) -> Result<(), StoreError> {
     let mut tx = conn.begin().await?;
     let items: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT name, type, sql FROM sqlite_master
          WHERE sql IS NOT NULL AND tbl_name IN ('payments', 'payment_metadata')
            AND (type = 'trigger' OR (type = 'index' AND name NOT IN (SELECT value FROM json_each(?1))))",
     )
-    .bind(serde_json::to_string(&KEPT).map_err(|e| CoreError::Storage(e.to_string()))?)
+    .bind(serde_json::to_string(&KEPT).map_err(|e| StoreError::other(e.to_string()))?)
     .fetch_all(&mut *tx)
     .await?;
     for (name, kind, sql) in items {
@@ -100,7 +100,7 @@ pub(crate) async fn set_aside(conn: &mut SqliteConnection) -> Result<(), CoreErr
 /// payment-ID index is unique: while it was aside, payments were written by
 /// rowid, and a payment cached before under a rowid of another scheme (an
 /// older cache's numbering) may now be there twice. Then the older copy goes.
-pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
+pub(crate) async fn restore(conn: &mut SqliteConnection) -> Result<bool, StoreError> {
     Ok(restore_report(conn).await? != Restored::Nothing)
 }
 
@@ -116,7 +116,7 @@ pub(crate) enum Restored {
     },
 }
 
-pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restored, CoreError> {
+pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restored, StoreError> {
     if !aside(conn).await? {
         return Ok(Restored::Nothing);
     }
@@ -208,7 +208,7 @@ async fn attach_side_file(
     conn: &mut SqliteConnection,
     scratch: &Path,
     name: &str,
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     sqlx::query(AssertSqlSafe(format!("ATTACH DATABASE ?1 AS build_{name}")))
         .bind(side_file(scratch, name).to_string_lossy().into_owned())
         .execute(conn)
@@ -244,7 +244,7 @@ type Ready = (&'static str, &'static str, i64);
 /// The side build, stopped if `restore` gives up before taking its results.
 /// Each index is announced on `ready` as soon as it is built.
 struct SideBuild {
-    task: tokio::task::JoinHandle<Result<(), CoreError>>,
+    task: tokio::task::JoinHandle<Result<(), StoreError>>,
     ready: tokio::sync::mpsc::UnboundedReceiver<Ready>,
 }
 
@@ -268,7 +268,7 @@ fn remove_scratch(scratch: &Path) {
 /// than this code knows is built in one place.
 async fn side_tables(
     conn: &mut SqliteConnection,
-) -> Result<Option<(PathBuf, Vec<SideTable>)>, CoreError> {
+) -> Result<Option<(PathBuf, Vec<SideTable>)>, StoreError> {
     let file: Option<String> =
         sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
             .fetch_optional(&mut *conn)
@@ -315,7 +315,7 @@ fn scratch_definition(sql: &str, table: &str, name: &str) -> Option<String> {
 }
 
 /// A full-text index's columns, named as in `payments` (external content).
-async fn index_columns(conn: &mut SqliteConnection, table: &str) -> Result<String, CoreError> {
+async fn index_columns(conn: &mut SqliteConnection, table: &str) -> Result<String, StoreError> {
     let names: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
         .bind(table)
         .fetch_all(conn)
@@ -337,7 +337,7 @@ async fn build_side(
     scratch: PathBuf,
     tables: Vec<SideTable>,
     ready: tokio::sync::mpsc::UnboundedSender<Ready>,
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     let mut conn =
         SqliteConnection::connect_with(&crate::store::sqlite::db::connect_options(&path)?).await?;
     let built = async {
@@ -387,7 +387,7 @@ async fn build_side(
                 break;
             }
         }
-        Ok::<(), CoreError>(())
+        Ok::<(), StoreError>(())
     }
     .await;
     let _ = conn.close().await;
@@ -397,7 +397,7 @@ async fn build_side(
 async fn restore_on(
     conn: &mut SqliteConnection,
     apart: Option<Apart>,
-) -> Result<Restored, CoreError> {
+) -> Result<Restored, StoreError> {
     let mut tx = conn.begin().await?;
     // The write lock first, on the cache only (not on the attached build
     // file, which the other connection writes): a no-op write takes it, and
@@ -533,7 +533,7 @@ async fn copy_index(
     table: &str,
     name: &str,
     built: i64,
-) -> Result<bool, CoreError> {
+) -> Result<bool, StoreError> {
     let payments: i64 = sqlx::query_scalar("SELECT count(*) FROM payments")
         .fetch_one(&mut *conn)
         .await?;
@@ -592,7 +592,7 @@ fn is_duplicate_payment(e: &sqlx::Error) -> bool {
 
 /// Keeps one row for each payment: the one fetched last (its metadata goes
 /// with the others, by the foreign key's cascade).
-async fn drop_older_copies(conn: &mut SqliteConnection) -> Result<(), CoreError> {
+async fn drop_older_copies(conn: &mut SqliteConnection) -> Result<(), StoreError> {
     sqlx::query(
         "DELETE FROM payments WHERE rowid IN (
             SELECT rowid FROM (

@@ -8,7 +8,7 @@ use govpay::models::{Agreement, Dispute, Payment, PaymentEvent, Refund};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use crate::error::{CoreError, FieldError};
+use crate::store::StoreError;
 use crate::store::StoreErrorKind;
 
 pub use crate::clock::{api_time_ms, now_ms};
@@ -60,7 +60,7 @@ const DATE_KEY_MASK: i64 = (1 << SLOT_SHIFT) - 1;
 pub(crate) async fn service_rowids(
     conn: &mut SqliteConnection,
     service_id: &str,
-) -> Result<(i64, i64), CoreError> {
+) -> Result<(i64, i64), StoreError> {
     let slot: Option<i64> = sqlx::query_scalar("SELECT slot FROM services WHERE id = ?1")
         .bind(service_id)
         .fetch_optional(&mut *conn)
@@ -141,12 +141,12 @@ pub async fn upsert_payments(
     conn: &mut SqliteConnection,
     service_id: &str,
     payments: &[Payment],
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     match upsert_payments_once(conn, service_id, payments).await {
         // A first fill set the payment-ID index aside, or built it back,
         // between the look for it and the write: once more, the other way.
         // Every write is an upsert, so what was written before is written again.
-        Err(CoreError::Store(e)) if crate::store::sqlite::error::is_index_race(&e) => {
+        Err(e) if crate::store::sqlite::error::is_index_race(&e) => {
             upsert_payments_once(conn, service_id, payments).await
         }
         other => other,
@@ -157,11 +157,11 @@ async fn upsert_payments_once(
     conn: &mut SqliteConnection,
     service_id: &str,
     payments: &[Payment],
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     let fetched = now_ms();
     let (base, _) = service_rowids(conn, service_id).await?;
     if base < 0 {
-        return Err(CoreError::NotFound("That service".into()));
+        return Err(StoreError::new(StoreErrorKind::NotFound, "That service"));
     }
     if !payment_id_index(conn).await? {
         return upsert_by_rowid(conn, service_id, base, payments, fetched).await;
@@ -200,7 +200,7 @@ async fn upsert_payments_once(
             .map(|p| p.payment_id.as_str())
             .collect::<Vec<_>>(),
     )
-    .map_err(|e| CoreError::Storage(format!("cannot list payment IDs: {e}")))?;
+    .map_err(|e| StoreError::other(format!("cannot list payment IDs: {e}")))?;
     sqlx::query(
         "DELETE FROM payment_metadata WHERE payment_rowid IN (
             SELECT rowid FROM payments WHERE service_id = ?1 AND payment_id IN (SELECT value FROM json_each(?2)))",
@@ -233,7 +233,7 @@ async fn upsert_payments_once(
 }
 
 /// Whether the payment-ID index is in place (a first fill sets it aside).
-async fn payment_id_index(conn: &mut SqliteConnection) -> Result<bool, CoreError> {
+async fn payment_id_index(conn: &mut SqliteConnection) -> Result<bool, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'payments_payment_id')",
     )
@@ -270,7 +270,7 @@ async fn upsert_by_rowid(
     base: i64,
     payments: &[Payment],
     fetched: i64,
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     // Each payment given counts once in the rows written, inserted or updated
     // (a second copy of one updates the first); one skipped counts nothing.
     let mut placed: Vec<(i64, &Payment)> = Vec::with_capacity(payments.len());
@@ -282,7 +282,7 @@ async fn upsert_by_rowid(
             continue;
         }
         let tried = serde_json::to_string(&keyed.iter().map(|k| k.rowid).collect::<Vec<_>>())
-            .map_err(|e| CoreError::Storage(format!("cannot list rowids: {e}")))?;
+            .map_err(|e| StoreError::other(format!("cannot list rowids: {e}")))?;
         let held: HashMap<i64, String> = sqlx::query_as(
             "SELECT rowid, payment_id FROM payments WHERE rowid IN (SELECT value FROM json_each(?1))",
         )
@@ -298,7 +298,7 @@ async fn upsert_by_rowid(
                 let mut tries = 0;
                 loop {
                     if tries == 1_000 {
-                        return Err(CoreError::Storage(format!(
+                        return Err(StoreError::other(format!(
                             "no free place for payment {} in its millisecond",
                             one.payment.payment_id.as_str()
                         )));
@@ -317,7 +317,7 @@ async fn upsert_by_rowid(
 
     // Metadata values, one row each, replaced for the rows just written.
     let rowids = serde_json::to_string(&placed.iter().map(|(r, _)| *r).collect::<Vec<_>>())
-        .map_err(|e| CoreError::Storage(format!("cannot list rowids: {e}")))?;
+        .map_err(|e| StoreError::other(format!("cannot list rowids: {e}")))?;
     sqlx::query(
         "DELETE FROM payment_metadata WHERE payment_rowid IN (SELECT value FROM json_each(?1))",
     )
@@ -430,7 +430,7 @@ pub async fn upsert_refunds(
     service_id: &str,
     refunds: &[Refund],
     payment_id: Option<&str>,
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     for chunk in refunds.chunks(BATCH) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO refunds (service_id, refund_id, payment_id, amount, status, created_ms, created_date, settled_date) ",
@@ -469,7 +469,7 @@ pub async fn upsert_disputes(
     conn: &mut SqliteConnection,
     service_id: &str,
     disputes: &[Dispute],
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     for d in disputes {
         let created = d.created_date.clone().unwrap_or_default();
         sqlx::query(
@@ -502,7 +502,7 @@ pub async fn upsert_agreements(
     conn: &mut SqliteConnection,
     service_id: &str,
     agreements: &[Agreement],
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     for a in agreements {
         let instrument = a
             .payment_instrument
@@ -537,7 +537,7 @@ pub async fn replace_events(
     service_id: &str,
     payment_id: &str,
     events: &[PaymentEvent],
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM payment_events WHERE service_id = ?1 AND payment_id = ?2")
         .bind(service_id)
         .bind(payment_id)
@@ -570,10 +570,6 @@ pub use crate::store::search::{
 };
 
 const COUNT_LIMIT: u32 = 5000;
-/// The longest search-box text: longer is no reference, email or name.
-const MAX_TEXT: usize = 200;
-/// The last page a search can ask for: 200 a page, 10,000,000 payments.
-const MAX_PAGE: u32 = 50_000;
 impl StatusGroup {
     /// The SQL condition on the payments table `p` (constant text, nothing bound).
     pub(crate) fn condition(self) -> &'static str {
@@ -608,66 +604,6 @@ fn fts_query(text: &str) -> Option<String> {
 }
 
 impl PaymentQuery {
-    pub(crate) fn validate(&self) -> Result<(), CoreError> {
-        let mut errors = Vec::new();
-        let digits = |v: &Option<String>, n: usize| {
-            v.as_ref()
-                .is_none_or(|s| s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
-        };
-        if !digits(&self.first6, 6) {
-            errors.push(FieldError::new(
-                "first6",
-                "Enter the first 6 digits of the card number",
-            ));
-        }
-        if !digits(&self.last4, 4) {
-            errors.push(FieldError::new(
-                "last4",
-                "Enter the last 4 digits of the card number",
-            ));
-        }
-        if let Some(s) = &self.state
-            && StatusGroup::parse_filter(s).is_none()
-        {
-            errors.push(FieldError::new(
-                "state",
-                "Choose a payment status from the list",
-            ));
-        }
-        if let (Some(from), Some(to)) = (self.from_ms, self.to_ms)
-            && from >= to
-        {
-            errors.push(FieldError::new(
-                "fromDate",
-                "The start date must be before the end date",
-            ));
-        }
-        if self
-            .text
-            .as_deref()
-            .is_some_and(|t| t.chars().count() > MAX_TEXT)
-        {
-            errors.push(FieldError::new(
-                "text",
-                format!("Enter {MAX_TEXT} characters or fewer to search for"),
-            ));
-        }
-        if self.page > MAX_PAGE {
-            errors.push(FieldError::new(
-                "page",
-                format!(
-                    "There is no page {}: choose a page from 1 to {MAX_PAGE}",
-                    self.page
-                ),
-            ));
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(CoreError::Validation(errors))
-        }
-    }
-
     /// Whether the search box text goes to the word index (not an ID or four digits).
     fn uses_word_index(&self, plain: bool) -> bool {
         if plain {
@@ -874,7 +810,7 @@ const EMAIL_VALUES_LIMIT: usize = 500;
 async fn emails_holding(
     conn: &mut SqliteConnection,
     part: &str,
-) -> Result<Option<String>, CoreError> {
+) -> Result<Option<String>, StoreError> {
     let found: Vec<String> = sqlx::query_scalar(
         "SELECT value FROM email_values_trigram WHERE email_values_trigram MATCH ?1 LIMIT ?2",
     )
@@ -946,7 +882,7 @@ pub async fn store_and_read_rows(
     pool: &SqlitePool,
     service_id: &str,
     payments: &[Payment],
-) -> Result<Vec<PaymentRow>, CoreError> {
+) -> Result<Vec<PaymentRow>, StoreError> {
     let mut conn = pool.acquire().await?;
     upsert_payments(&mut conn, service_id, payments).await?;
     let (base, _) = service_rowids(&mut conn, service_id).await?;
@@ -976,8 +912,7 @@ pub async fn search_payments(
     pool: &SqlitePool,
     service_id: &str,
     query: &PaymentQuery,
-) -> Result<PaymentResults, CoreError> {
-    debug_assert!(query.validate().is_ok(), "an unchecked search: {query:?}");
+) -> Result<PaymentResults, StoreError> {
     let page = query.page.max(1);
     let page_size = if query.page_size == 0 {
         20
@@ -999,7 +934,7 @@ pub async fn search_payments(
         // not a letter to it) is a phrase, which the word index, keeping no
         // positions, cannot answer: each row is checked instead, as while the
         // indexes are being built.
-        Err(CoreError::Store(e)) if !plain && e.kind == StoreErrorKind::Unanswerable => {
+        Err(e) if !plain && e.kind == StoreErrorKind::Unanswerable => {
             index_driven(&mut conn, service_id, query, true, page, page_size).await?
         }
         found => found?,
@@ -1024,7 +959,7 @@ async fn words_driven(
     query: &PaymentQuery,
     page: u32,
     page_size: u32,
-) -> Result<(Vec<PaymentRow>, i64), CoreError> {
+) -> Result<(Vec<PaymentRow>, i64), StoreError> {
     let oldest_first = query.sort == SortBy::Date && query.ascending;
     let walk = if oldest_first { "DESC" } else { "ASC" };
     // The service's own range of rowids: with no other filter, its matches are
@@ -1065,7 +1000,7 @@ async fn words_driven(
     };
     let (total, wanted): (i64, String) = q.build_query_as().fetch_one(&mut *conn).await?;
     let wanted: Vec<i64> = serde_json::from_str(&wanted)
-        .map_err(|e| CoreError::Storage(format!("a search page could not be read: {e}")))?;
+        .map_err(|e| StoreError::other(format!("a search page could not be read: {e}")))?;
     Ok((rows_by_rowid(conn, &wanted).await?, total))
 }
 
@@ -1085,7 +1020,7 @@ fn other_key(sort: SortBy) -> &'static str {
 async fn rows_by_rowid(
     conn: &mut SqliteConnection,
     rowids: &[i64],
-) -> Result<Vec<PaymentRow>, CoreError> {
+) -> Result<Vec<PaymentRow>, StoreError> {
     if rowids.is_empty() {
         return Ok(Vec::new());
     }
@@ -1108,7 +1043,7 @@ async fn index_driven(
     plain: bool,
     page: u32,
     page_size: u32,
-) -> Result<(Vec<PaymentRow>, i64), CoreError> {
+) -> Result<(Vec<PaymentRow>, i64), StoreError> {
     let trigram = query.trigram_driver(plain);
     let (lo, hi) = service_rowids(conn, service_id).await?;
     let in_service = format!(" AND t.rowid BETWEEN {lo} AND {hi}");
@@ -1236,7 +1171,7 @@ async fn index_driven(
 }
 
 /// How many payments the cache holds for a service.
-pub async fn payment_count(pool: &SqlitePool, service_id: &str) -> Result<i64, CoreError> {
+pub async fn payment_count(pool: &SqlitePool, service_id: &str) -> Result<i64, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT count(*) FROM payments WHERE service_id = ?1")
             .bind(service_id)
@@ -1248,39 +1183,6 @@ pub async fn payment_count(pool: &SqlitePool, service_id: &str) -> Result<i64, C
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_page_or_text_out_of_range_is_a_field_error_not_a_panic() {
-        for (query, field) in [
-            (
-                PaymentQuery {
-                    page: u32::MAX,
-                    page_size: 200,
-                    ..PaymentQuery::default()
-                },
-                "page",
-            ),
-            (
-                PaymentQuery {
-                    text: Some("x".repeat(201)),
-                    ..PaymentQuery::default()
-                },
-                "text",
-            ),
-        ] {
-            match query.validate() {
-                Err(CoreError::Validation(f)) => assert_eq!(f[0].field, field),
-                other => panic!("{field}: {other:?}"),
-            }
-        }
-        let fine = PaymentQuery {
-            text: Some("é".repeat(200)),
-            page: MAX_PAGE,
-            page_size: 200,
-            ..PaymentQuery::default()
-        };
-        assert!(fine.validate().is_ok());
-    }
 
     #[test]
     fn free_text_becomes_a_prefix_query_of_all_words() {

@@ -40,14 +40,6 @@ fn agreement(r: &SqliteRow) -> Result<AgreementRecord, sqlx::Error> {
     })
 }
 
-/// The cache's own errors arrive as the core's; the store speaks its own.
-pub(super) fn store_error(e: crate::CoreError) -> StoreError {
-    match e {
-        crate::CoreError::Store(e) => e,
-        other => StoreError::new(crate::StoreErrorKind::Other, other.to_string()),
-    }
-}
-
 #[async_trait]
 impl CacheStore for SqliteStore {
     async fn keep_payment(&self, service_id: &str, payment: &Payment) -> Result<(), StoreError> {
@@ -58,7 +50,6 @@ impl CacheStore for SqliteStore {
             std::slice::from_ref(payment),
         )
         .await
-        .map_err(store_error)
     }
 
     async fn keep_refunds(
@@ -70,7 +61,6 @@ impl CacheStore for SqliteStore {
         let mut conn = self.pool.acquire().await?;
         crate::store::sqlite::cache::upsert_refunds(&mut conn, service_id, refunds, payment_id)
             .await
-            .map_err(store_error)
     }
 
     async fn keep_agreement(
@@ -85,7 +75,6 @@ impl CacheStore for SqliteStore {
             std::slice::from_ref(agreement),
         )
         .await
-        .map_err(store_error)
     }
 
     async fn cached_refunds(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::error::CoreError;
+use crate::store::StoreError;
 
 pub const FILE_NAME: &str = "paydesk.db";
 
@@ -15,10 +15,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How every connection to the cache file is opened: the pool's, and the two
 /// a first fill's index build opens of its own (see `bulk::restore`).
-pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions, CoreError> {
+pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions, StoreError> {
     let url = format!("sqlite://{}", path.display());
     Ok(SqliteConnectOptions::from_str(&url)
-        .map_err(|e| CoreError::Storage(format!("bad database path: {e}")))?
+        .map_err(|e| StoreError::other(format!("bad database path: {e}")))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
@@ -41,7 +41,7 @@ pub(crate) fn connect_options(path: &Path) -> Result<SqliteConnectOptions, CoreE
 }
 
 /// Opens the database file, creating it if needed, and brings its schema up to date.
-pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
+pub async fn open(path: &Path) -> Result<SqlitePool, StoreError> {
     let options = connect_options(path)?;
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
@@ -72,14 +72,14 @@ pub async fn open(path: &Path) -> Result<SqlitePool, CoreError> {
 /// which is no schema change: the pool's other connections would go on
 /// planning with the old figures (or none) until the app restarted. A view
 /// made and dropped is a schema change, so each reloads before its next query.
-pub async fn analyze(conn: &mut SqliteConnection, table: Option<&str>) -> Result<(), CoreError> {
+pub async fn analyze(conn: &mut SqliteConnection, table: Option<&str>) -> Result<(), StoreError> {
     gather_statistics(&mut *conn, &[table]).await
 }
 
 /// `analyze` for every table with an index of its own, but `skip`: the
 /// statistics of those were gathered otherwise (see `bulk::restore`).
-pub async fn analyze_all_but(conn: &mut SqliteConnection, skip: &[&str]) -> Result<(), CoreError> {
-    let skip = serde_json::to_string(skip).map_err(|e| CoreError::Storage(e.to_string()))?;
+pub async fn analyze_all_but(conn: &mut SqliteConnection, skip: &[&str]) -> Result<(), StoreError> {
+    let skip = serde_json::to_string(skip).map_err(|e| StoreError::other(e.to_string()))?;
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT tbl_name FROM sqlite_master
          WHERE type = 'index' AND sql IS NOT NULL AND tbl_name NOT IN (SELECT value FROM json_each(?1))
@@ -114,7 +114,7 @@ pub(crate) async fn statistics_outdated_by(conn: &mut SqliteConnection, items: u
 async fn gather_statistics(
     conn: &mut SqliteConnection,
     targets: &[Option<&str>],
-) -> Result<(), CoreError> {
+) -> Result<(), StoreError> {
     sqlx::query("PRAGMA analysis_limit = 0")
         .execute(&mut *conn)
         .await?;
@@ -140,7 +140,7 @@ async fn gather_statistics(
 /// search could take a hundred times as long. Such a table is analysed again, once. So is
 /// a table with rows and no statistics at all in an analysed database: a
 /// migration that makes a table again drops its statistics with it.
-async fn complete_statistics(pool: &SqlitePool) -> Result<(), CoreError> {
+async fn complete_statistics(pool: &SqlitePool) -> Result<(), StoreError> {
     let analysed: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1')",
     )

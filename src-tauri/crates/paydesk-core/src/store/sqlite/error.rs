@@ -61,19 +61,6 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
     }
 }
 
-// The engine's own code (upserts, the first fill) reports as the core does.
-impl From<sqlx::Error> for crate::CoreError {
-    fn from(e: sqlx::Error) -> Self {
-        crate::CoreError::Store(e.into())
-    }
-}
-
-impl From<sqlx::migrate::MigrateError> for crate::CoreError {
-    fn from(e: sqlx::migrate::MigrateError) -> Self {
-        crate::CoreError::Store(e.into())
-    }
-}
-
 /// Whether a payment upsert met the payment-ID index set aside or built
 /// back between looking for it and writing (see `cache::upsert_payments`).
 /// SQLite gives both cases the generic codes, so its text tells them apart.
@@ -86,7 +73,6 @@ pub(crate) fn is_index_race(e: &StoreError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CoreError;
     use sqlx::ConnectOptions;
 
     /// SQLite's own answers, from real files, land on the right problem.
@@ -107,7 +93,7 @@ mod tests {
             .execute(&mut ro)
             .await
             .unwrap_err();
-        assert_eq!(CoreError::from(e).problem(), Some(DbProblem::ReadOnly));
+        assert_eq!(StoreError::from(e).problem(), Some(DbProblem::ReadOnly));
 
         let junk = dir.path().join("junk.db");
         std::fs::write(&junk, b"not a database at all".repeat(300)).unwrap();
@@ -135,15 +121,9 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap_err();
-        let e = CoreError::from(e);
+        let e = StoreError::from(e);
         assert_eq!(e.problem(), None);
-        assert!(matches!(
-            e,
-            CoreError::Store(StoreError {
-                kind: StoreErrorKind::Other,
-                ..
-            })
-        ));
+        assert_eq!(e.kind, StoreErrorKind::Other);
 
         // A rule of the schema, and a writer holding the lock, each by kind.
         let twice = "INSERT INTO settings (key, value) VALUES ('k', 'v')";

@@ -14,11 +14,6 @@ use crate::clock::now_ms;
 use crate::store::sync::{Fill, FillPage, Position, SyncCursor, SyncStore, SyncSummary};
 use crate::store::{StoreError, StoreErrorKind};
 
-/// The cache's own errors arrive as the core's; the store speaks its own.
-fn store_error(e: crate::CoreError) -> StoreError {
-    super::cached::store_error(e)
-}
-
 #[async_trait]
 impl SyncStore for SqliteStore {
     async fn sync_cursor(
@@ -105,9 +100,7 @@ impl SyncStore for SqliteStore {
         // A page in one transaction: a commit per agreement makes a first
         // fill of thousands of them measurably slower.
         let mut tx = self.pool.begin().await?;
-        cache::upsert_agreements(&mut tx, service_id, agreements)
-            .await
-            .map_err(store_error)?;
+        cache::upsert_agreements(&mut tx, service_id, agreements).await?;
         Ok(tx.commit().await?)
     }
 
@@ -191,10 +184,10 @@ impl SqliteFill {
         let mut loads = loads_lock.lock().await;
         let conn = self.conn()?;
         if *loads == 0 {
-            if resume && !bulk::aside(conn).await.map_err(store_error)? {
+            if resume && !bulk::aside(conn).await? {
                 return Ok(());
             }
-            bulk::set_aside(conn).await.map_err(store_error)?;
+            bulk::set_aside(conn).await?;
         }
         *loads += 1;
         // Counted in: from here on, `end_load` must count it out.
@@ -211,15 +204,11 @@ impl SqliteFill {
         let conn = self.conn()?;
         let n = match page {
             FillPage::Payments(p) => {
-                cache::upsert_payments(conn, &service_id, p)
-                    .await
-                    .map_err(store_error)?;
+                cache::upsert_payments(conn, &service_id, p).await?;
                 p.len()
             }
             FillPage::Refunds(r) => {
-                cache::upsert_refunds(conn, &service_id, r, None)
-                    .await
-                    .map_err(store_error)?;
+                cache::upsert_refunds(conn, &service_id, r, None).await?;
                 // In a bulk load the payments' refund totals wait for the
                 // build, which works them all out at once: the payment-ID
                 // index they are found by is aside.
@@ -230,9 +219,7 @@ impl SqliteFill {
                 r.len()
             }
             FillPage::Disputes(d) => {
-                cache::upsert_disputes(conn, &service_id, d)
-                    .await
-                    .map_err(store_error)?;
+                cache::upsert_disputes(conn, &service_id, d).await?;
                 d.len()
             }
         };
@@ -294,7 +281,7 @@ impl Drop for SqliteFill {
 impl Fill for SqliteFill {
     async fn resume(&mut self) -> Result<(), StoreError> {
         self.undo_open().await?;
-        if !self.bulk && bulk::aside(self.conn()?).await.map_err(store_error)? {
+        if !self.bulk && bulk::aside(self.conn()?).await? {
             self.enter(true).await?;
         }
         Ok(())
@@ -346,7 +333,7 @@ impl Fill for SqliteFill {
             let mut loads = loads_lock.lock().await;
             *loads = loads.saturating_sub(1);
             if *loads == 0 {
-                bulk::restore_report(conn).await.map_err(store_error)
+                bulk::restore_report(conn).await
             } else {
                 Ok(bulk::Restored::Nothing)
             }

@@ -50,7 +50,7 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 /// Opens the store on a database file, creating and migrating it if needed.
-pub async fn open(path: &std::path::Path) -> Result<SqliteStore, crate::CoreError> {
+pub async fn open(path: &std::path::Path) -> Result<SqliteStore, crate::store::StoreError> {
     Ok(SqliteStore::new(db::open(path).await?))
 }
 

@@ -19,9 +19,7 @@ impl Probe for SqliteStore {
 
     async fn probe_indexes_aside(&self) -> Result<bool, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        super::bulk::aside(&mut conn)
-            .await
-            .map_err(super::cached::store_error)
+        super::bulk::aside(&mut conn).await
     }
 
     async fn probe_check_indexes(&self) -> Result<(), StoreError> {

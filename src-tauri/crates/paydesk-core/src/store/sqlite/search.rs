@@ -2,7 +2,6 @@ use async_trait::async_trait;
 use govpay::models::Payment;
 
 use super::SqliteStore;
-use super::cached::store_error;
 use crate::store::StoreError;
 use crate::store::search::{PaymentQuery, PaymentResults, PaymentRow, SearchStore};
 
@@ -13,9 +12,7 @@ impl SearchStore for SqliteStore {
         service_id: &str,
         query: &PaymentQuery,
     ) -> Result<PaymentResults, StoreError> {
-        crate::store::sqlite::cache::search_payments(&self.pool, service_id, query)
-            .await
-            .map_err(store_error)
+        crate::store::sqlite::cache::search_payments(&self.pool, service_id, query).await
     }
 
     async fn keep_and_read_rows(
@@ -23,14 +20,10 @@ impl SearchStore for SqliteStore {
         service_id: &str,
         payments: &[Payment],
     ) -> Result<Vec<PaymentRow>, StoreError> {
-        crate::store::sqlite::cache::store_and_read_rows(&self.pool, service_id, payments)
-            .await
-            .map_err(store_error)
+        crate::store::sqlite::cache::store_and_read_rows(&self.pool, service_id, payments).await
     }
 
     async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError> {
-        crate::store::sqlite::cache::payment_count(&self.pool, service_id)
-            .await
-            .map_err(store_error)
+        crate::store::sqlite::cache::payment_count(&self.pool, service_id).await
     }
 }
