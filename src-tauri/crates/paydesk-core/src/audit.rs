@@ -71,7 +71,10 @@ pub struct AuditVerification {
     pub summary: String,
 }
 
-fn row_fields(prev: &str, r: &AuditRow) -> [String; 14] {
+/// A row's fields as the record hashes them, in order, ending with the
+/// previous row's hash. Public so a test can play a tamperer who knows the
+/// format but not the key.
+pub fn row_fields(prev: &str, r: &AuditRow) -> [String; 14] {
     [
         r.seq.to_string(),
         r.at.clone(),

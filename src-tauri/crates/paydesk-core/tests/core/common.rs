@@ -179,10 +179,10 @@ pub(crate) async fn all_with_holder(s: &Setup) -> String {
 
 /// The unkeyed hash a tamperer without the keyring could compute: SHA-256
 /// over the same length-prefixed fields the record uses.
-pub(crate) fn rehash_without_the_key(prev: &str, fields: &[String]) -> String {
+pub(crate) fn rehash_without_the_key(fields: &[String]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for f in fields.iter().map(String::as_str).chain([prev]) {
+    for f in fields {
         h.update((f.len() as u64).to_be_bytes());
         h.update(f.as_bytes());
     }

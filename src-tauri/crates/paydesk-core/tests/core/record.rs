@@ -75,29 +75,12 @@ async fn the_audit_record_resists_a_rewrite_by_someone_with_only_the_file() {
     let mut prev = "0".repeat(64);
     for r in &rows {
         // Every field as text, in the order the record hashes them.
-        let r = &r.row;
-        let text = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-        let phase = serde_json::to_value(r.phase).unwrap();
-        let fields: Vec<String> = vec![
-            r.seq.to_string(),
-            r.at.clone(),
-            r.operator.clone(),
-            r.service_id.clone(),
-            r.service_name.clone(),
-            r.action.clone(),
-            phase.as_str().unwrap().to_owned(),
-            text(r.attempt_seq),
-            r.payment_id.clone().unwrap_or_default(),
-            r.target_id.clone().unwrap_or_default(),
-            text(r.amount),
-            r.pay_code.clone().unwrap_or_default(),
-            r.detail.clone(),
-        ];
-        let hash = rehash_without_the_key(&prev, &fields);
+        let fields = paydesk_core::audit::row_fields(&prev, &r.row);
+        let hash = rehash_without_the_key(&fields);
         tamper(
             &s,
             Tamper::AuditHashes {
-                seq: r.seq,
+                seq: r.row.seq,
                 prev_hash: prev.clone(),
                 hash: hash.clone(),
             },
