@@ -450,7 +450,7 @@ pub async fn prepared(
     role: paydesk_core::Role,
     operator: &str,
 ) -> (tempfile::TempDir, paydesk_core::Core, String) {
-    use paydesk_core::services::{Environment, NewService, SecretText};
+    use paydesk_core::services::NewService;
     let dir = tempfile::tempdir().expect("a data folder");
     let core = paydesk_core::Core::open(
         dir.path(),
@@ -462,13 +462,12 @@ pub async fn prepared(
         .await
         .expect("the operator is set");
     let service = core
-        .services_add(NewService {
-            name: name.into(),
-            base_url: Some(sim.base_url().into()),
-            environment: Environment::Test,
+        .services_add(NewService::test_account(
+            name,
+            sim.base_url(),
             role,
-            api_key: SecretText::new(sim.accounts()[0].api_key.clone()),
-        })
+            &sim.accounts()[0].api_key,
+        ))
         .await
         .expect("the service is added")
         .id;
@@ -477,12 +476,7 @@ pub async fn prepared(
 
 /// A GOV.UK Pay client on the simulator's first account, for a test's own calls.
 pub fn sim_client(sim: &govpay_sim::Simulator) -> govpay::Client {
-    govpay::Client::builder(
-        govpay::ApiKey::new(sim.accounts()[0].api_key.clone()).expect("the account's key"),
-    )
-    .base_url(sim.base_url())
-    .build()
-    .expect("a client")
+    sim.client().expect("a client on the simulator")
 }
 
 /// A web payment on the simulator, paid with a test card when `card` is given.
@@ -493,24 +487,9 @@ pub async fn sim_payment(
     delayed_capture: bool,
     card: Option<&str>,
 ) -> String {
-    let mut request = govpay::requests::CreatePayment::web(
-        amount,
-        reference,
-        "Resident parking permit",
-        "https://council.example/done",
-    );
-    request.delayed_capture = delayed_capture.then_some(true);
-    let p = sim_client(sim)
-        .payments()
-        .create(&request, None)
+    sim.web_payment(amount, reference, delayed_capture, card)
         .await
-        .expect("the payment is created");
-    if let Some(card) = card {
-        sim.control()
-            .complete_payment(p.payment_id.as_str(), card)
-            .expect("the payment is completed");
-    }
-    p.payment_id.to_string()
+        .expect("the payment is made")
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use govpay_sim::{Fault, SimConfig, Simulator};
-use paydesk_core::audit::{AuditQuery, Phase};
+use paydesk_core::activity::audit::{AuditQuery, Phase};
 use paydesk_core::{ClientOptions, Core, CoreError, Role};
 use paydesk_e2e::{APP_ID, prepared, sim_payment};
 
@@ -84,7 +84,7 @@ fn tally(answer: &str, made: &mut usize, round: usize) {
     }
 }
 
-fn core_answer(result: Result<paydesk_core::actions::RefundDone, CoreError>) -> String {
+fn core_answer(result: Result<paydesk_core::money::RefundDone, CoreError>) -> String {
     match result {
         Ok(done) if done.reconciled => "reconciled".into(),
         Ok(_) => "made".into(),

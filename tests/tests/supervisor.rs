@@ -520,7 +520,7 @@ fn thousands(n: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
-    use paydesk_core::services::{Environment, NewService, SecretText};
+    use paydesk_core::services::NewService;
     let sim = Simulator::start(SimConfig {
         accounts: vec![Account::sandbox("api_test_roles_e2e")],
         ..SimConfig::default()
@@ -550,13 +550,12 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
     )
     .await;
     let call_centre = core
-        .services_add(NewService {
-            name: "B call-centre desk".into(),
-            base_url: Some(sim.base_url().into()),
-            environment: Environment::Test,
-            role: Role::CallCentre,
-            api_key: SecretText::new(sim.accounts()[0].api_key.clone()),
-        })
+        .services_add(NewService::test_account(
+            "B call-centre desk",
+            sim.base_url(),
+            Role::CallCentre,
+            &sim.accounts()[0].api_key,
+        ))
         .await
         .unwrap()
         .id;

@@ -1,7 +1,7 @@
 //! Recurring-payment agreements: the list, one agreement's page, cancel and set up.
 
-use paydesk_core::actions::ActionDone;
 use paydesk_core::agreements::{AgreementDetail, AgreementQuery, AgreementView, NewAgreement};
+use paydesk_core::money::ActionDone;
 use tauri::State;
 
 use crate::error::AppError;

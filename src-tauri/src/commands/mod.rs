@@ -1,12 +1,17 @@
-//! Tauri commands: thin adapters from IPC to paydesk-core, one module per area.
+//! Tauri commands: thin adapters from IPC to paydesk-core, one module per
+//! part, named as the core's parts and the UI's `api/` files are.
 
+pub mod activity;
 pub mod agreements;
 pub mod cases;
+pub mod dashboard;
+pub mod disputes;
 pub mod export;
-pub mod payments;
+pub mod money;
 pub mod sandbox;
+pub mod search;
 pub mod services;
 pub mod staff;
-pub mod supervisor;
+pub mod story;
 pub mod sync;
 pub mod telephone;

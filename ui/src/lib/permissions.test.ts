@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ServiceView } from '../bindings/ServiceView';
 import { can, offers } from './permissions';
+import { testService } from './fixtures.test-helper';
 
-const base: ServiceView = {
-  id: 's',
-  name: 'Parking',
-  baseUrl: 'https://publicapi.payments.service.gov.uk',
-  environment: 'test',
-  role: 'call_centre',
-  roleLabel: 'Call-centre agent',
-  permissions: ['view_payments', 'take_telephone_payment'],
-  hasKey: true,
-  sandbox: false,
-};
+const base = testService('call_centre');
 
 describe('permissions', () => {
   it('asks only the list the core sent, not the role', () => {

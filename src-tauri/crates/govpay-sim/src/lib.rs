@@ -173,6 +173,45 @@ impl Simulator {
         }
     }
 
+    /// A GOV.UK Pay client on the first account, for a test's or a demo's
+    /// own calls to this simulator.
+    pub fn client(&self) -> Result<govpay::Client, Box<dyn std::error::Error + Send + Sync>> {
+        let key = self
+            .accounts()
+            .first()
+            .map(|a| a.api_key.clone())
+            .ok_or("the simulator has no account")?;
+        let key = govpay::ApiKey::new(key).ok_or("the first account's key is not a key")?;
+        Ok(govpay::Client::builder(key)
+            .base_url(&self.base_url)
+            .build()?)
+    }
+
+    /// A web payment made through the API on the first account and, when a
+    /// `card` number is given, paid with it as a citizen would. Its ID.
+    pub async fn web_payment(
+        &self,
+        amount: i64,
+        reference: &str,
+        delayed_capture: bool,
+        card: Option<&str>,
+    ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+        let mut request = govpay::requests::CreatePayment::web(
+            amount,
+            reference,
+            "Resident parking permit",
+            "https://council.example/done",
+        );
+        request.delayed_capture = delayed_capture.then_some(true);
+        let payment = self.client()?.payments().create(&request, None).await?;
+        if let Some(card) = card {
+            self.control()
+                .complete_payment(payment.payment_id.as_str(), card)
+                .map_err(|e| format!("the payment could not be paid: {e:?}"))?;
+        }
+        Ok(payment.payment_id.to_string())
+    }
+
     /// How many payments the simulator holds, across all accounts.
     pub fn payment_count(&self) -> usize {
         self.shared.lock().payments.len()

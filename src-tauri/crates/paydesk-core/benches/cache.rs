@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
 use paydesk_core::keys::MemoryKeyStore;
-use paydesk_core::lookup::PaymentQuery;
-use paydesk_core::services::{Environment, NewService, SecretText};
+use paydesk_core::search::PaymentQuery;
+use paydesk_core::services::NewService;
 use paydesk_core::sync::SyncCancel;
 use paydesk_core::{Core, Role};
 
@@ -81,13 +81,12 @@ async fn main() {
         .await
         .expect("the core opens");
     let service = core
-        .services_add(NewService {
-            name: "Bench".into(),
-            base_url: Some(sim.base_url().into()),
-            environment: Environment::Test,
-            role: Role::Supervisor,
-            api_key: SecretText::new("api_test_bench"),
-        })
+        .services_add(NewService::test_account(
+            "Bench",
+            sim.base_url(),
+            Role::Supervisor,
+            "api_test_bench",
+        ))
         .await
         .expect("the service is added")
         .id;
@@ -366,7 +365,7 @@ async fn searches(core: &Core, service: &str, n: usize) -> i64 {
         (
             "sorted by amount",
             q(&|_| PaymentQuery {
-                sort: paydesk_core::lookup::SortBy::Amount,
+                sort: paydesk_core::search::SortBy::Amount,
                 ..Default::default()
             }),
         ),

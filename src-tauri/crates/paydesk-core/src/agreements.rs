@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::Core;
-use crate::actions::Sent;
-use crate::audit::AuditAttempt;
-use crate::detail::CardView;
+use crate::activity::audit::AuditAttempt;
 use crate::error::{CoreError, FieldError};
+use crate::money::Sent;
 use crate::roles::Permission;
 use crate::store::cache::{AgreementFilter, AgreementRecord};
 use crate::store::search::{PaymentQuery, PaymentRow};
+use crate::story::CardView;
 
 /// Agreement statuses, as GOV.UK Pay names them.
 pub const STATUSES: [&str; 4] = ["created", "active", "cancelled", "inactive"];

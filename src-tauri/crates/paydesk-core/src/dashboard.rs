@@ -49,7 +49,7 @@ pub struct Dashboard {
 #[ts(export)]
 pub struct OutcomeUnknown {
     /// The attempt row, written before the request was sent.
-    pub attempt: crate::audit::AuditRow,
+    pub attempt: crate::activity::audit::AuditRow,
     /// Whole hours since.
     #[ts(type = "number")]
     pub hours: i64,

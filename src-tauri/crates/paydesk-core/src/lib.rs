@@ -5,28 +5,24 @@
 // Library code must not panic on a bad value; tests may unwrap freely.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-pub mod actions;
 pub mod activity;
 pub mod agreements;
 pub mod amount;
-pub mod audit;
 pub mod cases;
 pub mod clock;
 pub mod dashboard;
-pub mod detail;
 pub mod disputes;
 pub mod error;
 pub mod export;
-pub mod held;
 pub mod keys;
-pub mod lookup;
-pub mod mopup;
-pub mod reconcile;
+pub mod money;
 pub mod roles;
 mod seal;
+pub mod search;
 pub mod services;
 pub mod staff;
 pub mod store;
+pub mod story;
 pub mod sync;
 pub mod telephone;
 
@@ -50,8 +46,8 @@ pub struct Core {
 
 /// In-memory state shared by every clone of the core.
 struct Shared {
-    /// Outcome rows the database could not take yet (see `held`).
-    held: held::Held,
+    /// Outcome rows the database could not take yet (see `money::held`).
+    held: money::held::Held,
     /// The keyring entries that seal the audit record and the services.
     seal: seal::Seal,
     /// The staff name last read, for an outcome written while the database fails.
@@ -113,7 +109,7 @@ impl Core {
             store: Arc::new(store),
             keys,
             shared: Arc::new(Shared {
-                held: held::Held::open(data_dir),
+                held: money::held::Held::open(data_dir),
                 seal: seal::Seal::for_folder(data_dir),
                 operator: Default::default(),
                 telephone_tokens: Default::default(),

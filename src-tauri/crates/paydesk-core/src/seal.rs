@@ -168,7 +168,7 @@ impl Core {
                 let key = self.read_record_key().await?.ok_or_else(|| {
                     CoreError::Keyring("the keyring did not keep the record's key".into())
                 })?;
-                crate::audit::take_over(&mut *unit, &key).await?;
+                crate::activity::audit::take_over(&mut *unit, &key).await?;
                 crate::services::seal_unsealed(&mut *unit, &key).await?;
                 unit.commit().await?;
                 tracing::info!("a new key for the audit record was made and kept in the keyring");

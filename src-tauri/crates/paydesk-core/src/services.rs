@@ -99,6 +99,20 @@ pub struct NewService {
     pub api_key: SecretText,
 }
 
+impl NewService {
+    /// A service on a TEST account at `base_url`: the simulator, in tests,
+    /// benchmarks and demos.
+    pub fn test_account(name: &str, base_url: &str, role: Role, api_key: &str) -> Self {
+        Self {
+            name: name.into(),
+            base_url: Some(base_url.into()),
+            environment: Environment::Test,
+            role,
+            api_key: SecretText::new(api_key),
+        }
+    }
+}
+
 struct CheckedService {
     name: String,
     base_url: String,

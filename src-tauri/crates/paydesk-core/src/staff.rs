@@ -7,7 +7,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::Core;
-use crate::audit::{AuditAttempt, Phase};
+use crate::activity::audit::{AuditAttempt, Phase};
 use crate::error::{CoreError, FieldError};
 
 const NAME_KEY: &str = "operator_name";
@@ -129,7 +129,7 @@ mod tests {
     use std::sync::Arc;
 
     use crate::Core;
-    use crate::audit::AuditQuery;
+    use crate::activity::audit::AuditQuery;
     use crate::error::CoreError;
     use crate::keys::MemoryKeyStore;
 

@@ -23,10 +23,10 @@ use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
 use crate::Core;
-use crate::actions::Sent;
+use crate::activity::audit::{AuditAttempt, Phase};
 use crate::amount::{self, pounds};
-use crate::audit::{AuditAttempt, Phase};
 use crate::error::{CoreError, FieldError};
+use crate::money::Sent;
 use crate::roles::Permission;
 use crate::services::ServiceInfo;
 use crate::store::telephone::{NewTelephonePayment, TelephoneUpdate};

@@ -167,6 +167,78 @@ fn the_dependency_check_sees_a_reach_into_the_domain() {
     );
     assert!(core_modules_named("// see crate::seal\nfn a() {}").is_empty());
     assert!(
-        core_modules_named("fn a() {}\n#[cfg(test)]\nmod tests { use crate::audit; }").is_empty()
+        core_modules_named("fn a() {}\n#[cfg(test)]\nmod tests { use crate::activity::audit; }")
+            .is_empty()
+    );
+}
+
+/// The names of the `.rs`/`.ts` files and folders directly in `dir`, without
+/// their extension, leaving out tests.
+fn part_names(dir: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() {
+                return Some(name);
+            }
+            if name.contains(".test") {
+                return None;
+            }
+            name.strip_suffix(".rs")
+                .or_else(|| name.strip_suffix(".ts"))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// The parts of the app have one name each, in the core, the commands and the
+/// UI: someone who finds `money` in one looks for `money` in the others.
+#[test]
+fn the_core_the_commands_and_the_ui_name_their_parts_alike() {
+    let root = workspace_root();
+    let core = part_names(&root.join("src-tauri/crates/paydesk-core/src"));
+    let commands = part_names(&root.join("src-tauri/src/commands"));
+    let api = part_names(&root.join("ui/src/api"));
+    // `mod` is the module list and `ipc` the one door to the Rust side; the
+    // sandbox is started by the app crate, not the core.
+    let app_only = ["mod", "ipc", "sandbox"];
+    let parts: Vec<&String> = commands
+        .iter()
+        .filter(|n| !app_only.contains(&n.as_str()))
+        .collect();
+    assert!(
+        parts.len() >= 10,
+        "expected the commands' parts, found {parts:?}"
+    );
+    for part in &parts {
+        assert!(
+            core.contains(*part),
+            "commands/{part}.rs has no core module of that name"
+        );
+    }
+    let commands_and_app: Vec<&String> = api
+        .iter()
+        .filter(|n| !commands.contains(*n) && !app_only.contains(&n.as_str()))
+        .collect();
+    assert!(
+        commands_and_app.is_empty(),
+        "ui/src/api has parts with no commands of that name: {commands_and_app:?}"
+    );
+    let without_api: Vec<&&String> = parts.iter().filter(|n| !api.contains(**n)).collect();
+    assert!(
+        without_api.is_empty(),
+        "commands with no ui/src/api file of that name: {without_api:?}"
+    );
+    // Every screen folder is a part or the window's frame.
+    let features = part_names(&root.join("ui/src/features"));
+    let strays: Vec<&String> = features
+        .iter()
+        .filter(|n| *n != "shell" && !core.contains(*n))
+        .collect();
+    assert!(
+        strays.is_empty(),
+        "ui/src/features has folders named after no part of the core: {strays:?}"
     );
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use govpay::ApiKey;
 use govpay_sim::{SimConfig, Simulator};
-use paydesk_core::services::{Environment, NewService, SecretText};
+use paydesk_core::services::{Environment, NewService};
 use paydesk_core::store::probe::Tamper;
 use paydesk_core::{Core, CoreError, KeyStore, OsKeyStore, Role};
 
@@ -25,13 +25,7 @@ async fn fresh_core() -> (tempfile::TempDir, Core) {
 }
 
 fn new_service(name: &str, base: &str, key: &str) -> NewService {
-    NewService {
-        name: name.into(),
-        base_url: Some(base.into()),
-        environment: Environment::Test,
-        role: Role::Supervisor,
-        api_key: SecretText::new(key),
-    }
+    NewService::test_account(name, base, Role::Supervisor, key)
 }
 
 #[tokio::test]

@@ -2,23 +2,14 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { AgreementDetail } from '../../bindings/AgreementDetail';
-import type { ServiceView } from '../../bindings/ServiceView';
 import AgreementPage from './AgreementPage.svelte';
 import AgreementsPage from './AgreementsPage.svelte';
 import NewAgreementPage from './NewAgreementPage.svelte';
 import { expectNoAxeViolations } from '../../lib/axe.test-helper';
+import { testService } from '../../lib/fixtures.test-helper';
 
-const supervisor: ServiceView = {
-  id: 's1',
-  name: 'Garden waste',
-  baseUrl: 'https://publicapi.payments.service.gov.uk',
-  environment: 'test',
-  role: 'supervisor', permissions: ['view_payments', 'refund', 'take_telephone_payment', 'cancel_or_capture_payment', 'manage_agreements', 'review_disputes', 'view_activity', 'export_payments'],
-  roleLabel: 'Supervisor',
-  hasKey: true,
-  sandbox: false,
-};
-const caseworker: ServiceView = { ...supervisor, role: 'caseworker', permissions: ['view_payments', 'refund', 'cancel_or_capture_payment'], roleLabel: 'Caseworker' };
+const supervisor = testService('supervisor', { name: 'Garden waste' });
+const caseworker = testService('caseworker', { name: 'Garden waste' });
 
 const active: AgreementDetail = {
   serviceId: 's1',

@@ -3,20 +3,11 @@ import { render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { Dashboard } from '../../bindings/Dashboard';
 import type { DashboardQuery } from '../../bindings/DashboardQuery';
-import type { ServiceView } from '../../bindings/ServiceView';
 import DashboardPage from './DashboardPage.svelte';
 import { expectNoAxeViolations } from '../../lib/axe.test-helper';
+import { testService } from '../../lib/fixtures.test-helper';
 
-const service: ServiceView = {
-  id: 's1',
-  name: 'Parking permits',
-  baseUrl: 'https://publicapi.payments.service.gov.uk',
-  environment: 'test',
-  role: 'supervisor', permissions: ['view_payments', 'refund', 'take_telephone_payment', 'cancel_or_capture_payment', 'manage_agreements', 'review_disputes', 'view_activity', 'export_payments'],
-  roleLabel: 'Supervisor',
-  hasKey: true,
-  sandbox: false,
-};
+const service = testService('supervisor');
 
 const data: Dashboard = {
   today: { fromMs: 0, toMs: 1, payments: { count: 3, value: 12_345 }, refunds: { count: 1, value: 500 } },

@@ -1,20 +1,11 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { ServiceView } from '../../bindings/ServiceView';
 import ExportPage from './ExportPage.svelte';
 import { expectNoAxeViolations } from '../../lib/axe.test-helper';
+import { testService } from '../../lib/fixtures.test-helper';
 
-const service: ServiceView = {
-  id: 's1',
-  name: 'Parking permits',
-  baseUrl: 'https://publicapi.payments.service.gov.uk',
-  environment: 'test',
-  role: 'supervisor', permissions: ['view_payments', 'refund', 'take_telephone_payment', 'cancel_or_capture_payment', 'manage_agreements', 'review_disputes', 'view_activity', 'export_payments'],
-  roleLabel: 'Supervisor',
-  hasKey: true,
-  sandbox: false,
-};
+const service = testService('supervisor');
 
 describe('ExportPage', () => {
   it('charts the chosen days, suggests a file and exports to it', async () => {

@@ -1,21 +1,12 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { ServiceView } from '../../bindings/ServiceView';
 import { services } from '../../lib/services.svelte';
 import ServicesPage from './ServicesPage.svelte';
 import { expectNoAxeViolations } from '../../lib/axe.test-helper';
+import { testService } from '../../lib/fixtures.test-helper';
 
-const parking: ServiceView = {
-  id: 's1',
-  name: 'Parking permits',
-  baseUrl: 'https://publicapi.payments.service.gov.uk',
-  environment: 'live',
-  role: 'caseworker', permissions: ['view_payments', 'refund', 'cancel_or_capture_payment'],
-  roleLabel: 'Caseworker',
-  hasKey: true,
-  sandbox: false,
-};
+const parking = testService('caseworker', { environment: 'live' });
 
 describe('ServicesPage', () => {
   it('lists the services the core returns, with their environment', async () => {
@@ -79,7 +70,7 @@ describe('ServicesPage', () => {
   });
 
   it('offers the sandbox when nothing is set up, and uses it once started', async () => {
-    const sandbox: ServiceView = { ...parking, id: 'sb', name: 'GOV.UK Pay sandbox (simulated)', environment: 'test', sandbox: true };
+    const sandbox = testService('caseworker', { id: 'sb', name: 'GOV.UK Pay sandbox (simulated)', sandbox: true });
     let started = false;
     mockIPC((cmd) => {
       if (cmd === 'services_list') return started ? [sandbox] : [];

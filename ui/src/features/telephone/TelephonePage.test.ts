@@ -1,20 +1,11 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { ServiceView } from '../../bindings/ServiceView';
 import TelephonePage from './TelephonePage.svelte';
 import { expectNoAxeViolations } from '../../lib/axe.test-helper';
+import { testService } from '../../lib/fixtures.test-helper';
 
-const service: ServiceView = {
-  id: 's1',
-  name: 'Parking permits',
-  baseUrl: 'https://publicapi.payments.service.gov.uk',
-  environment: 'test',
-  role: 'call_centre', permissions: ['view_payments', 'take_telephone_payment'],
-  roleLabel: 'Call centre',
-  hasKey: true,
-  sandbox: false,
-};
+const service = testService('call_centre');
 
 async function type(container: HTMLElement, id: string, value: string) {
   await fireEvent.input(container.querySelector(`#${id}`)!, { target: { value } });
@@ -154,7 +145,7 @@ describe('TelephonePage', () => {
 
   it('is not offered to a caseworker', () => {
     mockIPC(() => []);
-    render(TelephonePage, { service: { ...service, role: 'caseworker', permissions: ['view_payments', 'refund', 'cancel_or_capture_payment'], roleLabel: 'Caseworker' } });
+    render(TelephonePage, { service: testService('caseworker') });
     expect(screen.queryByTestId('telephone-form')).toBeNull();
     expect(screen.getByText(/does not include taking telephone payments/)).toBeTruthy();
   });

@@ -1,6 +1,6 @@
 //! The audit record: an append-only chain of rows, each sealed over the one
 //! before it. The store is its one writer; how a row is sealed is the
-//! domain's (`crate::audit`), handed in with each append.
+//! domain's (`crate::activity::audit`), handed in with each append.
 
 use std::any::Any;
 

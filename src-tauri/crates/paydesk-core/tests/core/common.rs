@@ -4,9 +4,9 @@
 pub use govpay::requests::CreatePayment;
 pub use govpay::requests::MotoCard;
 pub use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
-pub use paydesk_core::audit::{AuditQuery, Phase};
-pub use paydesk_core::lookup::{PaymentQuery, SortBy};
-pub use paydesk_core::services::{Environment, NewService, SecretText};
+pub use paydesk_core::activity::audit::{AuditQuery, Phase};
+pub use paydesk_core::search::{PaymentQuery, SortBy};
+pub use paydesk_core::services::{Environment, NewService};
 pub use paydesk_core::store::probe::Tamper;
 pub use paydesk_core::sync::SyncCancel;
 pub use paydesk_core::telephone::{TelephoneOutcome, TelephonePaymentInput, TelephoneResult};
@@ -49,23 +49,12 @@ pub(crate) async fn setup(role: Role, tweak: impl FnOnce(&mut SimConfig)) -> Set
         },
         ..ClientOptions::default()
     });
-    let key = sim.accounts()[0].api_key.clone();
-    let live = sim.accounts()[0].live;
-    let service = core
-        .services_add(NewService {
-            name: "Parking".into(),
-            base_url: Some(sim.base_url().into()),
-            environment: if live {
-                Environment::Live
-            } else {
-                Environment::Test
-            },
-            role,
-            api_key: SecretText::new(key),
-        })
-        .await
-        .unwrap()
-        .id;
+    let account = &sim.accounts()[0];
+    let mut service = NewService::test_account("Parking", sim.base_url(), role, &account.api_key);
+    if account.live {
+        service.environment = Environment::Live;
+    }
+    let service = core.services_add(service).await.unwrap().id;
     Setup {
         sim,
         core,
@@ -77,27 +66,15 @@ pub(crate) async fn setup(role: Role, tweak: impl FnOnce(&mut SimConfig)) -> Set
 
 /// A GOV.UK Pay client on the simulator's account, for a test's own calls.
 pub(crate) fn sim_client(s: &Setup) -> govpay::Client {
-    govpay::Client::builder(govpay::ApiKey::new(s.sim.accounts()[0].api_key.clone()).unwrap())
-        .base_url(s.sim.base_url())
-        .build()
-        .unwrap()
+    s.sim.client().unwrap()
 }
 
+/// A payment of `amount` on the simulator, paid with a test card.
 pub(crate) async fn paid(s: &Setup, amount: i64) -> String {
-    let client = sim_client(s);
-    let p = client
-        .payments()
-        .create(
-            &CreatePayment::web(amount, "REF-1", "Parking permit", "https://x.example/r"),
-            None,
-        )
-        .await
-        .unwrap();
     s.sim
-        .control()
-        .complete_payment(p.payment_id.as_str(), "4444333322221111")
-        .unwrap();
-    p.payment_id.to_string()
+        .web_payment(amount, "REF-1", false, Some("4444333322221111"))
+        .await
+        .unwrap()
 }
 
 /// The refund's answer is lost by `refund_fault`, and the payment's refunds
@@ -151,7 +128,7 @@ pub(crate) fn no_progress() -> impl Fn(paydesk_core::sync::SyncProgress) + Send 
     |_| {}
 }
 
-pub(crate) async fn find(s: &Setup, q: PaymentQuery) -> paydesk_core::lookup::PaymentResults {
+pub(crate) async fn find(s: &Setup, q: PaymentQuery) -> paydesk_core::search::PaymentResults {
     s.core.payments_search(&s.service, &q).await.unwrap()
 }
 
@@ -200,13 +177,13 @@ pub(crate) async fn second_core(s: &Setup, dir: &Path) -> (Core, String) {
 
 /// Another supervisor's service on the simulator account `s` uses, in `core`.
 pub(crate) async fn add_same_account(core: &Core, s: &Setup, name: &str) -> String {
-    core.services_add(NewService {
-        name: name.into(),
-        base_url: Some(s.sim.base_url().into()),
-        environment: Environment::Test,
-        role: Role::Supervisor,
-        api_key: SecretText::new(s.sim.accounts()[0].api_key.clone()),
-    })
+    let key = &s.sim.accounts()[0].api_key;
+    core.services_add(NewService::test_account(
+        name,
+        s.sim.base_url(),
+        Role::Supervisor,
+        key,
+    ))
     .await
     .unwrap()
     .id

@@ -75,7 +75,7 @@ async fn the_audit_record_resists_a_rewrite_by_someone_with_only_the_file() {
     let mut prev = "0".repeat(64);
     for r in &rows {
         // Every field as text, in the order the record hashes them.
-        let fields = paydesk_core::audit::row_fields(&prev, &r.row);
+        let fields = paydesk_core::activity::audit::row_fields(&prev, &r.row);
         let hash = rehash_without_the_key(&fields);
         tamper(
             &s,

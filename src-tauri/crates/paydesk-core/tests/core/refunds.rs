@@ -129,7 +129,7 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
     let trail = s
         .core
         .store()
-        .audit_list(&paydesk_core::audit::AuditQuery {
+        .audit_list(&paydesk_core::activity::audit::AuditQuery {
             payment_id: Some(pid.clone()),
             ..Default::default()
         })
@@ -154,7 +154,7 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
     let trail = s
         .core
         .store()
-        .audit_list(&paydesk_core::audit::AuditQuery {
+        .audit_list(&paydesk_core::activity::audit::AuditQuery {
             payment_id: Some(other.clone()),
             phase: Some("not_sent".into()),
             ..Default::default()
@@ -174,55 +174,29 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
 #[tokio::test]
 async fn cancel_and_capture_only_when_gov_uk_pay_offers_them() {
     let s = setup(Role::Caseworker, |_| {}).await;
-    let client = sim_client(&s);
-    let created = client
-        .payments()
-        .create(
-            &CreatePayment::web(500, "C", "D", "https://x.example/r"),
-            None,
-        )
-        .await
-        .unwrap();
+    let created = s.sim.web_payment(500, "C", false, None).await.unwrap();
     assert_eq!(
-        s.core
-            .cancel(&s.service, created.payment_id.as_str())
-            .await
-            .unwrap()
-            .status,
+        s.core.cancel(&s.service, &created).await.unwrap().status,
         "cancelled"
     );
-    let again = s
-        .core
-        .cancel(&s.service, created.payment_id.as_str())
-        .await
-        .unwrap_err();
+    let again = s.core.cancel(&s.service, &created).await.unwrap_err();
     // Refused by Paydesk before sending: no GOV.UK Pay code, as it said nothing.
     assert!(
         matches!(again, CoreError::Conflict { pay_code: None, .. }),
         "{again:?}"
     );
-    let mut held = CreatePayment::web(700, "H", "D", "https://x.example/r");
-    held.delayed_capture = Some(true);
-    let held = client.payments().create(&held, None).await.unwrap();
-    let early = s
-        .core
-        .capture(&s.service, held.payment_id.as_str())
-        .await
-        .unwrap_err();
+    let held = s.sim.web_payment(700, "H", true, None).await.unwrap();
+    let early = s.core.capture(&s.service, &held).await.unwrap_err();
     assert!(
         matches!(early, CoreError::Conflict { pay_code: None, .. }),
         "{early:?}"
     );
     s.sim
         .control()
-        .complete_payment(held.payment_id.as_str(), "4242424242424242")
+        .complete_payment(&held, "4242424242424242")
         .unwrap();
     assert_eq!(
-        s.core
-            .capture(&s.service, held.payment_id.as_str())
-            .await
-            .unwrap()
-            .status,
+        s.core.capture(&s.service, &held).await.unwrap().status,
         "success"
     );
 }

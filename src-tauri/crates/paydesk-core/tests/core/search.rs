@@ -332,7 +332,7 @@ async fn the_cache_answers_every_filter() {
         .sync_service(&second, &SyncCancel::default(), &no_progress())
         .await
         .unwrap();
-    let ids = |r: &paydesk_core::lookup::PaymentResults| {
+    let ids = |r: &paydesk_core::search::PaymentResults| {
         r.rows
             .iter()
             .map(|p| p.payment_id.clone())

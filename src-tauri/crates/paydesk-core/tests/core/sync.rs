@@ -299,7 +299,7 @@ async fn a_bulk_loaded_cache_answers_every_search_as_a_row_by_row_one_does() {
     for q in queries {
         let one = s.core.payments_search(&s.service, &q).await.unwrap();
         let other = bulk.payments_search(&bulk_service, &q).await.unwrap();
-        let ids = |r: &paydesk_core::lookup::PaymentResults| {
+        let ids = |r: &paydesk_core::search::PaymentResults| {
             r.rows
                 .iter()
                 .map(|p| p.payment_id.clone())

@@ -10,7 +10,7 @@ async fn refunds_of(s: &Setup, pid: &str) -> usize {
     s.sim.control().payment(pid).unwrap().refunds
 }
 
-async fn trail_of(s: &Setup, pid: &str) -> Vec<paydesk_core::audit::AuditRow> {
+async fn trail_of(s: &Setup, pid: &str) -> Vec<paydesk_core::activity::audit::AuditRow> {
     s.core
         .store()
         .audit_list(&AuditQuery {
@@ -97,26 +97,14 @@ async fn a_proxy_504_after_the_refund_or_cancel_was_made_is_found_not_repeated()
         "resolved"
     );
 
-    let client = sim_client(&s);
-    let open = client
-        .payments()
-        .create(
-            &CreatePayment::web(500, "C", "D", "https://x.example/r"),
-            None,
-        )
-        .await
-        .unwrap();
+    let open = s.sim.web_payment(500, "C", false, None).await.unwrap();
     s.sim.control().set_faults(vec![Fault {
         route: "POST /v1/payments/{payment_id}/cancel".into(),
         proxy_error_after_commit: 1,
         proxy_status: 504,
         ..Fault::default()
     }]);
-    let done = s
-        .core
-        .cancel(&s.service, open.payment_id.as_str())
-        .await
-        .unwrap();
+    let done = s.core.cancel(&s.service, &open).await.unwrap();
     assert!(done.reconciled);
     assert_eq!(done.status, "cancelled");
 }
@@ -260,7 +248,7 @@ async fn an_outcome_the_database_cannot_take_is_held_and_written_on_the_next_sta
     let done = s.core.refund(&s.service, &pid, 250, 1000).await.unwrap();
     assert_eq!(done.amount, 250);
     assert_eq!(refunds_of(&s, &pid).await, 1);
-    let held = s.dir.path().join(paydesk_core::held::FILE_NAME);
+    let held = s.dir.path().join(paydesk_core::money::held::FILE_NAME);
     let text = std::fs::read_to_string(&held).expect("the outcome is held on disk");
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("\"succeeded\""), "{text}");
@@ -296,16 +284,8 @@ async fn an_outcome_the_database_cannot_take_is_held_and_written_on_the_next_sta
 #[tokio::test]
 async fn a_cancel_made_after_the_timeout_stays_unknown_until_the_payment_shows_it() {
     let s = setup(Role::Caseworker, |_| {}).await;
-    let client = sim_client(&s);
-    let open = client
-        .payments()
-        .create(
-            &CreatePayment::web(500, "C", "D", "https://x.example/r"),
-            None,
-        )
-        .await
-        .unwrap();
-    let pid = open.payment_id.to_string();
+    let open = s.sim.web_payment(500, "C", false, None).await.unwrap();
+    let pid = open.clone();
     s.sim.control().set_faults(vec![Fault {
         route: "POST /v1/payments/{payment_id}/cancel".into(),
         latency_ms: 3_000,
@@ -425,38 +405,21 @@ async fn every_money_action_whose_answer_is_lost_is_found_never_repeated() {
         assert!(refund.reconciled, "refund, {what}");
         assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1, "{what}");
 
-        let open = client
-            .payments()
-            .create(
-                &CreatePayment::web(500, "C", "D", "https://x.example/r"),
-                None,
-            )
-            .await
-            .unwrap();
+        let open = s.sim.web_payment(500, "C", false, None).await.unwrap();
         on("POST /v1/payments/{payment_id}/cancel");
-        let cancel = s
-            .core
-            .cancel(&s.service, open.payment_id.as_str())
-            .await
-            .unwrap();
+        let cancel = s.core.cancel(&s.service, &open).await.unwrap();
         assert!(
             cancel.reconciled && cancel.status == "cancelled",
             "cancel, {what}: {cancel:?}"
         );
 
-        let mut held = CreatePayment::web(700, "H", "D", "https://x.example/r");
-        held.delayed_capture = Some(true);
-        let held = client.payments().create(&held, None).await.unwrap();
+        let held = s.sim.web_payment(700, "H", true, None).await.unwrap();
         s.sim
             .control()
-            .complete_payment(held.payment_id.as_str(), "4242424242424242")
+            .complete_payment(&held, "4242424242424242")
             .unwrap();
         on("POST /v1/payments/{payment_id}/capture");
-        let capture = s
-            .core
-            .capture(&s.service, held.payment_id.as_str())
-            .await
-            .unwrap();
+        let capture = s.core.capture(&s.service, &held).await.unwrap();
         assert!(
             capture.reconciled && capture.status == "success",
             "capture, {what}: {capture:?}"

@@ -282,7 +282,7 @@ pub(super) fn chained_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ChainedRow
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{AuditAttempt, legacy_hash, new_row, row_mac, take_over, verify};
+    use crate::activity::audit::{AuditAttempt, legacy_hash, new_row, row_mac, take_over, verify};
     use crate::seal::RecordKey;
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {

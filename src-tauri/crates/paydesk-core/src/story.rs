@@ -11,7 +11,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::Core;
-use crate::audit::{AuditQuery, AuditRow};
+use crate::activity::audit::{AuditQuery, AuditRow};
 use crate::cases::CaseView;
 use crate::clock;
 use crate::disputes::{DisputeView, dispute_status_title};
@@ -358,7 +358,7 @@ impl Core {
                 Some(format!(
                     "A refund of {} from Paydesk may or may not have been made. {}",
                     crate::amount::pounds(unresolved[0].amount),
-                    crate::reconcile::REFUND_UNKNOWN
+                    crate::money::reconcile::REFUND_UNKNOWN
                 ))
             },
             can_cancel: payment.links.cancel.is_some() && !payment.state.finished,

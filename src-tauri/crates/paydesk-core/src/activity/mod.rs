@@ -1,10 +1,12 @@
 //! The activity record for supervisors: what this desktop did, and whether
 //! the record is as it was written.
 
+pub mod audit;
+
 use crate::Core;
-use crate::audit::{self, AuditQuery, AuditRow, AuditVerification};
 use crate::error::CoreError;
 use crate::roles::Permission;
+use audit::{AuditQuery, AuditRow, AuditVerification};
 
 impl Core {
     /// The audit trail of one service, for a supervisor.

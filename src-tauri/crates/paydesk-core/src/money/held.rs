@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::audit::Phase;
+use crate::activity::audit::{self, AuditRow, Phase};
 
 /// The file, in the data folder.
 pub const FILE_NAME: &str = "audit-held.jsonl";
@@ -33,6 +33,48 @@ pub(crate) struct HeldOutcome {
     pub detail: String,
     /// When it happened (the row itself says when it was written).
     pub happened_at: String,
+}
+
+impl HeldOutcome {
+    /// Holds `row`, which could not be written when it happened.
+    pub(crate) fn of(row: AuditRow) -> Self {
+        Self {
+            operator: row.operator,
+            service_id: row.service_id,
+            service_name: row.service_name,
+            action: row.action,
+            phase: row.phase,
+            attempt_seq: row.attempt_seq,
+            payment_id: row.payment_id,
+            target_id: row.target_id,
+            amount: row.amount,
+            pay_code: row.pay_code,
+            detail: row.detail,
+            happened_at: row.at,
+        }
+    }
+
+    /// The row to write now, saying when it happened and why it is late.
+    pub(crate) fn late_row(&self) -> AuditRow {
+        AuditRow {
+            seq: 0,
+            at: audit::now_text(),
+            operator: self.operator.clone(),
+            service_id: self.service_id.clone(),
+            service_name: self.service_name.clone(),
+            action: audit::action_name(&self.action).to_owned(),
+            phase: self.phase,
+            attempt_seq: self.attempt_seq,
+            payment_id: self.payment_id.clone(),
+            target_id: self.target_id.clone(),
+            amount: self.amount,
+            pay_code: self.pay_code.clone(),
+            detail: format!(
+                "{} (written late: it happened at {}, when the record could not be written)",
+                self.detail, self.happened_at
+            ),
+        }
+    }
 }
 
 /// The held outcomes of one data folder.

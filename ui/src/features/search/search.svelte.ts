@@ -1,5 +1,5 @@
 // The caseworker's search, kept while they open payments and come back.
-import { paymentsSearch, paymentsSearchLive } from '../../api/payments';
+import { paymentsSearch, paymentsSearchLive } from '../../api/search';
 import { toAppError } from '../../api/ipc';
 import type { AppError } from '../../bindings/AppError';
 import type { PaymentQuery } from '../../bindings/PaymentQuery';

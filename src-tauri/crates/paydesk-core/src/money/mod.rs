@@ -9,6 +9,10 @@
 //! lost (timeout, dropped connection), the outcome is found out by reading the
 //! payment, never by sending the action again.
 
+pub mod held;
+pub mod mopup;
+pub mod reconcile;
+
 use govpay::models::Payment;
 use govpay::requests::CreateRefund;
 use govpay::{AgreementId, PaymentId};
@@ -16,15 +20,15 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::Core;
+use crate::activity::audit::{self, AuditAttempt, Phase};
 use crate::amount::{self, pounds};
-use crate::audit::{self, AuditAttempt, Phase};
 use crate::clock;
 use crate::error::{CoreError, FieldError};
-use crate::held::HeldOutcome;
-use crate::reconcile::{self, REFUND_UNKNOWN, RefundAttempt};
 use crate::roles::Permission;
 use crate::services::ServiceInfo;
 use crate::store::ChainLock;
+use held::HeldOutcome;
+use reconcile::{REFUND_UNKNOWN, RefundAttempt};
 
 /// What a refund did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -93,17 +97,17 @@ impl Core {
         };
         let one_writer = self.store().audit_lock().await;
         self.write_held(&one_writer).await;
+        let row = audit::new_row(&operator, attempt, phase, attempt_seq, pay_code, detail);
         let appended = if self.shared.held.is_empty() {
             match self.record_key().await {
-                Ok(key) => {
-                    let row =
-                        audit::new_row(&operator, attempt, phase, attempt_seq, pay_code, detail);
-                    self.store()
-                        .audit_append(&one_writer, row, &|prev, r| audit::row_mac(&key, prev, r))
-                        .await
-                        .map(|(seq, hash)| (seq, Some(hash)))
-                        .map_err(CoreError::from)
-                }
+                Ok(key) => self
+                    .store()
+                    .audit_append(&one_writer, row.clone(), &|prev, r| {
+                        audit::row_mac(&key, prev, r)
+                    })
+                    .await
+                    .map(|(seq, hash)| (seq, Some(hash)))
+                    .map_err(CoreError::from),
                 Err(e) => Err(e),
             }
         } else {
@@ -119,20 +123,7 @@ impl Core {
                     action = attempt.action,
                     "the audit outcome is held to be written later: {e}"
                 );
-                self.shared.held.hold(HeldOutcome {
-                    operator,
-                    service_id: attempt.service_id.clone(),
-                    service_name: attempt.service_name.clone(),
-                    action: attempt.action.to_owned(),
-                    phase,
-                    attempt_seq,
-                    payment_id: attempt.payment_id.clone(),
-                    target_id: attempt.target_id.clone(),
-                    amount: attempt.amount,
-                    pay_code: pay_code.map(str::to_owned),
-                    detail: attempt.detail_or(detail),
-                    happened_at: audit::now_text(),
-                });
+                self.shared.held.hold(HeldOutcome::of(row));
                 Ok(0)
             }
             Ok((seq, hash)) => {
@@ -158,28 +149,8 @@ impl Core {
                 return;
             }
         };
-        while let Some(row) = self.shared.held.first() {
-            let attempt = AuditAttempt {
-                service_id: row.service_id.clone(),
-                service_name: row.service_name.clone(),
-                action: audit::action_name(&row.action),
-                payment_id: row.payment_id.clone(),
-                target_id: row.target_id.clone(),
-                amount: row.amount,
-                detail: String::new(),
-            };
-            let detail = format!(
-                "{} (written late: it happened at {}, when the record could not be written)",
-                row.detail, row.happened_at
-            );
-            let new = audit::new_row(
-                &row.operator,
-                &attempt,
-                row.phase,
-                row.attempt_seq,
-                row.pay_code.as_deref(),
-                &detail,
-            );
+        while let Some(held) = self.shared.held.first() {
+            let new = held.late_row();
             match self
                 .store()
                 .audit_append(one_writer, new, &|prev, r| audit::row_mac(&key, prev, r))

@@ -8,7 +8,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::Core;
-use crate::audit::{AuditAttempt, Phase};
+use crate::activity::audit::{AuditAttempt, Phase};
 use crate::error::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]

@@ -19,7 +19,7 @@ use govpay::PaymentId;
 use govpay::models::Refund;
 
 use crate::Core;
-use crate::audit::{AuditAttempt, Phase};
+use crate::activity::audit::{AuditAttempt, Phase};
 use crate::clock;
 use crate::error::CoreError;
 use crate::services::ServiceInfo;
