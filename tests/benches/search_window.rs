@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use govpay_sim::{Account, PaymentProvider, SeedSpec, SimConfig, Simulator};
+use govpay_sim::{SimConfig, Simulator};
 use paydesk_core::Role;
 use paydesk_core::sync::SyncCancel;
 use paydesk_e2e::{App, prepared};
@@ -44,18 +44,9 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let mut account = Account::sandbox("api_test_window_bench");
-    account.provider = PaymentProvider::Stripe;
     let sim = Simulator::start(SimConfig {
-        accounts: vec![account],
         check_conformance: false,
-        seeds: vec![SeedSpec {
-            account: 1,
-            payments: n,
-            seed: 11,
-            days: 3 * 365,
-        }],
-        ..SimConfig::default()
+        ..SimConfig::stripe_account("api_test_window_bench").with_history(n, 11, 3 * 365)
     })
     .await
     .expect("the simulator starts");

@@ -1,7 +1,7 @@
 //! The caseworker's day in the real window: find a payment, read its story,
 //! refund it (once), and cancel or capture, against a simulator this test runs.
 
-use govpay_sim::{Account, PaymentProvider, SeedSpec, SimConfig, Simulator};
+use govpay_sim::{SimConfig, Simulator};
 use paydesk_core::Role;
 use paydesk_e2e::{App, prepared, sim_payment};
 
@@ -16,18 +16,9 @@ async fn caseworker_desk(sim: &Simulator) -> tempfile::TempDir {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
-    let mut account = Account::sandbox("api_test_caseworker_e2e");
-    account.provider = PaymentProvider::Stripe;
-    let sim = Simulator::start(SimConfig {
-        accounts: vec![account],
-        seeds: vec![SeedSpec {
-            account: 1,
-            payments: 3_000,
-            seed: 66,
-            days: 90,
-        }],
-        ..SimConfig::default()
-    })
+    let sim = Simulator::start(
+        SimConfig::stripe_account("api_test_caseworker_e2e").with_history(3_000, 66, 90),
+    )
     .await
     .unwrap();
     // The citizen's payment: £42.50, paid with a card ending 4242... the newest one.

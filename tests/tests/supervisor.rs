@@ -1,7 +1,7 @@
 //! The supervisor's screens in the real window: disputes by urgency, and the
 //! activity record with its integrity check, against a simulator this test runs.
 
-use govpay_sim::{Account, PaymentProvider, SimConfig, Simulator};
+use govpay_sim::{Account, SimConfig, Simulator};
 use paydesk_core::Role;
 use paydesk_core::store::probe::Tamper;
 use paydesk_core::store::{Lifecycle, Probe};
@@ -20,14 +20,9 @@ async fn payment(sim: &Simulator, amount: i64, reference: &str, complete: bool) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
-    let mut account = Account::sandbox("api_test_supervisor_e2e");
-    account.provider = PaymentProvider::Stripe;
-    let sim = Simulator::start(SimConfig {
-        accounts: vec![account],
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = Simulator::start(SimConfig::stripe_account("api_test_supervisor_e2e"))
+        .await
+        .unwrap();
     // Five disputes: due in 10 days, tomorrow, in 5 days, one already won, and
     // one whose evidence was due two days ago.
     let mut ids = Vec::new();

@@ -9,25 +9,16 @@
 
 use std::time::{Duration, Instant};
 
-use govpay_sim::{Account, PaymentProvider, SeedSpec, SimConfig, Simulator};
+use govpay_sim::{SimConfig, Simulator};
 
 const PAYMENTS: usize = 1_000_000;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let mut account = Account::sandbox("api_test_bench");
-    account.provider = PaymentProvider::Stripe;
     let config = SimConfig {
-        accounts: vec![account],
         rate_limits: None,
         check_conformance: false,
-        seeds: vec![SeedSpec {
-            account: 1,
-            payments: PAYMENTS,
-            seed: 42,
-            days: 3 * 365,
-        }],
-        ..SimConfig::default()
+        ..SimConfig::stripe_account("api_test_bench").with_history(PAYMENTS, 42, 3 * 365)
     };
     let started = Instant::now();
     let sim = Simulator::start(config)

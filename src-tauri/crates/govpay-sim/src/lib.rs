@@ -80,6 +80,31 @@ impl Default for SimConfig {
     }
 }
 
+impl SimConfig {
+    /// One test account on Stripe (so it can have disputes and fees too),
+    /// answering to `api_key`: what most tests and benchmarks need.
+    pub fn stripe_account(api_key: &str) -> Self {
+        let mut account = Account::sandbox(api_key);
+        account.provider = PaymentProvider::Stripe;
+        Self {
+            accounts: vec![account],
+            ..Self::default()
+        }
+    }
+
+    /// Adds `payments` generated payments, from `seed`, spread over the
+    /// first account's last `days`.
+    pub fn with_history(mut self, payments: usize, seed: u64, days: i64) -> Self {
+        self.seeds.push(SeedSpec {
+            account: 1,
+            payments,
+            seed,
+            days,
+        });
+        self
+    }
+}
+
 /// State shared by every request.
 #[derive(Debug, Clone)]
 pub(crate) struct Shared {

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
+use govpay_sim::{Fault, SimConfig, Simulator};
 use paydesk_core::keys::MemoryKeyStore;
 use paydesk_core::search::PaymentQuery;
 use paydesk_core::services::NewService;
@@ -45,18 +45,9 @@ async fn main() {
         searches(&core, &service, n).await;
         return;
     }
-    let mut account = Account::sandbox("api_test_bench");
-    account.provider = PaymentProvider::Stripe;
     let sim = Simulator::start(SimConfig {
-        accounts: vec![account],
         check_conformance: false,
-        seeds: vec![SeedSpec {
-            account: 1,
-            payments: n,
-            seed: 7,
-            days: 3 * 365,
-        }],
-        ..SimConfig::default()
+        ..SimConfig::stripe_account("api_test_bench").with_history(n, 7, 3 * 365)
     })
     .await
     .expect("the simulator starts");

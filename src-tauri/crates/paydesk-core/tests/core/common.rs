@@ -3,7 +3,7 @@
 
 pub use govpay::requests::CreatePayment;
 pub use govpay::requests::MotoCard;
-pub use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
+pub use govpay_sim::{Fault, SeedSpec, SimConfig, Simulator};
 pub use paydesk_core::activity::audit::{AuditQuery, Phase};
 pub use paydesk_core::search::{PaymentQuery, SortBy};
 pub use paydesk_core::services::{Environment, NewService};
@@ -27,12 +27,7 @@ pub(crate) struct Setup {
 }
 
 pub(crate) async fn setup(role: Role, tweak: impl FnOnce(&mut SimConfig)) -> Setup {
-    let mut account = Account::sandbox(KEY);
-    account.provider = PaymentProvider::Stripe;
-    let mut config = SimConfig {
-        accounts: vec![account],
-        ..SimConfig::default()
-    };
+    let mut config = SimConfig::stripe_account(KEY);
     tweak(&mut config);
     let sim = Simulator::start(config).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -77,6 +72,17 @@ pub(crate) async fn paid(s: &Setup, amount: i64) -> String {
         .unwrap()
 }
 
+/// The record's rows about one payment, newest first.
+pub(crate) async fn trail_of(core: &Core, pid: &str) -> Vec<paydesk_core::store::AuditRow> {
+    core.store()
+        .audit_list(&AuditQuery {
+            payment_id: Some(pid.to_owned()),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap()
+}
+
 /// The refund's answer is lost by `refund_fault`, and the payment's refunds
 /// cannot be read for a while after (the one read before sending passes): the
 /// outcome stays unknown until the faults are cleared.
@@ -99,12 +105,7 @@ pub(crate) fn lose_refund_answer(s: &Setup, refund_fault: Fault) {
 /// generated payments (from `seed`) spread over the last `days`.
 pub(crate) async fn seeded(payments: usize, seed: u64, days: i64) -> Setup {
     setup(Role::Supervisor, |c| {
-        c.seeds = vec![SeedSpec {
-            account: 1,
-            payments,
-            seed,
-            days,
-        }]
+        *c = std::mem::take(c).with_history(payments, seed, days)
     })
     .await
 }

@@ -83,15 +83,7 @@ async fn a_refund_whose_connection_drops_is_reconciled_not_repeated() {
         1,
         "not sent twice"
     );
-    let trail = s
-        .core
-        .store()
-        .audit_list(&AuditQuery {
-            payment_id: Some(pid.clone()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let trail = trail_of(&s.core, &pid).await;
     let phases: Vec<Phase> = trail.iter().rev().map(|r| r.phase).collect();
     assert_eq!(phases, [Phase::Attempt, Phase::Unknown, Phase::Reconciled]);
     assert!(
@@ -126,15 +118,7 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
     }
     assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1);
     // The refusal is on the record, with why, and nothing after it.
-    let trail = s
-        .core
-        .store()
-        .audit_list(&paydesk_core::activity::audit::AuditQuery {
-            payment_id: Some(pid.clone()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let trail = trail_of(&s.core, &pid).await;
     assert_eq!(trail.len(), 1, "{trail:?}");
     assert_eq!(trail[0].phase, Phase::NotSent);
     assert_eq!(trail[0].operator, "Sam Tester");

@@ -79,15 +79,7 @@ async fn telephone_payments_report_each_outcome_and_keep_no_card_data() {
         s.sim.control().payment(&started.payment_id).unwrap().status,
         "cancelled"
     );
-    let trail = s
-        .core
-        .store()
-        .audit_list(&AuditQuery {
-            payment_id: Some(started.payment_id.clone()),
-            ..AuditQuery::default()
-        })
-        .await
-        .unwrap();
+    let trail = trail_of(&s.core, &started.payment_id).await;
     assert_eq!(trail[0].phase, Phase::NotSent, "{trail:?}");
     assert!(trail[0].detail.contains("abandoned at the card step"));
 

@@ -10,17 +10,6 @@ async fn refunds_of(s: &Setup, pid: &str) -> usize {
     s.sim.control().payment(pid).unwrap().refunds
 }
 
-async fn trail_of(s: &Setup, pid: &str) -> Vec<paydesk_core::activity::audit::AuditRow> {
-    s.core
-        .store()
-        .audit_list(&AuditQuery {
-            payment_id: Some(pid.to_owned()),
-            ..AuditQuery::default()
-        })
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_refund_made_after_the_timeout_is_unknown_never_not_made_and_blocks_a_second() {
     let s = setup(Role::Caseworker, |_| {}).await;
@@ -66,7 +55,7 @@ async fn a_refund_made_after_the_timeout_is_unknown_never_not_made_and_blocks_a_
     assert_eq!(refunds_of(&s, &pid).await, 1);
     let report = s.core.mop_up(&s.service).await.unwrap();
     assert_eq!(report.outcomes_reconciled, 1, "{report:?}");
-    let trail = trail_of(&s, &pid).await;
+    let trail = trail_of(&s.core, &pid).await;
     assert_eq!(trail[0].phase, Phase::Reconciled, "{trail:?}");
     assert!(trail[0].target_id.is_some());
     // Then, with the new figures, a further refund goes through: the only
@@ -134,7 +123,7 @@ async fn another_desks_refund_is_never_credited_to_this_one() {
     let report = s.core.mop_up(&s.service).await.unwrap();
     assert_eq!(report.outcomes_reconciled, 0, "{report:?}");
     assert_eq!(report.outcomes_still_unknown, 1);
-    let trail = trail_of(&s, &pid).await;
+    let trail = trail_of(&s.core, &pid).await;
     assert!(
         trail.iter().all(|r| r.phase != Phase::Reconciled),
         "A's refund is not reported made: {trail:?}"
@@ -161,7 +150,7 @@ async fn a_refund_cut_off_between_sending_and_its_outcome_is_resolved_on_the_nex
     assert!(cut.is_err(), "stopped mid-request");
     s.sim.control().clear_faults();
     assert_eq!(refunds_of(&s, &pid).await, 1);
-    let trail = trail_of(&s, &pid).await;
+    let trail = trail_of(&s.core, &pid).await;
     assert_eq!(trail.len(), 1, "only the attempt was written: {trail:?}");
 
     // The next start: a new core on the same data folder.
@@ -252,7 +241,11 @@ async fn an_outcome_the_database_cannot_take_is_held_and_written_on_the_next_sta
     let text = std::fs::read_to_string(&held).expect("the outcome is held on disk");
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("\"succeeded\""), "{text}");
-    assert_eq!(trail_of(&s, &pid).await.len(), 1, "only the attempt so far");
+    assert_eq!(
+        trail_of(&s.core, &pid).await.len(),
+        1,
+        "only the attempt so far"
+    );
 
     // The database recovers; the next start writes the held outcome first.
     tamper(&s, Tamper::OutcomesFailing(false)).await.unwrap();
@@ -260,14 +253,7 @@ async fn an_outcome_the_database_cannot_take_is_held_and_written_on_the_next_sta
         .await
         .unwrap();
     assert!(!held.exists(), "written, then the file is removed");
-    let trail = again
-        .store()
-        .audit_list(&AuditQuery {
-            payment_id: Some(pid.clone()),
-            ..AuditQuery::default()
-        })
-        .await
-        .unwrap();
+    let trail = trail_of(&again, &pid).await;
     let phases: Vec<Phase> = trail.iter().rev().map(|r| r.phase).collect();
     assert_eq!(phases, [Phase::Attempt, Phase::Succeeded]);
     assert_eq!(trail[0].operator, "Sam Tester");
@@ -301,7 +287,7 @@ async fn a_cancel_made_after_the_timeout_stays_unknown_until_the_payment_shows_i
     tokio::time::sleep(Duration::from_millis(3_500).saturating_sub(sent.elapsed())).await;
     let report = s.core.mop_up(&s.service).await.unwrap();
     assert_eq!(report.outcomes_reconciled, 1, "{report:?}");
-    let trail = trail_of(&s, &pid).await;
+    let trail = trail_of(&s.core, &pid).await;
     assert_eq!(trail[0].phase, Phase::Reconciled);
     assert!(
         trail[0].detail.starts_with("it was made"),
@@ -537,15 +523,7 @@ async fn an_unknown_refund_outcome_is_reconciled_by_the_mop_up() {
     s.sim.control().clear_faults();
     let report = s.core.mop_up(&s.service).await.unwrap();
     assert_eq!(report.outcomes_reconciled, 1);
-    let trail = s
-        .core
-        .store()
-        .audit_list(&AuditQuery {
-            payment_id: Some(pid.clone()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let trail = trail_of(&s.core, &pid).await;
     assert_eq!(trail[0].phase, Phase::Reconciled);
     assert!(trail[0].detail.starts_with("the refund was made"));
     assert_eq!(
