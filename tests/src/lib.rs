@@ -393,32 +393,57 @@ async fn wait_for_port(port: u16) {
 
 /// Bytes of every file in `dir` (recursively), for "this secret is nowhere" checks.
 pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
-    files_where(dir, |bytes| {
+    files_where(dir, |_, bytes| {
         bytes.windows(needle.len()).any(|w| w == needle)
     })
 }
 
 /// Whether `haystack` holds `digits` as a number of its own: not run on from
-/// other digits. A short code such as a card security code also turns up by
-/// chance inside longer numbers (a log line's microseconds, a stored time), and
-/// those are not a leak.
+/// other digits or letters. A short code such as a card security code also
+/// turns up by chance inside longer numbers (a log line's microseconds, a
+/// stored time) and inside random identifiers (a payment ID, a hash in hex),
+/// and those are not a leak.
 pub fn contains_number(haystack: &[u8], digits: &[u8]) -> bool {
+    number_at(haystack, digits).next().is_some()
+}
+
+/// Where `digits` stands as a number of its own in `haystack`.
+fn number_at<'a>(haystack: &'a [u8], digits: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
     let n = digits.len();
-    n > 0
-        && haystack.windows(n).enumerate().any(|(i, w)| {
-            w == digits
-                && (i == 0 || !haystack[i - 1].is_ascii_digit())
-                && haystack.get(i + n).is_none_or(|b| !b.is_ascii_digit())
+    haystack
+        .windows(n.max(1))
+        .enumerate()
+        .filter(move |&(i, w)| {
+            n > 0
+                && w == digits
+                && (i == 0 || !haystack[i - 1].is_ascii_alphanumeric())
+                && haystack
+                    .get(i + n)
+                    .is_none_or(|b| !b.is_ascii_alphanumeric())
         })
+        .map(|(i, _)| i)
 }
 
-/// Files under `dir` that hold `digits` as a number of its own (see
-/// [`contains_number`]).
-pub fn files_containing_number(dir: &Path, digits: &[u8]) -> Vec<PathBuf> {
-    files_where(dir, |bytes| contains_number(bytes, digits))
+/// Each place under `dir` that holds `digits` as a number of its own (see
+/// [`contains_number`]): the file, the offset and the bytes around it, so a
+/// failing test shows what it found.
+pub fn files_containing_number(dir: &Path, digits: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    files_where(dir, |path, bytes| {
+        for at in number_at(bytes, digits) {
+            let around = &bytes[at.saturating_sub(32)..(at + digits.len() + 32).min(bytes.len())];
+            found.push(format!(
+                "{} at byte {at}: {}",
+                path.display(),
+                around.escape_ascii()
+            ));
+        }
+        false
+    });
+    found
 }
 
-fn files_where(dir: &Path, holds: impl Fn(&[u8]) -> bool) -> Vec<PathBuf> {
+fn files_where(dir: &Path, mut holds: impl FnMut(&Path, &[u8]) -> bool) -> Vec<PathBuf> {
     let mut hits = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -430,7 +455,7 @@ fn files_where(dir: &Path, holds: impl Fn(&[u8]) -> bool) -> Vec<PathBuf> {
             if path.is_dir() {
                 stack.push(path);
             } else if let Ok(bytes) = std::fs::read(&path)
-                && holds(&bytes)
+                && holds(&path, &bytes)
             {
                 hits.push(path);
             }
@@ -506,6 +531,9 @@ mod tests {
         assert!(!contains_number(b"id 19517", code));
         assert!(!contains_number(b"95170", code));
         assert!(!contains_number(b"951", code));
+        assert!(!contains_number(b"3f9517ab", code), "inside a hash");
+        assert!(!contains_number(b"hd9517qs", code), "inside an ID");
+        assert!(contains_number(b"x 9517\x00", code));
         assert!(!contains_number(b"", code));
     }
 }

@@ -285,7 +285,7 @@ async fn an_agent_takes_payments_with_the_test_cards_and_no_card_data_is_kept() 
     }
     assert_eq!(
         files_containing_number(&data_dir, CVC.as_bytes()),
-        Vec::<std::path::PathBuf>::new(),
+        Vec::<String>::new(),
         "the security code"
     );
     let store =
