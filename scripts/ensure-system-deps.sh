@@ -12,6 +12,9 @@ PACKAGES=(
   webkit2gtk-driver xvfb xauth dbus dbus-x11 gnome-keyring keyutils
   # fonts for a readable window, imagemagick for screenshots of it
   fonts-dejavu-core fonts-liberation2 imagemagick
+  # the team database: the tests start their own PostgreSQL server (with
+  # pg_trgm, which Debian ships in this package) from initdb and pg_ctl
+  postgresql-15
 )
 
 missing=()
@@ -34,8 +37,14 @@ if ((${#missing[@]} > 0)); then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # The tests make their own clusters: no system-wide "main" cluster is wanted.
+  if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    "${SUDO[@]}" mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | "${SUDO[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
   "${SUDO[@]}" apt-get update -qq
-  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
 fi
 
 # Node.js 20.19+ builds the UI (Vite 8). Debian 12's own nodejs is too old, so it is
