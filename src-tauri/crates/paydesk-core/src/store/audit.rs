@@ -37,7 +37,7 @@ impl Phase {
         )
     }
 
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Phase::Attempt => "attempt",
             Phase::NotSent => "not_sent",

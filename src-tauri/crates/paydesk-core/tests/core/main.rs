@@ -7,6 +7,7 @@ mod common;
 mod agreements;
 mod cases;
 mod dashboard;
+mod engines;
 mod export;
 mod payment_story;
 mod record;

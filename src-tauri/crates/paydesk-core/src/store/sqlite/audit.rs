@@ -1,12 +1,13 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
 use super::SqliteStore;
 use crate::store::audit::{
-    AuditQuery, AuditRow, ChainLock, ChainedRow, GENESIS, KeyingUnit, Phase, SealFields, Sealer,
+    AuditQuery, AuditRow, ChainLock, ChainedRow, GENESIS, KeyingUnit, SealFields, Sealer,
 };
+use crate::store::rows::{all, audit_row, chained_row, seal_fields};
 use crate::store::{AuditStore, StoreError};
 
 /// How often a busy database is tried again (on top of SQLite's own wait).
@@ -89,7 +90,7 @@ impl AuditStore for SqliteStore {
         b.push(" ORDER BY seq DESC LIMIT ")
             .push_bind(i64::from(limit));
         let rows = b.build().fetch_all(&self.pool).await?;
-        Ok(audit_rows(&rows)?)
+        Ok(all(&rows, audit_row)?)
     }
 
     async fn open_refund_attempts(
@@ -109,7 +110,7 @@ impl AuditStore for SqliteStore {
         .bind(payment_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(audit_rows(&rows)?)
+        Ok(all(&rows, audit_row)?)
     }
 
     async fn claimed_refunds(
@@ -138,7 +139,7 @@ impl AuditStore for SqliteStore {
         .bind(service_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(audit_rows(&rows)?)
+        Ok(all(&rows, audit_row)?)
     }
 
     async fn audit_keying(&self) -> Result<Box<dyn KeyingUnit>, StoreError> {
@@ -171,18 +172,7 @@ impl KeyingUnit for SqliteKeying {
         )
         .fetch_all(&mut *self.tx)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                Ok(SealFields {
-                    id: r.try_get("id")?,
-                    base_url: r.try_get("base_url")?,
-                    environment: r.try_get("environment")?,
-                    role: r.try_get("role")?,
-                    sandbox: r.try_get::<i64, _>("sandbox")? == 1,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?)
+        Ok(all(&rows, seal_fields)?)
     }
 
     async fn set_service_seal(&mut self, service_id: &str, seal: &str) -> Result<(), StoreError> {
@@ -203,10 +193,7 @@ async fn chain(conn: &mut SqliteConnection) -> Result<Vec<ChainedRow>, StoreErro
     let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq")
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows
-        .iter()
-        .map(chained_from_row)
-        .collect::<Result<_, _>>()?)
+    Ok(all(&rows, chained_row)?)
 }
 
 /// Appends one row inside a transaction that already holds the write lock.
@@ -250,40 +237,12 @@ async fn append_in(
     Ok((seq, hash))
 }
 
-/// Rows of `audit_log` read whole, as the record shows them.
-pub(super) fn audit_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<AuditRow>, sqlx::Error> {
-    rows.iter()
-        .map(|r| chained_from_row(r).map(|c| c.row))
-        .collect()
-}
-
-pub(super) fn chained_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ChainedRow, sqlx::Error> {
-    Ok(ChainedRow {
-        row: AuditRow {
-            seq: r.try_get("seq")?,
-            at: r.try_get("at")?,
-            operator: r.try_get("operator")?,
-            service_id: r.try_get("service_id")?,
-            service_name: r.try_get("service_name")?,
-            action: r.try_get("action")?,
-            phase: Phase::parse(&r.try_get::<String, _>("phase")?),
-            attempt_seq: r.try_get("attempt_seq")?,
-            payment_id: r.try_get("payment_id")?,
-            target_id: r.try_get("target_id")?,
-            amount: r.try_get("amount")?,
-            pay_code: r.try_get("pay_code")?,
-            detail: r.try_get("detail")?,
-        },
-        prev_hash: r.try_get("prev_hash")?,
-        hash: r.try_get("hash")?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::activity::audit::{AuditAttempt, legacy_hash, new_row, row_mac, take_over, verify};
     use crate::seal::RecordKey;
+    use crate::store::audit::Phase;
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,8 @@
 use async_trait::async_trait;
-use sqlx::Row;
 
 use super::SqliteStore;
-use crate::store::{CaseNote, CaseStore, CaseView, StoreError, now_text};
+use crate::store::rows::{Columns, all, case_note};
+use crate::store::{CaseStore, CaseView, StoreError, now_text};
 
 #[async_trait]
 impl CaseStore for SqliteStore {
@@ -53,23 +53,14 @@ impl CaseStore for SqliteStore {
         )
         .bind(case_id)
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(CaseNote {
-                id: r.try_get("id")?,
-                author: r.try_get("author")?,
-                body: r.try_get("body")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .await?;
+        let notes = all(&notes, case_note)?;
         Ok(Some(CaseView {
-            id: row.try_get("id")?,
-            service_id: row.try_get("service_id")?,
-            reference: row.try_get("reference")?,
-            title: row.try_get("title")?,
-            created_at: row.try_get("created_at")?,
+            id: row.text("id")?,
+            service_id: row.text("service_id")?,
+            reference: row.text("reference")?,
+            title: row.text("title")?,
+            created_at: row.text("created_at")?,
             payment_ids,
             notes,
         }))

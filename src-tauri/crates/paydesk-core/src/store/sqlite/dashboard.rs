@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::SqliteStore;
-use super::audit::audit_rows;
 use crate::store::dashboard::{DashboardStore, OperatorRefunds, Tally};
+use crate::store::rows::{all, audit_row};
 use crate::store::{AuditRow, StoreError};
 
 const PAYMENTS_SQL: &str = "SELECT count(*), sum(amount) FROM payments INDEXED BY payments_created
@@ -97,6 +97,6 @@ impl DashboardStore for SqliteStore {
         .bind(in_flight_since)
         .fetch_all(&self.pool)
         .await?;
-        Ok(audit_rows(&rows)?)
+        Ok(all(&rows, audit_row)?)
     }
 }

@@ -11,7 +11,7 @@ use crate::store::StoreError;
 
 pub const FILE_NAME: &str = "paydesk.db";
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How every connection to the cache file is opened: the pool's, and the two
 /// a first fill's index build opens of its own (see `bulk::restore`).

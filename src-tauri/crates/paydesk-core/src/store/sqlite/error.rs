@@ -1,5 +1,7 @@
 //! SQLite's answers sorted into the store's kinds. The only place that reads
 //! SQLite's result codes, and (where SQLite gives no code of its own) its text.
+//! sqlx gives both engines one error type: what PostgreSQL reports is handed
+//! to `postgres::error`.
 
 use crate::store::{DbProblem, StoreError, StoreErrorKind};
 
@@ -10,6 +12,8 @@ const PHRASE_REFUSED: &str = "phrase queries are not supported";
 pub(crate) fn kind_of(e: &sqlx::Error) -> StoreErrorKind {
     match e {
         sqlx::Error::RowNotFound => StoreErrorKind::NotFound,
+        // Every connection of the pool is in use for longer than it waits.
+        sqlx::Error::PoolTimedOut => StoreErrorKind::Busy,
         sqlx::Error::Io(io) => StoreErrorKind::Broken(match io.kind() {
             std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
                 DbProblem::ReadOnly
@@ -21,6 +25,9 @@ pub(crate) fn kind_of(e: &sqlx::Error) -> StoreErrorKind {
             let Some(db) = e.as_database_error() else {
                 return StoreErrorKind::Other;
             };
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                return crate::store::postgres::error::kind_of_code(pg.code());
+            }
             let code = db.code().and_then(|c| c.parse::<u32>().ok());
             // The primary result code is the low byte of the extended one.
             match code.map(|c| c & 0xff) {

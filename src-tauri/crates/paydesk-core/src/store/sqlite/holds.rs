@@ -3,25 +3,11 @@
 //! `refund_amount_available` check and the unresolved attempts in the shared
 //! record (see `actions.rs`); a server engine holds them in the database.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 
 use super::SqliteStore;
 use crate::store::StoreError;
 use crate::store::holds::{HoldStore, PaymentHold};
-
-impl SqliteStore {
-    fn payment_mutex(&self, service_id: &str, payment_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut holds = self.holds.lock().unwrap_or_else(|p| p.into_inner());
-        // Payments no action holds or waits for are forgotten as others come.
-        holds.retain(|_, m| Arc::strong_count(m) > 1);
-        holds
-            .entry((service_id.to_owned(), payment_id.to_owned()))
-            .or_default()
-            .clone()
-    }
-}
 
 #[async_trait]
 impl HoldStore for SqliteStore {
@@ -30,8 +16,9 @@ impl HoldStore for SqliteStore {
         service_id: &str,
         payment_id: &str,
     ) -> Result<PaymentHold, StoreError> {
-        let mutex = self.payment_mutex(service_id, payment_id);
-        Ok(PaymentHold::new(mutex.lock_owned().await))
+        Ok(PaymentHold::new(
+            self.holds.hold(service_id, payment_id).await,
+        ))
     }
 
     async fn try_hold_payment(
@@ -39,14 +26,17 @@ impl HoldStore for SqliteStore {
         service_id: &str,
         payment_id: &str,
     ) -> Result<Option<PaymentHold>, StoreError> {
-        let mutex = self.payment_mutex(service_id, payment_id);
-        Ok(mutex.try_lock_owned().ok().map(PaymentHold::new))
+        Ok(self
+            .holds
+            .try_hold(service_id, payment_id)
+            .map(PaymentHold::new))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn a_held_payment_is_not_held_twice_and_is_free_once_dropped() {

@@ -19,13 +19,9 @@ mod services;
 mod settings;
 mod telephone;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::SqlitePool;
-
-/// A mutex per (service, payment) held by a money action in this process.
-type Holds = HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>;
 
 /// The store on one SQLite file.
 #[derive(Clone)]
@@ -35,7 +31,7 @@ pub struct SqliteStore {
     /// keeps other processes out; see `audit_append`).
     chain: Arc<tokio::sync::Mutex<()>>,
     /// Payments held by a money action in this process (see `holds`).
-    holds: Arc<std::sync::Mutex<Holds>>,
+    holds: Arc<crate::store::holds::LocalHolds>,
     /// Runs loading with the search indexes aside (see `bulk`); the last one
     /// to end its load builds them again.
     bulk_loads: Arc<tokio::sync::Mutex<usize>>,

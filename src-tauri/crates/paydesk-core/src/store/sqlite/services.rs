@@ -1,24 +1,12 @@
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use super::SqliteStore;
+use crate::store::rows::{all, service_record};
 use crate::store::services::{ServiceRecord, ServiceStore};
 use crate::store::{Pending, StoreError, now_text};
 
 const COLUMNS: &str = "id, name, base_url, environment, role, sandbox, seal";
-
-fn record(r: &SqliteRow) -> Result<ServiceRecord, sqlx::Error> {
-    Ok(ServiceRecord {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        base_url: r.try_get("base_url")?,
-        environment: r.try_get("environment")?,
-        role: r.try_get("role")?,
-        sandbox: r.try_get::<i64, _>("sandbox")? == 1,
-        seal: r.try_get("seal")?,
-    })
-}
 
 struct PendingTx(Transaction<'static, Sqlite>);
 
@@ -37,7 +25,7 @@ impl ServiceStore for SqliteStore {
         )))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+        Ok(all(&rows, service_record)?)
     }
 
     async fn service(&self, id: &str) -> Result<Option<ServiceRecord>, StoreError> {
@@ -47,7 +35,7 @@ impl ServiceStore for SqliteStore {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.as_ref().map(record).transpose()?)
+        Ok(row.as_ref().map(service_record).transpose()?)
     }
 
     async fn service_name_taken(&self, name: &str) -> Result<bool, StoreError> {

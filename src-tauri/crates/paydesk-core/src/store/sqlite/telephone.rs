@@ -1,7 +1,7 @@
 use async_trait::async_trait;
-use sqlx::Row;
 
 use super::SqliteStore;
+use crate::store::rows::{all, telephone_row};
 use crate::store::telephone::{NewTelephonePayment, TelephoneUpdate};
 use crate::store::{StoreError, TelephonePaymentRow, TelephoneStarted, TelephoneStore, now_text};
 
@@ -111,21 +111,6 @@ impl TelephoneStore for SqliteStore {
         .bind(unfinished_only)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                Ok(TelephonePaymentRow {
-                    payment_id: r.try_get("payment_id")?,
-                    reference: r.try_get("reference")?,
-                    amount: r.try_get("amount")?,
-                    operator: r.try_get("operator")?,
-                    created_at: r.try_get("created_at")?,
-                    status: r.try_get("status")?,
-                    finished: r.try_get("finished")?,
-                    code: r.try_get("code")?,
-                    last4: r.try_get("last4")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?)
+        Ok(all(&rows, telephone_row)?)
     }
 }

@@ -1,0 +1,468 @@
+//! The store's areas behave alike on both engines: each scenario runs on a
+//! SQLite file and on a database of a real PostgreSQL server (started by
+//! the tests), and what each store answers is checked, then compared.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use paydesk_core::store::audit::{AuditRow, ChainedRow, GENESIS, Phase};
+use paydesk_core::store::postgres::PgStore;
+use paydesk_core::store::services::ServiceRecord;
+use paydesk_core::store::sqlite::SqliteStore;
+use paydesk_core::store::telephone::{NewTelephonePayment, TelephoneUpdate};
+use paydesk_core::store::{
+    AuditQuery, AuditStore, CaseStore, HoldStore, Lifecycle, ServiceStore, SettingsStore,
+    StoreErrorKind, TelephoneStarted, TelephoneStore,
+};
+
+use crate::common::*;
+
+async fn sqlite() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = paydesk_core::store::sqlite::open(&dir.path().join("engines.db"))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+/// A fresh team database, and its address for a second desktop.
+async fn postgres() -> (String, PgStore) {
+    let url = paydesk_testdb::server().database().admin_url();
+    let store = paydesk_core::store::postgres::open(&url).await.unwrap();
+    (url, store)
+}
+
+/// Runs `scenario` on each engine, and checks both told the same story.
+macro_rules! on_both {
+    ($scenario:ident) => {{
+        let (_dir, lite) = sqlite().await;
+        let (_url, pg) = postgres().await;
+        let on_sqlite = $scenario(&lite).await;
+        let on_postgres = $scenario(&pg).await;
+        lite.close().await;
+        pg.close().await;
+        assert_eq!(on_sqlite, on_postgres, "the engines differ");
+    }};
+}
+
+fn service(id: &str, name: &str) -> ServiceRecord {
+    ServiceRecord {
+        id: id.into(),
+        name: name.into(),
+        base_url: "http://127.0.0.1:9/".into(),
+        environment: "test".into(),
+        role: "caseworker".into(),
+        sandbox: false,
+        seal: Some(format!("seal-{id}")),
+    }
+}
+
+async fn services_and_settings<S: ServiceStore + SettingsStore>(s: &S) -> Vec<String> {
+    let mut seen = Vec::new();
+    // A service whose key never reached the keyring is not kept.
+    let dropped = s.service_add(&service("gone", "Gone")).await.unwrap();
+    drop(dropped);
+    assert_eq!(s.service_count().await.unwrap(), 0);
+    for (id, name) in [("b", "bins"), ("p", "Parking"), ("a", "Allotments")] {
+        s.service_add(&service(id, name))
+            .await
+            .unwrap()
+            .commit()
+            .await
+            .unwrap();
+    }
+    // Names are taken whatever their case; a second one is refused by kind.
+    assert!(s.service_name_taken("PARKING").await.unwrap());
+    assert!(!s.service_name_taken("Parks").await.unwrap());
+    let twice = s.service_add(&service("p2", "parking")).await;
+    assert_eq!(
+        twice.err().map(|e| e.kind),
+        Some(StoreErrorKind::Constraint)
+    );
+    let mut sandbox = service("sb", "Sandbox");
+    s.sandbox_put(&sandbox).await.unwrap();
+    sandbox.base_url = "http://127.0.0.1:10/".into();
+    sandbox.role = "caseworker".into();
+    s.sandbox_put(&sandbox).await.unwrap();
+    assert_eq!(s.sandbox_id().await.unwrap().as_deref(), Some("sb"));
+    let all = s.services().await.unwrap();
+    let order: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(order, ["Sandbox", "Allotments", "bins", "Parking"]);
+    let sb = &all[0];
+    assert!(sb.sandbox && sb.role == "supervisor" && sb.base_url.ends_with(":10/"));
+    seen.push(format!("{all:?}"));
+    assert!(s.service_remove("b").await.unwrap());
+    assert!(!s.service_remove("b").await.unwrap());
+    assert_eq!(s.service("b").await.unwrap(), None);
+    seen.push(format!("{:?}", s.service("p").await.unwrap()));
+
+    assert_eq!(s.setting("staff_name").await.unwrap(), None);
+    s.set_setting("staff_name", "Sam Supervisor").await.unwrap();
+    s.set_setting("staff_name", "Sam Smith").await.unwrap();
+    seen.push(format!("{:?}", s.setting("staff_name").await.unwrap()));
+    seen
+}
+
+#[tokio::test]
+async fn services_and_settings_alike() {
+    on_both!(services_and_settings);
+}
+
+async fn cases<S: ServiceStore + CaseStore>(s: &S) -> Vec<String> {
+    s.service_add(&service("p", "Parking"))
+        .await
+        .unwrap()
+        .commit()
+        .await
+        .unwrap();
+    let case = s.case_open("p", "CASE-1", "Jo's permits").await.unwrap();
+    assert_eq!(s.case_open("p", "CASE-1", "again").await.unwrap(), case);
+    let other = s.case_open("p", "CASE-2", "").await.unwrap();
+    for pid in ["pay3", "pay1", "pay2", "pay1"] {
+        s.case_add_payment(&case, "p", pid).await.unwrap();
+    }
+    // A payment is in one case at most.
+    s.case_add_payment(&other, "p", "pay1").await.unwrap();
+    assert_eq!(
+        s.case_of_payment("p", "pay1").await.unwrap(),
+        Some(case.clone())
+    );
+    s.case_add_note(&case, "Sam", "Called back").await.unwrap();
+    s.case_add_note(&case, "Ali", "Refund agreed")
+        .await
+        .unwrap();
+    let empty = s.case_add_note(&case, "Ali", "").await;
+    assert_eq!(
+        empty.err().map(|e| e.kind),
+        Some(StoreErrorKind::Constraint)
+    );
+    let view = s.case(&case).await.unwrap().unwrap();
+    assert_eq!(view.payment_ids, ["pay3", "pay1", "pay2"]);
+    let notes: Vec<_> = view
+        .notes
+        .iter()
+        .map(|n| (n.author.as_str(), n.body.as_str()))
+        .collect();
+    assert_eq!(notes, [("Sam", "Called back"), ("Ali", "Refund agreed")]);
+    assert_eq!(
+        s.case_by_reference("p", "CASE-2").await.unwrap(),
+        Some(other)
+    );
+    assert_eq!(s.case("nope").await.unwrap(), None);
+    // A removed service takes its cases with it.
+    s.service_remove("p").await.unwrap();
+    assert_eq!(s.case(&case).await.unwrap(), None);
+    vec![format!(
+        "{:?} {:?} {:?}",
+        view.reference, view.title, view.payment_ids
+    )]
+}
+
+#[tokio::test]
+async fn cases_and_notes_alike() {
+    on_both!(cases);
+}
+
+async fn telephone<S: ServiceStore + TelephoneStore>(s: &S) -> Vec<String> {
+    s.service_add(&service("p", "Parking"))
+        .await
+        .unwrap()
+        .commit()
+        .await
+        .unwrap();
+    for (i, pid) in ["t1", "t2", "t3"].into_iter().enumerate() {
+        let started = TelephoneStarted {
+            payment_id: pid.into(),
+            amount: 1000 + i as i64,
+            reference: format!("TEL-{i}"),
+            description: "Permit".into(),
+        };
+        let new = NewTelephonePayment {
+            service_id: "p",
+            started: &started,
+            operator: "Ali Agent",
+            created_at: &format!("2026-12-05T10:0{i}:00Z"),
+            status: "created",
+            attempt_seq: 10 + i as i64,
+        };
+        s.telephone_add(new.clone()).await.unwrap();
+        // Recorded once: a second record leaves the first as it was.
+        s.telephone_add(NewTelephonePayment {
+            status: "other",
+            ..new
+        })
+        .await
+        .unwrap();
+    }
+    s.telephone_update(
+        "p",
+        "t2",
+        TelephoneUpdate {
+            status: "success",
+            finished: true,
+            code: None,
+            last4: Some("1111"),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.telephone_state("p", "t1").await.unwrap(),
+        Some(("created".into(), Some(10)))
+    );
+    assert_eq!(
+        s.telephone_started("p", "t3")
+            .await
+            .unwrap()
+            .map(|t| t.amount),
+        Some(1002)
+    );
+    let mut open = s.telephone_unfinished("p").await.unwrap();
+    open.sort();
+    assert_eq!(open, ["t1", "t3"]);
+    let all = s.telephone_list("p", false).await.unwrap();
+    let ids: Vec<_> = all.iter().map(|r| r.payment_id.as_str()).collect();
+    assert_eq!(ids, ["t3", "t2", "t1"], "newest first");
+    assert!(all[1].finished && all[1].last4.as_deref() == Some("1111"));
+    let unfinished = s.telephone_list("p", true).await.unwrap();
+    assert_eq!(unfinished.len(), 2);
+    vec![format!("{all:?}"), format!("{unfinished:?}")]
+}
+
+#[tokio::test]
+async fn telephone_payments_alike() {
+    on_both!(telephone);
+}
+
+/// A stand-in for the record key's seal: any function of the previous hash
+/// and the row, so a link out of place shows.
+fn seal(prev: &str, row: &AuditRow) -> String {
+    let mut h = DefaultHasher::new();
+    (
+        prev,
+        row.seq,
+        &row.at,
+        &row.action,
+        row.phase.as_str(),
+        &row.detail,
+        row.amount,
+    )
+        .hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+fn row(action: &str, phase: Phase, payment: &str, attempt: Option<i64>, detail: &str) -> AuditRow {
+    AuditRow {
+        seq: 0,
+        at: format!("2026-12-0{}T10:00:00Z", 1 + detail.len() % 5),
+        operator: if detail.len().is_multiple_of(2) { "Sam" } else { "Ali" }.into(),
+        service_id: "p".into(),
+        service_name: "Parking".into(),
+        action: action.into(),
+        phase,
+        attempt_seq: attempt,
+        payment_id: Some(payment.into()),
+        target_id: (phase == Phase::Succeeded).then(|| format!("r-{payment}")),
+        amount: Some(500),
+        pay_code: None,
+        detail: detail.into(),
+    }
+}
+
+/// The chain is whole: numbered from 1, each row sealed over the one before.
+fn assert_whole(chain: &[ChainedRow]) {
+    let mut prev = GENESIS.to_owned();
+    for (i, c) in chain.iter().enumerate() {
+        assert_eq!(c.row.seq, i as i64 + 1);
+        assert_eq!(c.prev_hash, prev, "row {}", c.row.seq);
+        assert_eq!(c.hash, seal(&prev, &c.row), "row {}", c.row.seq);
+        prev = c.hash.clone();
+    }
+}
+
+async fn audit<S: AuditStore>(s: &S) -> Vec<String> {
+    let lock = s.audit_lock().await;
+    let append = |r| s.audit_append(&lock, r, &seal);
+    let (a1, _) = append(row("refund", Phase::Attempt, "pay1", None, "first"))
+        .await
+        .unwrap();
+    append(row("refund", Phase::Succeeded, "pay1", Some(a1), "done"))
+        .await
+        .unwrap();
+    let (a2, _) = append(row("refund", Phase::Attempt, "pay2", None, "second try"))
+        .await
+        .unwrap();
+    append(row("refund", Phase::Unknown, "pay2", Some(a2), "lost"))
+        .await
+        .unwrap();
+    let (c, _) = append(row("cancel", Phase::Attempt, "pay3", None, "cancel it"))
+        .await
+        .unwrap();
+    let (last, head) = append(row("cancel", Phase::Unknown, "pay3", Some(c), "timeout"))
+        .await
+        .unwrap();
+    drop(lock);
+    assert_eq!(last, 6);
+    assert_eq!(s.audit_hash(last).await.unwrap(), Some(head));
+    assert_eq!(s.audit_hash(99).await.unwrap(), None);
+    let chain = s.audit_chain().await.unwrap();
+    assert_whole(&chain);
+
+    let open: Vec<i64> = s
+        .open_refund_attempts("p", None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect();
+    assert_eq!(open, [a2], "an unknown outcome leaves the attempt open");
+    assert!(
+        s.open_refund_attempts("p", Some("pay1"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(s.claimed_refunds("p", "pay1").await.unwrap(), ["r-pay1"]);
+    let unknown: Vec<i64> = s
+        .unknown_outcomes("p")
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect();
+    assert_eq!(unknown, [last]);
+
+    let mut seen = vec![format!(
+        "{:?}",
+        chain.iter().map(|c| &c.row).collect::<Vec<_>>()
+    )];
+    for q in [
+        AuditQuery::default(),
+        AuditQuery {
+            operator: Some("Ali".into()),
+            ..Default::default()
+        },
+        AuditQuery {
+            action: Some("cancel".into()),
+            limit: 1,
+            ..Default::default()
+        },
+        AuditQuery {
+            phase: Some("unknown".into()),
+            ..Default::default()
+        },
+        AuditQuery {
+            payment_id: Some("pay2".into()),
+            ..Default::default()
+        },
+        AuditQuery {
+            service_id: Some("other".into()),
+            ..Default::default()
+        },
+        AuditQuery {
+            from_date: Some("2026-12-02".into()),
+            to_date: Some("2026-12-04".into()),
+            ..Default::default()
+        },
+    ] {
+        let rows = s.audit_list(&q).await.unwrap();
+        seen.push(format!(
+            "{q:?} -> {:?}",
+            rows.iter().map(|r| r.seq).collect::<Vec<_>>()
+        ));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn the_audit_chain_alike() {
+    on_both!(audit);
+}
+
+/// Two desktops on one team database append at once: one chain, unforked.
+#[tokio::test]
+async fn two_desktops_append_to_one_chain() {
+    let (url, a) = postgres().await;
+    let b = paydesk_core::store::postgres::open(&url).await.unwrap();
+    let desks = [Arc::new(a), Arc::new(b)];
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let store = desks[i % 2].clone();
+            tokio::spawn(async move {
+                let lock = store.audit_lock().await;
+                let r = row(
+                    "refund",
+                    Phase::Attempt,
+                    &format!("pay{i}"),
+                    None,
+                    &format!("desk {i}"),
+                );
+                store.audit_append(&lock, r, &seal).await.unwrap().0
+            })
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.unwrap());
+    }
+    seqs.sort();
+    assert_eq!(seqs, (1..=24).collect::<Vec<i64>>());
+    assert_whole(&desks[1].audit_chain().await.unwrap());
+    for d in desks {
+        d.close().await;
+    }
+}
+
+/// One money action per payment, on one desktop and across two.
+#[tokio::test]
+async fn a_payment_is_held_once_across_desktops() {
+    let (url, a) = postgres().await;
+    let b = Arc::new(paydesk_core::store::postgres::open(&url).await.unwrap());
+    let held = a.try_hold_payment("s", "p").await.unwrap();
+    assert!(held.is_some());
+    assert!(
+        a.try_hold_payment("s", "p").await.unwrap().is_none(),
+        "same desktop"
+    );
+    assert!(
+        b.try_hold_payment("s", "p").await.unwrap().is_none(),
+        "another desktop"
+    );
+    // Another payment, or the same ID in another service, is free.
+    assert!(b.try_hold_payment("s", "q").await.unwrap().is_some());
+    assert!(b.try_hold_payment("t", "p").await.unwrap().is_some());
+    // The other desktop's waiter gets it when the holder lets go.
+    let waiter = {
+        let b = b.clone();
+        tokio::spawn(async move { b.hold_payment("s", "p").await.map(|_| ()) })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!waiter.is_finished(), "waits while the payment is held");
+    drop(held);
+    tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .expect("the waiter is let in")
+        .unwrap()
+        .unwrap();
+    // Many actions of one desktop on many payments do not starve it of
+    // connections: each gets its turn.
+    let many: Vec<_> = (0..12)
+        .map(|i| {
+            let b = b.clone();
+            tokio::spawn(async move {
+                let _hold = b.hold_payment("s", &format!("m{}", i % 3)).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let lock = b.audit_lock().await;
+                let r = row("refund", Phase::Attempt, "m", None, "while held");
+                b.audit_append(&lock, r, &seal).await.unwrap();
+            })
+        })
+        .collect();
+    for t in many {
+        tokio::time::timeout(Duration::from_secs(30), t)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    a.close().await;
+    b.close().await;
+}
