@@ -67,9 +67,12 @@ lint: fmt-check clippy check-ui
 # left to `make bench` (with harness = false, `--all-targets` would run them here).
 TEST_TARGETS := --lib --bins --tests --examples
 
+# The core's suite then runs a second time on PostgreSQL: a server the tests
+# start themselves (paydesk-testdb), one database per test.
 rust-tests: deps ui
 	$(CARGO) build --workspace $(TEST_TARGETS)
 	$(SESSION) --isolated $(CARGO) test --workspace $(TEST_TARGETS) --no-fail-fast
+	PAYDESK_TEST_STORE=postgres $(SESSION) --isolated $(CARGO) test -p paydesk-core --test core --no-fail-fast
 
 # ts-rs rewrites ui/src/bindings during `cargo test`: any difference from what is
 # committed means someone changed a Rust view type without committing its bindings.

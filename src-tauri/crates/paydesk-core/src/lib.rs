@@ -93,20 +93,31 @@ impl std::fmt::Debug for Core {
 impl Core {
     /// Opens (creating if needed) the cache in `data_dir` and migrates it.
     pub async fn open(data_dir: &Path, keys: Arc<dyn KeyStore>) -> Result<Self, CoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            let problem = if e.kind() == std::io::ErrorKind::PermissionDenied {
-                DbProblem::ReadOnly
-            } else {
-                DbProblem::Unreachable
-            };
-            StoreError::new(
-                StoreErrorKind::Broken(problem),
-                format!("cannot create the data folder {}: {e}", data_dir.display()),
-            )
-        })?;
+        make_folder(data_dir)?;
         let store = store::sqlite::open(&data_dir.join(store::sqlite::FILE_NAME)).await?;
+        Self::with_store(data_dir, Arc::new(store), keys).await
+    }
+
+    /// Opens the team database at `database_url` (PostgreSQL), bringing its
+    /// schema up to date. `data_dir` keeps what stays on this desktop: the
+    /// outcomes the database could not take yet.
+    pub async fn open_team(
+        data_dir: &Path,
+        database_url: &str,
+        keys: Arc<dyn KeyStore>,
+    ) -> Result<Self, CoreError> {
+        make_folder(data_dir)?;
+        let store = store::postgres::open(database_url).await?;
+        Self::with_store(data_dir, Arc::new(store), keys).await
+    }
+
+    async fn with_store(
+        data_dir: &Path,
+        store: Arc<dyn store::Store>,
+        keys: Arc<dyn KeyStore>,
+    ) -> Result<Self, CoreError> {
         let core = Self {
-            store: Arc::new(store),
+            store,
             keys,
             shared: Arc::new(Shared {
                 held: money::held::Held::open(data_dir),
@@ -153,4 +164,19 @@ impl Core {
     pub fn keys(&self) -> &Arc<dyn KeyStore> {
         &self.keys
     }
+}
+
+/// Makes the data folder, or says why it cannot be made.
+fn make_folder(data_dir: &Path) -> Result<(), StoreError> {
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        let problem = if e.kind() == std::io::ErrorKind::PermissionDenied {
+            DbProblem::ReadOnly
+        } else {
+            DbProblem::Unreachable
+        };
+        StoreError::new(
+            StoreErrorKind::Broken(problem),
+            format!("cannot create the data folder {}: {e}", data_dir.display()),
+        )
+    })
 }

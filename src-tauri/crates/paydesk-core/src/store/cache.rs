@@ -9,6 +9,21 @@ use ts_rs::TS;
 
 use super::StoreError;
 
+/// A metadata value as text: strings as they are, numbers and booleans as written.
+pub(crate) fn metadata_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) fn metadata_text(p: &Payment) -> String {
+    p.metadata
+        .as_ref()
+        .map(|m| m.values().map(metadata_value).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

@@ -4,8 +4,13 @@
 
 use sqlx::Row;
 
+use govpay::models::PaymentInstrument;
+
 use super::audit::{AuditRow, ChainedRow, Phase, SealFields};
+use super::cache::{AgreementRecord, DisputeRecord, RefundView};
 use super::cases::CaseNote;
+use super::export::ExportRow;
+use super::search::PaymentRow;
 use super::services::ServiceRecord;
 use super::telephone::TelephonePaymentRow;
 
@@ -17,6 +22,7 @@ pub(crate) trait Columns {
     fn maybe_int(&self, column: &str) -> Result<Option<i64>, sqlx::Error>;
     /// A yes or no: SQLite keeps it as 0 or 1, PostgreSQL as a boolean.
     fn flag(&self, column: &str) -> Result<bool, sqlx::Error>;
+    fn maybe_flag(&self, column: &str) -> Result<Option<bool>, sqlx::Error>;
 }
 
 macro_rules! columns_of {
@@ -35,6 +41,9 @@ macro_rules! columns_of {
                 self.try_get(column)
             }
             fn flag(&self, column: &str) -> Result<bool, sqlx::Error> {
+                self.try_get(column)
+            }
+            fn maybe_flag(&self, column: &str) -> Result<Option<bool>, sqlx::Error> {
                 self.try_get(column)
             }
         }
@@ -112,6 +121,105 @@ pub(crate) fn audit_row(r: &impl Columns) -> Result<AuditRow, sqlx::Error> {
         amount: r.maybe_int("amount")?,
         pay_code: r.maybe_text("pay_code")?,
         detail: r.text("detail")?,
+    })
+}
+
+/// A result row of a search (the payments table as `p`, see `ROW_COLUMNS`).
+pub(crate) fn payment_row(r: &impl Columns) -> Result<PaymentRow, sqlx::Error> {
+    Ok(PaymentRow {
+        payment_id: r.text("payment_id")?,
+        reference: r.text("reference")?,
+        description: r.text("description")?,
+        email: r.maybe_text("email")?,
+        amount: r.int("amount")?,
+        status: r.text("status")?,
+        finished: r.flag("finished")?,
+        code: r.maybe_text("code")?,
+        card_brand: r.maybe_text("card_brand")?,
+        last4: r.maybe_text("last4")?,
+        cardholder_name: r.maybe_text("cardholder_name")?,
+        created_date: r.text("created_date")?,
+        refund_status: r.maybe_text("refund_status")?,
+        refund_available: r.maybe_int("refund_available")?,
+        refund_submitted: r.maybe_int("refund_submitted")?,
+    })
+}
+
+/// The columns `payment_row` reads, from the payments table as `p`.
+pub(crate) const ROW_COLUMNS: &str = "p.payment_id, p.reference, p.description, p.email, p.amount, p.status, p.finished, p.code,
+    p.card_brand, p.last4, p.cardholder_name, p.created_date, p.refund_status, p.refund_available, p.refund_submitted";
+
+pub(crate) fn refund_view(r: &impl Columns) -> Result<RefundView, sqlx::Error> {
+    Ok(RefundView {
+        refund_id: r.text("refund_id")?,
+        amount: r.int("amount")?,
+        status: r.text("status")?,
+        created_date: r.maybe_text("created_date")?,
+        settled_date: r.maybe_text("settled_date")?,
+    })
+}
+
+pub(crate) fn dispute_record(r: &impl Columns) -> Result<DisputeRecord, sqlx::Error> {
+    Ok(DisputeRecord {
+        dispute_id: r.text("dispute_id")?,
+        payment_id: r.text("payment_id")?,
+        amount: r.int("amount")?,
+        fee: r.maybe_int("fee")?,
+        net_amount: r.maybe_int("net_amount")?,
+        status: r.text("status")?,
+        reason: r.maybe_text("reason")?,
+        created_date: r.text("created_date")?,
+        evidence_due_date: r.maybe_text("evidence_due_date")?,
+        settled_date: r.maybe_text("settled_date")?,
+    })
+}
+
+pub(crate) fn agreement_record(r: &impl Columns) -> Result<AgreementRecord, sqlx::Error> {
+    Ok(AgreementRecord {
+        agreement_id: r.text("agreement_id")?,
+        reference: r.text("reference")?,
+        description: r.text("description")?,
+        status: r.text("status")?,
+        user_identifier: r.maybe_text("user_identifier")?,
+        created_date: r.maybe_text("created_date")?,
+        cancelled_date: r.maybe_text("cancelled_date")?,
+        // Kept as GOV.UK Pay sent it; one that cannot be read shows no card.
+        instrument: r
+            .maybe_text("instrument")?
+            .and_then(|json| serde_json::from_str::<PaymentInstrument>(&json).ok()),
+    })
+}
+
+/// A row of the finance export (see each engine's `export.rs`).
+pub(crate) fn export_row(r: &impl Columns) -> Result<ExportRow, sqlx::Error> {
+    Ok(ExportRow {
+        refund: r.flag("refund")?,
+        created_ms: r.int("created_ms")?,
+        reference: r.maybe_text("reference")?,
+        description: r.maybe_text("description")?,
+        email: r.maybe_text("email")?,
+        amount: r.int("amount")?,
+        card_brand: r.maybe_text("card_brand")?,
+        cardholder_name: r.maybe_text("cardholder_name")?,
+        expiry: r.maybe_text("expiry")?,
+        last4: r.maybe_text("last4")?,
+        status: r.maybe_text("status")?.unwrap_or_default(),
+        finished: r.maybe_flag("finished")?.unwrap_or(false),
+        code: r.maybe_text("code")?,
+        message: r.maybe_text("message")?,
+        provider_id: r.maybe_text("provider_id")?,
+        payment_id: r.maybe_text("payment_id")?,
+        issued_by: r.maybe_text("issued_by")?,
+        corporate_surcharge: r.maybe_int("corporate_surcharge")?,
+        total_amount: r.maybe_int("total_amount")?,
+        wallet_type: r.maybe_text("wallet_type")?,
+        fee: r.maybe_int("fee")?,
+        net_amount: r.maybe_int("net_amount")?,
+        card_type: r.maybe_text("card_type")?,
+        moto: r.maybe_flag("moto")?,
+        provider: r.maybe_text("provider")?,
+        three_ds_required: r.maybe_flag("three_ds_required")?,
+        metadata: r.maybe_text("metadata")?,
     })
 }
 

@@ -18,6 +18,61 @@ pub use std::time::{Duration, Instant};
 
 pub(crate) const KEY: &str = "api_test_core_key";
 
+/// Whether this run of the suite is on PostgreSQL (`PAYDESK_TEST_STORE=postgres`,
+/// as `make test`'s second run sets it) rather than the SQLite file.
+pub(crate) fn on_postgres() -> bool {
+    std::env::var("PAYDESK_TEST_STORE").is_ok_and(|v| v == "postgres")
+}
+
+/// Whether the store loads a big first fill with its search indexes set
+/// aside and builds them at the end: the SQLite store does; PostgreSQL keeps
+/// its indexes up as rows arrive.
+pub(crate) fn bulk_loads() -> bool {
+    !on_postgres()
+}
+
+/// The team database each data folder uses on PostgreSQL: made the first
+/// time the folder is opened, the same one when it is opened again.
+static TEAM_DATABASES: std::sync::Mutex<Vec<(std::path::PathBuf, String)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// The team database of `dir` on PostgreSQL; `None` on SQLite.
+pub(crate) fn team_url(dir: &Path) -> Option<String> {
+    if !on_postgres() {
+        return None;
+    }
+    let mut known = TEAM_DATABASES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, url)) = known.iter().find(|(d, _)| d == dir) {
+        return Some(url.clone());
+    }
+    let url = paydesk_testdb::server().database().admin_url();
+    known.push((dir.to_owned(), url.clone()));
+    Some(url)
+}
+
+/// Opens the core on `dir`: its SQLite file, or on PostgreSQL its own
+/// database of the test server.
+pub(crate) async fn open_core(dir: &Path, app_id: &str) -> Result<Core, CoreError> {
+    let keys = Arc::new(OsKeyStore::new(app_id));
+    match team_url(dir) {
+        Some(url) => Core::open_team(dir, &url, keys).await,
+        None => Core::open(dir, keys).await,
+    }
+}
+
+/// The folder's database is replaced by an empty one (the keyring stays):
+/// its SQLite files deleted, or on PostgreSQL a new database given to it.
+pub(crate) fn database_replaced(dir: &Path) {
+    if on_postgres() {
+        let mut known = TEAM_DATABASES.lock().unwrap_or_else(|p| p.into_inner());
+        known.retain(|(d, _)| d != dir);
+        return;
+    }
+    for name in ["paydesk.db", "paydesk.db-wal", "paydesk.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
+}
+
 pub(crate) struct Setup {
     pub(crate) sim: Simulator,
     pub(crate) core: Core,
@@ -32,9 +87,7 @@ pub(crate) async fn setup(role: Role, tweak: impl FnOnce(&mut SimConfig)) -> Set
     let sim = Simulator::start(config).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let app_id = format!("paydesk-test-{}", uuid::Uuid::new_v4());
-    let core = Core::open(dir.path(), Arc::new(OsKeyStore::new(&app_id)))
-        .await
-        .unwrap();
+    let core = open_core(dir.path(), &app_id).await.unwrap();
     core.set_operator("Sam Tester").await.unwrap();
     core.set_client_options(ClientOptions {
         timeout: Duration::from_secs(2),
@@ -169,9 +222,7 @@ pub(crate) fn rehash_without_the_key(fields: &[String]) -> String {
 
 /// Another desktop's cache of the same simulator account.
 pub(crate) async fn second_core(s: &Setup, dir: &Path) -> (Core, String) {
-    let core = Core::open(dir, Arc::new(OsKeyStore::new(&s.app_id)))
-        .await
-        .unwrap();
+    let core = open_core(dir, &s.app_id).await.unwrap();
     let service = add_same_account(&core, s, "Parking again").await;
     (core, service)
 }

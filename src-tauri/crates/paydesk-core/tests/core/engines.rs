@@ -8,10 +8,11 @@ use paydesk_core::store::audit::{AuditRow, ChainedRow, GENESIS, Phase};
 use paydesk_core::store::postgres::PgStore;
 use paydesk_core::store::services::ServiceRecord;
 use paydesk_core::store::sqlite::SqliteStore;
+use paydesk_core::store::sync::{FillPage, Position};
 use paydesk_core::store::telephone::{NewTelephonePayment, TelephoneUpdate};
 use paydesk_core::store::{
-    AuditQuery, AuditStore, CaseStore, HoldStore, Lifecycle, ServiceStore, SettingsStore,
-    StoreErrorKind, TelephoneStarted, TelephoneStore,
+    AuditQuery, AuditStore, CaseStore, HoldStore, Lifecycle, SearchStore, ServiceStore,
+    SettingsStore, StoreErrorKind, SyncStore, TelephoneStarted, TelephoneStore,
 };
 
 use crate::common::*;
@@ -254,7 +255,12 @@ fn row(action: &str, phase: Phase, payment: &str, attempt: Option<i64>, detail: 
     AuditRow {
         seq: 0,
         at: format!("2026-12-0{}T10:00:00Z", 1 + detail.len() % 5),
-        operator: if detail.len().is_multiple_of(2) { "Sam" } else { "Ali" }.into(),
+        operator: if detail.len().is_multiple_of(2) {
+            "Sam"
+        } else {
+            "Ali"
+        }
+        .into(),
         service_id: "p".into(),
         service_name: "Parking".into(),
         action: action.into(),
@@ -465,4 +471,292 @@ async fn a_payment_is_held_once_across_desktops() {
     }
     a.close().await;
     b.close().await;
+}
+
+/// Writes `payments` into a store's service "p" through a sync's unit of work.
+async fn filled<S: ServiceStore + SyncStore>(s: &S, payments: &[govpay::models::Payment]) {
+    s.service_add(&service("p", "Parking"))
+        .await
+        .unwrap()
+        .commit()
+        .await
+        .unwrap();
+    let mut fill = s.begin_fill("p").await.unwrap();
+    for (i, page) in payments.chunks(500).enumerate() {
+        fill.begin().await.unwrap();
+        let at = Position {
+            resource: "payments",
+            from: 0,
+            to: 1,
+            page: i as u32 + 1,
+            more: true,
+        };
+        fill.write(FillPage::Payments(page), &at).await.unwrap();
+        fill.commit().await.unwrap();
+    }
+}
+
+/// Every kind of question staff ask, built from real values of the data set.
+fn every_question(payments: &[govpay::models::Payment]) -> Vec<PaymentQuery> {
+    let q = PaymentQuery::default;
+    let carded: Vec<_> = payments
+        .iter()
+        .filter(|p| {
+            p.card_details
+                .as_ref()
+                .is_some_and(|c| c.cardholder_name.is_some())
+        })
+        .collect();
+    let a = carded[carded.len() / 3];
+    let b = carded[carded.len() * 2 / 3];
+    let card = a.card_details.clone().unwrap();
+    let name = card.cardholder_name.clone().unwrap();
+    let first_name = name.split_whitespace().next().unwrap().to_owned();
+    let last_name = name.split_whitespace().last().unwrap().to_owned();
+    let with_email = payments.iter().find(|p| p.email.is_some()).unwrap();
+    let email = with_email.email.clone().unwrap();
+    let domain = email.split('@').nth(1).unwrap().to_owned();
+    let with_metadata = payments
+        .iter()
+        .find(|p| p.metadata.as_ref().is_some_and(|m| !m.is_empty()))
+        .unwrap();
+    let metadata = with_metadata.metadata.as_ref().unwrap();
+    let meta_value = match metadata.values().next().unwrap() {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let agreement = payments.iter().find_map(|p| p.agreement_id.clone());
+    let reference_start: String = a.reference.chars().take(5).collect();
+    let mid = a
+        .created_date
+        .as_deref()
+        .and_then(paydesk_core::clock::api_time_ms)
+        .unwrap();
+
+    let mut asked = vec![
+        // The search box, every kind of text.
+        PaymentQuery {
+            text: Some(a.payment_id.as_str().to_uppercase()),
+            ..q()
+        },
+        PaymentQuery {
+            text: card.last_digits_card_number.clone(),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(email.clone()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(email.to_uppercase()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(a.reference.clone()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(reference_start.clone()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(reference_start.to_lowercase()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some("P".into()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(name.clone()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(first_name.to_lowercase()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(format!("{last_name} {}", &first_name[..2])),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(meta_value.clone()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(a.description.clone()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(format!("{} {}", b.reference, first_name)),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some("£45.00".into()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some("!!! ???".into()),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some("nothing-like-this".into()),
+            ..q()
+        },
+        // The admin tool's filters.
+        PaymentQuery {
+            reference: Some(a.reference.to_lowercase()),
+            ..q()
+        },
+        PaymentQuery {
+            email: Some(domain.to_uppercase()),
+            ..q()
+        },
+        PaymentQuery {
+            email: Some(email[..2].to_owned()),
+            ..q()
+        },
+        PaymentQuery {
+            cardholder_name: Some(last_name.to_lowercase()),
+            ..q()
+        },
+        PaymentQuery {
+            cardholder_name: Some(first_name[1..3].to_owned()),
+            ..q()
+        },
+        PaymentQuery {
+            first6: card.first_digits_card_number.clone(),
+            ..q()
+        },
+        PaymentQuery {
+            last4: card.last_digits_card_number.clone(),
+            ..q()
+        },
+        PaymentQuery {
+            first6: card.first_digits_card_number.clone(),
+            last4: card.last_digits_card_number.clone(),
+            ..q()
+        },
+        PaymentQuery {
+            card_brand: card.card_brand.clone(),
+            ..q()
+        },
+        PaymentQuery {
+            from_ms: Some(mid),
+            ..q()
+        },
+        PaymentQuery {
+            to_ms: Some(mid),
+            ..q()
+        },
+        PaymentQuery {
+            from_ms: Some(mid - 86_400_000 * 3),
+            to_ms: Some(mid),
+            ..q()
+        },
+        PaymentQuery {
+            metadata_value: Some(meta_value.to_uppercase()),
+            ..q()
+        },
+        PaymentQuery {
+            agreement_id: agreement,
+            ..q()
+        },
+        // Filters together.
+        PaymentQuery {
+            text: Some(reference_start.clone()),
+            state: Some("success".into()),
+            card_brand: card.card_brand.clone(),
+            ..q()
+        },
+        PaymentQuery {
+            cardholder_name: Some(first_name[..3].to_owned()),
+            from_ms: Some(mid - 86_400_000 * 20),
+            ..q()
+        },
+    ];
+    for state in paydesk_core::store::search::StatusGroup::ALL
+        .iter()
+        .map(|g| g.as_str())
+        .chain(paydesk_core::store::search::RAW_STATES)
+    {
+        asked.push(PaymentQuery {
+            state: Some(state.into()),
+            ..q()
+        });
+    }
+    // Every order, both ways, and pages past the first, over a filter and none.
+    let mut ordered = Vec::new();
+    for base in [
+        q(),
+        PaymentQuery {
+            text: Some(reference_start),
+            ..q()
+        },
+    ] {
+        for sort in [SortBy::Date, SortBy::Amount, SortBy::Reference] {
+            for ascending in [false, true] {
+                for (page, page_size) in [(1, 20), (3, 50), (40, 20)] {
+                    ordered.push(PaymentQuery {
+                        sort,
+                        ascending,
+                        page,
+                        page_size,
+                        ..base.clone()
+                    });
+                }
+            }
+        }
+    }
+    asked.extend(ordered);
+    asked
+}
+
+/// One seeded data set, searched through both stores with every filter, every
+/// kind of search-box text and every order: the same payments come back, in
+/// the same order, with the same counts.
+#[tokio::test]
+async fn both_stores_find_the_same_payments_in_the_same_order() {
+    let s = seeded(6_000, 31, 120).await;
+    let payments = every_payment(&s).await;
+    assert_eq!(payments.len(), 6_000);
+    let (_dir, lite) = sqlite().await;
+    let (_url, pg) = postgres().await;
+    filled(&lite, &payments).await;
+    filled(&pg, &payments).await;
+
+    let questions = every_question(&payments);
+    let mut matched_some = 0;
+    for query in &questions {
+        let on_sqlite = lite.search_payments("p", query).await.unwrap();
+        let on_postgres = pg.search_payments("p", query).await.unwrap();
+        let ids = |r: &paydesk_core::search::PaymentResults| {
+            r.rows
+                .iter()
+                .map(|p| p.payment_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            (on_sqlite.total, on_sqlite.total_is_capped, ids(&on_sqlite)),
+            (
+                on_postgres.total,
+                on_postgres.total_is_capped,
+                ids(&on_postgres)
+            ),
+            "{query:?}"
+        );
+        // The whole rows, not only their IDs.
+        assert_eq!(on_sqlite.rows, on_postgres.rows, "{query:?}");
+        if on_sqlite.total > 0 {
+            matched_some += 1;
+        }
+    }
+    // The questions are real ones: nearly all find something.
+    assert!(
+        matched_some + 4 >= questions.len(),
+        "{matched_some} of {} questions found payments",
+        questions.len()
+    );
+    lite.close().await;
+    pg.close().await;
 }

@@ -102,12 +102,8 @@ async fn the_audit_record_resists_a_rewrite_by_someone_with_only_the_file() {
     // Nor is a new database file in the same folder.
     s.core.close().await;
     drop(s.core);
-    for name in ["paydesk.db", "paydesk.db-wal", "paydesk.db-shm"] {
-        let _ = std::fs::remove_file(s.dir.path().join(name));
-    }
-    let fresh = Core::open(s.dir.path(), Arc::new(OsKeyStore::new(&s.app_id)))
-        .await
-        .unwrap();
+    database_replaced(s.dir.path());
+    let fresh = open_core(s.dir.path(), &s.app_id).await.unwrap();
     fresh.set_operator("Sam Tester").await.unwrap();
     let started_again = fresh.audit_verify().await.unwrap();
     assert!(!started_again.intact, "{started_again:?}");

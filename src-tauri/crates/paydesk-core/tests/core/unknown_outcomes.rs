@@ -154,9 +154,7 @@ async fn a_refund_cut_off_between_sending_and_its_outcome_is_resolved_on_the_nex
     assert_eq!(trail.len(), 1, "only the attempt was written: {trail:?}");
 
     // The next start: a new core on the same data folder.
-    let again = Core::open(s.dir.path(), Arc::new(OsKeyStore::new(&s.app_id)))
-        .await
-        .unwrap();
+    let again = open_core(s.dir.path(), &s.app_id).await.unwrap();
     again.set_client_options(ClientOptions {
         timeout: Duration::from_secs(2),
         ..ClientOptions::default()
@@ -176,9 +174,7 @@ async fn eight_refunds_at_once_from_two_desktops_on_one_folder_make_one_and_no_f
     let s = setup(Role::Caseworker, |_| {}).await;
     // A second Paydesk on the same data folder: its own connections and
     // its own in-process locks, as a second process would have.
-    let other = Core::open(s.dir.path(), Arc::new(OsKeyStore::new(&s.app_id)))
-        .await
-        .unwrap();
+    let other = open_core(s.dir.path(), &s.app_id).await.unwrap();
     other.set_client_options(ClientOptions {
         timeout: Duration::from_secs(5),
         ..ClientOptions::default()
@@ -249,9 +245,7 @@ async fn an_outcome_the_database_cannot_take_is_held_and_written_on_the_next_sta
 
     // The database recovers; the next start writes the held outcome first.
     tamper(&s, Tamper::OutcomesFailing(false)).await.unwrap();
-    let again = Core::open(s.dir.path(), Arc::new(OsKeyStore::new(&s.app_id)))
-        .await
-        .unwrap();
+    let again = open_core(s.dir.path(), &s.app_id).await.unwrap();
     assert!(!held.exists(), "written, then the file is removed");
     let trail = trail_of(&again, &pid).await;
     let phases: Vec<Phase> = trail.iter().rev().map(|r| r.phase).collect();

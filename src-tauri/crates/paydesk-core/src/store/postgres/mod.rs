@@ -13,9 +13,16 @@
 //! `migrations/postgres`.
 
 mod audit;
+mod cache;
+mod cached;
 mod cases;
+mod dashboard;
 pub(crate) mod error;
+mod export;
+mod fill;
 mod holds;
+mod probe;
+mod search;
 mod services;
 mod settings;
 mod telephone;

@@ -5,50 +5,15 @@
 use std::collections::HashMap;
 
 use govpay::models::{Agreement, Dispute, Payment, PaymentEvent, Refund};
-use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::store::StoreError;
 use crate::store::StoreErrorKind;
+use crate::store::cache::{metadata_text, metadata_value};
+use crate::store::rows::{ROW_COLUMNS, payment_row};
+use crate::store::search::{COUNT_LIMIT, TIE_MASK, date_key, next_key};
 
 pub use crate::clock::{api_time_ms, now_ms};
-
-/// A metadata value as text: strings as they are, numbers and booleans as written.
-fn metadata_value(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn metadata_text(p: &Payment) -> String {
-    p.metadata
-        .as_ref()
-        .map(|m| m.values().map(metadata_value).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
-/// Creation times up to this (in ms, the year 2109) fit the rowid scheme.
-const MAX_MS: i64 = (1 << 42) - 1;
-/// Bits of the rowid that tell apart payments made in the same millisecond.
-const TIE_BITS: u32 = 12;
-const TIE_MASK: i64 = (1 << TIE_BITS) - 1;
-
-/// A payment's rowid: its creation time counted back from `MAX_MS`, shifted
-/// left 12 bits, plus 12 bits of a hash of its ID to tell apart payments made
-/// in the same millisecond (a clash is settled on insert). Rowids then run
-/// newest first, in the table and in both full-text indexes (their rowids are
-/// these), and FTS5 reads a word's matches in rowid order as a stream: the
-/// newest 20 of 100,000 matches cost 20 reads, not 100,000.
-pub(crate) fn date_key(created_ms: i64, payment_id: &str) -> i64 {
-    // FNV-1a: stable across runs and builds, unlike std's hasher.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in payment_id.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    ((MAX_MS - created_ms.clamp(0, MAX_MS)) << TIE_BITS) | (hash as i64 & TIE_MASK)
-}
 
 /// Bits of a rowid below its service's slot: every date key fits under them.
 const SLOT_SHIFT: u32 = 54;
@@ -72,14 +37,10 @@ pub(crate) async fn service_rowids(
     })
 }
 
-/// The next rowid to try in the same millisecond when `key` is taken.
-fn next_key(key: i64) -> i64 {
-    (key & !TIE_MASK) | ((key + 1) & TIE_MASK)
-}
-
 /// The creation time a rowid was made from.
 #[cfg(test)]
 pub(crate) fn key_ms(key: i64) -> i64 {
+    use crate::store::search::{MAX_MS, TIE_BITS};
     MAX_MS - ((key & DATE_KEY_MASK) >> TIE_BITS)
 }
 
@@ -569,25 +530,6 @@ pub use crate::store::search::{
     StatusGroup,
 };
 
-const COUNT_LIMIT: u32 = 5000;
-impl StatusGroup {
-    /// The SQL condition on the payments table `p` (constant text, nothing bound).
-    pub(crate) fn condition(self) -> &'static str {
-        match self {
-            StatusGroup::InProgress => "p.status IN ('created', 'started', 'submitted')",
-            StatusGroup::Capturable => "p.status = 'capturable'",
-            StatusGroup::Success => "p.status = 'success'",
-            StatusGroup::Declined => {
-                "p.status = 'failed' AND coalesce(p.code, '') NOT IN ('P0020', 'P0030')"
-            }
-            StatusGroup::TimedOut => "p.status = 'failed' AND p.code = 'P0020'",
-            StatusGroup::CancelledByPayer => "p.status = 'failed' AND p.code = 'P0030'",
-            StatusGroup::Cancelled => "p.status = 'cancelled'",
-            StatusGroup::Error => "p.status = 'error'",
-        }
-    }
-}
-
 /// Turns free text into an FTS5 query: every word must match, each as a prefix.
 fn fts_query(text: &str) -> Option<String> {
     let terms: Vec<String> = text
@@ -853,29 +795,6 @@ enum Parts {
     WordsDriven,
 }
 
-fn row_to_payment(r: &SqliteRow) -> Result<PaymentRow, sqlx::Error> {
-    Ok(PaymentRow {
-        payment_id: r.try_get("payment_id")?,
-        reference: r.try_get("reference")?,
-        description: r.try_get("description")?,
-        email: r.try_get("email")?,
-        amount: r.try_get("amount")?,
-        status: r.try_get("status")?,
-        finished: r.try_get("finished")?,
-        code: r.try_get("code")?,
-        card_brand: r.try_get("card_brand")?,
-        last4: r.try_get("last4")?,
-        cardholder_name: r.try_get("cardholder_name")?,
-        created_date: r.try_get("created_date")?,
-        refund_status: r.try_get("refund_status")?,
-        refund_available: r.try_get("refund_available")?,
-        refund_submitted: r.try_get("refund_submitted")?,
-    })
-}
-
-const ROW_COLUMNS: &str = "p.payment_id, p.reference, p.description, p.email, p.amount, p.status, p.finished, p.code,
-    p.card_brand, p.last4, p.cardholder_name, p.created_date, p.refund_status, p.refund_available, p.refund_submitted";
-
 /// Stores payments GOV.UK Pay just returned and reads them back as result rows,
 /// in the order given (a live search or an agreement's payments: a page at most).
 pub async fn store_and_read_rows(
@@ -900,7 +819,7 @@ pub async fn store_and_read_rows(
             .push(" AND p.payment_id = ")
             .push_bind(k.payment.payment_id.as_str().to_owned());
         if let Some(row) = q.build().fetch_optional(&mut *conn).await? {
-            rows.push(row_to_payment(&row)?);
+            rows.push(payment_row(&row)?);
         }
     }
     Ok(rows)
@@ -1030,7 +949,7 @@ async fn rows_by_rowid(
     q.push_bind(json_list(rowids)).push("))");
     let mut found: HashMap<i64, PaymentRow> = HashMap::new();
     for r in q.build().fetch_all(&mut *conn).await? {
-        found.insert(r.try_get("k")?, row_to_payment(&r)?);
+        found.insert(r.try_get("k")?, payment_row(&r)?);
     }
     Ok(rowids.iter().filter_map(|k| found.remove(k)).collect())
 }
@@ -1165,7 +1084,7 @@ async fn index_driven(
     let found = rows.build().fetch_all(&mut *conn).await?;
     let rows = found
         .iter()
-        .map(row_to_payment)
+        .map(payment_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total))
 }
@@ -1183,6 +1102,7 @@ pub async fn payment_count(pool: &SqlitePool, service_id: &str) -> Result<i64, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::search::{MAX_MS, TIE_BITS};
 
     #[test]
     fn free_text_becomes_a_prefix_query_of_all_words() {

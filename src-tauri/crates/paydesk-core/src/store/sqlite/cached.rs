@@ -1,6 +1,5 @@
 use async_trait::async_trait;
-use govpay::models::{Agreement, Payment, PaymentInstrument, Refund};
-use sqlx::sqlite::SqliteRow;
+use govpay::models::{Agreement, Payment, Refund};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteStore;
@@ -8,37 +7,7 @@ use crate::store::StoreError;
 use crate::store::cache::{
     AgreementFilter, AgreementRecord, CacheStore, DisputeFilter, DisputeRecord, RefundView,
 };
-
-fn dispute(r: &SqliteRow) -> Result<DisputeRecord, sqlx::Error> {
-    Ok(DisputeRecord {
-        dispute_id: r.try_get("dispute_id")?,
-        payment_id: r.try_get("payment_id")?,
-        amount: r.try_get("amount")?,
-        fee: r.try_get("fee")?,
-        net_amount: r.try_get("net_amount")?,
-        status: r.try_get("status")?,
-        reason: r.try_get("reason")?,
-        created_date: r.try_get("created_date")?,
-        evidence_due_date: r.try_get("evidence_due_date")?,
-        settled_date: r.try_get("settled_date")?,
-    })
-}
-
-fn agreement(r: &SqliteRow) -> Result<AgreementRecord, sqlx::Error> {
-    let instrument: Option<String> = r.try_get("instrument")?;
-    Ok(AgreementRecord {
-        agreement_id: r.try_get("agreement_id")?,
-        reference: r.try_get("reference")?,
-        description: r.try_get("description")?,
-        status: r.try_get("status")?,
-        user_identifier: r.try_get("user_identifier")?,
-        created_date: r.try_get("created_date")?,
-        cancelled_date: r.try_get("cancelled_date")?,
-        // Kept as GOV.UK Pay sent it; one that cannot be read shows no card.
-        instrument: instrument
-            .and_then(|json| serde_json::from_str::<PaymentInstrument>(&json).ok()),
-    })
-}
+use crate::store::rows::{agreement_record, all, dispute_record, refund_view};
 
 #[async_trait]
 impl CacheStore for SqliteStore {
@@ -90,18 +59,7 @@ impl CacheStore for SqliteStore {
         .bind(payment_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                Ok(RefundView {
-                    refund_id: r.try_get("refund_id")?,
-                    amount: r.try_get("amount")?,
-                    status: r.try_get("status")?,
-                    created_date: r.try_get("created_date")?,
-                    settled_date: r.try_get("settled_date")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?)
+        Ok(all(&rows, refund_view)?)
     }
 
     async fn submitted_refunds(
@@ -128,7 +86,7 @@ impl CacheStore for SqliteStore {
         .bind(payment_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(dispute).collect::<Result<_, _>>()?)
+        Ok(all(&rows, dispute_record)?)
     }
 
     async fn payment_disputed(
@@ -174,7 +132,7 @@ impl CacheStore for SqliteStore {
         let rows = b.build().fetch_all(&self.pool).await?;
         Ok(rows
             .iter()
-            .map(|r| Ok((dispute(r)?, r.try_get("payment_reference")?)))
+            .map(|r| Ok((dispute_record(r)?, r.try_get("payment_reference")?)))
             .collect::<Result<_, sqlx::Error>>()?)
     }
 
@@ -200,6 +158,6 @@ impl CacheStore for SqliteStore {
         b.push(" ORDER BY created_date DESC, agreement_id LIMIT ")
             .push_bind(filter.limit);
         let rows = b.build().fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(agreement).collect::<Result<_, _>>()?)
+        Ok(all(&rows, agreement_record)?)
     }
 }

@@ -1,11 +1,10 @@
 use async_trait::async_trait;
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::SqliteStore;
 use crate::store::StoreError;
 use crate::store::export::{ExportRow, ExportShape, ExportStore};
+use crate::store::rows::export_row;
 
 const PAYMENTS: &str =
     "SELECT 0 AS refund, p.created_ms, p.reference, p.description, p.email, p.amount,
@@ -29,40 +28,6 @@ const REFUNDS: &str = "SELECT 1 AS refund, r.created_ms, p.reference, p.descript
      LEFT JOIN payments p ON p.service_id = r.service_id AND p.payment_id = r.payment_id
      WHERE r.service_id = ?1 AND r.created_ms >= ?2 AND r.created_ms < ?3
      ORDER BY r.created_ms DESC";
-
-fn row(r: &SqliteRow) -> Result<ExportRow, sqlx::Error> {
-    Ok(ExportRow {
-        refund: r.try_get::<i64, _>("refund")? == 1,
-        created_ms: r.try_get("created_ms")?,
-        reference: r.try_get("reference")?,
-        description: r.try_get("description")?,
-        email: r.try_get("email")?,
-        amount: r.try_get("amount")?,
-        card_brand: r.try_get("card_brand")?,
-        cardholder_name: r.try_get("cardholder_name")?,
-        expiry: r.try_get("expiry")?,
-        last4: r.try_get("last4")?,
-        status: r
-            .try_get::<Option<String>, _>("status")?
-            .unwrap_or_default(),
-        finished: r.try_get::<Option<bool>, _>("finished")?.unwrap_or(false),
-        code: r.try_get("code")?,
-        message: r.try_get("message")?,
-        provider_id: r.try_get("provider_id")?,
-        payment_id: r.try_get("payment_id")?,
-        issued_by: r.try_get("issued_by")?,
-        corporate_surcharge: r.try_get("corporate_surcharge")?,
-        total_amount: r.try_get("total_amount")?,
-        wallet_type: r.try_get("wallet_type")?,
-        fee: r.try_get("fee")?,
-        net_amount: r.try_get("net_amount")?,
-        card_type: r.try_get("card_type")?,
-        moto: r.try_get("moto")?,
-        provider: r.try_get("provider")?,
-        three_ds_required: r.try_get("three_ds_required")?,
-        metadata: r.try_get("metadata")?,
-    })
-}
 
 #[async_trait]
 impl ExportStore for SqliteStore {
@@ -119,7 +84,7 @@ impl ExportStore for SqliteStore {
                 .bind(to_ms)
                 .fetch(&self.pool)
                 .map_err(StoreError::from)
-                .and_then(|r| async move { row(&r).map_err(StoreError::from) })
+                .and_then(|r| async move { export_row(&r).map_err(StoreError::from) })
                 .peekable()
         };
         let payments = Box::pin(read(PAYMENTS));

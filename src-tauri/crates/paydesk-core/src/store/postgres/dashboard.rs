@@ -1,0 +1,105 @@
+//! The supervisor's figures, for the whole team: the record is shared, so
+//! each refund is matched to whoever on the team made it.
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::PgStore;
+use crate::store::dashboard::{DashboardStore, OperatorRefunds, Tally};
+use crate::store::rows::{all, audit_row};
+use crate::store::{AuditRow, StoreError};
+
+const PAYMENTS_SQL: &str = "SELECT count(*), sum(amount)::bigint FROM payments
+    WHERE service_id = $1 AND created_ms >= $2 AND created_ms < $3 AND status = 'success'";
+const REFUNDS_SQL: &str = "SELECT count(*), sum(amount)::bigint FROM refunds
+    WHERE service_id = $1 AND created_ms >= $2 AND created_ms < $3 AND status <> 'error'";
+
+impl PgStore {
+    async fn tally(
+        &self,
+        sql: &'static str,
+        service_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Tally, StoreError> {
+        let row = sqlx::query(sql)
+            .bind(service_id)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Tally {
+            count: row.try_get(0)?,
+            value: row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+        })
+    }
+}
+
+#[async_trait]
+impl DashboardStore for PgStore {
+    async fn takings(
+        &self,
+        service_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<(Tally, Tally), StoreError> {
+        Ok((
+            self.tally(PAYMENTS_SQL, service_id, from_ms, to_ms).await?,
+            self.tally(REFUNDS_SQL, service_id, from_ms, to_ms).await?,
+        ))
+    }
+
+    async fn refunds_by_operator(
+        &self,
+        service_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<OperatorRefunds>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.operator, count(*) AS n, sum(r.amount)::bigint AS value FROM refunds r
+             LEFT JOIN (SELECT DISTINCT service_id, target_id, operator FROM audit_log
+                        WHERE action = 'refund' AND phase IN ('succeeded', 'reconciled') AND target_id IS NOT NULL) a
+               ON a.service_id = r.service_id AND a.target_id = r.refund_id
+             WHERE r.service_id = $1 AND r.created_ms >= $2 AND r.created_ms < $3 AND r.status <> 'error'
+             GROUP BY a.operator ORDER BY value DESC, a.operator COLLATE \"C\" NULLS FIRST",
+        )
+        .bind(service_id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok(OperatorRefunds {
+                    operator: r.try_get("operator")?,
+                    refunds: Tally {
+                        count: r.try_get("n")?,
+                        value: r.try_get::<Option<i64>, _>("value")?.unwrap_or(0),
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?)
+    }
+
+    async fn outcomes_unknown(
+        &self,
+        service_id: &str,
+        in_flight_since: &str,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.* FROM audit_log a
+             WHERE a.service_id = $1 AND a.phase = 'attempt'
+               AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.attempt_seq = a.seq
+                               AND r.phase IN ('succeeded', 'failed', 'reconciled', 'not_sent'))
+               AND (EXISTS (SELECT 1 FROM audit_log u WHERE u.attempt_seq = a.seq AND u.phase = 'unknown')
+                    OR (a.action = 'refund' AND a.at COLLATE \"C\" < $2))
+             ORDER BY a.seq LIMIT 200",
+        )
+        .bind(service_id)
+        .bind(in_flight_since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(all(&rows, audit_row)?)
+    }
+}
