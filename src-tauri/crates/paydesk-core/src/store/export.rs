@@ -2,7 +2,7 @@
 //! first, streamed so a million rows take little memory.
 
 use async_trait::async_trait;
-use futures_util::stream::BoxStream;
+use futures_util::stream::{BoxStream, Stream, StreamExt};
 
 use super::StoreError;
 
@@ -69,4 +69,30 @@ pub trait ExportStore {
         from_ms: i64,
         to_ms: i64,
     ) -> BoxStream<'a, Result<ExportRow, StoreError>>;
+}
+
+/// Payments and refunds, each read newest first, merged into one stream
+/// newest first: nothing is held to be sorted (a million rows would be).
+pub(crate) fn newest_first<'a>(
+    payments: impl Stream<Item = Result<ExportRow, StoreError>> + Send + 'a,
+    refunds: impl Stream<Item = Result<ExportRow, StoreError>> + Send + 'a,
+) -> BoxStream<'a, Result<ExportRow, StoreError>> {
+    let (payments, refunds) = (Box::pin(payments.peekable()), Box::pin(refunds.peekable()));
+    futures_util::stream::unfold((payments, refunds), |(mut p, mut r)| async move {
+        let newer =
+            |x: &Result<ExportRow, StoreError>| x.as_ref().map_or(i64::MAX, |x| x.created_ms);
+        let payment_first = match (p.as_mut().peek().await, r.as_mut().peek().await) {
+            (None, None) => return None,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some(a), Some(b)) => newer(a) >= newer(b),
+        };
+        let next = if payment_first {
+            p.next().await
+        } else {
+            r.next().await
+        }?;
+        Some((next, (p, r)))
+    })
+    .boxed()
 }

@@ -1,11 +1,11 @@
 //! The finance export's rows from the shared cache, streamed.
 
 use async_trait::async_trait;
-use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
+use futures_util::stream::{BoxStream, TryStreamExt};
 
 use super::PgStore;
 use crate::store::StoreError;
-use crate::store::export::{ExportRow, ExportShape, ExportStore};
+use crate::store::export::{ExportRow, ExportShape, ExportStore, newest_first};
 use crate::store::rows::export_row;
 
 const PAYMENTS: &str =
@@ -87,26 +87,7 @@ impl ExportStore for PgStore {
                 .fetch(&self.pool)
                 .map_err(StoreError::from)
                 .and_then(|r| async move { export_row(&r).map_err(StoreError::from) })
-                .peekable()
         };
-        let payments = Box::pin(read(PAYMENTS));
-        let refunds = Box::pin(read(REFUNDS));
-        futures_util::stream::unfold((payments, refunds), |(mut p, mut r)| async move {
-            let newer =
-                |x: &Result<ExportRow, StoreError>| x.as_ref().map_or(i64::MAX, |x| x.created_ms);
-            let payment_first = match (p.as_mut().peek().await, r.as_mut().peek().await) {
-                (None, None) => return None,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (Some(a), Some(b)) => newer(a) >= newer(b),
-            };
-            let next = if payment_first {
-                p.next().await
-            } else {
-                r.next().await
-            }?;
-            Some((next, (p, r)))
-        })
-        .boxed()
+        newest_first(read(PAYMENTS), read(REFUNDS))
     }
 }
