@@ -24,6 +24,7 @@ pub mod staff;
 pub mod store;
 pub mod story;
 pub mod sync;
+pub mod team;
 pub mod telephone;
 
 use std::collections::HashMap;

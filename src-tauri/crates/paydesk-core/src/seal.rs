@@ -190,6 +190,16 @@ impl Core {
         }
     }
 
+    /// How this desktop seals the record's new rows: with its key, or on a
+    /// team's database with the hash every desktop of the team can check.
+    pub(crate) async fn row_hasher(&self) -> Result<crate::activity::audit::RowHasher, CoreError> {
+        use crate::activity::audit::RowHasher;
+        if self.store().team_mode() {
+            return Ok(RowHasher::Team);
+        }
+        Ok(RowHasher::Keyed(self.record_key().await?))
+    }
+
     /// The end marker kept in the keyring, if there is one.
     pub(crate) async fn record_head(&self) -> Result<Option<Head>, CoreError> {
         let keys = self.keys().clone();

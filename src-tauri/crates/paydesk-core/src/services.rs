@@ -28,7 +28,7 @@ pub enum Environment {
 }
 
 impl Environment {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Environment::Test => "test",
             Environment::Live => "live",
@@ -180,7 +180,7 @@ fn validate(input: &NewService) -> Result<CheckedService, CoreError> {
 }
 
 /// HTTPS only, except plain HTTP to this machine (the simulator).
-fn check_base_url(raw: &str) -> Result<String, String> {
+pub(crate) fn check_base_url(raw: &str) -> Result<String, String> {
     let url = Url::parse(raw).map_err(|_| {
         "Enter a base URL in the format https://publicapi.payments.service.gov.uk".to_owned()
     })?;
@@ -204,7 +204,10 @@ impl Core {
     /// All services: the sandbox first, then by name.
     pub async fn services_list(&self) -> Result<Vec<ServiceView>, CoreError> {
         let rows = self.store().services().await?;
-        let key = if rows.is_empty() {
+        // On a team's database the role is the staff list's, which the
+        // database guards: there is no desktop seal to check.
+        let team = self.store().team_mode();
+        let key = if rows.is_empty() || team {
             None
         } else {
             Some(self.record_key().await?)
@@ -214,17 +217,18 @@ impl Core {
             let has_key = self.key_present(&row.id).await?;
             let role: Role = row.role.parse().map_err(CoreError::Storage)?;
             let environment = Environment::parse(&row.environment)?;
-            let sealed = key.as_ref().is_some_and(|key| {
-                row.seal
-                    == Some(seal::service_seal(
-                        key,
-                        &row.id,
-                        &row.base_url,
-                        environment.as_str(),
-                        role.as_str(),
-                        row.sandbox,
-                    ))
-            });
+            let sealed = team
+                || key.as_ref().is_some_and(|key| {
+                    row.seal
+                        == Some(seal::service_seal(
+                            key,
+                            &row.id,
+                            &row.base_url,
+                            environment.as_str(),
+                            role.as_str(),
+                            row.sandbox,
+                        ))
+                });
             out.push(ServiceView {
                 id: row.id,
                 name: row.name,
@@ -353,6 +357,25 @@ impl Core {
     /// Whether the built-in sandbox has been set up on this desktop.
     pub async fn services_has_sandbox(&self) -> Result<bool, CoreError> {
         Ok(self.store().sandbox_id().await?.is_some())
+    }
+
+    /// Keeps this desktop's API key for a service it can see: on a team's
+    /// database, a service the administrator added (its key never reaches the
+    /// database, so each desktop adds its own). GOV.UK Pay checks the key first.
+    pub async fn services_set_key(&self, id: &str, key: ApiKey) -> Result<ServiceView, CoreError> {
+        let service = self.service(id).await?;
+        check_key(&service.base_url, &key).await?;
+        self.key_set(id, key).await?;
+        self.shared
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+        self.services_list()
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| CoreError::NotFound("That service".into()))
     }
 
     /// Removes a service and its key.
@@ -509,6 +532,9 @@ impl Core {
             environment: Environment::parse(&row.environment)?,
             role: row.role.parse().map_err(CoreError::Storage)?,
         };
+        if self.store().team_mode() {
+            return Ok(info);
+        }
         let key = self.record_key().await?;
         let expected = seal::service_seal(
             &key,

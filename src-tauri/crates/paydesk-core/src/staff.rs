@@ -40,6 +40,10 @@ impl Core {
     }
 
     async fn staff_name(&self) -> Result<Option<String>, CoreError> {
+        // On a team's database the staff list names whoever signed in.
+        if self.store().team_mode() {
+            return Ok(self.store().team_member().map(|m| m.name.clone()));
+        }
         let name = self.store().setting(NAME_KEY).await?;
         Ok(name.filter(|n| !n.trim().is_empty()))
     }
@@ -52,6 +56,12 @@ impl Core {
 
     /// Sets (or changes) the staff name, and records the change.
     pub async fn set_operator(&self, name: &str) -> Result<StaffView, CoreError> {
+        if self.store().team_mode() {
+            return Err(CoreError::Forbidden(
+                "Your name comes from the team's staff list: ask the team's administrator to change it"
+                    .into(),
+            ));
+        }
         let name = name.trim();
         if name.is_empty() {
             return Err(CoreError::Validation(vec![FieldError::new(

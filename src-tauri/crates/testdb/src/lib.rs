@@ -104,6 +104,40 @@ impl Database {
     pub fn admin_password(&self) -> &str {
         &self.password
     }
+
+    /// Runs `sql` with `psql` as `user`, as someone with that login and a
+    /// database tool would: the rows it printed (unaligned, one per line),
+    /// or PostgreSQL's error.
+    pub fn psql_as(&self, user: &str, password: &str, sql: &str) -> Result<String, String> {
+        let output = Command::new(server().programs().join("psql"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", user])
+            .args([
+                "-d",
+                &self.name,
+                "-X",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ])
+            .env("PGPASSWORD", password)
+            .env("PGCONNECT_TIMEOUT", "30")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("psql could not run: {e}"))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+        }
+    }
+
+    /// `psql_as` for the administrator.
+    pub fn psql(&self, sql: &str) -> Result<String, String> {
+        self.psql_as(ADMIN, &self.password, sql)
+    }
 }
 
 /// The server of this test process, started the first time it is asked for.

@@ -100,8 +100,10 @@ pub(crate) fn row_mac(key: &RecordKey, prev: &str, r: &AuditRow) -> String {
     key.mac(&parts)
 }
 
-/// The unkeyed hash rows had before keyed checks; only rows written before
-/// the record was taken over (see `take_over`) are checked with it.
+/// The unkeyed hash: of rows written before keyed checks (see `take_over`),
+/// and of every row of a team's record, which the database server guards
+/// (no staff login may change or remove a row) and every desktop of the
+/// team must be able to check.
 pub(crate) fn legacy_hash(prev: &str, r: &AuditRow) -> String {
     let mut h = Sha256::new();
     // Length-prefixed fields: no two different rows can hash the same text.
@@ -194,6 +196,31 @@ pub(crate) async fn take_over(unit: &mut dyn KeyingUnit, key: &RecordKey) -> Res
     Ok(())
 }
 
+/// How new rows of the record are sealed.
+pub(crate) enum RowHasher {
+    /// With this desktop's key (see `seal`).
+    Keyed(std::sync::Arc<RecordKey>),
+    /// With the unkeyed hash: a team's record (see `legacy_hash`).
+    Team,
+}
+
+impl RowHasher {
+    pub(crate) fn hash(&self, prev: &str, r: &AuditRow) -> String {
+        match self {
+            RowHasher::Keyed(key) => row_mac(key, prev, r),
+            RowHasher::Team => legacy_hash(prev, r),
+        }
+    }
+
+    /// Checks the whole chain as it was sealed (see `verify`).
+    pub(crate) fn verify(&self, rows: &[ChainedRow], head: Option<Head>) -> AuditVerification {
+        match self {
+            RowHasher::Keyed(key) => verify(rows, key, head),
+            RowHasher::Team => verify_chain(rows, None, head),
+        }
+    }
+}
+
 /// Re-computes the whole chain with the key, and checks it ends where the
 /// keyring's end marker says it does (rows after the marker are fine: two
 /// Paydesks on one folder may move it in either order, and every row is
@@ -201,6 +228,15 @@ pub(crate) async fn take_over(unit: &mut dyn KeyingUnit, key: &RecordKey) -> Res
 pub(crate) fn verify(
     rows: &[ChainedRow],
     key: &RecordKey,
+    head: Option<Head>,
+) -> AuditVerification {
+    verify_chain(rows, Some(key), head)
+}
+
+/// `verify`, or with no key every row checked with the unkeyed hash.
+fn verify_chain(
+    rows: &[ChainedRow],
+    key: Option<&RecordKey>,
     head: Option<Head>,
 ) -> AuditVerification {
     let count = rows.len() as i64;
@@ -232,10 +268,9 @@ pub(crate) fn verify(
             );
         }
         let sound = *prev_hash == prev
-            && if row.seq < keyed_from {
-                legacy_hash(&prev, row) == *hash
-            } else {
-                row_mac(key, &prev, row) == *hash
+            && match key {
+                Some(key) if row.seq >= keyed_from => row_mac(key, &prev, row) == *hash,
+                _ => legacy_hash(&prev, row) == *hash,
             };
         if !sound {
             return broken(

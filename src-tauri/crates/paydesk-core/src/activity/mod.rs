@@ -34,12 +34,19 @@ impl Core {
     /// Checks the whole record against the keyring's key and end marker,
     /// whatever the role (the app asks through `activity_verify`).
     pub async fn audit_verify(&self) -> Result<AuditVerification, CoreError> {
-        let key = self.record_key().await?;
+        let hasher = self.row_hasher().await?;
         let head = self.record_head().await?;
-        Ok(audit::verify(
-            &self.store().audit_chain().await?,
-            &key,
-            head,
-        ))
+        let chain = self.store().audit_chain().await?;
+        let found = hasher.verify(&chain, head.clone());
+        // Checked whole: the marker moves on to the newest row, so rows cut
+        // later show here even when another desktop of the team wrote them.
+        if let Some(last) = chain.last()
+            && found.intact
+            && head.is_none_or(|(seq, _)| seq < last.row.seq)
+        {
+            self.record_head_moved(last.row.seq, last.hash.clone())
+                .await;
+        }
+        Ok(found)
     }
 }

@@ -99,12 +99,10 @@ impl Core {
         self.write_held(&one_writer).await;
         let row = audit::new_row(&operator, attempt, phase, attempt_seq, pay_code, detail);
         let appended = if self.shared.held.is_empty() {
-            match self.record_key().await {
-                Ok(key) => self
+            match self.row_hasher().await {
+                Ok(hasher) => self
                     .store()
-                    .audit_append(&one_writer, row.clone(), &|prev, r| {
-                        audit::row_mac(&key, prev, r)
-                    })
+                    .audit_append(&one_writer, row.clone(), &|prev, r| hasher.hash(prev, r))
                     .await
                     .map(|(seq, hash)| (seq, Some(hash)))
                     .map_err(CoreError::from),
@@ -142,8 +140,8 @@ impl Core {
         if self.shared.held.is_empty() {
             return;
         }
-        let key = match self.record_key().await {
-            Ok(key) => key,
+        let hasher = match self.row_hasher().await {
+            Ok(hasher) => hasher,
             Err(e) => {
                 tracing::warn!("held audit outcomes wait for the keyring: {e}");
                 return;
@@ -153,7 +151,7 @@ impl Core {
             let new = held.late_row();
             match self
                 .store()
-                .audit_append(one_writer, new, &|prev, r| audit::row_mac(&key, prev, r))
+                .audit_append(one_writer, new, &|prev, r| hasher.hash(prev, r))
                 .await
             {
                 Ok((seq, hash)) => {

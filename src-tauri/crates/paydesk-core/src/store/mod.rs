@@ -70,6 +70,24 @@ pub trait Lifecycle {
     /// Lets go of the database: waits for work in progress, then closes
     /// every connection. Anything asked of the store afterwards fails.
     async fn close(&self);
+    /// Whether this is a team's database with its staff list in force: names
+    /// and roles then come from the database, never from a desktop.
+    fn team_mode(&self) -> bool {
+        false
+    }
+    /// The person signed in, as the team's staff list names them.
+    fn team_member(&self) -> Option<&TeamMember> {
+        None
+    }
+}
+
+/// A person signed in to a team database as themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamMember {
+    /// Their own database login.
+    pub login: String,
+    /// Their name on the staff list: what the record shows.
+    pub name: String,
 }
 
 /// A change made but not yet kept: committed, it is kept; dropped, it is

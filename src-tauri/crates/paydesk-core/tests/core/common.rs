@@ -50,10 +50,19 @@ pub(crate) fn team_url(dir: &Path) -> Option<String> {
     Some(url)
 }
 
+/// Sets up the schema of `dir`'s team database, as its administrator would.
+async fn team_set_up(dir: &Path) {
+    if let Some(url) = team_url(dir) {
+        let admin = paydesk_core::store::postgres::set_up(&url).await.unwrap();
+        paydesk_core::store::Lifecycle::close(&admin).await;
+    }
+}
+
 /// Opens the core on `dir`: its SQLite file, or on PostgreSQL its own
 /// database of the test server.
 pub(crate) async fn open_core(dir: &Path, app_id: &str) -> Result<Core, CoreError> {
     let keys = Arc::new(OsKeyStore::new(app_id));
+    team_set_up(dir).await;
     match team_url(dir) {
         Some(url) => Core::open_team(dir, &url, keys).await,
         None => Core::open(dir, keys).await,

@@ -28,7 +28,7 @@ async fn sqlite() -> (tempfile::TempDir, SqliteStore) {
 /// A fresh team database, and its address for a second desktop.
 async fn postgres() -> (String, PgStore) {
     let url = paydesk_testdb::server().database().admin_url();
-    let store = paydesk_core::store::postgres::open(&url).await.unwrap();
+    let store = paydesk_core::store::postgres::set_up(&url).await.unwrap();
     (url, store)
 }
 

@@ -14,5 +14,6 @@ mod record;
 mod refunds;
 mod search;
 mod sync;
+mod team;
 mod telephone;
 mod unknown_outcomes;

@@ -20,7 +20,7 @@ use crate::store::{AuditStore, StoreError};
 const CHAIN_LOCK: i64 = 0x50_41_59_44_45_53_4b;
 
 /// Takes the chain's lock for the rest of the transaction.
-async fn lock_chain(tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+pub(super) async fn lock_chain(tx: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(CHAIN_LOCK)
         .execute(tx)
@@ -203,7 +203,7 @@ async fn chain(conn: &mut PgConnection) -> Result<Vec<ChainedRow>, StoreError> {
 }
 
 /// Appends one row inside a transaction that already holds the chain's lock.
-async fn append_in(
+pub(super) async fn append_in(
     conn: &mut PgConnection,
     mut row: AuditRow,
     seal: Sealer<'_>,
@@ -258,7 +258,7 @@ mod tests {
     #[tokio::test]
     async fn the_database_refuses_to_change_or_remove_audit_rows() {
         let db = paydesk_testdb::server().database();
-        let store = super::super::open(&db.admin_url()).await.unwrap();
+        let store = super::super::set_up(&db.admin_url()).await.unwrap();
         let lock = store.audit_lock().await;
         let row = AuditRow {
             seq: 0,

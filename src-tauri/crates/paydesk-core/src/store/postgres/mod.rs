@@ -12,6 +12,7 @@
 //! behind a PgBouncer in transaction-pooling mode. The schema is in
 //! `migrations/postgres`.
 
+pub mod admin;
 mod audit;
 mod cache;
 mod cached;
@@ -33,7 +34,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::store::StoreError;
+use crate::store::{DbProblem, StoreError, StoreErrorKind, TeamMember};
 
 /// Connections one desktop keeps at most: a search, a sync's writes, a money
 /// action's held payment and the audit append can all run at once. 200
@@ -53,6 +54,12 @@ pub struct PgStore {
     local_holds: Arc<crate::store::holds::LocalHolds>,
     /// Payments this desktop may hold in the database at once (see `holds`).
     hold_slots: Arc<tokio::sync::Semaphore>,
+    /// Whether the administrator has set the team up (see `team_mode`).
+    team: bool,
+    /// The login signed in.
+    login: String,
+    /// Who signed in, when the staff list names them.
+    member: Option<TeamMember>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -61,33 +68,100 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// Connects to the team database at `url` and brings its schema up to date.
-/// Two desktops migrating at once take turns (the migrator locks the database).
+/// Connects to the team database at `url`, as the person the address names.
+/// The schema must be this version's: only the team's administrator brings
+/// it up to date (`set_up`), since staff logins may not change it.
 pub async fn open(url: &str) -> Result<PgStore, StoreError> {
+    let pool = connect(url).await?;
+    let applied: Result<Vec<i64>, sqlx::Error> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&pool)
+            .await;
+    let applied = match applied {
+        Ok(v) => v,
+        // No schema at all (undefined_table): the team database has not been set up.
+        Err(e) if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("42P01") => {
+            Vec::new()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    if applied != known {
+        pool.close().await;
+        return Err(StoreError::new(
+            StoreErrorKind::Broken(DbProblem::OtherVersion),
+            format!(
+                "the team database's schema is at {:?}, this version needs {:?}: its administrator must set it up or update it",
+                applied.last(),
+                known.last()
+            ),
+        ));
+    }
+    signed_in(pool).await
+}
+
+/// Connects as the team's administrator and brings the schema up to date.
+/// Two administrators doing so at once take turns (the migrator locks the
+/// database).
+pub async fn set_up(url: &str) -> Result<PgStore, StoreError> {
+    let pool = connect(url).await?;
+    MIGRATOR.run(&pool).await?;
+    signed_in(pool).await
+}
+
+async fn connect(url: &str) -> Result<PgPool, StoreError> {
     let options: PgConnectOptions = url
         .parse()
         .map_err(|e| StoreError::other(format!("bad team database address: {e}")))?;
     let options = options.application_name("paydesk");
-    let pool = PgPoolOptions::new()
+    Ok(PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(15))
         // An idle connection is let go, so a quiet desktop holds none.
         .min_connections(0)
         .idle_timeout(Duration::from_secs(300))
         .connect_with(options)
-        .await?;
-    MIGRATOR.run(&pool).await?;
+        .await?)
+}
+
+/// The store, with who signed in as the staff list names them.
+async fn signed_in(pool: PgPool) -> Result<PgStore, StoreError> {
+    let (login, name, team): (String, Option<String>, bool) =
+        sqlx::query_as("SELECT current_user::text, staff_name(), EXISTS (SELECT 1 FROM team)")
+            .fetch_one(&pool)
+            .await?;
     Ok(PgStore {
         pool,
         chain: Default::default(),
         local_holds: Default::default(),
         hold_slots: Arc::new(tokio::sync::Semaphore::new(holds::HOLD_SLOTS)),
+        team,
+        member: name.map(|name| TeamMember {
+            login: login.clone(),
+            name,
+        }),
+        login,
     })
+}
+
+impl PgStore {
+    /// The login signed in.
+    pub fn login(&self) -> &str {
+        &self.login
+    }
 }
 
 #[async_trait::async_trait]
 impl crate::store::Lifecycle for PgStore {
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    fn team_mode(&self) -> bool {
+        self.team
+    }
+
+    fn team_member(&self) -> Option<&TeamMember> {
+        self.member.as_ref()
     }
 }

@@ -6,7 +6,10 @@ use crate::store::rows::{all, service_record};
 use crate::store::services::{ServiceRecord, ServiceStore};
 use crate::store::{Pending, StoreError, now_text};
 
-const COLUMNS: &str = "id, name, base_url, environment, role, sandbox, seal";
+/// A service's columns; the role is the signed-in person's own on a team's
+/// database (from the staff list), the desktop's otherwise.
+const COLUMNS: &str = "id, name, base_url, environment, sandbox, seal,
+    coalesce((SELECT r.role FROM staff_roles r WHERE r.login = current_user AND r.service_id = id), role) AS role";
 
 struct PendingTx(Transaction<'static, Postgres>);
 
