@@ -32,6 +32,18 @@ use crate::store::sync::{Fill, FillPage, Position, SyncCursor};
 /// Re-read on every run: the search endpoints lag writes, and recent payments change state.
 pub const TRAILING_MS: i64 = 2 * 60 * 60 * 1000;
 /// Capturable payments stay unfinished for up to 120 hours.
+/// How long a run's claim on its service's sync lasts unless renewed (each
+/// batch written renews it): a desktop that stops mid-run lets go by then.
+const CLAIM_MS: i64 = 120_000;
+
+/// Another desktop of the team is syncing the service.
+fn another_desktop_syncs() -> CoreError {
+    CoreError::Conflict {
+        message: "Another desktop of your team is updating this service's payments now: they appear here as they arrive".into(),
+        pay_code: None,
+    }
+}
+
 const UNFINISHED_LOOKBACK_MS: i64 = 6 * 24 * 60 * 60 * 1000;
 /// Windows start at a week and grow or shrink to hold a few pages each.
 const FIRST_WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
@@ -138,6 +150,8 @@ fn floor_second(ms: i64) -> i64 {
 
 struct Run<'a> {
     core: &'a Core,
+    /// This run's claim on the service's sync (see `SyncStore::sync_claim`).
+    claim: String,
     /// The run's writing (the store decides how to load fast).
     fill: Box<dyn Fill>,
     service: &'a ServiceInfo,
@@ -152,6 +166,21 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Keeps this run's claim; a run whose claim lapsed (it was held up past
+    /// `CLAIM_MS` and another desktop took over) stops.
+    async fn renew_claim(&self) -> Result<(), CoreError> {
+        let kept = self
+            .core
+            .store()
+            .sync_claim(&self.service.id, &self.claim, CLAIM_MS)
+            .await?;
+        if kept {
+            Ok(())
+        } else {
+            Err(another_desktop_syncs())
+        }
+    }
+
     fn progress(&self, resource: Resource, phase: SyncPhase, message: Option<String>) {
         let remaining = self.estimate.map(|e| e.saturating_sub(self.items));
         let rate = self.items as f64 / self.started.elapsed().as_secs_f64().max(0.001);
@@ -291,6 +320,7 @@ impl Run<'_> {
             }
             // Pages read before a failure are good: they are kept.
             self.fill.commit().await?;
+            self.renew_claim().await?;
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -821,11 +851,35 @@ impl Core {
     ) -> Result<SyncReport, CoreError> {
         let service = self.service(service_id).await?;
         let client = self.client(&service).await?;
+        let claim = uuid::Uuid::new_v4().to_string();
+        if !self
+            .store()
+            .sync_claim(&service.id, &claim, CLAIM_MS)
+            .await?
+        {
+            return Err(another_desktop_syncs());
+        }
+        let run = self
+            .sync_claimed(&service, client, claim.clone(), cancel, on_progress)
+            .await;
+        self.store().sync_release(&service.id, &claim).await;
+        run
+    }
+
+    async fn sync_claimed(
+        &self,
+        service: &ServiceInfo,
+        client: Client,
+        claim: String,
+        cancel: &SyncCancel,
+        on_progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport, CoreError> {
         let before = client.stats().requests;
         let mut run = Run {
             core: self,
+            claim,
             fill: self.store().begin_fill(&service.id).await?,
-            service: &service,
+            service,
             client: client.clone(),
             cancel,
             report: SyncReport::default(),

@@ -75,6 +75,20 @@ pub trait SyncStore {
     async fn after_fill(&self, items: u64, payments_analysed: bool);
     /// How many payments a run must expect before it loads them in bulk.
     fn set_bulk_load_from(&self, payments: u64);
+    /// Claims the service's sync for the run `holder` for `for_ms`, or
+    /// renews the claim: false while another run (another desktop of the
+    /// team) holds it. One file has one desktop: the SQLite store's process
+    /// keeps one run per service itself, so it always grants.
+    async fn sync_claim(
+        &self,
+        _service_id: &str,
+        _holder: &str,
+        _for_ms: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+    /// Lets go of a claim (a claim not let go lapses).
+    async fn sync_release(&self, _service_id: &str, _holder: &str) {}
 }
 
 /// A sync run's writing. Pages are written between `begin` and `commit`;

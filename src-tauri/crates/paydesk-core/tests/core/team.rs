@@ -394,3 +394,100 @@ async fn the_administrator_runs_the_team_from_the_paydesk_team_command() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn one_desktop_syncs_a_service_for_the_team_and_a_telephone_payment_is_seen_by_all() {
+    let mut t = team().await;
+    let admin = TeamAdmin::connect(&t.db.admin_url()).await.unwrap();
+    admin
+        .set_role(&t.sam, "Parking", Role::CallCentre)
+        .await
+        .unwrap();
+    admin.close().await;
+    let sam = t.desktop(&t.sam.clone()).await;
+    let ali = t.desktop(&t.ali.clone()).await;
+
+    // Sam takes a payment by phone; Ali, taking the same one a minute later
+    // for the same caller, is warned.
+    let card = || MotoCard::new("4444333322221111", "12/39", "737", "Sam Citizen");
+    let input = phone(2500, "TEL-TEAM");
+    let started = sam.telephone_start(&t.service, &input).await.unwrap();
+    let first = sam
+        .telephone_authorise(&t.service, &started.payment_id, card(), false)
+        .await
+        .unwrap();
+    assert_eq!(first.result, TelephoneResult::Taken);
+    let again = ali.telephone_start(&t.service, &input).await.unwrap();
+    let dups = ali
+        .telephone_duplicates(&t.service, &again.payment_id, "1111")
+        .await
+        .unwrap();
+    assert_eq!(dups.len(), 1, "{dups:?}");
+    assert_eq!(dups[0].payment_id, started.payment_id);
+    let refused = ali
+        .telephone_authorise(&t.service, &again.payment_id, card(), false)
+        .await;
+    assert!(
+        matches!(refused, Err(CoreError::Conflict { .. })),
+        "{refused:?}"
+    );
+
+    // A slow sync by Sam: Ali's, meanwhile, is refused, not run twice.
+    t.sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments".into(),
+        latency_ms: 1_500,
+        ..Fault::default()
+    }]);
+    let service = t.service.clone();
+    let sams = tokio::spawn({
+        let sam = sam.clone();
+        async move {
+            sam.sync_service(&service, &SyncCancel::default(), &no_progress())
+                .await
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while t.db.psql("SELECT count(*) FROM sync_claims").unwrap() != "1" {
+        assert!(
+            Instant::now() < deadline,
+            "Sam's sync never claimed the service"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let alis = ali
+        .sync_service(&t.service, &SyncCancel::default(), &no_progress())
+        .await;
+    assert!(
+        matches!(&alis, Err(CoreError::Conflict { message, .. }) if message.contains("Another desktop")),
+        "{alis:?}"
+    );
+    sams.await.unwrap().unwrap();
+    t.sim.control().clear_faults();
+    assert_eq!(
+        t.db.psql("SELECT count(*) FROM sync_claims").unwrap(),
+        "0",
+        "let go at the end"
+    );
+
+    // A claim left by a desktop that stopped lapses; then Ali's sync runs.
+    t.db.psql(&format!(
+        "INSERT INTO sync_claims (service_id, holder, until_ms) VALUES ('{}', 'gone', server_now_ms() + 60000)",
+        t.service
+    ))
+    .unwrap();
+    assert!(
+        ali.sync_service(&t.service, &SyncCancel::default(), &no_progress())
+            .await
+            .is_err()
+    );
+    t.db.psql("UPDATE sync_claims SET until_ms = server_now_ms() - 1")
+        .unwrap();
+    ali.sync_service(&t.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let seen = sam
+        .payments_search(&t.service, &PaymentQuery::default())
+        .await
+        .unwrap();
+    assert!(seen.rows.iter().any(|r| r.payment_id == started.payment_id));
+}

@@ -132,6 +132,42 @@ impl SyncStore for PgStore {
     }
 
     fn set_bulk_load_from(&self, _payments: u64) {}
+
+    async fn sync_claim(
+        &self,
+        service_id: &str,
+        holder: &str,
+        for_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let claimed: Option<String> = sqlx::query_scalar(
+            "INSERT INTO sync_claims AS c (service_id, holder, until_ms)
+             VALUES ($1, $2, server_now_ms() + $3)
+             ON CONFLICT (service_id) DO UPDATE SET holder = excluded.holder,
+                login = current_user, until_ms = excluded.until_ms
+             WHERE c.holder = excluded.holder OR c.until_ms < server_now_ms()
+             RETURNING holder",
+        )
+        .bind(service_id)
+        .bind(holder)
+        .bind(for_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed.is_some())
+    }
+
+    async fn sync_release(&self, service_id: &str, holder: &str) {
+        let released = sqlx::query("DELETE FROM sync_claims WHERE service_id = $1 AND holder = $2")
+            .bind(service_id)
+            .bind(holder)
+            .execute(&self.pool)
+            .await;
+        if let Err(e) = released {
+            tracing::warn!(
+                "a sync's claim could not be let go (it lapses): {}",
+                StoreError::from(e)
+            );
+        }
+    }
 }
 
 /// A run's writing: the batch open, if any.
