@@ -142,6 +142,11 @@ pub fn database_problem(problem: DbProblem) -> String {
         DbProblem::OtherVersion => format!(
             "Paydesk's database on this computer was made by a different version of Paydesk, so this version cannot use it. Nothing in it was changed. {SAFE} Ask IT to install the version of Paydesk your team uses, or to move the Paydesk data folder aside so this version can start a new one."
         ),
+        DbProblem::ServerUnreachable => format!(
+            "Paydesk cannot reach your team's database server. {SAFE} Check this computer's network connection; if it is working, ask IT whether the team database server is running."
+        ),
+        // Nothing is broken: the person only needs to sign in again.
+        DbProblem::SignInRefused => "Your team's database did not accept your login and password. Check your password and sign in again; if it still fails, ask your team's administrator or IT to check your login.".to_owned(),
     }
 }
 
@@ -310,6 +315,7 @@ mod tests {
             DbProblem::Full,
             DbProblem::Unreachable,
             DbProblem::OtherVersion,
+            DbProblem::ServerUnreachable,
         ] {
             let m = database_problem(p);
             assert!(m.contains("Nothing at GOV.UK Pay is affected"), "{m}");
@@ -318,6 +324,12 @@ mod tests {
         assert!(database_problem(DbProblem::ReadOnly).contains("read-only"));
         assert!(database_problem(DbProblem::Full).contains("full"));
         assert!(database_problem(DbProblem::OtherVersion).contains("different version"));
+        assert!(database_problem(DbProblem::ServerUnreachable).contains("team's database server"));
+        let refused = database_problem(DbProblem::SignInRefused);
+        assert!(
+            refused.contains("did not accept your login and password"),
+            "{refused}"
+        );
     }
 
     /// Splits one line of a CSV file, with fields maybe in double quotes.

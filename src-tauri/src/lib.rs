@@ -16,11 +16,15 @@ use paydesk_core::{Core, OsKeyStore};
 use tauri::Manager;
 
 pub use error::{AppError, ErrorCode};
-pub use state::AppState;
+pub use state::{AppState, TeamSetting};
 
 /// Environment variable that points Paydesk at a data folder of its own
 /// (tests and demos use it to stay out of the user's real data).
 pub const DATA_DIR_ENV: &str = "PAYDESK_DATA_DIR";
+
+/// The team database's address (`postgres://LOGIN@HOST:PORT/DATABASE`, no
+/// password), for a desktop in a team.
+pub const TEAM_DATABASE_ENV: &str = "PAYDESK_TEAM_DATABASE";
 
 /// The log file in the data folder, kept for support and never holding keys or
 /// card data (the tests search it for them).
@@ -80,7 +84,7 @@ async fn start_sandbox_if_wanted(state: &AppState) {
     };
     if wanted {
         let mut running = state.sandbox.lock().await;
-        if let Err(e) = sandbox::start(core, &mut running).await {
+        if let Err(e) = sandbox::start(&core, &mut running).await {
             tracing::error!("sandbox: {}", e.message);
         }
     }
@@ -94,14 +98,29 @@ pub fn run() {
             let identifier = app.config().identifier.clone();
             let dir = data_dir(app);
             init_logging(dir.as_ref().ok().map(PathBuf::as_path));
+            let keys: Arc<dyn paydesk_core::KeyStore> = Arc::new(OsKeyStore::new(identifier));
+            // A desktop in a team signs in to the team's database instead of
+            // opening its own file (the address will come from IT's policy file).
+            let team = match (&dir, std::env::var(TEAM_DATABASE_ENV)) {
+                (Ok(dir), Ok(address)) if !address.trim().is_empty() => Some(TeamSetting {
+                    address: address.trim().to_owned(),
+                    data_dir: dir.clone(),
+                    keys: keys.clone(),
+                }),
+                _ => None,
+            };
             let core = match dir {
                 Ok(dir) => {
                     tracing::info!(dir = %dir.display(), "opening Paydesk data");
-                    tauri::async_runtime::block_on(Core::open(
-                        &dir,
-                        Arc::new(OsKeyStore::new(identifier)),
-                    ))
-                    .map_err(|e| {
+                    let opened = match &team {
+                        Some(t) => tauri::async_runtime::block_on(Core::open_team_signed_in(
+                            &dir,
+                            &t.address,
+                            keys.clone(),
+                        )),
+                        None => tauri::async_runtime::block_on(Core::open(&dir, keys.clone())),
+                    };
+                    opened.map_err(|e| {
                         tracing::error!("Paydesk could not start its data store: {e}");
                         // The window still opens and every command says this.
                         AppError::from(e)
@@ -119,7 +138,7 @@ pub fn run() {
                     )))
                 }
             };
-            let state = AppState::new(core);
+            let state = AppState::new(core, team);
             tauri::async_runtime::block_on(start_sandbox_if_wanted(&state));
             app.manage(state);
             Ok(())
@@ -128,8 +147,11 @@ pub fn run() {
             commands::services::services_list,
             commands::staff::staff_get,
             commands::staff::staff_set_name,
+            commands::team::team_get,
+            commands::team::team_sign_in,
             commands::services::services_add,
             commands::services::services_remove,
+            commands::services::services_set_key,
             commands::sandbox::sandbox_start,
             commands::search::payments_search,
             commands::search::payments_search_live,

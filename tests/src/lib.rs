@@ -94,6 +94,14 @@ impl App {
         app
     }
 
+    /// Launches Paydesk on a data folder with more of its environment set
+    /// (a team database's address, say) and waits for its UI.
+    pub async fn launch_with(data_dir: tempfile::TempDir, env: &[(&str, String)]) -> App {
+        let app = Self::start_with(data_dir, env).await;
+        app.wait_for_text("[data-testid=header]", "Paydesk").await;
+        app
+    }
+
     /// Launches Paydesk without waiting for the UI to load.
     pub async fn start() -> App {
         Self::start_in(tempfile::tempdir().expect("a temporary data folder")).await
@@ -104,9 +112,13 @@ impl App {
     /// most `SESSION_TRIES` times in all. An answer refusing the session (the
     /// app failing on a fresh data folder, say) fails the test at once.
     async fn start_in(data_dir: tempfile::TempDir) -> App {
+        Self::start_with(data_dir, &[]).await
+    }
+
+    async fn start_with(data_dir: tempfile::TempDir, env: &[(&str, String)]) -> App {
         let mut failures = Vec::new();
         for _ in 0..SESSION_TRIES {
-            let (mut driver, port) = spawn_driver(data_dir.path());
+            let (mut driver, port) = spawn_driver(data_dir.path(), env);
             wait_for_port(port).await;
             match connect(port).await {
                 Ok(client) => {
@@ -307,7 +319,7 @@ impl App {
 const SESSION_TRIES: usize = 3;
 
 /// tauri-driver on two free ports, for the app on `data_dir`.
-fn spawn_driver(data_dir: &Path) -> (Child, u16) {
+fn spawn_driver(data_dir: &Path, env: &[(&str, String)]) -> (Child, u16) {
     let port = free_port();
     let native_port = free_port();
     let xdg = data_dir.join("xdg");
@@ -322,6 +334,7 @@ fn spawn_driver(data_dir: &Path) -> (Child, u16) {
         .env("PAYDESK_DATA_DIR", data_dir)
         .env("XDG_CONFIG_HOME", xdg.join("config"))
         .env("XDG_CACHE_HOME", xdg.join("cache"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

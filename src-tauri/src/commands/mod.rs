@@ -14,4 +14,5 @@ pub mod services;
 pub mod staff;
 pub mod story;
 pub mod sync;
+pub mod team;
 pub mod telephone;

@@ -10,5 +10,5 @@ use crate::state::AppState;
 pub async fn sandbox_start(state: State<'_, AppState>) -> Result<ServiceView, AppError> {
     let core = state.core()?;
     let mut running = state.sandbox.lock().await;
-    crate::sandbox::start(core, &mut running).await
+    crate::sandbox::start(&core, &mut running).await
 }

@@ -19,6 +19,17 @@ pub async fn services_add(
     Ok(state.core()?.services_add(input).await?)
 }
 
+/// Keeps this desktop's API key for a service it can see (a team's service).
+#[tauri::command]
+pub async fn services_set_key(
+    state: State<'_, AppState>,
+    id: String,
+    api_key: String,
+) -> Result<ServiceView, AppError> {
+    let api_key = zeroize::Zeroizing::new(api_key);
+    Ok(state.core()?.services_set_key(&id, &api_key).await?)
+}
+
 #[tauri::command]
 pub async fn services_remove(state: State<'_, AppState>, id: String) -> Result<(), AppError> {
     Ok(state.core()?.services_remove(&id).await?)

@@ -8,3 +8,6 @@ export const servicesAdd = (input: NewService): Promise<ServiceView> =>
   call('services_add', { input });
 
 export const servicesRemove = (id: string): Promise<void> => call('services_remove', { id });
+
+export const servicesSetKey = (id: string, apiKey: string): Promise<ServiceView> =>
+  call('services_set_key', { id, apiKey });

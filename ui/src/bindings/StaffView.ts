@@ -11,4 +11,9 @@ name: string | null,
 /**
  * The operating system account's full name, to prefill the question.
  */
-suggested: string, };
+suggested: string, 
+/**
+ * The name is the team's staff list's (on a team's database): only the
+ * team's administrator changes it.
+ */
+fromTeam: boolean, };

@@ -362,7 +362,13 @@ impl Core {
     /// Keeps this desktop's API key for a service it can see: on a team's
     /// database, a service the administrator added (its key never reaches the
     /// database, so each desktop adds its own). GOV.UK Pay checks the key first.
-    pub async fn services_set_key(&self, id: &str, key: ApiKey) -> Result<ServiceView, CoreError> {
+    pub async fn services_set_key(&self, id: &str, key: &str) -> Result<ServiceView, CoreError> {
+        let key = ApiKey::new(key).ok_or_else(|| {
+            CoreError::Validation(vec![FieldError::new(
+                "apiKey",
+                "Enter the service's API key from the GOV.UK Pay admin tool",
+            )])
+        })?;
         let service = self.service(id).await?;
         check_key(&service.base_url, &key).await?;
         self.key_set(id, key).await?;

@@ -22,6 +22,9 @@ pub struct StaffView {
     pub name: Option<String>,
     /// The operating system account's full name, to prefill the question.
     pub suggested: String,
+    /// The name is the team's staff list's (on a team's database): only the
+    /// team's administrator changes it.
+    pub from_team: bool,
 }
 
 fn missing_name() -> CoreError {
@@ -36,6 +39,7 @@ impl Core {
         Ok(StaffView {
             name: self.staff_name().await?,
             suggested: os_full_name().unwrap_or_default(),
+            from_team: self.store().team_mode(),
         })
     }
 

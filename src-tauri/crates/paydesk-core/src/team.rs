@@ -348,6 +348,30 @@ impl crate::Core {
         blocking(move || keys.set_secret(&name, &password)).await
     }
 
+    /// Signs in with a password the person just typed, and keeps it in the
+    /// keyring once the team database has accepted it (a mistyped one is
+    /// never kept).
+    pub async fn open_team_with_password(
+        data_dir: &std::path::Path,
+        address: &str,
+        password: &str,
+        keys: std::sync::Arc<dyn crate::KeyStore>,
+    ) -> Result<Self, CoreError> {
+        let mut url = team_address(address)?;
+        if password.is_empty() {
+            return Err(field(
+                "password",
+                "Enter your password for the team database",
+            ));
+        }
+        url.set_password(Some(password))
+            .map_err(|()| field("teamDatabase", "That address cannot take a password"))?;
+        let full = Zeroizing::new(url.to_string());
+        let core = Self::open_team(data_dir, &full, keys.clone()).await?;
+        Self::team_password_keep(&keys, address, password).await?;
+        Ok(core)
+    }
+
     /// Signs in to the team database at `address` as the login it names,
     /// with the password the keyring keeps for it.
     pub async fn open_team_signed_in(

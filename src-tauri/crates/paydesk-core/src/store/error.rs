@@ -16,6 +16,10 @@ pub enum DbProblem {
     /// The database was made by another build of Paydesk: its schema has
     /// steps this build does not know, or knows differently. Nothing was changed.
     OtherVersion,
+    /// The team's database server cannot be reached (down, or the network).
+    ServerUnreachable,
+    /// The team's database did not accept the login and password.
+    SignInRefused,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

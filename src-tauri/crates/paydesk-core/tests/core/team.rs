@@ -90,8 +90,11 @@ impl Team {
             .await
             .unwrap();
         self._dirs.push(dir);
-        let key = govpay::ApiKey::new(self.sim.accounts()[0].api_key.clone()).unwrap();
-        core.services_set_key(&self.service, key).await.unwrap();
+        let blank = core.services_set_key(&self.service, "  ").await;
+        assert!(matches!(blank, Err(CoreError::Validation(_))), "{blank:?}");
+        core.services_set_key(&self.service, &self.sim.accounts()[0].api_key)
+            .await
+            .unwrap();
         core
     }
 }

@@ -18,8 +18,11 @@ pub(crate) fn kind_of_code(code: &str) -> StoreErrorKind {
         "53100" => StoreErrorKind::Broken(DbProblem::Full),
         "25006" => StoreErrorKind::Broken(DbProblem::ReadOnly),
         // The server going or refusing connections, too many connections.
-        c if c.starts_with("08") => StoreErrorKind::Broken(DbProblem::Unreachable),
-        "57P01" | "57P02" => StoreErrorKind::Broken(DbProblem::Unreachable),
+        c if c.starts_with("08") => StoreErrorKind::Broken(DbProblem::ServerUnreachable),
+        "57P01" | "57P02" => StoreErrorKind::Broken(DbProblem::ServerUnreachable),
+        // invalid_password, invalid_authorization_specification (no such
+        // login, or one that may not sign in)
+        "28P01" | "28000" => StoreErrorKind::Broken(DbProblem::SignInRefused),
         // too_many_connections, cannot_connect_now (starting up): passing.
         "53300" | "57P03" => StoreErrorKind::Busy,
         _ => StoreErrorKind::Other,

@@ -114,14 +114,24 @@ async fn connect(url: &str) -> Result<PgPool, StoreError> {
         .parse()
         .map_err(|e| StoreError::other(format!("bad team database address: {e}")))?;
     let options = options.application_name("paydesk");
-    Ok(PgPoolOptions::new()
+    PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(15))
         // An idle connection is let go, so a quiet desktop holds none.
         .min_connections(0)
         .idle_timeout(Duration::from_secs(300))
         .connect_with(options)
-        .await?)
+        .await
+        .map_err(|e| match e {
+            // Nothing answered: the server, not a file, is out of reach.
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => {
+                StoreError::new(
+                    StoreErrorKind::Broken(DbProblem::ServerUnreachable),
+                    e.to_string(),
+                )
+            }
+            other => other.into(),
+        })
 }
 
 /// The store, with who signed in as the staff list names them.
