@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "telephone_payments_check",
     "disputes_list",
     "activity_list",
+    "activity_people",
     "activity_verify",
     "agreements_list",
     "agreement_detail",

@@ -172,6 +172,7 @@ pub fn run() {
             commands::telephone::telephone_payments_check,
             commands::disputes::disputes_list,
             commands::activity::activity_list,
+            commands::activity::activity_people,
             commands::activity::activity_verify,
             commands::agreements::agreements_list,
             commands::agreements::agreement_detail,

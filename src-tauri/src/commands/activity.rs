@@ -22,3 +22,11 @@ pub async fn activity_verify(
 ) -> Result<AuditVerification, AppError> {
     Ok(state.core()?.activity_verify(&service_id).await?)
 }
+
+#[tauri::command]
+pub async fn activity_people(
+    state: State<'_, AppState>,
+    service_id: String,
+) -> Result<Vec<String>, AppError> {
+    Ok(state.core()?.activity_people(&service_id).await?)
+}

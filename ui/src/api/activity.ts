@@ -8,3 +8,6 @@ export const activityList = (serviceId: string, query: AuditQuery): Promise<Audi
 
 export const activityVerify = (serviceId: string): Promise<AuditVerification> =>
   call('activity_verify', { serviceId });
+
+export const activityPeople = (serviceId: string): Promise<string[]> =>
+  call('activity_people', { serviceId });

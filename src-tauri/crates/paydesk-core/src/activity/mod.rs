@@ -24,6 +24,13 @@ impl Core {
         Ok(self.store().audit_list(&q).await?)
     }
 
+    /// The people named in the service's record, for the "Who" filter.
+    pub async fn activity_people(&self, service_id: &str) -> Result<Vec<String>, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ViewActivity)?;
+        Ok(self.store().audit_operators(&service.id).await?)
+    }
+
     /// Checks the whole hash chain (every service's rows: it is one chain).
     pub async fn activity_verify(&self, service_id: &str) -> Result<AuditVerification, CoreError> {
         let service = self.service(service_id).await?;

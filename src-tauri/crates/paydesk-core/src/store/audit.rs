@@ -159,6 +159,9 @@ pub trait AuditStore {
     async fn audit_hash(&self, seq: i64) -> Result<Option<String>, StoreError>;
     /// The record, newest first, filtered.
     async fn audit_list(&self, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreError>;
+    /// Everyone named in the service's record, by name: on a team's database
+    /// the whole team's people, for Activity's "Who".
+    async fn audit_operators(&self, service_id: &str) -> Result<Vec<String>, StoreError>;
     /// Refund attempts with no outcome (done, refused or found) yet, of one
     /// payment or all the service's, oldest first.
     async fn open_refund_attempts(

@@ -270,6 +270,16 @@ async fn the_team_shares_one_record_one_cache_and_its_cases() {
         names
     };
     assert_eq!(refunders(&everyone), ["Ali Khan", "Sam Patel", "Sam Patel"]);
+    // "Who" offers each person of the team once, and the administrator who
+    // added the service and gave the roles.
+    assert_eq!(
+        ali.activity_people(&t.service).await.unwrap(),
+        [
+            "Ali Khan",
+            "Sam Patel",
+            "Team administrator (paydesk_admin)"
+        ]
+    );
     let sams = ali
         .activity_list(
             &t.service,

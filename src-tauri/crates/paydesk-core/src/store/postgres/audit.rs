@@ -61,6 +61,15 @@ impl AuditStore for PgStore {
         )
     }
 
+    async fn audit_operators(&self, service_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT operator COLLATE \"C\" FROM audit_log WHERE service_id = $1 ORDER BY 1",
+        )
+        .bind(service_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn audit_list(&self, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreError> {
         let mut b = QueryBuilder::<Postgres>::new("SELECT * FROM audit_log WHERE true");
         if let Some(v) = &q.operator {
