@@ -62,6 +62,10 @@ struct Shared {
     client_options: Mutex<ClientOptions>,
     /// The syncs running in this process, one per service.
     syncs: sync::RunningSyncs,
+    /// This desktop, as its claims on a team's syncs name it: the same data
+    /// folder is the same desktop, so one restarted after a crash takes its
+    /// own claim back at once.
+    desktop: String,
 }
 
 /// How clients are set up (tests shorten the timeouts).
@@ -128,6 +132,7 @@ impl Core {
                 clients: Default::default(),
                 client_options: Default::default(),
                 syncs: Default::default(),
+                desktop: desktop_tag(data_dir),
             }),
         };
         // Outcomes a previous run could not write go in first.
@@ -180,4 +185,11 @@ fn make_folder(data_dir: &Path) -> Result<(), StoreError> {
             format!("cannot create the data folder {}: {e}", data_dir.display()),
         )
     })
+}
+
+/// A name for the desktop with this data folder (a hash of its full path).
+fn desktop_tag(data_dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let full = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    hex::encode(&Sha256::digest(full.to_string_lossy().as_bytes())[..12])
 }

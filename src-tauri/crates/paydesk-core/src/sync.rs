@@ -851,7 +851,7 @@ impl Core {
     ) -> Result<SyncReport, CoreError> {
         let service = self.service(service_id).await?;
         let client = self.client(&service).await?;
-        let claim = uuid::Uuid::new_v4().to_string();
+        let claim = self.shared.desktop.clone();
         if !self
             .store()
             .sync_claim(&service.id, &claim, CLAIM_MS)

@@ -4,7 +4,7 @@
 -- desktop that crashes or loses its network lets go when the claim lapses.
 CREATE TABLE sync_claims (
     service_id text PRIMARY KEY REFERENCES services(id) ON DELETE CASCADE,
-    holder     text NOT NULL,   -- one run of one desktop
+    holder     text NOT NULL,   -- the desktop (its data folder) syncing
     login      text NOT NULL DEFAULT current_user,
     until_ms   bigint NOT NULL
 );

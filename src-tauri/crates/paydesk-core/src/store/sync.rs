@@ -75,9 +75,8 @@ pub trait SyncStore {
     async fn after_fill(&self, items: u64, payments_analysed: bool);
     /// How many payments a run must expect before it loads them in bulk.
     fn set_bulk_load_from(&self, payments: u64);
-    /// Claims the service's sync for the run `holder` for `for_ms`, or
-    /// renews the claim: false while another run (another desktop of the
-    /// team) holds it. One file has one desktop: the SQLite store's process
+    /// Claims the service's sync for the desktop `holder` for `for_ms`, or
+    /// renews the claim: false while another desktop of the team holds it. One file has one desktop: the SQLite store's process
     /// keeps one run per service itself, so it always grants.
     async fn sync_claim(
         &self,
