@@ -439,12 +439,13 @@ async fn a_first_fill_lets_other_writes_through_while_it_loads() {
 #[tokio::test]
 async fn a_cancelled_sync_stops_between_pages_and_resumes() {
     let s = seeded(3_000, 12, 10).await;
-    // Pages come 100 ms apart, as over a network: the writer takes whatever
-    // pages are waiting in one go, and against an instant simulator the first
-    // go could hold all six pages, leaving nothing to cancel.
+    // Pages come 400 ms apart, as over a slow network: the writer takes
+    // whatever pages come within 200 ms of the first in one go, so each wave
+    // of pages is a batch of its own (at 100 ms the second wave could land
+    // in the first batch on a busy machine, leaving nothing to cancel).
     s.sim.control().set_faults(vec![Fault {
         route: "GET /v1/payments".into(),
-        latency_ms: 100,
+        latency_ms: 400,
         ..Fault::default()
     }]);
     let cancel = SyncCancel::default();
