@@ -134,7 +134,8 @@ pub(crate) fn service_seal(
 /// Why Paydesk will not use a service whose seal does not match.
 pub(crate) const SERVICE_CHANGED: &str = "this service's role, address or environment was changed outside Paydesk, so Paydesk will not use it. Ask your supervisor or IT to check this computer, then remove the service and add it again";
 
-async fn blocking<T: Send + 'static>(
+/// Runs keyring work (which blocks) off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
 ) -> Result<T, CoreError> {
     tokio::task::spawn_blocking(f)

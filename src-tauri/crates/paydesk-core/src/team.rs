@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 use crate::activity::audit::{AuditAttempt, legacy_hash, new_row};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Role;
+use crate::seal::blocking;
 use crate::services::{Environment, check_base_url};
 use crate::store::audit::Phase;
 use crate::store::postgres::admin::{AdminChange, StaffRecord};
@@ -315,14 +316,6 @@ fn team_address(address: &str) -> Result<url::Url, CoreError> {
         ));
     }
     Ok(url)
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
-) -> Result<T, CoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| CoreError::Keyring("the keyring task stopped unexpectedly".into()))?
 }
 
 impl crate::Core {

@@ -7,11 +7,15 @@
 
 -- The group every staff login is a member of (made once per server; its
 -- rights are granted per database, below).
+-- Two team databases set up at once on one server both try: the second
+-- finds it made (or being made) and goes on.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'paydesk_staff') THEN
         CREATE ROLE paydesk_staff NOLOGIN;
     END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
 END
 $$;
 

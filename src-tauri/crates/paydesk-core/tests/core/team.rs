@@ -504,3 +504,21 @@ async fn one_desktop_syncs_a_service_for_the_team_and_a_telephone_payment_is_see
         .unwrap();
     assert!(seen.rows.iter().any(|r| r.payment_id == started.payment_id));
 }
+
+/// Teams share a server: several set up at once (the group role all of
+/// them use is made once, whoever comes first).
+#[tokio::test]
+async fn several_team_databases_are_set_up_at_once_on_one_server() {
+    let dbs: Vec<_> = (0..6)
+        .map(|_| paydesk_testdb::server().database())
+        .collect();
+    let set_up = dbs.iter().map(|db| async move {
+        let admin = TeamAdmin::connect(&db.admin_url()).await?;
+        admin.set_up_team("A team").await?;
+        admin.close().await;
+        Ok::<(), CoreError>(())
+    });
+    for done in futures_util::future::join_all(set_up).await {
+        done.unwrap();
+    }
+}
