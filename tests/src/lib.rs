@@ -181,12 +181,19 @@ impl App {
         panic!("{css:?} never showed {needle:?}; last text was {last:?}");
     }
 
+    /// Clicks an element. A click WebDriver refuses while the page is
+    /// re-drawing (the element just replaced) is tried again on the element
+    /// found afresh, a few times within a second.
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click {css:?}: {e}"));
+        let mut refused = Vec::new();
+        for _ in 0..5 {
+            match self.find(css).await.click().await {
+                Ok(_) => return,
+                Err(e) => refused.push(e.to_string()),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("cannot click {css:?}: {refused:?}");
     }
 
     /// Clears a field and types into it.
