@@ -4,7 +4,7 @@
 //! (ILIKE, so in any case: LIKE alone is case-sensitive here), and the
 //! admin tool's other filters through b-tree indexes led by the service.
 //! The same rules as the SQLite store, so both return the same payments in
-//! the same order (the parity test in tests/core/engines.rs).
+//! the same order (the parity test in tests/team/engines.rs).
 
 use std::collections::HashMap;
 
