@@ -174,6 +174,11 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     app.wait_for_text("[data-testid=verification]", "The record is intact")
         .await;
     app.screenshot("32-activity-intact").await;
+    // "Who" offers the people in the record.
+    let who = app
+        .js("return [...document.querySelectorAll('#activity-operator option')].map(o => o.textContent).join('|');")
+        .await;
+    assert_eq!(who, "Everyone|Pat Supervisor");
 
     // Someone edits the database file: the amount of the refund's first row
     // (row 1 is the staff name being set).

@@ -70,6 +70,7 @@ async fn a_caseworker_signs_in_to_the_team_and_adds_their_key() {
     app.click("[data-testid=service-key-save]").await;
     app.wait_for_text("[data-service-row=Parking]", "did not accept this API key")
         .await;
+    app.screenshot("62-team-key-refused").await;
     app.fill("[data-testid=service-key]", &sim.accounts()[0].api_key)
         .await;
     app.click("[data-testid=service-key-save]").await;

@@ -35,7 +35,11 @@ fn explain(e: &CoreError) -> String {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // Read as given (an argument that is not UTF-8 is not a panic).
+    let mut args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let mut url = std::env::var("PAYDESK_TEAM_DATABASE").ok();
     if args.first().map(String::as_str) == Some("--database") && args.len() >= 2 {
         url = Some(args[1].clone());
