@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "payments_search_live",
     "payment_detail",
     "payment_refund",
+    "refund_reasons",
     "payment_cancel",
     "payment_capture",
     "case_add_payment",

@@ -157,6 +157,7 @@ pub fn run() {
             commands::search::payments_search_live,
             commands::story::payment_detail,
             commands::money::payment_refund,
+            commands::money::refund_reasons,
             commands::money::payment_cancel,
             commands::money::payment_capture,
             commands::cases::case_add_payment,

@@ -207,6 +207,17 @@ impl App {
             .unwrap_or_else(|e| panic!("cannot type into {css:?}: {e}"));
     }
 
+    /// Chooses the option with `value` in a select, waiting for the option
+    /// to be there (lists read from the core arrive a moment later).
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(&format!("{css} option[value='{value}']")).await;
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose {value:?} in {css:?}: {e}"));
+    }
+
     /// Runs a script in the page and returns its value.
     pub async fn js(&self, script: &str) -> serde_json::Value {
         self.client

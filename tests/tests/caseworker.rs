@@ -67,9 +67,24 @@ async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
         "Enter an amount in pounds and pence, like 12.50",
     )
     .await;
+    // Every refund says why: with no reason chosen, the form says so too.
+    app.wait_for_text(
+        "#refund-reason-error",
+        "Select why the payment is being refunded",
+    )
+    .await;
     app.screenshot("12b-refund-ambiguous-amount").await;
     assert_eq!(sim.control().payment(&pid).unwrap().refunds, 0);
     app.fill("[data-testid=refund-amount]", "12.50").await;
+    app.select("[data-testid=refund-reason]", "overpayment")
+        .await;
+    app.fill(
+        "[data-testid=refund-note]",
+        "Paid for two permits, needed one",
+    )
+    .await;
+    app.screenshot_of("12c-refund-form", "[data-testid=refund-form]")
+        .await;
     app.click("[data-testid=refund-continue]").await;
     app.wait_for_text(
         "[data-testid=refund-confirm]",
@@ -81,7 +96,14 @@ async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
         "£30.00 can still be refunded",
     )
     .await;
+    app.wait_for_text(
+        "[data-testid=refund-confirm-reason]",
+        "Overpayment: Paid for two permits, needed one",
+    )
+    .await;
     app.screenshot("13-refund-confirm").await;
+    app.screenshot_of("13b-refund-confirm-panel", "[data-testid=refund-confirm]")
+        .await;
     app.click("[data-testid=refund-confirm-button]").await;
     app.wait_for_text("[data-testid=notice]", "The refund of £12.50 was made")
         .await;
@@ -91,6 +113,17 @@ async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
         .await;
     app.wait_for_text("[data-testid=desk-actions]", "Sam Caseworker")
         .await;
+    // Who made it and why, on the refunds list and the timeline.
+    app.wait_for_text(
+        "[data-testid=refunds]",
+        "Overpayment: Paid for two permits, needed one",
+    )
+    .await;
+    app.wait_for_text(
+        "[data-testid=timeline]",
+        "Overpayment: Paid for two permits, needed one. Refunded by Sam Caseworker.",
+    )
+    .await;
     app.screenshot("14-refund-done").await;
     app.scroll_to("[data-testid=timeline]").await;
     app.screenshot("14b-refund-timeline").await;
@@ -120,6 +153,7 @@ async fn a_caseworker_finds_a_payment_and_refunds_it_once() {
     // Someone refunds £10 elsewhere (the admin tool); this screen still says £30.
     sim.control().refund_elsewhere(&pid, 1000).unwrap();
     app.fill("[data-testid=refund-amount]", "20.00").await;
+    app.select("[data-testid=refund-reason]", "goodwill").await;
     app.click("[data-testid=refund-continue]").await;
     app.wait_for_text("[data-testid=refund-confirm]", "Refund £20.00")
         .await;

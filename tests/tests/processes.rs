@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use govpay_sim::{Fault, SimConfig, Simulator};
 use paydesk_core::activity::audit::{AuditQuery, Phase};
+use paydesk_core::money::reason::RefundWhy;
 use paydesk_core::{ClientOptions, Core, CoreError, Role};
 use paydesk_e2e::{APP_ID, prepared, sim_payment};
 
@@ -98,7 +99,10 @@ async fn refunds_at_once(core: &Core, service: &str, pid: &str, n: usize) -> Vec
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..n {
         let (core, service, pid) = (core.clone(), service.to_owned(), pid.to_owned());
-        tasks.spawn(async move { core.refund(&service, &pid, 100, 1000).await });
+        tasks.spawn(async move {
+            let why = RefundWhy::parse("duplicate_payment", "").expect("a valid reason");
+            core.refund(&service, &pid, 100, 1000, &why).await
+        });
     }
     let mut answers = Vec::new();
     while let Some(joined) = tasks.join_next().await {

@@ -3,6 +3,7 @@
 
 use govpay_sim::{Account, SimConfig, Simulator};
 use paydesk_core::Role;
+use paydesk_core::money::reason::RefundWhy;
 use paydesk_core::store::probe::Tamper;
 use paydesk_core::store::{Lifecycle, Probe};
 use paydesk_e2e::{App, prepared, sim_payment};
@@ -46,7 +47,8 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     let (dir, core, service) =
         prepared(&sim, "Council tax", Role::Supervisor, "Pat Supervisor").await;
     let refunded = payment(&sim, 5_000, "CT-REFUND", true).await;
-    core.refund(&service, &refunded, 1_500, 5_000)
+    let goodwill = RefundWhy::parse("goodwill", "Collection missed twice").unwrap();
+    core.refund(&service, &refunded, 1_500, 5_000, &goodwill)
         .await
         .unwrap();
     let cancelled = payment(&sim, 7_000, "CT-CANCEL", false).await;
@@ -54,7 +56,7 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     // A refund decided on figures that changed meanwhile: stopped, not sent.
     let stale = payment(&sim, 4_000, "CT-STALE", true).await;
     sim.control().refund_elsewhere(&stale, 1_000).unwrap();
-    core.refund(&service, &stale, 4_000, 4_000)
+    core.refund(&service, &stale, 4_000, 4_000, &goodwill)
         .await
         .unwrap_err();
     core.close().await;
@@ -158,6 +160,16 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
         text.contains(&refunded) && text.contains(&cancelled),
         "{text}"
     );
+    // Each of the refund's rows says why it was made.
+    let refund_row = app
+        .wait_for_text(
+            &format!("[data-testid=activity] tr[data-action=refund]:has(a[href$='{refunded}'])"),
+            "Goodwill: Collection missed twice",
+        )
+        .await;
+    assert!(refund_row.contains("Refund"), "{refund_row}");
+    app.scroll_to("[data-testid=activity]").await;
+    app.screenshot("32a-activity-reasons").await;
     // The refused refund is there too, with why, and was never sent.
     let stale_row = app
         .wait_for_text(
@@ -304,7 +316,8 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
         .unwrap();
     // A refund made on this desktop today, for the dashboard and the export.
     let refunded = payment(&sim, 4_500, "GW-REFUND", true).await;
-    core.refund(&service, &refunded, 1_200, 4_500)
+    let duplicate = RefundWhy::parse("duplicate_payment", "").unwrap();
+    core.refund(&service, &refunded, 1_200, 4_500, &duplicate)
         .await
         .unwrap();
     core.sync_service(&service, &Default::default(), &|_| {})
@@ -421,7 +434,17 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
         .js("return Array.from(document.querySelectorAll('[data-testid=dashboard-operators] tbody tr')).map(r => Array.from(r.cells).map(c => c.innerText.trim())).find(c => c[0] === 'Pat Supervisor') ?? [];")
         .await;
     assert_eq!(pat, serde_json::json!(["Pat Supervisor", "1", "£12.00"]));
+    // And why this week's refunds were made.
+    let duplicate = app
+        .js("return Array.from(document.querySelectorAll('[data-testid=dashboard-reasons] tbody tr')).map(r => Array.from(r.cells).map(c => c.innerText.trim())).find(c => c[0] === 'Duplicate payment') ?? [];")
+        .await;
+    assert_eq!(
+        duplicate,
+        serde_json::json!(["Duplicate payment", "1", "£12.00"])
+    );
     app.screenshot("44-dashboard").await;
+    app.scroll_to("[data-testid=dashboard-reasons]").await;
+    app.screenshot("44a-dashboard-reasons").await;
 
     // The export: 40 days (everything the simulator has), to a file in a folder.
     let out_dir = tempfile::tempdir().unwrap();
@@ -490,6 +513,14 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
     let refunded_total: i64 = refunds.iter().map(|r| r.amount).sum();
     let csv_refunds: i64 = refund_rows.iter().map(|r| pence(&r[amount])).sum();
     assert_eq!(csv_refunds, -refunded_total, "refunds are negative");
+    // Finance sees why: the refund made here has its reason, the seed's none.
+    let reason = col("Refund Reason");
+    let with_reason: Vec<(&str, &str)> = refund_rows
+        .iter()
+        .filter(|r| !r[reason].is_empty())
+        .map(|r| (r[id].as_str(), r[reason].as_str()))
+        .collect();
+    assert_eq!(with_reason, [(refunded.as_str(), "Duplicate payment")]);
     assert!(
         banner.contains(&format!(
             "{} payments and {} refunds",
@@ -617,7 +648,7 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
     let refused = app
         .invoke(
             "payment_refund",
-            serde_json::json!({ "serviceId": call_centre, "paymentId": paid, "amount": "30.00", "expectedAvailable": 3000 }),
+            serde_json::json!({ "serviceId": call_centre, "paymentId": paid, "amount": "30.00", "expectedAvailable": 3000, "reason": "goodwill", "reasonNote": "" }),
         )
         .await
         .unwrap_err();

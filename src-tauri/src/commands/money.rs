@@ -1,5 +1,7 @@
 //! The money actions on a payment: refund, cancel, capture.
 
+use paydesk_core::CoreError;
+use paydesk_core::money::reason::{self, ReasonChoice, RefundWhy};
 use paydesk_core::money::{self, ActionDone, RefundDone};
 use tauri::State;
 
@@ -7,7 +9,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// `amount` is what was typed, in pounds and pence; `expected_available` is the
-/// amount (in pence) the screen showed as refundable when the refund was decided.
+/// amount (in pence) the screen showed as refundable when the refund was
+/// decided; `reason` is a reason's code and `reason_note` the note, if any.
 #[tauri::command]
 pub async fn payment_refund(
     state: State<'_, AppState>,
@@ -15,12 +18,37 @@ pub async fn payment_refund(
     payment_id: String,
     amount: String,
     expected_available: i64,
+    reason: String,
+    reason_note: String,
 ) -> Result<RefundDone, AppError> {
-    let pence = money::parse_refund_amount(&amount)?;
+    // Every field's problem at once, so the form can show them together.
+    let (pence, why) = match (
+        money::parse_refund_amount(&amount),
+        RefundWhy::parse(&reason, &reason_note),
+    ) {
+        (Ok(pence), Ok(why)) => (pence, why),
+        (pence, why) => {
+            let fields = [pence.err(), why.err()]
+                .into_iter()
+                .flatten()
+                .flat_map(|e| match e {
+                    CoreError::Validation(fields) => fields,
+                    _ => Vec::new(),
+                })
+                .collect();
+            return Err(CoreError::Validation(fields).into());
+        }
+    };
     Ok(state
         .core()?
-        .refund(&service_id, &payment_id, pence, expected_available)
+        .refund(&service_id, &payment_id, pence, expected_available, &why)
         .await?)
+}
+
+/// The reasons a refund can be given, in the form's order.
+#[tauri::command]
+pub fn refund_reasons() -> Vec<ReasonChoice> {
+    reason::choices()
 }
 
 #[tauri::command]

@@ -60,7 +60,13 @@ fn main() {
                         let (core, service, payment) =
                             (core.clone(), service.to_string(), payment.to_string());
                         tasks.spawn(async move {
-                            core.refund(&service, &payment, amount, available).await
+                            let why = paydesk_core::money::reason::RefundWhy::parse(
+                                "duplicate_payment",
+                                "from the second desktop",
+                            )
+                            .expect("a valid reason");
+                            core.refund(&service, &payment, amount, available, &why)
+                                .await
                         });
                     }
                     let mut answers = Vec::new();

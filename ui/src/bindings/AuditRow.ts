@@ -4,4 +4,12 @@ import type { Phase } from "./Phase";
 /**
  * One row of the record, as the activity screen shows it.
  */
-export type AuditRow = { seq: number, at: string, operator: string, serviceId: string, serviceName: string, action: string, phase: Phase, attemptSeq: number | null, paymentId: string | null, targetId: string | null, amount: number | null, payCode: string | null, detail: string, };
+export type AuditRow = { seq: number, at: string, operator: string, serviceId: string, serviceName: string, action: string, phase: Phase, attemptSeq: number | null, paymentId: string | null, targetId: string | null, amount: number | null, payCode: string | null, detail: string, 
+/**
+ * Why a refund is made (a `RefundReason` code), on a refund's rows.
+ */
+reason: string | null, 
+/**
+ * The note given with the reason.
+ */
+reasonNote: string | null, };

@@ -3,6 +3,7 @@ import type { DisputeRow } from "./DisputeRow";
 import type { OperatorRefunds } from "./OperatorRefunds";
 import type { OutcomeUnknown } from "./OutcomeUnknown";
 import type { PeriodTotals } from "./PeriodTotals";
+import type { ReasonRefunds } from "./ReasonRefunds";
 import type { TelephonePaymentRow } from "./TelephonePaymentRow";
 
 export type Dashboard = { today: PeriodTotals, week: PeriodTotals, 
@@ -10,6 +11,10 @@ export type Dashboard = { today: PeriodTotals, week: PeriodTotals,
  * This week's refunds by who made them, largest value first.
  */
 refundsByOperator: Array<OperatorRefunds>, 
+/**
+ * This week's refunds by why they were made, largest value first.
+ */
+refundsByReason: Array<ReasonRefunds>, 
 /**
  * Disputes needing a response that are overdue or due within 7 days.
  */

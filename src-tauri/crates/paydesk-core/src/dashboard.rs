@@ -8,6 +8,7 @@ use crate::Core;
 use crate::clock;
 use crate::disputes::{DisputeQuery, DisputeRow, Urgency};
 use crate::error::{CoreError, FieldError};
+use crate::money::reason::{self, RefundReason};
 use crate::roles::Permission;
 pub use crate::store::dashboard::{OperatorRefunds, Tally};
 use crate::telephone::TelephonePaymentRow;
@@ -26,6 +27,18 @@ pub struct PeriodTotals {
     pub refunds: Tally,
 }
 
+/// This week's refunds for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReasonRefunds {
+    /// The reason's code; `None` for refunds with no reason recorded (made
+    /// elsewhere, or before Paydesk asked for reasons).
+    pub reason: Option<RefundReason>,
+    pub label: String,
+    pub refunds: Tally,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -34,6 +47,8 @@ pub struct Dashboard {
     pub week: PeriodTotals,
     /// This week's refunds by who made them, largest value first.
     pub refunds_by_operator: Vec<OperatorRefunds>,
+    /// This week's refunds by why they were made, largest value first.
+    pub refunds_by_reason: Vec<ReasonRefunds>,
     /// Disputes needing a response that are overdue or due within 7 days.
     pub disputes_due: Vec<DisputeRow>,
     /// This desktop's telephone payments whose outcome is not final yet.
@@ -133,6 +148,20 @@ impl Core {
             .store()
             .refunds_by_operator(&service.id, q.week_from_ms, q.to_ms)
             .await?;
+        let refunds_by_reason = self
+            .store()
+            .refunds_by_reason(&service.id, q.week_from_ms, q.to_ms)
+            .await?
+            .into_iter()
+            .map(|t| ReasonRefunds {
+                reason: t.reason.as_deref().and_then(RefundReason::parse),
+                label: t
+                    .reason
+                    .as_deref()
+                    .map_or_else(|| "No reason recorded".to_owned(), reason::label_of),
+                refunds: t.refunds,
+            })
+            .collect();
 
         let disputes_due = self
             .disputes_list(
@@ -176,6 +205,7 @@ impl Core {
             today,
             week,
             refunds_by_operator,
+            refunds_by_reason,
             disputes_due,
             unfinished_telephone,
             outcomes_unknown,

@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::Core;
 use crate::error::{CoreError, FieldError};
+use crate::money::reason;
 use crate::roles::Permission;
 use crate::store::export::ExportShape;
 
@@ -196,6 +197,8 @@ impl Core {
             header.push("MOTO".into());
         }
         header.extend(["Payment Provider".into(), "3-D Secure Required".into()]);
+        // Paydesk's own: why each refund made from Paydesk was made.
+        header.extend(["Refund Reason".into(), "Refund Note".into()]);
         header.extend(keys.iter().map(|k| format!("{k} (metadata)")));
         writeln!(
             out,
@@ -283,6 +286,13 @@ impl Core {
             } else {
                 String::new()
             });
+            line.push(safe_cell(
+                &r.reason
+                    .as_deref()
+                    .map(reason::label_of)
+                    .unwrap_or_default(),
+            ));
+            line.push(safe_cell(r.reason_note.as_deref().unwrap_or_default()));
             if !keys.is_empty() {
                 let metadata: serde_json::Map<String, serde_json::Value> = r
                     .metadata

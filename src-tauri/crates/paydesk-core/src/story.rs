@@ -11,11 +11,12 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::Core;
-use crate::activity::audit::{AuditQuery, AuditRow};
+use crate::activity::audit::{AuditQuery, AuditRow, Phase};
 use crate::cases::CaseView;
 use crate::clock;
 use crate::disputes::{DisputeView, dispute_status_title};
 use crate::error::{CoreError, FieldError};
+use crate::money::reason;
 use crate::roles::Permission;
 pub use crate::store::RefundView;
 
@@ -157,6 +158,32 @@ fn refund_view(r: &Refund) -> RefundView {
             .settlement_summary
             .as_ref()
             .and_then(|s| s.settled_date.clone()),
+        refunded_by: None,
+        reason: None,
+    }
+}
+
+/// Puts who made each refund from Paydesk, and why, on the refunds the
+/// payment's record names (by refund ID, on the refund's outcome row; the
+/// reason is on every row of the refund, the attempt's first of all).
+fn attribute(refunds: &mut [RefundView], actions: &[AuditRow]) {
+    for r in refunds {
+        let Some(outcome) = actions.iter().find(|a| {
+            a.action == "refund"
+                && matches!(a.phase, Phase::Succeeded | Phase::Reconciled)
+                && a.target_id.as_deref() == Some(r.refund_id.as_str())
+        }) else {
+            continue;
+        };
+        let attempt = outcome
+            .attempt_seq
+            .and_then(|seq| actions.iter().find(|a| a.seq == seq));
+        let with_reason = attempt.filter(|a| a.reason.is_some()).unwrap_or(outcome);
+        r.refunded_by = Some(attempt.unwrap_or(outcome).operator.clone());
+        r.reason = with_reason
+            .reason
+            .as_deref()
+            .map(|code| reason::words(code, with_reason.reason_note.as_deref()));
     }
 }
 
@@ -251,6 +278,7 @@ impl Core {
         };
         let disputes = self.cached_disputes(&service.id, id.as_str()).await?;
         let case = self.case_for_payment(&service.id, id.as_str()).await?;
+        let mut refunds = refunds;
         let actions = self
             .store()
             .audit_list(&AuditQuery {
@@ -260,6 +288,7 @@ impl Core {
                 ..AuditQuery::default()
             })
             .await?;
+        attribute(&mut refunds, &actions);
 
         // GOV.UK Pay lists events oldest first; reversed, a stable sort keeps
         // events of the same instant newest first too.
@@ -286,7 +315,16 @@ impl Core {
                     .into(),
                     amount: Some(r.amount),
                     at: at.clone(),
-                    detail: Some(format!("Refund ID {}", r.refund_id)),
+                    detail: Some(match (&r.reason, &r.refunded_by) {
+                        (Some(reason), Some(by)) => {
+                            format!("{reason}. Refunded by {by}. Refund ID {}", r.refund_id)
+                        }
+                        (None, Some(by)) => format!("Refunded by {by}. Refund ID {}", r.refund_id),
+                        _ => format!(
+                            "Made elsewhere (not in this Paydesk's record), so no reason is recorded. Refund ID {}",
+                            r.refund_id
+                        ),
+                    }),
                 });
             }
         }

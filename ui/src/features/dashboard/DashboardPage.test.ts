@@ -16,6 +16,10 @@ const data: Dashboard = {
     { operator: 'Asha Supervisor', refunds: { count: 1, value: 1_000 } },
     { operator: null, refunds: { count: 1, value: 500 } },
   ],
+  refundsByReason: [
+    { reason: 'duplicate_payment', label: 'Duplicate payment', refunds: { count: 1, value: 1_000 } },
+    { reason: null, label: 'No reason recorded', refunds: { count: 1, value: 500 } },
+  ],
   disputesDue: [
     {
       dispute: {
@@ -41,7 +45,7 @@ const data: Dashboard = {
     {
       attempt: {
         seq: 12, at: '2026-11-20T09:00:00.000Z', operator: 'Sam Caseworker', serviceId: 's1', serviceName: 'Parking permits',
-        action: 'refund', phase: 'attempt', attemptSeq: null, paymentId: 'pay2aaaaaaaaaaaaaaaaaaaaaa', targetId: null, amount: 250, payCode: null, detail: '',
+        action: 'refund', phase: 'attempt', attemptSeq: null, paymentId: 'pay2aaaaaaaaaaaaaaaaaaaaaa', targetId: null, amount: 250, payCode: null, detail: '', reason: 'goodwill', reasonNote: null,
       },
       hours: 30,
       escalated: true,
@@ -49,7 +53,7 @@ const data: Dashboard = {
     {
       attempt: {
         seq: 14, at: '2026-11-21T09:00:00.000Z', operator: 'Sam Caseworker', serviceId: 's1', serviceName: 'Parking permits',
-        action: 'cancel', phase: 'attempt', attemptSeq: null, paymentId: 'pay3aaaaaaaaaaaaaaaaaaaaaa', targetId: null, amount: 900, payCode: null, detail: '',
+        action: 'cancel', phase: 'attempt', attemptSeq: null, paymentId: 'pay3aaaaaaaaaaaaaaaaaaaaaa', targetId: null, amount: 900, payCode: null, detail: '', reason: null, reasonNote: null,
       },
       hours: 2,
       escalated: false,
@@ -74,6 +78,8 @@ describe('DashboardPage', () => {
     const ops = screen.getByTestId('dashboard-operators').textContent ?? '';
     expect(ops).toContain('Asha Supervisor');
     expect(ops).toContain('Outside Paydesk');
+    const why = [...screen.getByTestId('dashboard-reasons').querySelectorAll('tbody tr')].map((r) => r.textContent ?? '');
+    expect(why).toEqual(['Duplicate payment1£10.00', 'No reason recorded1£5.00']);
     expect(screen.getByTestId('dashboard-disputes').textContent).toContain('1 day left');
     expect(screen.getByTestId('dashboard-telephone-none')).toBeTruthy();
     // Outcomes not known: a day old is escalated to the supervisor.

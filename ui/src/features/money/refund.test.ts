@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AMOUNT_MESSAGE } from '../../lib/amount';
-import { checkRefundAmount } from './refund';
+import { checkRefundAmount, checkRefundReason } from './refund';
 
 describe('checkRefundAmount', () => {
   it('reads pounds and pence', () => {
@@ -19,5 +19,22 @@ describe('checkRefundAmount', () => {
       error: 'Enter a refund amount greater than £0.00 and no more than £20.00',
     });
     expect(checkRefundAmount('0', 2000)).toHaveProperty('error');
+  });
+});
+
+describe('checkRefundReason', () => {
+  it('needs a reason, and a note when the reason is Other', () => {
+    expect(checkRefundReason('overpayment', '')).toEqual([]);
+    expect(checkRefundReason('', '').map((p) => p.field)).toEqual(['reason']);
+    expect(checkRefundReason('other', '  ').map((p) => p.field)).toEqual(['reasonNote']);
+    expect(checkRefundReason('other', 'Paid the wrong council')).toEqual([]);
+  });
+  it('counts characters as a person does, up to 255', () => {
+    expect(checkRefundReason('goodwill', 'é'.repeat(255))).toEqual([]);
+    expect(checkRefundReason('goodwill', '😀'.repeat(255))).toEqual([]);
+    expect(checkRefundReason('goodwill', 'é'.repeat(256))).toEqual([
+      { field: 'reasonNote', message: 'The note must be 255 characters or fewer' },
+    ]);
+    expect(checkRefundReason('goodwill', 'two\nlines').map((p) => p.field)).toEqual(['reasonNote']);
   });
 });

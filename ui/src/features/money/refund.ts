@@ -13,3 +13,24 @@ export function checkRefundAmount(text: string, availablePence: number): { pence
   }
   return { pence };
 }
+
+/** The longest note, in characters (the core counts the same way). */
+export const NOTE_MAX = 255;
+
+/**
+ * The reason and note, checked before the confirmation step with the core's
+ * rules and words (money/reason.rs, which checks again): the problems by field.
+ */
+export function checkRefundReason(reason: string, note: string): { field: 'reason' | 'reasonNote'; message: string }[] {
+  const problems: { field: 'reason' | 'reasonNote'; message: string }[] = [];
+  if (!reason) problems.push({ field: 'reason', message: 'Select why the payment is being refunded' });
+  const trimmed = note.trim();
+  if ([...trimmed].length > NOTE_MAX) {
+    problems.push({ field: 'reasonNote', message: `The note must be ${NOTE_MAX} characters or fewer` });
+  } else if (/\p{Cc}/u.test(trimmed)) {
+    problems.push({ field: 'reasonNote', message: 'The note must be one line of text, without tabs or line breaks' });
+  } else if (!trimmed && reason === 'other') {
+    problems.push({ field: 'reasonNote', message: 'Enter a note saying why, when the reason is Other' });
+  }
+  return problems;
+}

@@ -9,6 +9,12 @@ import { testService } from '../../lib/fixtures.test-helper';
 
 const service = testService('caseworker', { environment: 'live' });
 
+const REASONS = [
+  { code: 'duplicate_payment', label: 'Duplicate payment' },
+  { code: 'overpayment', label: 'Overpayment' },
+  { code: 'other', label: 'Other' },
+];
+
 const detail: PaymentDetail = {
   serviceId: 's1',
   serviceName: 'Parking permits',
@@ -54,6 +60,7 @@ describe('PaymentPage', () => {
     const sent: unknown[] = [];
     mockIPC((cmd, args) => {
       if (cmd === 'payment_detail') return detail;
+      if (cmd === 'refund_reasons') return REASONS;
       if (cmd === 'payment_refund') {
         sent.push(args);
         return { refundId: 'r1', amount: 1000, status: 'success', availableAfter: 3250, reconciled: false };
@@ -70,22 +77,87 @@ describe('PaymentPage', () => {
     const amount = await screen.findByTestId('refund-amount');
     await fireEvent.input(amount, { target: { value: '99' } });
     await fireEvent.click(screen.getByTestId('refund-continue'));
+    // Every problem at once, each against its field: the amount, and no reason.
     await waitFor(() => expect(container.querySelector('#refund-amount-error')?.textContent).toContain('no more than £42.50'));
+    expect(container.querySelector('#refund-reason-error')?.textContent).toContain('Select why the payment is being refunded');
     expect(sent).toEqual([]);
     await expectNoAxeViolations(container);
 
     await fireEvent.input(amount, { target: { value: '10' } });
+    const reason = screen.getByTestId('refund-reason') as HTMLSelectElement;
+    await waitFor(() => expect(reason.options.length).toBe(REASONS.length + 1));
+    // Other needs a note saying why.
+    await fireEvent.change(reason, { target: { value: 'other' } });
+    await fireEvent.click(screen.getByTestId('refund-continue'));
+    await waitFor(() => expect(container.querySelector('#refund-note-error')?.textContent).toContain('when the reason is Other'));
+    expect(container.querySelector('#refund-reason-error')).toBeNull();
+    await fireEvent.change(reason, { target: { value: 'overpayment' } });
+    const note = screen.getByTestId('refund-note');
+    await fireEvent.input(note, { target: { value: 'x'.repeat(256) } });
+    expect(container.querySelector('#refund-note-count')?.textContent).toContain('1 character too many');
+    await fireEvent.click(screen.getByTestId('refund-continue'));
+    await waitFor(() => expect(container.querySelector('#refund-note-error')?.textContent).toContain('255 characters or fewer'));
+    await fireEvent.input(note, { target: { value: ' paid twice at the counter ' } });
+    expect(container.querySelector('#refund-note-count')?.textContent).toContain('You have 230 characters remaining');
     await fireEvent.click(screen.getByTestId('refund-continue'));
     const confirm = await screen.findByTestId('refund-confirm');
     expect(confirm.textContent).toContain('Refund £10.00 to the cardholder?');
     expect(confirm.textContent).toContain('£32.50 can still be refunded');
     expect(confirm.textContent).toContain('LIVE');
+    expect(screen.getByTestId('refund-confirm-reason').textContent).toBe('Overpayment: paid twice at the counter');
     const button = screen.getByTestId('refund-confirm-button');
     // A double click sends one refund.
     await fireEvent.click(button);
     await fireEvent.click(button);
     await waitFor(() => expect(screen.getByTestId('notice').textContent).toContain('The refund of £10.00 was made'));
-    expect(sent).toEqual([{ serviceId: 's1', paymentId: detail.paymentId, amount: '10.00', expectedAvailable: 4250 }]);
+    expect(sent).toEqual([
+      { serviceId: 's1', paymentId: detail.paymentId, amount: '10.00', expectedAvailable: 4250, reason: 'overpayment', reasonNote: ' paid twice at the counter ' },
+    ]);
+  });
+
+  it('shows a problem the core finds against its field, and keeps what was typed', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'payment_detail') return detail;
+      if (cmd === 'refund_reasons') return REASONS;
+      if (cmd === 'payment_refund') {
+        throw { code: 'validation', message: 'Check the details', retryable: false, fields: [{ field: 'reasonNote', message: 'The note must be one line of text, without tabs or line breaks' }] };
+      }
+      return null;
+    });
+    const { container } = render(PaymentPage, { service, paymentId: detail.paymentId });
+    await waitFor(() => expect(screen.getByTestId('payment-heading')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('refund-start'));
+    const reason = screen.getByTestId('refund-reason') as HTMLSelectElement;
+    await waitFor(() => expect(reason.options.length).toBe(REASONS.length + 1));
+    await fireEvent.change(reason, { target: { value: 'duplicate_payment' } });
+    await fireEvent.click(screen.getByTestId('refund-continue'));
+    await fireEvent.click(await screen.findByTestId('refund-confirm-button'));
+    await waitFor(() => expect(container.querySelector('#refund-note-error')?.textContent).toContain('one line of text'));
+    expect((screen.getByTestId('refund-reason') as HTMLSelectElement).value).toBe('duplicate_payment');
+  });
+
+  it('names who made each refund and why, or says it was made elsewhere', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'payment_detail') {
+        return {
+          ...detail,
+          refunds: [
+            { refundId: 'r1', amount: 500, status: 'success', createdDate: '2026-11-22T10:00:00.000Z', settledDate: null, refundedBy: 'Sam Tester', reason: 'Duplicate payment: paid twice' },
+            { refundId: 'r2', amount: 300, status: 'success', createdDate: '2026-11-22T11:00:00.000Z', settledDate: null, refundedBy: null, reason: null },
+          ],
+        };
+      }
+      if (cmd === 'refund_reasons') return REASONS;
+      return null;
+    });
+    const { container } = render(PaymentPage, { service, paymentId: detail.paymentId });
+    await waitFor(() => expect(screen.getAllByTestId('refund-reason-cell').length).toBe(2));
+    const rows = [...container.querySelectorAll('[data-testid="refunds"] tbody tr')].map((r) => r.textContent ?? '');
+    expect(rows[0]).toContain('Duplicate payment: paid twice');
+    expect(rows[0]).toContain('Sam Tester');
+    expect(rows[1]).toContain('Not recorded');
+    expect(rows[1]).toContain('Outside Paydesk');
+    await expectNoAxeViolations(container);
   });
 
   it('explains why a disputed payment cannot be refunded', async () => {

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::error::CoreError;
+use crate::money::reason::RefundWhy;
 use crate::seal::{Head, RecordKey};
 pub use crate::store::audit::{AuditQuery, AuditRow, GENESIS, Phase};
 use crate::store::audit::{ChainedRow, KeyingUnit};
@@ -29,6 +30,8 @@ pub struct AuditAttempt {
     pub target_id: Option<String>,
     pub amount: Option<i64>,
     pub detail: String,
+    /// Why, for a refund.
+    pub reason: Option<RefundWhy>,
 }
 
 impl AuditAttempt {
@@ -72,10 +75,12 @@ pub struct AuditVerification {
 }
 
 /// A row's fields as the record hashes them, in order, ending with the
-/// previous row's hash. Public so a test can play a tamperer who knows the
+/// previous row's hash. A refund's reason and note come before that hash,
+/// only on rows that have a reason: rows written before reasons existed hash
+/// as they always did. Public so a test can play a tamperer who knows the
 /// format but not the key.
-pub fn row_fields(prev: &str, r: &AuditRow) -> [String; 14] {
-    [
+pub fn row_fields(prev: &str, r: &AuditRow) -> Vec<String> {
+    let mut fields = vec![
         r.seq.to_string(),
         r.at.clone(),
         r.operator.clone(),
@@ -89,8 +94,13 @@ pub fn row_fields(prev: &str, r: &AuditRow) -> [String; 14] {
         r.amount.map(|a| a.to_string()).unwrap_or_default(),
         r.pay_code.clone().unwrap_or_default(),
         r.detail.clone(),
-        prev.to_owned(),
-    ]
+    ];
+    if let Some(reason) = &r.reason {
+        fields.push(reason.clone());
+        fields.push(r.reason_note.clone().unwrap_or_default());
+    }
+    fields.push(prev.to_owned());
+    fields
 }
 
 /// A row's keyed hash (see `seal`).
@@ -146,6 +156,8 @@ pub(crate) fn new_row(
         amount: attempt.amount,
         pay_code: pay_code.map(str::to_owned),
         detail: attempt.detail_or(detail),
+        reason: attempt.reason.as_ref().map(|w| w.reason.code().to_owned()),
+        reason_note: attempt.reason.as_ref().and_then(|w| w.note.clone()),
     }
 }
 

@@ -31,6 +31,10 @@ pub(crate) struct HeldOutcome {
     pub amount: Option<i64>,
     pub pay_code: Option<String>,
     pub detail: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub reason_note: Option<String>,
     /// When it happened (the row itself says when it was written).
     pub happened_at: String,
 }
@@ -50,6 +54,8 @@ impl HeldOutcome {
             amount: row.amount,
             pay_code: row.pay_code,
             detail: row.detail,
+            reason: row.reason,
+            reason_note: row.reason_note,
             happened_at: row.at,
         }
     }
@@ -73,6 +79,8 @@ impl HeldOutcome {
                 "{} (written late: it happened at {}, when the record could not be written)",
                 self.detail, self.happened_at
             ),
+            reason: self.reason.clone(),
+            reason_note: self.reason_note.clone(),
         }
     }
 }

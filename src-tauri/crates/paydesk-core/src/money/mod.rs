@@ -11,6 +11,7 @@
 
 pub mod held;
 pub mod mopup;
+pub mod reason;
 pub mod reconcile;
 
 use govpay::models::Payment;
@@ -28,6 +29,7 @@ use crate::roles::Permission;
 use crate::services::ServiceInfo;
 use crate::store::ChainLock;
 use held::HeldOutcome;
+use reason::RefundWhy;
 use reconcile::{REFUND_UNKNOWN, RefundAttempt};
 
 /// What a refund did.
@@ -221,6 +223,7 @@ impl Core {
         payment_id: &str,
         amount: i64,
         expected_available: i64,
+        why: &RefundWhy,
     ) -> Result<RefundDone, CoreError> {
         let service = self.service(service_id).await?;
         service.role.require(Permission::Refund)?;
@@ -246,6 +249,7 @@ impl Core {
             target_id: None,
             amount: Some(amount),
             detail: format!("available before: {}", summary.amount_available),
+            reason: Some(why.clone()),
         };
         // An earlier refund of this payment whose outcome is not known blocks
         // this one until GOV.UK Pay shows what it did: it may have been made.
@@ -382,6 +386,7 @@ impl Core {
                     amount,
                     at_ms: clock::now_ms(),
                     known_before: Some(known_before),
+                    reason: Some(why.clone()),
                 };
                 match self.reconcile_refund_attempt(&service, &record).await? {
                     Some(refund) => {

@@ -145,6 +145,7 @@ impl Core {
                 target_id: row.target_id.clone(),
                 amount,
                 detail: String::new(),
+                reason: None,
             };
             self.audit_append(&attempt, Phase::Reconciled, Some(seq), None, &detail)
                 .await?;

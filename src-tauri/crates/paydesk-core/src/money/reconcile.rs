@@ -22,6 +22,7 @@ use crate::Core;
 use crate::activity::audit::{AuditAttempt, Phase};
 use crate::clock;
 use crate::error::CoreError;
+use crate::money::reason::{RefundReason, RefundWhy};
 use crate::services::ServiceInfo;
 
 /// How far GOV.UK Pay's clock may be behind this desktop's.
@@ -43,6 +44,8 @@ pub struct RefundAttempt {
     /// The payment's refund IDs before the request was sent; `None` for rows
     /// written before Paydesk recorded them.
     pub known_before: Option<Vec<String>>,
+    /// Why the refund was asked for (`None` on rows written before reasons).
+    pub reason: Option<RefundWhy>,
 }
 
 /// The attempt row's detail: what the payment looked like before sending.
@@ -113,6 +116,14 @@ impl Core {
                 service_name: r.service_name,
                 payment_id: r.payment_id.unwrap_or_default(),
                 amount: r.amount.unwrap_or_default(),
+                reason: r
+                    .reason
+                    .as_deref()
+                    .and_then(RefundReason::parse)
+                    .map(|reason| RefundWhy {
+                        reason,
+                        note: r.reason_note,
+                    }),
             })
             .collect())
     }
@@ -162,6 +173,7 @@ impl Core {
             target_id: Some(found.refund_id.clone()),
             amount: Some(attempt.amount),
             detail: String::new(),
+            reason: attempt.reason.clone(),
         };
         self.audit_append(
             &record,
@@ -201,6 +213,7 @@ mod tests {
             amount: 250,
             at_ms: clock::api_time_ms("2026-12-04T10:00:00Z").unwrap(),
             known_before: known.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            reason: None,
         }
     }
 

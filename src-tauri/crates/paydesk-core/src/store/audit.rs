@@ -81,6 +81,10 @@ pub struct AuditRow {
     pub amount: Option<i64>,
     pub pay_code: Option<String>,
     pub detail: String,
+    /// Why a refund is made (a `RefundReason` code), on a refund's rows.
+    pub reason: Option<String>,
+    /// The note given with the reason.
+    pub reason_note: Option<String>,
 }
 
 /// A row with the hash it follows and its own.

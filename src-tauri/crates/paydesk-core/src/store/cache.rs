@@ -34,6 +34,11 @@ pub struct RefundView {
     pub status: String,
     pub created_date: Option<String>,
     pub settled_date: Option<String>,
+    /// Who made it from Paydesk, by the record; `None` when it was made
+    /// somewhere else (the admin tool, the service's own system).
+    pub refunded_by: Option<String>,
+    /// Why, in words ("Overpayment: paid twice"), by the record.
+    pub reason: Option<String>,
 }
 
 /// A dispute as cached.

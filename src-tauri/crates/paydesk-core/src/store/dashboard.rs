@@ -27,6 +27,14 @@ pub struct OperatorRefunds {
     pub refunds: Tally,
 }
 
+/// Refunds made for one reason (a `RefundReason` code; `None`: made
+/// elsewhere, or before reasons were recorded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonTally {
+    pub reason: Option<String>,
+    pub refunds: Tally,
+}
+
 #[async_trait]
 pub trait DashboardStore {
     /// Successful payments, and refunds not in error, created in
@@ -45,6 +53,14 @@ pub trait DashboardStore {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<OperatorRefunds>, StoreError>;
+    /// Refunds (not in error) created in `from_ms..to_ms` by their reason,
+    /// largest value first.
+    async fn refunds_by_reason(
+        &self,
+        service_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<ReasonTally>, StoreError>;
     /// Attempts whose outcome is not known, oldest first (at most 200): those
     /// with an `unknown` row, and refunds without any outcome written before
     /// `in_flight_since` (RFC 3339).

@@ -52,6 +52,9 @@ pub struct ExportRow {
     pub three_ds_required: Option<bool>,
     /// The payment's metadata object, as JSON.
     pub metadata: Option<String>,
+    /// Why a refund was made (a `RefundReason` code), when the record says.
+    pub reason: Option<String>,
+    pub reason_note: Option<String>,
 }
 
 #[async_trait]

@@ -37,6 +37,8 @@ pub struct RefundTotals {
 pub enum Tamper {
     /// Sets the amount of an audit row (`seq`), or of every refund row.
     AuditAmount { seq: Option<i64>, amount: i64 },
+    /// Sets the reason code of every refund row that has one.
+    AuditReason(String),
     /// Removes what refuses changing or deleting audit rows.
     AuditGuardsOff,
     /// Deletes the newest audit row.

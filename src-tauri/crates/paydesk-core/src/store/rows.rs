@@ -121,6 +121,8 @@ pub(crate) fn audit_row(r: &impl Columns) -> Result<AuditRow, sqlx::Error> {
         amount: r.maybe_int("amount")?,
         pay_code: r.maybe_text("pay_code")?,
         detail: r.text("detail")?,
+        reason: r.maybe_text("reason")?,
+        reason_note: r.maybe_text("reason_note")?,
     })
 }
 
@@ -156,6 +158,9 @@ pub(crate) fn refund_view(r: &impl Columns) -> Result<RefundView, sqlx::Error> {
         status: r.text("status")?,
         created_date: r.maybe_text("created_date")?,
         settled_date: r.maybe_text("settled_date")?,
+        // From the record, by the core (see `story`).
+        refunded_by: None,
+        reason: None,
     })
 }
 
@@ -220,6 +225,8 @@ pub(crate) fn export_row(r: &impl Columns) -> Result<ExportRow, sqlx::Error> {
         provider: r.maybe_text("provider")?,
         three_ds_required: r.maybe_flag("three_ds_required")?,
         metadata: r.maybe_text("metadata")?,
+        reason: r.maybe_text("reason")?,
+        reason_note: r.maybe_text("reason_note")?,
     })
 }
 

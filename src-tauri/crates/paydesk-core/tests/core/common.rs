@@ -18,6 +18,19 @@ pub use std::time::{Duration, Instant};
 
 pub(crate) const KEY: &str = "api_test_core_key";
 
+/// The reason the tests give a refund when the reason is not what is tested.
+pub(crate) fn why() -> &'static paydesk_core::money::reason::RefundWhy {
+    static WHY: std::sync::LazyLock<paydesk_core::money::reason::RefundWhy> =
+        std::sync::LazyLock::new(|| {
+            paydesk_core::money::reason::RefundWhy::parse(
+                "overpayment",
+                "paid twice at the counter",
+            )
+            .expect("a valid reason")
+        });
+    &WHY
+}
+
 /// Whether this run of the suite is on PostgreSQL (`PAYDESK_TEST_STORE=postgres`,
 /// as `make test`'s second run sets it) rather than the SQLite file.
 pub(crate) fn on_postgres() -> bool {

@@ -10,7 +10,10 @@ async fn the_dashboard_counts_the_day_and_week_and_names_who_refunded() {
     let a = paid(&s, 1_000).await;
     let b = paid(&s, 2_550).await;
     let _c = paid(&s, 4_000).await;
-    s.core.refund(&s.service, &a, 300, 1_000).await.unwrap();
+    s.core
+        .refund(&s.service, &a, 300, 1_000, why())
+        .await
+        .unwrap();
     s.sim.control().refund_elsewhere(&b, 550).unwrap();
     s.sim.control().raise_dispute(&b, "fraudulent", 2).unwrap();
     let c2 = paid(&s, 700).await;

@@ -9,6 +9,7 @@ mod cases;
 mod dashboard;
 mod export;
 mod payment_story;
+mod reasons;
 mod record;
 mod refunds;
 mod search;

@@ -6,7 +6,10 @@ use crate::common::*;
 async fn the_payment_page_tells_the_whole_story() {
     let s = setup(Role::Caseworker, |_| {}).await;
     let pid = paid(&s, 2500).await;
-    s.core.refund(&s.service, &pid, 1000, 2500).await.unwrap();
+    s.core
+        .refund(&s.service, &pid, 1000, 2500, why())
+        .await
+        .unwrap();
     let case = s.core.case_open(&s.service, "CASE-7", "").await.unwrap();
     s.core.case_add_payment(&case.id, &pid).await.unwrap();
     s.core.case_add_note(&case.id, "Called back").await.unwrap();

@@ -6,8 +6,14 @@ use crate::common::*;
 async fn the_audit_chain_shows_an_altered_or_removed_row() {
     let s = setup(Role::Supervisor, |_| {}).await;
     let pid = paid(&s, 1000).await;
-    s.core.refund(&s.service, &pid, 100, 1000).await.unwrap();
-    s.core.refund(&s.service, &pid, 100, 900).await.unwrap();
+    s.core
+        .refund(&s.service, &pid, 100, 1000, why())
+        .await
+        .unwrap();
+    s.core
+        .refund(&s.service, &pid, 100, 900, why())
+        .await
+        .unwrap();
     let ok = s.core.audit_verify().await.unwrap();
     // The staff name being set, then two refunds of two rows each.
     assert!(ok.intact && ok.rows == 5, "{ok:?}");
@@ -43,7 +49,10 @@ async fn the_audit_chain_shows_an_altered_or_removed_row() {
 
     let s2 = setup(Role::Supervisor, |_| {}).await;
     let pid2 = paid(&s2, 1000).await;
-    s2.core.refund(&s2.service, &pid2, 100, 1000).await.unwrap();
+    s2.core
+        .refund(&s2.service, &pid2, 100, 1000, why())
+        .await
+        .unwrap();
     let refused = tamper(&s2, Tamper::AuditRemoveLast).await;
     assert_eq!(refused.unwrap_err().kind, StoreErrorKind::Constraint);
     tamper(&s2, Tamper::AuditGuardsOff).await.unwrap();
@@ -56,7 +65,10 @@ async fn the_audit_chain_shows_an_altered_or_removed_row() {
 async fn the_audit_record_resists_a_rewrite_by_someone_with_only_the_file() {
     let s = setup(Role::Supervisor, |_| {}).await;
     let pid = paid(&s, 1000).await;
-    s.core.refund(&s.service, &pid, 100, 1000).await.unwrap();
+    s.core
+        .refund(&s.service, &pid, 100, 1000, why())
+        .await
+        .unwrap();
     assert!(s.core.audit_verify().await.unwrap().intact);
     tamper(&s, Tamper::AuditGuardsOff).await.unwrap();
     // Edit the refund's amount, then re-chain every row from there on so
@@ -124,7 +136,7 @@ async fn a_role_changed_in_the_file_grants_nothing() {
         .unwrap();
     let err = s
         .core
-        .refund(&s.service, &pid, 100, 1000)
+        .refund(&s.service, &pid, 100, 1000, why())
         .await
         .unwrap_err();
     assert!(
@@ -193,13 +205,18 @@ async fn a_live_key_is_never_written_down_or_returned() {
         .unwrap();
     let (pid, available) = (refundable.payment_id.clone(), refundable.available.unwrap());
     returned.push(
-        serde_json::to_string(&s.core.refund(&s.service, &pid, 1, available).await.unwrap())
-            .unwrap(),
+        serde_json::to_string(
+            &s.core
+                .refund(&s.service, &pid, 1, available, why())
+                .await
+                .unwrap(),
+        )
+        .unwrap(),
     );
     returned.push(format!(
         "{:?}",
         s.core
-            .refund(&s.service, &pid, 1, available)
+            .refund(&s.service, &pid, 1, available, why())
             .await
             .unwrap_err()
     ));

@@ -7,8 +7,8 @@ async fn two_refunds_of_the_same_payment_at_once_make_exactly_one() {
     let s = setup(Role::Caseworker, |_| {}).await;
     let pid = paid(&s, 1000).await;
     let (a, b) = tokio::join!(
-        s.core.refund(&s.service, &pid, 400, 1000),
-        s.core.refund(&s.service, &pid, 400, 1000)
+        s.core.refund(&s.service, &pid, 400, 1000, why()),
+        s.core.refund(&s.service, &pid, 400, 1000, why())
     );
     let (ok, err) = match (a, b) {
         (Ok(ok), Err(err)) | (Err(err), Ok(ok)) => (ok, err),
@@ -45,7 +45,7 @@ async fn a_refund_made_elsewhere_while_this_one_travels_is_refused_by_gov_uk_pay
     });
     let err = s
         .core
-        .refund(&s.service, &pid, 400, 1000)
+        .refund(&s.service, &pid, 400, 1000, why())
         .await
         .unwrap_err();
     elsewhere.await.unwrap();
@@ -75,7 +75,11 @@ async fn a_refund_whose_connection_drops_is_reconciled_not_repeated() {
         drop_after_commit: 1,
         ..Fault::default()
     }]);
-    let done = s.core.refund(&s.service, &pid, 250, 1000).await.unwrap();
+    let done = s
+        .core
+        .refund(&s.service, &pid, 250, 1000, why())
+        .await
+        .unwrap();
     assert!(done.reconciled);
     assert_eq!(done.available_after, 750);
     assert_eq!(
@@ -104,7 +108,7 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
     s.sim.control().refund_elsewhere(&pid, 300).unwrap();
     let err = s
         .core
-        .refund(&s.service, &pid, 500, 1000)
+        .refund(&s.service, &pid, 500, 1000, why())
         .await
         .unwrap_err();
     match err {
@@ -129,8 +133,15 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
     );
     // A payment GOV.UK Pay will not refund at all is refused and recorded too.
     let other = paid(&s, 400).await;
-    s.core.refund(&s.service, &other, 400, 400).await.unwrap();
-    let err = s.core.refund(&s.service, &other, 100, 0).await.unwrap_err();
+    s.core
+        .refund(&s.service, &other, 400, 400, why())
+        .await
+        .unwrap();
+    let err = s
+        .core
+        .refund(&s.service, &other, 100, 0, why())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, CoreError::Conflict { pay_code: None, .. }),
         "{err:?}"
@@ -152,7 +163,10 @@ async fn a_refund_made_elsewhere_is_caught_before_anything_is_sent() {
         trail[0].detail
     );
     // With the new figure it goes through.
-    s.core.refund(&s.service, &pid, 500, 700).await.unwrap();
+    s.core
+        .refund(&s.service, &pid, 500, 700, why())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -191,7 +205,7 @@ async fn roles_are_enforced_in_the_core_before_anything_is_sent() {
     let pid = paid(&s, 1000).await;
     let err = s
         .core
-        .refund(&s.service, &pid, 100, 1000)
+        .refund(&s.service, &pid, 100, 1000, why())
         .await
         .unwrap_err();
     assert!(matches!(err, CoreError::Forbidden(_)), "{err:?}");

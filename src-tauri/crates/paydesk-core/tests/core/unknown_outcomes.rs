@@ -23,7 +23,7 @@ async fn a_refund_made_after_the_timeout_is_unknown_never_not_made_and_blocks_a_
     let sent = Instant::now();
     let err = s
         .core
-        .refund(&s.service, &pid, 250, 1000)
+        .refund(&s.service, &pid, 250, 1000, why())
         .await
         .unwrap_err();
     s.sim.control().clear_faults();
@@ -34,7 +34,7 @@ async fn a_refund_made_after_the_timeout_is_unknown_never_not_made_and_blocks_a_
     // Following the old advice ("you can try again") is refused now.
     let again = s
         .core
-        .refund(&s.service, &pid, 250, 1000)
+        .refund(&s.service, &pid, 250, 1000, why())
         .await
         .unwrap_err();
     assert!(
@@ -63,7 +63,10 @@ async fn a_refund_made_after_the_timeout_is_unknown_never_not_made_and_blocks_a_
     let detail = s.core.payment_detail(&s.service, &pid).await.unwrap();
     assert_eq!(detail.refund_blocked, None);
     assert_eq!(detail.refund_available, 750);
-    s.core.refund(&s.service, &pid, 100, 750).await.unwrap();
+    s.core
+        .refund(&s.service, &pid, 100, 750, why())
+        .await
+        .unwrap();
     assert_eq!(refunds_of(&s, &pid).await, 2);
 }
 
@@ -77,7 +80,11 @@ async fn a_proxy_504_after_the_refund_or_cancel_was_made_is_found_not_repeated()
         proxy_status: 504,
         ..Fault::default()
     }]);
-    let done = s.core.refund(&s.service, &pid, 400, 1000).await.unwrap();
+    let done = s
+        .core
+        .refund(&s.service, &pid, 400, 1000, why())
+        .await
+        .unwrap();
     assert!(done.reconciled);
     assert_eq!(done.available_after, 600);
     assert_eq!(refunds_of(&s, &pid).await, 1);
@@ -113,7 +120,7 @@ async fn another_desks_refund_is_never_credited_to_this_one() {
     );
     let err = s
         .core
-        .refund(&s.service, &pid, 250, 1000)
+        .refund(&s.service, &pid, 250, 1000, why())
         .await
         .unwrap_err();
     assert!(matches!(err, CoreError::OutcomeUnknown(_)), "{err:?}");
@@ -144,7 +151,7 @@ async fn a_refund_cut_off_between_sending_and_its_outcome_is_resolved_on_the_nex
     }]);
     let cut = tokio::time::timeout(
         Duration::from_millis(1_000),
-        s.core.refund(&s.service, &pid, 300, 1000),
+        s.core.refund(&s.service, &pid, 300, 1000, why()),
     )
     .await;
     assert!(cut.is_err(), "stopped mid-request");
@@ -159,7 +166,10 @@ async fn a_refund_cut_off_between_sending_and_its_outcome_is_resolved_on_the_nex
         timeout: Duration::from_secs(2),
         ..ClientOptions::default()
     });
-    let err = again.refund(&s.service, &pid, 300, 1000).await.unwrap_err();
+    let err = again
+        .refund(&s.service, &pid, 300, 1000, why())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, CoreError::Conflict { message, .. } if message.contains("was made after all")),
         "found, and nothing more sent: {err:?}"
@@ -193,7 +203,7 @@ async fn eight_refunds_at_once_from_two_desktops_on_one_folder_make_one_and_no_f
                 other.clone()
             };
             let (service, pid) = (s.service.clone(), pid.clone());
-            tasks.spawn(async move { core.refund(&service, &pid, 100, 1000).await });
+            tasks.spawn(async move { core.refund(&service, &pid, 100, 1000, why()).await });
         }
         let mut made = 0;
         while let Some(result) = tasks.join_next().await {
@@ -230,7 +240,11 @@ async fn an_outcome_the_database_cannot_take_is_held_and_written_on_the_next_sta
     // that fills up between the two, say).
     tamper(&s, Tamper::OutcomesFailing(true)).await.unwrap();
     // Staff are told what GOV.UK Pay did, not that the database failed.
-    let done = s.core.refund(&s.service, &pid, 250, 1000).await.unwrap();
+    let done = s
+        .core
+        .refund(&s.service, &pid, 250, 1000, why())
+        .await
+        .unwrap();
     assert_eq!(done.amount, 250);
     assert_eq!(refunds_of(&s, &pid).await, 1);
     let held = s.dir.path().join(paydesk_core::money::held::FILE_NAME);
@@ -302,7 +316,7 @@ async fn the_supervisors_dashboard_lists_outcomes_not_known_until_they_are() {
         },
     );
     s.core
-        .refund(&s.service, &pid, 250, 1000)
+        .refund(&s.service, &pid, 250, 1000, why())
         .await
         .unwrap_err();
     s.sim.control().clear_faults();
@@ -381,7 +395,11 @@ async fn every_money_action_whose_answer_is_lost_is_found_never_repeated() {
 
         let pid = paid(&s, 1000).await;
         on("POST /v1/payments/{payment_id}/refunds");
-        let refund = s.core.refund(&s.service, &pid, 300, 1000).await.unwrap();
+        let refund = s
+            .core
+            .refund(&s.service, &pid, 300, 1000, why())
+            .await
+            .unwrap();
         assert!(refund.reconciled, "refund, {what}");
         assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 1, "{what}");
 
@@ -505,7 +523,7 @@ async fn an_unknown_refund_outcome_is_reconciled_by_the_mop_up() {
     );
     let err = s
         .core
-        .refund(&s.service, &pid, 300, 1000)
+        .refund(&s.service, &pid, 300, 1000, why())
         .await
         .unwrap_err();
     assert!(

@@ -271,6 +271,9 @@ fn row(action: &str, phase: Phase, payment: &str, attempt: Option<i64>, detail: 
         amount: Some(500),
         pay_code: None,
         detail: detail.into(),
+        reason: (action == "refund").then(|| "goodwill".into()),
+        reason_note: (action == "refund" && detail.len().is_multiple_of(3))
+            .then(|| format!("{detail}, noted")),
     }
 }
 

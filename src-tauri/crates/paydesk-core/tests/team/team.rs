@@ -162,7 +162,9 @@ async fn a_staff_login_cannot_rewrite_the_record_or_the_staff_list() {
         .web_payment(1000, "REF-1", false, Some("4444333322221111"))
         .await
         .unwrap();
-    sam.refund(&t.service, &pid, 300, 1000).await.unwrap();
+    sam.refund(&t.service, &pid, 300, 1000, why())
+        .await
+        .unwrap();
     let as_sam = |sql: &str| t.db.psql_as(&t.sam, PASSWORD, sql);
 
     // What Sam might try with a database tool and his own login.
@@ -247,12 +249,14 @@ async fn the_team_shares_one_record_one_cache_and_its_cases() {
 
     // Both refund at once, from their own desktops: one chain, never forked.
     let (a, b) = tokio::join!(
-        sam.refund(&t.service, &paid[0], 100, 1000),
-        ali.refund(&t.service, &paid[1], 200, 2000),
+        sam.refund(&t.service, &paid[0], 100, 1000, why()),
+        ali.refund(&t.service, &paid[1], 200, 2000, why()),
     );
     a.unwrap();
     b.unwrap();
-    sam.refund(&t.service, &paid[2], 300, 3000).await.unwrap();
+    sam.refund(&t.service, &paid[2], 300, 3000, why())
+        .await
+        .unwrap();
 
     // The supervisor sees the whole team's actions, each under its name, and
     // can pick one person's.

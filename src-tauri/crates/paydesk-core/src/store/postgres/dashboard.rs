@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::PgStore;
-use crate::store::dashboard::{DashboardStore, OperatorRefunds, Tally};
+use crate::store::dashboard::{DashboardStore, OperatorRefunds, ReasonTally, Tally};
 use crate::store::rows::{all, audit_row};
 use crate::store::{AuditRow, StoreError};
 
@@ -73,6 +73,40 @@ impl DashboardStore for PgStore {
             .map(|r| {
                 Ok(OperatorRefunds {
                     operator: r.try_get("operator")?,
+                    refunds: Tally {
+                        count: r.try_get("n")?,
+                        value: r.try_get::<Option<i64>, _>("value")?.unwrap_or(0),
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?)
+    }
+
+    async fn refunds_by_reason(
+        &self,
+        service_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<ReasonTally>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.reason, count(*) AS n, sum(r.amount)::bigint AS value FROM refunds r
+             LEFT JOIN (SELECT DISTINCT service_id, target_id, reason FROM audit_log
+                        WHERE action = 'refund' AND phase IN ('succeeded', 'reconciled')
+                          AND target_id IS NOT NULL AND reason IS NOT NULL) a
+               ON a.service_id = r.service_id AND a.target_id = r.refund_id
+             WHERE r.service_id = $1 AND r.created_ms >= $2 AND r.created_ms < $3 AND r.status <> 'error'
+             GROUP BY a.reason ORDER BY value DESC, a.reason",
+        )
+        .bind(service_id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok(ReasonTally {
+                    reason: r.try_get("reason")?,
                     refunds: Tally {
                         count: r.try_get("n")?,
                         value: r.try_get::<Option<i64>, _>("value")?.unwrap_or(0),

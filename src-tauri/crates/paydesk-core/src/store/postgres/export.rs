@@ -13,7 +13,7 @@ const PAYMENTS: &str =
         p.card_brand, p.cardholder_name, p.expiry, p.last4, p.status, p.finished, p.code, p.message,
         p.provider_id, p.payment_id, NULL::text AS issued_by, p.corporate_surcharge, p.total_amount,
         p.wallet_type, p.fee, p.net_amount, p.card_type, p.moto, p.provider, p.three_ds_required,
-        p.metadata
+        p.metadata, NULL::text AS reason, NULL::text AS reason_note
      FROM payments p
      WHERE p.service_id = $1 AND p.created_ms >= $2 AND p.created_ms < $3
      ORDER BY p.created_ms DESC";
@@ -25,7 +25,11 @@ const REFUNDS: &str = "SELECT true AS refund, r.created_ms, p.reference, p.descr
         (SELECT operator FROM audit_log a WHERE a.service_id = r.service_id
            AND a.target_id = r.refund_id AND a.phase IN ('succeeded', 'reconciled') ORDER BY a.seq LIMIT 1) AS issued_by,
         NULL::bigint AS corporate_surcharge, NULL::bigint AS total_amount, p.wallet_type, NULL::bigint AS fee,
-        NULL::bigint AS net_amount, p.card_type, p.moto, p.provider, NULL::boolean AS three_ds_required, p.metadata
+        NULL::bigint AS net_amount, p.card_type, p.moto, p.provider, NULL::boolean AS three_ds_required, p.metadata,
+        (SELECT reason FROM audit_log a WHERE a.service_id = r.service_id AND a.target_id = r.refund_id
+           AND a.action = 'refund' AND a.phase IN ('succeeded', 'reconciled') ORDER BY a.seq LIMIT 1) AS reason,
+        (SELECT reason_note FROM audit_log a WHERE a.service_id = r.service_id AND a.target_id = r.refund_id
+           AND a.action = 'refund' AND a.phase IN ('succeeded', 'reconciled') ORDER BY a.seq LIMIT 1) AS reason_note
      FROM refunds r
      LEFT JOIN payments p ON p.service_id = r.service_id AND p.payment_id = r.payment_id
      WHERE r.service_id = $1 AND r.created_ms >= $2 AND r.created_ms < $3

@@ -223,8 +223,10 @@ async fn append_in(
     let hash = seal(&prev, &row);
     sqlx::query(
         "INSERT INTO audit_log (seq, at, operator, service_id, service_name, action, phase,
-            attempt_seq, payment_id, target_id, amount, pay_code, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            attempt_seq, payment_id, target_id, amount, pay_code, detail, prev_hash, hash,
+            reason, reason_note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+            ?16, ?17)",
     )
     .bind(row.seq)
     .bind(&row.at)
@@ -241,6 +243,8 @@ async fn append_in(
     .bind(&row.detail)
     .bind(&prev)
     .bind(&hash)
+    .bind(&row.reason)
+    .bind(&row.reason_note)
     .execute(&mut *conn)
     .await?;
     Ok((seq, hash))

@@ -11,7 +11,7 @@ const PAYMENTS: &str =
         p.card_brand, p.cardholder_name, p.expiry, p.last4, p.status, p.finished, p.code, p.message,
         p.provider_id, p.payment_id, NULL AS issued_by, p.corporate_surcharge, p.total_amount,
         p.wallet_type, p.fee, p.net_amount, p.card_type, p.moto, p.provider, p.three_ds_required,
-        p.metadata
+        p.metadata, NULL AS reason, NULL AS reason_note
      FROM payments p INDEXED BY payments_created
      WHERE p.service_id = ?1 AND p.created_ms >= ?2 AND p.created_ms < ?3
      ORDER BY p.created_ms DESC";
@@ -23,7 +23,11 @@ const REFUNDS: &str = "SELECT 1 AS refund, r.created_ms, p.reference, p.descript
         (SELECT operator FROM audit_log a WHERE a.service_id = r.service_id
            AND a.target_id = r.refund_id AND a.phase IN ('succeeded', 'reconciled') LIMIT 1) AS issued_by,
         NULL AS corporate_surcharge, NULL AS total_amount, p.wallet_type, NULL AS fee,
-        NULL AS net_amount, p.card_type, p.moto, p.provider, NULL AS three_ds_required, p.metadata
+        NULL AS net_amount, p.card_type, p.moto, p.provider, NULL AS three_ds_required, p.metadata,
+        (SELECT reason FROM audit_log a WHERE a.service_id = r.service_id AND a.target_id = r.refund_id
+           AND a.action = 'refund' AND a.phase IN ('succeeded', 'reconciled') LIMIT 1) AS reason,
+        (SELECT reason_note FROM audit_log a WHERE a.service_id = r.service_id AND a.target_id = r.refund_id
+           AND a.action = 'refund' AND a.phase IN ('succeeded', 'reconciled') LIMIT 1) AS reason_note
      FROM refunds r INDEXED BY refunds_created
      LEFT JOIN payments p ON p.service_id = r.service_id AND p.payment_id = r.payment_id
      WHERE r.service_id = ?1 AND r.created_ms >= ?2 AND r.created_ms < ?3

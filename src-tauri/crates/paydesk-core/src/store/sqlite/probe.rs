@@ -135,6 +135,12 @@ impl Probe for SqliteStore {
                 .execute(pool)
                 .await?;
             }
+            Tamper::AuditReason(code) => {
+                sqlx::query("UPDATE audit_log SET reason = ?1 WHERE reason IS NOT NULL")
+                    .bind(code)
+                    .execute(pool)
+                    .await?;
+            }
             Tamper::AuditGuardsOff => {
                 sqlx::raw_sql(
                     "DROP TRIGGER IF EXISTS audit_log_no_update;
