@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod agreements;
+pub mod approvals;
 pub mod cases;
 pub mod dashboard;
 pub mod disputes;

@@ -4,6 +4,7 @@ import type { CardView } from "./CardView";
 import type { CaseView } from "./CaseView";
 import type { DisputeView } from "./DisputeView";
 import type { MetadataEntry } from "./MetadataEntry";
+import type { RefundRequestView } from "./RefundRequestView";
 import type { RefundView } from "./RefundView";
 import type { TimelineEntry } from "./TimelineEntry";
 
@@ -30,7 +31,11 @@ canCancel: boolean,
 /**
  * It waits for a delayed capture.
  */
-canCapture: boolean, refunds: Array<RefundView>, disputes: Array<DisputeView>, timeline: Array<TimelineEntry>, case: CaseView | null, 
+canCapture: boolean, refunds: Array<RefundView>, 
+/**
+ * Refunds asked for and waiting for approval, or decided (a team's only).
+ */
+requests: Array<RefundRequestView>, disputes: Array<DisputeView>, timeline: Array<TimelineEntry>, case: CaseView | null, 
 /**
  * What this desktop did to it, newest first.
  */

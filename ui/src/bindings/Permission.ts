@@ -5,4 +5,4 @@
  * service's role allows (each `ServiceView` carries the list), and the core
  * refuses the rest whatever the UI sends.
  */
-export type Permission = "view_payments" | "refund" | "take_telephone_payment" | "cancel_or_capture_payment" | "manage_agreements" | "review_disputes" | "view_activity" | "export_payments";
+export type Permission = "view_payments" | "refund" | "take_telephone_payment" | "cancel_or_capture_payment" | "manage_agreements" | "review_disputes" | "view_activity" | "export_payments" | "approve_refunds";

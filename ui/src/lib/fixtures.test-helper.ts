@@ -24,6 +24,7 @@ const GRANTS: Record<Role, { label: string; permissions: Permission[] }> = {
       'review_disputes',
       'view_activity',
       'export_payments',
+      'approve_refunds',
     ],
   },
 };

@@ -188,6 +188,11 @@ export const ACTION_WORDS: Record<string, string> = {
   agreement_cancel: 'Cancel agreement',
   agreement_create: 'Set up agreement',
   staff_name: 'Staff name',
+  refund_request: 'Refund asked for approval',
+  refund_reject: 'Refund request rejected',
+  refund_return: 'Refund request returned',
+  refund_expire: 'Refund request expired',
+  approval_rules: 'Approval rules set',
 };
 
 export const PHASE_WORDS: Record<Phase, string> = {

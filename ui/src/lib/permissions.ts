@@ -12,6 +12,7 @@ export function can(service: ServiceView | null | undefined, permission: Permiss
 export const SECTION_NEEDS: Partial<Record<SectionId, Permission>> = {
   telephone: 'take_telephone_payment',
   disputes: 'review_disputes',
+  approvals: 'refund',
   activity: 'view_activity',
   dashboard: 'view_activity',
   export: 'export_payments',

@@ -5,6 +5,7 @@ export type SectionId =
   | 'telephone'
   | 'disputes'
   | 'agreements'
+  | 'approvals'
   | 'activity'
   | 'dashboard'
   | 'export'
@@ -23,6 +24,7 @@ export const SECTIONS: readonly Section[] = [
   { id: 'telephone', label: 'Telephone', title: 'Telephone payment' },
   { id: 'disputes', label: 'Disputes' },
   { id: 'agreements', label: 'Agreements' },
+  { id: 'approvals', label: 'Approvals', title: 'Refund approvals' },
   { id: 'activity', label: 'Activity' },
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'export', label: 'Export', title: 'Finance export' },

@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod agreements;
 pub mod amount;
+pub mod approvals;
 pub mod cases;
 pub mod clock;
 pub mod dashboard;

@@ -44,10 +44,13 @@ pub enum Permission {
     ViewActivity,
     /// Export payments with the payers' names and emails (finance CSV).
     ExportPayments,
+    /// On a team: approve or reject others' refund requests, and set the
+    /// service's approval rules.
+    ApproveRefunds,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::ViewPayments,
         Permission::Refund,
         Permission::TakeTelephonePayment,
@@ -56,6 +59,7 @@ impl Permission {
         Permission::ReviewDisputes,
         Permission::ViewActivity,
         Permission::ExportPayments,
+        Permission::ApproveRefunds,
     ];
 }
 
@@ -120,6 +124,7 @@ impl Permission {
             Permission::ReviewDisputes => "review disputes",
             Permission::ViewActivity => "view the activity record",
             Permission::ExportPayments => "export payments with payers' names and emails",
+            Permission::ApproveRefunds => "approve refunds or set approval rules",
         }
     }
 }

@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::Core;
 use crate::activity::audit::{AuditQuery, AuditRow, Phase};
+use crate::approvals::{RefundRequestView, RequestStatus};
 use crate::cases::CaseView;
 use crate::clock;
 use crate::disputes::{DisputeView, dispute_status_title};
@@ -114,6 +115,8 @@ pub struct PaymentDetail {
     /// It waits for a delayed capture.
     pub can_capture: bool,
     pub refunds: Vec<RefundView>,
+    /// Refunds asked for and waiting for approval, or decided (a team's only).
+    pub requests: Vec<RefundRequestView>,
     pub disputes: Vec<DisputeView>,
     pub timeline: Vec<TimelineEntry>,
     pub case: Option<CaseView>,
@@ -289,6 +292,7 @@ impl Core {
             })
             .await?;
         attribute(&mut refunds, &actions);
+        let requests = self.payment_requests(&service, id.as_str()).await?;
 
         // GOV.UK Pay lists events oldest first; reversed, a stable sort keeps
         // events of the same instant newest first too.
@@ -316,15 +320,59 @@ impl Core {
                     amount: Some(r.amount),
                     at: at.clone(),
                     detail: Some(match (&r.reason, &r.refunded_by) {
-                        (Some(reason), Some(by)) => {
-                            format!("{reason}. Refunded by {by}. Refund ID {}", r.refund_id)
-                        }
+                        (Some(reason), Some(by)) => match requests
+                            .iter()
+                            .find(|q| q.refund_id.as_deref() == Some(r.refund_id.as_str()))
+                        {
+                            Some(q) => format!(
+                                "{reason}. Asked for by {}, approved and refunded by {by}. Refund ID {}",
+                                q.requester, r.refund_id
+                            ),
+                            None => format!("{reason}. Refunded by {by}. Refund ID {}", r.refund_id),
+                        },
                         (None, Some(by)) => format!("Refunded by {by}. Refund ID {}", r.refund_id),
                         _ => format!(
                             "Made elsewhere (not in this Paydesk's record), so no reason is recorded. Refund ID {}",
                             r.refund_id
                         ),
                     }),
+                });
+            }
+        }
+        for q in &requests {
+            timeline.push(TimelineEntry {
+                kind: TimelineKind::Refund,
+                title: "Refund asked for".into(),
+                amount: Some(q.amount),
+                at: q.asked_at.clone(),
+                detail: Some(format!(
+                    "{}. Asked for by {}; it needs approval: {}.",
+                    q.reason_text, q.requester, q.needs
+                )),
+            });
+            let decided = match q.status {
+                RequestStatus::Waiting => None,
+                RequestStatus::Expired => Some(("Refund request expired", q.expires_at.clone())),
+                RequestStatus::Rejected => Some((
+                    "Refund request rejected",
+                    q.decided_at.clone().unwrap_or_default(),
+                )),
+                RequestStatus::Returned => Some((
+                    "Refund request returned",
+                    q.decided_at.clone().unwrap_or_default(),
+                )),
+                RequestStatus::Sent | RequestStatus::Checking | RequestStatus::Refused => Some((
+                    "Refund request approved",
+                    q.decided_at.clone().unwrap_or_default(),
+                )),
+            };
+            if let Some((title, at)) = decided {
+                timeline.push(TimelineEntry {
+                    kind: TimelineKind::Refund,
+                    title: title.into(),
+                    amount: Some(q.amount),
+                    at,
+                    detail: Some(format!("{}.", q.status_text)),
                 });
             }
         }
@@ -390,7 +438,15 @@ impl Core {
             refund_status: summary.as_ref().map(|s| s.status.clone()),
             refund_available: summary.as_ref().map_or(0, |s| s.amount_available),
             refund_submitted: summary.as_ref().map_or(0, |s| s.amount_submitted),
-            refund_blocked: if unresolved.is_empty() {
+            refund_blocked: if let Some(q) =
+                requests.iter().find(|q| q.status == RequestStatus::Waiting)
+            {
+                Some(format!(
+                    "A refund of {} asked for by {} is waiting for a supervisor's approval. Nothing more can be refunded until it is approved, rejected or expires.",
+                    crate::amount::pounds(q.amount),
+                    q.requester
+                ))
+            } else if unresolved.is_empty() {
                 refund_blocked(&payment, &disputes)
             } else {
                 Some(format!(
@@ -402,6 +458,7 @@ impl Core {
             can_cancel: payment.links.cancel.is_some() && !payment.state.finished,
             can_capture: payment.state.status == "capturable" || payment.links.capture.is_some(),
             refunds,
+            requests,
             disputes,
             timeline,
             case,

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::activity::audit::{AuditAttempt, legacy_hash, new_row};
+use crate::approvals::{ApprovalRulesInput, rules_detail, rules_summary};
 use crate::error::{CoreError, FieldError};
 use crate::roles::Role;
 use crate::seal::blocking;
@@ -18,7 +19,7 @@ use crate::services::{Environment, check_base_url};
 use crate::store::audit::Phase;
 use crate::store::postgres::admin::{AdminChange, StaffRecord};
 use crate::store::postgres::{self, PgStore};
-use crate::store::{Lifecycle, StoreErrorKind};
+use crate::store::{ApprovalStore, AuditStore, Lifecycle, StoreErrorKind};
 
 pub use crate::store::postgres::admin::StaffRecord as StaffMember;
 
@@ -267,6 +268,40 @@ impl TeamAdmin {
             format!("{login} is now {} on {service}", role.label()),
         )
         .await
+    }
+
+    /// Sets a service's refund approval rules (by the service's name), as
+    /// its supervisors can on the Services page. Returns them in words.
+    pub async fn set_approval_rules(
+        &self,
+        service: &str,
+        input: &ApprovalRulesInput,
+    ) -> Result<Vec<String>, CoreError> {
+        let rules = input.parse()?;
+        let service_id = self
+            .store
+            .service_id_named(service)
+            .await
+            .map_err(|e| match e.kind {
+                StoreErrorKind::NotFound => field("service", "There is no service of that name"),
+                _ => e.into(),
+            })?;
+        let attempt = AuditAttempt {
+            service_id: service_id.clone(),
+            service_name: service.to_owned(),
+            action: "approval_rules",
+            detail: rules_detail(&rules),
+            ..AuditAttempt::default()
+        };
+        let operator = format!("Team administrator ({})", self.store.login());
+        let row = new_row(&operator, &attempt, Phase::Succeeded, None, None, "");
+        let lock = self.store.audit_lock().await;
+        self.store
+            .set_approval_rules(&lock, &service_id, &rules, row, &|prev, r| {
+                legacy_hash(prev, r)
+            })
+            .await?;
+        Ok(rules_summary(&rules))
     }
 
     /// Takes a person off the staff list; their login can no longer sign in.

@@ -48,6 +48,7 @@ const detail: PaymentDetail = {
   canCancel: false,
   canCapture: false,
   refunds: [],
+  requests: [],
   disputes: [],
   timeline: [{ kind: 'payment', title: 'Successful', amount: 4250, at: '2026-11-21T10:00:00.000Z', detail: null }],
   case: null,

@@ -55,6 +55,11 @@ pub(crate) fn action_name(text: &str) -> &'static str {
         "agreement_cancel" => "agreement_cancel",
         "agreement_create" => "agreement_create",
         "staff_name" => "staff_name",
+        "refund_request" => "refund_request",
+        "refund_reject" => "refund_reject",
+        "refund_return" => "refund_return",
+        "refund_expire" => "refund_expire",
+        "approval_rules" => "approval_rules",
         _ => "other_action",
     }
 }

@@ -5,6 +5,7 @@
 //!   paydesk-team [--database URL] add-service NAME BASE_URL test|live
 //!   paydesk-team [--database URL] add-staff LOGIN NAME   (password: first line of standard input)
 //!   paydesk-team [--database URL] set-role LOGIN SERVICE caseworker|call_centre|supervisor
+//!   paydesk-team [--database URL] set-approvals SERVICE [--above POUNDS] [--older-than-days N] [--own-telephone]
 //!   paydesk-team [--database URL] remove-staff LOGIN
 //!   paydesk-team [--database URL] list
 //!
@@ -16,11 +17,27 @@
 use std::process::ExitCode;
 
 use paydesk_core::CoreError;
+use paydesk_core::approvals::ApprovalRulesInput;
 use paydesk_core::roles::Role;
 use paydesk_core::services::Environment;
 use paydesk_core::team::TeamAdmin;
 
-const USAGE: &str = "usage: paydesk-team [--database URL] set-up TEAM | add-service NAME BASE_URL test|live | add-staff LOGIN NAME | set-role LOGIN SERVICE ROLE | remove-staff LOGIN | list";
+const USAGE: &str = "usage: paydesk-team [--database URL] set-up TEAM | add-service NAME BASE_URL test|live | add-staff LOGIN NAME | set-role LOGIN SERVICE ROLE | set-approvals SERVICE [--above POUNDS] [--older-than-days N] [--own-telephone] | remove-staff LOGIN | list";
+
+/// The approval rules of `set-approvals`: none given, none set.
+fn approval_rules(flags: &[&str]) -> Option<ApprovalRulesInput> {
+    let mut rules = ApprovalRulesInput::default();
+    let mut flags = flags.iter();
+    while let Some(flag) = flags.next() {
+        match *flag {
+            "--above" => rules.above = (*flags.next()?).to_owned(),
+            "--older-than-days" => rules.older_than_days = (*flags.next()?).to_owned(),
+            "--own-telephone" => rules.own_telephone = true,
+            _ => return None,
+        }
+    }
+    Some(rules)
+}
 
 fn explain(e: &CoreError) -> String {
     match e {
@@ -97,6 +114,26 @@ async fn main() -> ExitCode {
                 .map(|()| format!("{login} is now {} on {service}", role.label())),
             Err(e) => {
                 eprintln!("paydesk-team: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        ["set-approvals", service, flags @ ..] => match approval_rules(flags) {
+            Some(rules) => admin
+                .set_approval_rules(service, &rules)
+                .await
+                .map(|summary| {
+                    if summary.is_empty() {
+                        format!("No refund on {service} needs approval")
+                    } else {
+                        format!(
+                            "Refunds on {service} needing approval:\n{}",
+                            summary.join("\n")
+                        )
+                    }
+                }),
+            None => {
+                eprintln!("{USAGE}");
+                admin.close().await;
                 return ExitCode::from(2);
             }
         },

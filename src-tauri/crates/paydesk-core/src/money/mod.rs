@@ -14,7 +14,7 @@ pub mod mopup;
 pub mod reason;
 pub mod reconcile;
 
-use govpay::models::Payment;
+use govpay::models::{Payment, RefundSummary};
 use govpay::requests::CreateRefund;
 use govpay::{AgreementId, PaymentId};
 use serde::Serialize;
@@ -47,6 +47,9 @@ pub struct RefundDone {
     pub available_after: i64,
     /// True when the answer was lost and the refund was found on reading the payment.
     pub reconciled: bool,
+    /// On a team whose approval rules caught it: the request made instead
+    /// (`status` is then `awaiting_approval` and nothing was sent).
+    pub request: Option<crate::approvals::RefundRequestView>,
 }
 
 /// What a cancel, capture or agreement cancel did.
@@ -59,13 +62,53 @@ pub struct ActionDone {
     pub reconciled: bool,
 }
 
-fn parse_payment_id(id: &str) -> Result<PaymentId, CoreError> {
+pub(crate) fn parse_payment_id(id: &str) -> Result<PaymentId, CoreError> {
     PaymentId::parse(id).map_err(|e| {
         CoreError::Validation(vec![FieldError::new(
             "paymentId",
             format!("The payment ID {e}"),
         )])
     })
+}
+
+/// Why a refund cannot be sent now: the error for staff, and what the
+/// record says of it (`None`: nothing is recorded, nothing was decided).
+pub(crate) struct NotReady {
+    pub why: Option<String>,
+    pub error: CoreError,
+}
+
+impl From<CoreError> for NotReady {
+    fn from(error: CoreError) -> Self {
+        Self { why: None, error }
+    }
+}
+
+/// A refund's audit record before it is tried.
+pub(crate) fn refund_attempt(
+    service: &ServiceInfo,
+    id: &PaymentId,
+    amount: i64,
+    why: &RefundWhy,
+) -> AuditAttempt {
+    AuditAttempt {
+        service_id: service.id.clone(),
+        service_name: service.name.clone(),
+        action: "refund",
+        payment_id: Some(id.to_string()),
+        target_id: None,
+        amount: Some(amount),
+        detail: String::new(),
+        reason: Some(why.clone()),
+    }
+}
+
+/// The `succeeded` row of a refund GOV.UK Pay made: its ID and status.
+pub(crate) fn refund_done(refund: &govpay::models::Refund) -> Option<(Option<String>, String)> {
+    Some((
+        Some(refund.refund_id.clone()),
+        format!("status: {}", refund.status),
+    ))
 }
 
 impl Core {
@@ -216,7 +259,9 @@ impl Core {
 
     /// Refunds `amount` pence. `expected_available` is the amount available the
     /// member of staff saw when they decided: if GOV.UK Pay now says otherwise,
-    /// nothing is refunded and they are told the new figures.
+    /// nothing is refunded and they are told the new figures. On a team whose
+    /// approval rules catch the refund, nothing is sent: it becomes a request
+    /// for a supervisor's approval (`status` is `awaiting_approval`).
     pub async fn refund(
         &self,
         service_id: &str,
@@ -237,74 +282,159 @@ impl Core {
         let _one_at_a_time = self.store().hold_payment(&service.id, id.as_str()).await?;
 
         let payment = self.payment_fresh(&service, &id).await?;
-        let summary = payment.refund_summary.clone().ok_or_else(|| CoreError::Conflict {
-            message: "GOV.UK Pay did not say whether this payment can be refunded. Try again in a moment.".into(),
-            pay_code: None,
-        })?;
-        let mut attempt = AuditAttempt {
-            service_id: service.id.clone(),
-            service_name: service.name.clone(),
-            action: "refund",
-            payment_id: Some(id.to_string()),
-            target_id: None,
-            amount: Some(amount),
-            detail: format!("available before: {}", summary.amount_available),
-            reason: Some(why.clone()),
+        let mut attempt = refund_attempt(&service, &id, amount, why);
+        let summary = match self
+            .refund_ready(&service, &id, &payment, amount, expected_available)
+            .await
+        {
+            Ok(summary) => summary,
+            Err(NotReady {
+                why: Some(why),
+                error,
+            }) => {
+                self.refuse_before_sending(&attempt, &why).await?;
+                return Err(error);
+            }
+            Err(NotReady { why: None, error }) => return Err(error),
         };
+        if let Some(waiting) = self.waiting_request(&service.id, id.as_str()).await? {
+            return Err(CoreError::Conflict {
+                message: format!(
+                    "A refund of {} asked for by {} is waiting for approval. Nothing more can be refunded until it is decided.",
+                    pounds(waiting.amount),
+                    waiting.requester
+                ),
+                pay_code: None,
+            });
+        }
+        if let Some(needs) = self.approval_needed(&service, &payment, amount).await? {
+            let request = self
+                .ask_approval(
+                    &service,
+                    &payment,
+                    amount,
+                    summary.amount_available,
+                    why,
+                    &needs,
+                )
+                .await?;
+            return Ok(RefundDone {
+                refund_id: None,
+                amount,
+                status: "awaiting_approval".into(),
+                available_after: summary.amount_available,
+                reconciled: false,
+                request: Some(request),
+            });
+        }
+
+        let (known_before, request) = self
+            .refund_request_body(&service, &id, amount, &summary)
+            .await?;
+        attempt.detail = reconcile::attempt_detail(summary.amount_available, &known_before);
+        let client = self.client(&service).await?;
+        let (seq, sent) = self
+            .audited(
+                &attempt,
+                client.payments().refund(&id, &request),
+                "",
+                refund_done,
+            )
+            .await?;
+        self.refund_sent(
+            &service,
+            &id,
+            amount,
+            &summary,
+            known_before,
+            why,
+            seq,
+            sent,
+        )
+        .await
+    }
+
+    /// Whether a refund of `amount` can be sent now, by GOV.UK Pay's fresh
+    /// figures (`payment` was just read) and the record's unknown outcomes.
+    pub(crate) async fn refund_ready(
+        &self,
+        service: &ServiceInfo,
+        id: &PaymentId,
+        payment: &Payment,
+        amount: i64,
+        expected_available: i64,
+    ) -> Result<RefundSummary, NotReady> {
+        let summary = payment.refund_summary.clone().ok_or_else(|| NotReady {
+            why: None,
+            error: CoreError::Conflict {
+                message: "GOV.UK Pay did not say whether this payment can be refunded. Try again in a moment.".into(),
+                pay_code: None,
+            },
+        })?;
         // An earlier refund of this payment whose outcome is not known blocks
         // this one until GOV.UK Pay shows what it did: it may have been made.
         let unresolved = self
             .unresolved_refunds(&service.id, Some(id.as_str()))
-            .await?;
+            .await
+            .map_err(NotReady::from)?;
         let mut still_unknown = None;
         for open in &unresolved {
             if self
-                .reconcile_refund_attempt(&service, open)
-                .await?
+                .reconcile_refund_attempt(service, open)
+                .await
+                .map_err(NotReady::from)?
                 .is_none()
             {
                 still_unknown.get_or_insert(open.amount);
             }
         }
         if let Some(earlier) = still_unknown {
-            self.refuse_before_sending(
-                &attempt,
-                "an earlier refund of this payment has an unknown outcome, still being checked",
-            )
-            .await?;
-            return Err(CoreError::OutcomeUnknown(format!(
-                "An earlier refund of {} on this payment may or may not have been made. {REFUND_UNKNOWN}",
-                pounds(earlier)
-            )));
+            return Err(NotReady {
+                why: Some(
+                    "an earlier refund of this payment has an unknown outcome, still being checked"
+                        .into(),
+                ),
+                error: CoreError::OutcomeUnknown(format!(
+                    "An earlier refund of {} on this payment may or may not have been made. {REFUND_UNKNOWN}",
+                    pounds(earlier)
+                )),
+            });
         }
         if let Some(found) = unresolved.first() {
             // Found after all: the figures the refund was decided on are old.
-            return Err(CoreError::Conflict {
-                message: format!(
-                    "An earlier refund of {} on this payment, whose answer was lost, was made after all. Nothing more was refunded: check the new figures.",
-                    pounds(found.amount)
-                ),
-                pay_code: None,
+            return Err(NotReady {
+                why: None,
+                error: CoreError::Conflict {
+                    message: format!(
+                        "An earlier refund of {} on this payment, whose answer was lost, was made after all. Nothing more was refunded: check the new figures.",
+                        pounds(found.amount)
+                    ),
+                    pay_code: None,
+                },
             });
         }
         if summary.amount_available != expected_available {
-            let why = format!(
-                "the amount that can be refunded changed from {} to {} since the refund was decided ({} refunded in all now)",
-                pounds(expected_available),
-                pounds(summary.amount_available),
-                pounds(summary.amount_submitted)
-            );
-            self.refuse_before_sending(&attempt, &why).await?;
-            return Err(CoreError::Conflict {
-                message: format!(
-                    "Paydesk stopped this refund before sending it: a refund has already been made or the amount changed. {} can now be refunded ({} already refunded). Nothing was refunded: check the new figures.",
+            return Err(NotReady {
+                why: Some(format!(
+                    "the amount that can be refunded changed from {} to {} since the refund was decided ({} refunded in all now)",
+                    pounds(expected_available),
                     pounds(summary.amount_available),
                     pounds(summary.amount_submitted)
-                ),
-                pay_code: None,
+                )),
+                error: CoreError::Conflict {
+                    message: format!(
+                        "Paydesk stopped this refund before sending it: a refund has already been made or the amount changed. {} can now be refunded ({} already refunded). Nothing was refunded: check the new figures.",
+                        pounds(summary.amount_available),
+                        pounds(summary.amount_submitted)
+                    ),
+                    pay_code: None,
+                },
             });
         }
-        let disputed = self.payment_disputed(&service.id, id.as_str()).await?;
+        let disputed = self
+            .payment_disputed(&service.id, id.as_str())
+            .await
+            .map_err(NotReady::from)?;
         if summary.status != "available" {
             let why = match summary.status.as_str() {
                 "full" => "it has already been refunded in full".to_owned(),
@@ -312,59 +442,76 @@ impl Core {
                 _ if disputed => "it is being disputed by the cardholder; it cannot be refunded while the dispute is open or after it is lost".to_owned(),
                 _ => "GOV.UK Pay does not offer a refund of it".to_owned(),
             };
-            self.refuse_before_sending(&attempt, &why).await?;
-            return Err(CoreError::Conflict {
-                message: format!(
-                    "This payment cannot be refunded: {why}. Nothing was sent to GOV.UK Pay."
-                ),
-                pay_code: None,
+            return Err(NotReady {
+                error: CoreError::Conflict {
+                    message: format!(
+                        "This payment cannot be refunded: {why}. Nothing was sent to GOV.UK Pay."
+                    ),
+                    pay_code: None,
+                },
+                why: Some(why),
             });
         }
         if amount > summary.amount_available {
-            return Err(CoreError::Validation(vec![FieldError::new(
-                "amount",
-                format!(
-                    "Enter a refund amount greater than £0.00 and no more than {}",
-                    pounds(summary.amount_available)
-                ),
-            )]));
+            return Err(NotReady {
+                why: None,
+                error: CoreError::Validation(vec![FieldError::new(
+                    "amount",
+                    format!(
+                        "Enter a refund amount greater than £0.00 and no more than {}",
+                        pounds(summary.amount_available)
+                    ),
+                )]),
+            });
         }
+        Ok(summary)
+    }
 
-        // The refunds the payment has before this one is sent: after a lost
-        // answer, this attempt's own refund is one that is not among them.
-        let client = self.client(&service).await?;
+    /// The refunds the payment has before this one is sent (after a lost
+    /// answer, this attempt's own refund is one that is not among them), and
+    /// the request, carrying the amount available GOV.UK Pay just gave.
+    pub(crate) async fn refund_request_body(
+        &self,
+        service: &ServiceInfo,
+        id: &PaymentId,
+        amount: i64,
+        summary: &RefundSummary,
+    ) -> Result<(Vec<String>, CreateRefund), CoreError> {
+        let client = self.client(service).await?;
         let known_before: Vec<String> = client
             .payments()
-            .refunds(&id)
+            .refunds(id)
             .await?
             .embedded
             .refunds
             .into_iter()
             .map(|r| r.refund_id)
             .collect();
-        attempt.detail = reconcile::attempt_detail(summary.amount_available, &known_before);
         let request = CreateRefund {
             amount,
             refund_amount_available: Some(summary.amount_available),
         };
-        let (seq, sent) = self
-            .audited(
-                &attempt,
-                client.payments().refund(&id, &request),
-                "",
-                |refund| {
-                    Some((
-                        Some(refund.refund_id.clone()),
-                        format!("status: {}", refund.status),
-                    ))
-                },
-            )
-            .await?;
+        Ok((known_before, request))
+    }
+
+    /// What a refund request that may have left the machine came to.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn refund_sent(
+        &self,
+        service: &ServiceInfo,
+        id: &PaymentId,
+        amount: i64,
+        summary: &RefundSummary,
+        known_before: Vec<String>,
+        why: &RefundWhy,
+        seq: i64,
+        sent: Sent<govpay::models::Refund>,
+    ) -> Result<RefundDone, CoreError> {
         match sent {
             Sent::Done(refund) => {
                 // The money moved: from here nothing may turn into an error.
                 self.cache_refund(&service.id, id.as_str(), &refund).await;
-                let after = self.payment_fresh(&service, &id).await.ok();
+                let after = self.payment_fresh(service, id).await.ok();
                 let available_after = after
                     .and_then(|p| p.refund_summary)
                     .map(|s| s.amount_available)
@@ -375,6 +522,7 @@ impl Core {
                     status: refund.status,
                     available_after,
                     reconciled: false,
+                    request: None,
                 })
             }
             Sent::Unknown => {
@@ -388,10 +536,10 @@ impl Core {
                     known_before: Some(known_before),
                     reason: Some(why.clone()),
                 };
-                match self.reconcile_refund_attempt(&service, &record).await? {
+                match self.reconcile_refund_attempt(service, &record).await? {
                     Some(refund) => {
                         let available_after = self
-                            .payment_fresh(&service, &id)
+                            .payment_fresh(service, id)
                             .await
                             .ok()
                             .and_then(|p| p.refund_summary)
@@ -402,13 +550,14 @@ impl Core {
                             status: refund.status,
                             available_after,
                             reconciled: true,
+                            request: None,
                         })
                     }
                     None => Err(CoreError::OutcomeUnknown(REFUND_UNKNOWN.into())),
                 }
             }
             Sent::Refused(e) => {
-                let _ = self.payment_fresh(&service, &id).await;
+                let _ = self.payment_fresh(service, id).await;
                 if e.pay_code() == Some("P0604") {
                     return Err(CoreError::Conflict {
                         message: "A refund has already been made or the amount changed. Nothing was refunded: check the new figures and try again.".into(),
@@ -721,6 +870,22 @@ impl Core {
         let seq = self
             .audit_append(attempt, Phase::Attempt, None, None, "")
             .await?;
+        let sent = self
+            .after_attempt(attempt, seq, request, note, done)
+            .await?;
+        Ok((seq, sent))
+    }
+
+    /// `audited`, for an attempt whose row (`seq`) is already written: sends
+    /// the request and records its outcome.
+    pub(crate) async fn after_attempt<T>(
+        &self,
+        attempt: &AuditAttempt,
+        seq: i64,
+        request: impl std::future::Future<Output = Result<T, govpay::Error>>,
+        note: &str,
+        done: impl FnOnce(&T) -> Option<(Option<String>, String)>,
+    ) -> Result<Sent<T>, CoreError> {
         let noted = |detail: &str| {
             if note.is_empty() {
                 detail.to_owned()
@@ -752,7 +917,7 @@ impl Core {
                 Sent::Refused(e)
             }
         };
-        Ok((seq, sent))
+        Ok(sent)
     }
 }
 

@@ -6,6 +6,7 @@
 //! types; [`Store`] is all of them. The SQL of each area is in the engine's
 //! file of the same name (`sqlite/cases.rs`).
 
+pub mod approvals;
 pub mod audit;
 pub mod cache;
 mod cases;
@@ -23,6 +24,7 @@ pub mod sqlite;
 pub mod sync;
 pub mod telephone;
 
+pub use approvals::ApprovalStore;
 pub use audit::{AuditQuery, AuditRow, AuditStore, ChainLock, Phase};
 pub use cache::{CacheStore, RefundView};
 pub use cases::{CaseNote, CaseStore, CaseView};
@@ -49,6 +51,7 @@ macro_rules! store_of {
 }
 
 store_of!(
+    ApprovalStore,
     AuditStore,
     CacheStore,
     CaseStore,

@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use govpay::models::PaymentInstrument;
 
+use super::approvals::{RequestRecord, RequestState};
 use super::audit::{AuditRow, ChainedRow, Phase, SealFields};
 use super::cache::{AgreementRecord, DisputeRecord, RefundView};
 use super::cases::CaseNote;
@@ -192,6 +193,33 @@ pub(crate) fn agreement_record(r: &impl Columns) -> Result<AgreementRecord, sqlx
         instrument: r
             .maybe_text("instrument")?
             .and_then(|json| serde_json::from_str::<PaymentInstrument>(&json).ok()),
+    })
+}
+
+/// A refund request with its refund's outcome (see `postgres/approvals.rs`).
+pub(crate) fn request_record(r: &impl Columns) -> Result<RequestRecord, sqlx::Error> {
+    Ok(RequestRecord {
+        id: r.int("id")?,
+        service_id: r.text("service_id")?,
+        payment_id: r.text("payment_id")?,
+        reference: r.text("reference")?,
+        email: r.maybe_text("email")?,
+        amount: r.int("amount")?,
+        available: r.int("available")?,
+        reason: r.text("reason")?,
+        reason_note: r.maybe_text("reason_note")?,
+        needs: r.text("needs")?,
+        requester_login: r.text("requester_login")?,
+        requester: r.text("requester")?,
+        asked_at: r.text("asked_at")?,
+        expires_at: r.text("expires_at")?,
+        state: RequestState::parse(&r.text("state")?),
+        decider: r.maybe_text("decider")?,
+        decided_at: r.maybe_text("decided_at")?,
+        decision_note: r.maybe_text("decision_note")?,
+        attempt_seq: r.maybe_int("attempt_seq")?,
+        outcome: r.maybe_text("outcome")?,
+        refund_id: r.maybe_text("refund_id")?,
     })
 }
 

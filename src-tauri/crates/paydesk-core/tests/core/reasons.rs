@@ -200,3 +200,59 @@ async fn a_reason_changed_behind_paydesks_back_breaks_the_record() {
     assert!(!checked.intact, "{checked:?}");
     assert_eq!(checked.broken_at, Some(first), "{checked:?}");
 }
+
+/// A single desktop has nobody to approve a refund: approvals are not
+/// offered, and it says why; refunds are sent when confirmed, with reasons.
+#[tokio::test]
+async fn approvals_are_not_offered_without_a_team() {
+    use paydesk_core::approvals::ApprovalRulesInput;
+    let s = setup(Role::Supervisor, |_| {}).await;
+    let settings = s.core.approval_settings(&s.service).await.unwrap();
+    assert!(!settings.offered && !settings.can_set, "{settings:?}");
+    assert!(
+        settings
+            .why_not
+            .as_deref()
+            .is_some_and(|w| w.contains("need a second person") && w.contains("team database")),
+        "{settings:?}"
+    );
+    let refused = s
+        .core
+        .approval_rules_set(
+            &s.service,
+            &ApprovalRulesInput {
+                above: "1.00".into(),
+                ..ApprovalRulesInput::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(CoreError::Conflict { message, .. }) if message.contains("team database")),
+        "{refused:?}"
+    );
+    for listed in [
+        s.core.approvals_waiting(&s.service).await.err(),
+        s.core.refund_requests_mine(&s.service).await.err(),
+    ] {
+        assert!(
+            matches!(&listed, Some(CoreError::Conflict { .. })),
+            "{listed:?}"
+        );
+    }
+    let pid = paid(&s, 5_000).await;
+    let done = s
+        .core
+        .refund(&s.service, &pid, 5_000, 5_000, &reason("goodwill", ""))
+        .await
+        .unwrap();
+    assert_eq!(done.status, "success");
+    assert!(done.request.is_none());
+    assert!(
+        s.core
+            .payment_detail(&s.service, &pid)
+            .await
+            .unwrap()
+            .requests
+            .is_empty()
+    );
+}

@@ -8,5 +8,6 @@
 #[allow(dead_code, unused_imports)]
 mod common;
 
+mod approvals;
 mod engines;
 mod team;

@@ -8,28 +8,39 @@ use paydesk_testdb::Database;
 
 use crate::common::*;
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
-struct Team {
-    sim: Simulator,
-    db: Database,
-    service: String,
-    sam: String,
-    ali: String,
+pub(crate) struct Team {
+    pub sim: Simulator,
+    pub db: Database,
+    pub service: String,
+    pub sam: String,
+    pub ali: String,
+    /// A second supervisor.
+    pub jo: String,
     app_id: String,
     _dirs: Vec<tempfile::TempDir>,
 }
 
 /// A team set up by its administrator: one service on the simulator, Sam a
-/// caseworker and Ali a supervisor on it.
-async fn team() -> Team {
-    let sim = Simulator::start(SimConfig::stripe_account(KEY))
-        .await
-        .unwrap();
+/// caseworker and Ali and Jo supervisors on it.
+pub(crate) async fn team() -> Team {
+    team_with(|_| {}).await
+}
+
+/// `team`, on a simulator `tweak` sets up.
+pub(crate) async fn team_with(tweak: impl FnOnce(&mut SimConfig)) -> Team {
+    let mut config = SimConfig::stripe_account(KEY);
+    tweak(&mut config);
+    let sim = Simulator::start(config).await.unwrap();
     let db = paydesk_testdb::server().database();
     // Logins belong to the whole server: each test has its own.
     let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let (sam, ali) = (format!("sam_{tag}"), format!("ali_{tag}"));
+    let (sam, ali, jo) = (
+        format!("sam_{tag}"),
+        format!("ali_{tag}"),
+        format!("jo_{tag}"),
+    );
     let admin = TeamAdmin::connect(&db.admin_url()).await.unwrap();
     admin.set_up_team("Parking team").await.unwrap();
     let service = admin
@@ -38,6 +49,11 @@ async fn team() -> Team {
         .unwrap();
     admin.add_staff(&sam, "Sam Patel", PASSWORD).await.unwrap();
     admin.add_staff(&ali, "Ali Khan", PASSWORD).await.unwrap();
+    admin.add_staff(&jo, "Jo Evans", PASSWORD).await.unwrap();
+    admin
+        .set_role(&jo, "Parking", Role::Supervisor)
+        .await
+        .unwrap();
     admin
         .set_role(&sam, "Parking", Role::Caseworker)
         .await
@@ -53,6 +69,7 @@ async fn team() -> Team {
         service,
         sam,
         ali,
+        jo,
         app_id: format!("paydesk-test-{}", uuid::Uuid::new_v4()),
         _dirs: Vec::new(),
     }
@@ -60,7 +77,7 @@ async fn team() -> Team {
 
 impl Team {
     /// A desktop signed in as `login`, with the service's key in its keyring.
-    async fn desktop(&mut self, login: &str) -> Core {
+    pub(crate) async fn desktop(&mut self, login: &str) -> Core {
         let dir = tempfile::tempdir().unwrap();
         // The person gives the address and their password once; the
         // password goes to the keyring, the address holds none.
@@ -399,11 +416,42 @@ async fn the_administrator_runs_the_team_from_the_paydesk_team_command() {
         ))
         .unwrap();
     assert!(stored.starts_with("SCRAM-SHA-256$4096:"), "{stored}");
+    // The service's refund approval rules, checked as the Services page checks them.
+    let (ok, _, err) = run(&["set-approvals", "Parking", "--above", "1,00"], "");
+    assert!(!ok && err.contains("above"), "{err}");
+    let (ok, _, err) = run(&["set-approvals", "Parking", "--sometimes"], "");
+    assert!(!ok && err.contains("usage"), "{err}");
+    let (ok, said, err) = run(
+        &[
+            "set-approvals",
+            "Parking",
+            "--above",
+            "250",
+            "--older-than-days",
+            "30",
+        ],
+        "",
+    );
+    assert!(ok, "{said}{err}");
+    assert!(
+        said.contains("Refunds of more than £250.00")
+            && said.contains("more than 30 days ago")
+            && !said.contains("telephone"),
+        "{said}"
+    );
+    assert_eq!(
+        db.psql("SELECT above_pence || ' ' || older_than_days || ' ' || own_telephone || ' ' || set_by FROM approval_rules")
+            .unwrap(),
+        "25000 30 false Team administrator (paydesk_admin)"
+    );
     // Every change is in the record, in the administrator's name.
     let actions = db
         .psql("SELECT string_agg(action, ',' ORDER BY seq) FROM audit_log WHERE operator LIKE 'Team administrator%'")
         .unwrap();
-    assert_eq!(actions, "team_set_up,service_added,staff_added,staff_role");
+    assert_eq!(
+        actions,
+        "team_set_up,service_added,staff_added,staff_role,approval_rules"
+    );
     let (ok, _, _) = run(&["remove-staff", &login], "");
     assert!(ok);
     assert!(

@@ -13,6 +13,7 @@
 //! `migrations/postgres`.
 
 pub mod admin;
+mod approvals;
 mod audit;
 mod cache;
 mod cached;

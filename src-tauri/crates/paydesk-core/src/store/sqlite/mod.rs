@@ -2,6 +2,7 @@
 
 pub use db::FILE_NAME;
 
+mod approvals;
 mod audit;
 pub mod bulk;
 pub mod cache;
