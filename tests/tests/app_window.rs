@@ -130,6 +130,14 @@ async fn the_window_opens_navigates_and_adds_a_service() {
         "the key field is emptied once the key is stored"
     );
     app.screenshot("05-services-added").await;
+    // A single desktop has nobody to approve a refund: it says so, and why.
+    app.wait_for_text(
+        "[data-testid=approvals-not-offered]",
+        "Approvals need a second person",
+    )
+    .await;
+    app.scroll_to("[data-testid=approval-rules]").await;
+    app.screenshot("05b-services-approvals-not-offered").await;
 
     // The name given on first start is on the audit trail (Activity), as the
     // person who set it; no row says "Paydesk user".
