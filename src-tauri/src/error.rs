@@ -4,7 +4,7 @@
 //! `payCode` is GOV.UK Pay's P-code for staff to quote. No raw library text, URL,
 //! key or card data is ever put in here: details go to the log instead.
 
-use paydesk_core::{CoreError, DbProblem, FieldError};
+use paydesk_core::{CoreError, DbProblem, FieldError, StoreErrorKind};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -107,6 +107,12 @@ impl From<CoreError> for AppError {
                 tracing::error!("database: {e}");
                 match e.problem() {
                     Some(problem) => AppError::new(ErrorCode::Storage, database_problem(problem)),
+                    // A rule of the database (on a team's, its rights too)
+                    // refused the change: not a fault of the database.
+                    None if e.kind == StoreErrorKind::Constraint => AppError::new(
+                        ErrorCode::Conflict,
+                        "The database refused this change: it would break one of its rules, or someone else changed the same thing meanwhile. Nothing was changed. Reload and check",
+                    ),
                     None => AppError::new(
                         ErrorCode::Storage,
                         "Paydesk could not use its local database. Try again; if it keeps happening, restart Paydesk",
@@ -330,6 +336,33 @@ mod tests {
             refused.contains("did not accept your login and password"),
             "{refused}"
         );
+    }
+
+    /// A change a database rule refused (a team's rights, a check, a unique
+    /// index) is said as that, never as a broken local database, and the
+    /// engine's words stay in the log.
+    #[test]
+    fn a_refused_change_is_not_called_a_broken_database() {
+        let refused = AppError::from(CoreError::Store(paydesk_core::StoreError::new(
+            StoreErrorKind::Constraint,
+            "new row violates row-level security policy for table \"refund_requests\"",
+        )));
+        assert_eq!(refused.code, ErrorCode::Conflict);
+        assert!(
+            refused
+                .message
+                .starts_with("The database refused this change"),
+            "{}",
+            refused.message
+        );
+        assert!(!refused.message.contains("local"), "{}", refused.message);
+        assert!(
+            !refused.message.contains("row-level"),
+            "{}",
+            refused.message
+        );
+        let other = AppError::from(CoreError::Store(paydesk_core::StoreError::other("boom")));
+        assert_eq!(other.code, ErrorCode::Storage);
     }
 
     /// Splits one line of a CSV file, with fields maybe in double quotes.

@@ -230,7 +230,9 @@ fn status_text(r: &RequestRecord, status: RequestStatus) -> String {
         RequestStatus::Checking => format!(
             "Approved by {by} and sent; GOV.UK Pay's answer was lost and Paydesk is checking whether the refund was made"
         ),
-        RequestStatus::Refused => format!("Approved by {by}, but GOV.UK Pay refused the refund"),
+        RequestStatus::Refused => format!(
+            "Approved by {by}, but the refund was not made: GOV.UK Pay refused it or could not be reached. It can be asked for again"
+        ),
         RequestStatus::Rejected => format!("Rejected by {by}: {note}"),
         RequestStatus::Returned => format!("Returned by {by}: {note}"),
         RequestStatus::Expired => {
@@ -367,13 +369,24 @@ impl Core {
         };
         let rules = self.store().approval_rules(&service.id).await?.rules;
         let mut needs = Vec::new();
+        // Counted with what was refunded before: a refund split in parts
+        // under the limit is caught as soon as the parts pass it.
+        let before = payment
+            .refund_summary
+            .as_ref()
+            .map_or(0, |s| s.amount_submitted);
         if let Some(above) = rules.above
-            && amount > above
+            && before + amount > above
         {
-            needs.push(format!(
-                "refunds of more than {} need approval",
-                pounds(above)
-            ));
+            needs.push(if before > 0 {
+                format!(
+                    "refunds of more than {} in all need approval ({} refunded already)",
+                    pounds(above),
+                    pounds(before)
+                )
+            } else {
+                format!("refunds of more than {} need approval", pounds(above))
+            });
         }
         if let Some(days) = rules.older_than_days {
             let made = payment.created_date.as_deref().and_then(clock::api_time_ms);
@@ -389,9 +402,9 @@ impl Core {
         if rules.own_telephone && payment.moto == Some(true) {
             let taken_by = self
                 .store()
-                .telephone_taken_by(&service.id, payment.payment_id.as_str())
+                .telephone_taker(&service.id, payment.payment_id.as_str())
                 .await?;
-            if taken_by.as_deref() == Some(me.name.as_str()) {
+            if taken_by.as_deref() == Some(me.login.as_str()) {
                 needs.push("you took this telephone payment yourself".into());
             }
         }
@@ -613,8 +626,13 @@ impl Core {
             .await
         {
             Ok(summary) => summary,
-            Err(NotReady { why: note, error }) => {
-                let note = note.unwrap_or_else(|| error.to_string());
+            // Nothing decided (GOV.UK Pay or the database could not say):
+            // the request waits, and the approver can try again.
+            Err(NotReady { why: None, error }) => return Err(error),
+            Err(NotReady {
+                why: Some(note),
+                error: _,
+            }) => {
                 let returned = self
                     .decide(
                         &record,
@@ -679,17 +697,31 @@ impl Core {
                 refund_done,
             )
             .await?;
-        self.refund_sent(
-            &service,
-            &id,
-            record.amount,
-            &summary,
-            known_before,
-            &why,
-            seq,
-            sent,
-        )
-        .await
+        let made = self
+            .refund_sent(
+                &service,
+                &id,
+                record.amount,
+                &summary,
+                known_before,
+                &why,
+                seq,
+                sent,
+            )
+            .await;
+        match made {
+            // Refused, or never reached GOV.UK Pay: the approval is spent on
+            // a refund that was not made, and whoever asked can ask again.
+            Err(CoreError::Api(e)) => Err(CoreError::Conflict {
+                message: format!(
+                    "The refund was not made: {}. The request is closed; {} can ask again if it is still needed.",
+                    crate::money::refused_detail(&e).trim_end_matches('.'),
+                    record.requester
+                ),
+                pay_code: None,
+            }),
+            other => other,
+        }
     }
 
     /// Rejects a request, saying why; nothing is sent.

@@ -152,6 +152,17 @@ impl TeamAdmin {
         Ok(())
     }
 
+    /// A service's ID by its name, or the field to correct.
+    async fn service_named(&self, service: &str) -> Result<String, CoreError> {
+        self.store
+            .service_id_named(service)
+            .await
+            .map_err(|e| match e.kind {
+                StoreErrorKind::NotFound => field("service", "There is no service of that name"),
+                _ => e.into(),
+            })
+    }
+
     /// Turns team mode on: from now on names and roles come from the staff list.
     pub async fn set_up_team(&self, name: &str) -> Result<(), CoreError> {
         let name = name.trim();
@@ -245,14 +256,7 @@ impl TeamAdmin {
     /// Gives a person a role on a service (by the service's name).
     pub async fn set_role(&self, login: &str, service: &str, role: Role) -> Result<(), CoreError> {
         let login = check_login(login)?;
-        let service_id = self
-            .store
-            .service_id_named(service)
-            .await
-            .map_err(|e| match e.kind {
-                StoreErrorKind::NotFound => field("service", "There is no service of that name"),
-                _ => e.into(),
-            })?;
+        let service_id = self.service_named(service).await?;
         let mut change = self.store.begin_admin_change().await?;
         change
             .set_role(login, &service_id, role.as_str())
@@ -278,14 +282,7 @@ impl TeamAdmin {
         input: &ApprovalRulesInput,
     ) -> Result<Vec<String>, CoreError> {
         let rules = input.parse()?;
-        let service_id = self
-            .store
-            .service_id_named(service)
-            .await
-            .map_err(|e| match e.kind {
-                StoreErrorKind::NotFound => field("service", "There is no service of that name"),
-                _ => e.into(),
-            })?;
+        let service_id = self.service_named(service).await?;
         let attempt = AuditAttempt {
             service_id: service_id.clone(),
             service_name: service.to_owned(),

@@ -62,8 +62,9 @@ CREATE TABLE refund_requests (
     amount          bigint NOT NULL CHECK (amount > 0),
     -- `refund_amount_available` when asked.
     available       bigint NOT NULL CHECK (available >= amount),
-    reason          text NOT NULL,
-    reason_note     text,
+    reason          text NOT NULL CHECK (reason IN ('duplicate_payment', 'service_not_provided',
+                        'overpayment', 'goodwill', 'staff_error', 'other')),
+    reason_note     text CHECK (char_length(reason_note) <= 255),
     -- Why it needs approval, in words.
     needs           text NOT NULL,
     requester_login text NOT NULL DEFAULT current_user,
@@ -84,11 +85,17 @@ CREATE TABLE refund_requests (
 );
 CREATE INDEX refund_requests_queue ON refund_requests (service_id, state, asked_at);
 CREATE INDEX refund_requests_payment ON refund_requests (service_id, payment_id);
+-- One request waits at a time for a payment.
+CREATE UNIQUE INDEX refund_requests_one_waiting ON refund_requests (service_id, payment_id)
+    WHERE state = 'waiting';
 CREATE INDEX refund_requests_mine ON refund_requests (requester_login, asked_at);
 
 -- What a request is stays as asked; a decision is made once, by the login
--- making it, at the server's time; only a waiting request past its expiry
--- expires, and then nobody is named as deciding.
+-- making it, at the server's time (the clock's, not the transaction's start:
+-- a transaction held open cannot approve after the expiry); only a waiting
+-- request past its expiry expires, and then nobody is named as deciding; an
+-- approval names the audit row of its own refund's attempt, written by the
+-- same login in the same transaction, for the same payment and amount.
 CREATE FUNCTION refund_requests_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -107,18 +114,26 @@ BEGIN
         RAISE EXCEPTION 'this refund request has already been decided' USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     IF NEW.state = 'expired' THEN
-        IF OLD.expires_at > now() THEN
+        IF OLD.expires_at > clock_timestamp() THEN
             RAISE EXCEPTION 'this refund request has not expired' USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         IF NEW.decider_login IS NOT NULL OR NEW.decider IS NOT NULL THEN
             RAISE EXCEPTION 'nobody decides an expired request' USING ERRCODE = 'integrity_constraint_violation';
         END IF;
     ELSIF NEW.state <> 'waiting' THEN
-        IF OLD.expires_at <= now() THEN
+        IF OLD.expires_at <= clock_timestamp() THEN
             RAISE EXCEPTION 'this refund request has expired' USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         IF NEW.decider_login IS DISTINCT FROM current_user THEN
             RAISE EXCEPTION 'a decision is made by the login making it' USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        IF NEW.state = 'approved' AND NOT EXISTS (
+            SELECT 1 FROM audit_log a
+             WHERE a.seq = NEW.attempt_seq AND a.action = 'refund' AND a.phase = 'attempt'
+               AND a.service_id = OLD.service_id AND a.payment_id = OLD.payment_id
+               AND a.amount = OLD.amount AND a.login = current_user
+               AND a.xmin = pg_current_xact_id()::xid) THEN
+            RAISE EXCEPTION 'an approval names its own refund''s attempt' USING ERRCODE = 'integrity_constraint_violation';
         END IF;
     END IF;
     NEW.decided_at := CASE WHEN NEW.state = 'waiting' THEN NULL ELSE now() END;

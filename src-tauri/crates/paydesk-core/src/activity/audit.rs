@@ -81,7 +81,7 @@ pub struct AuditVerification {
 
 /// A row's fields as the record hashes them, in order, ending with the
 /// previous row's hash. A refund's reason and note come before that hash,
-/// only on rows that have a reason: rows written before reasons existed hash
+/// only on rows that have either: rows written before reasons existed hash
 /// as they always did. Public so a test can play a tamperer who knows the
 /// format but not the key.
 pub fn row_fields(prev: &str, r: &AuditRow) -> Vec<String> {
@@ -100,8 +100,8 @@ pub fn row_fields(prev: &str, r: &AuditRow) -> Vec<String> {
         r.pay_code.clone().unwrap_or_default(),
         r.detail.clone(),
     ];
-    if let Some(reason) = &r.reason {
-        fields.push(reason.clone());
+    if r.reason.is_some() || r.reason_note.is_some() {
+        fields.push(r.reason.clone().unwrap_or_default());
         fields.push(r.reason_note.clone().unwrap_or_default());
     }
     fields.push(prev.to_owned());

@@ -211,6 +211,14 @@ pub trait ApprovalStore {
         payment_id: &str,
         email: Option<&str>,
     ) -> Result<Vec<CitizenRefund>, StoreError>;
+    /// The login that took a telephone payment, by the record (a team's
+    /// database fills in each audit row's login; no staff login can change
+    /// it). `None` on a single desktop, or for a payment not taken here.
+    async fn telephone_taker(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<Option<String>, StoreError>;
     /// Requests, oldest first (at most 500).
     async fn refund_requests(
         &self,

@@ -10,6 +10,7 @@ use super::approvals::{RequestRecord, RequestState};
 use super::audit::{AuditRow, ChainedRow, Phase, SealFields};
 use super::cache::{AgreementRecord, DisputeRecord, RefundView};
 use super::cases::CaseNote;
+use super::dashboard::Tally;
 use super::export::ExportRow;
 use super::search::PaymentRow;
 use super::services::ServiceRecord;
@@ -256,6 +257,21 @@ pub(crate) fn export_row(r: &impl Columns) -> Result<ExportRow, sqlx::Error> {
         reason: r.maybe_text("reason")?,
         reason_note: r.maybe_text("reason_note")?,
     })
+}
+
+/// A count and value in pence of one group (`n`, `value`), with the group's
+/// key (`key`, `None` for the rows that have none).
+pub(crate) fn keyed_tally(
+    r: &impl Columns,
+    key: &str,
+) -> Result<(Option<String>, Tally), sqlx::Error> {
+    Ok((
+        r.maybe_text(key)?,
+        Tally {
+            count: r.int("n")?,
+            value: r.maybe_int("value")?.unwrap_or(0),
+        },
+    ))
 }
 
 /// Rows read whole, each mapped by `one`.

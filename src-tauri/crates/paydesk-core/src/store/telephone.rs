@@ -67,12 +67,6 @@ pub trait TelephoneStore {
         service_id: &str,
         payment_id: &str,
     ) -> Result<Option<TelephoneStarted>, StoreError>;
-    /// Who took it, if it was taken here (on a team: by anyone of the team).
-    async fn telephone_taken_by(
-        &self,
-        service_id: &str,
-        payment_id: &str,
-    ) -> Result<Option<String>, StoreError>;
     /// Its last known status and the audit row its outcome answers.
     async fn telephone_state(
         &self,

@@ -75,6 +75,16 @@ async fn a_refund_over_the_limit_waits_for_another_persons_approval_and_is_sent_
         .unwrap();
     assert_eq!(done.status, "success");
     assert!(done.request.is_none());
+    // Split in parts, the refunds are counted together: £10 + £5 is over £10.
+    let split = sam
+        .refund(&t.service, &small, 500, 2_000, &duplicate())
+        .await
+        .unwrap();
+    assert_eq!(
+        split.request.as_ref().map(|r| r.needs.as_str()),
+        Some("refunds of more than £10.00 in all need approval (£10.00 refunded already)")
+    );
+    assert_eq!(t.sim.control().payment(&small).unwrap().refunds, 1);
 
     // Over it: a request, and nothing sent.
     let big = paid_on(&t, 5_000).await;
@@ -118,7 +128,8 @@ async fn a_refund_over_the_limit_waits_for_another_persons_approval_and_is_sent_
 
     // The one who asked sees it in their list, and cannot decide it.
     let mine = sam.refund_requests_mine(&t.service).await.unwrap();
-    assert_eq!(mine.len(), 1);
+    assert_eq!(mine.len(), 2);
+    assert_eq!(mine[0].id, request.id, "newest first");
     assert!(mine[0].mine && !mine[0].can_decide);
     let not_theirs = sam.refund_request_approve(request.id).await.unwrap_err();
     assert!(
@@ -128,10 +139,13 @@ async fn a_refund_over_the_limit_waits_for_another_persons_approval_and_is_sent_
 
     // The supervisor's queue: the request, its age, the citizen's refunds.
     let queue = ali.approvals_waiting(&t.service).await.unwrap();
-    assert_eq!(queue.len(), 1);
-    assert_eq!(queue[0].request.id, request.id);
-    assert!(queue[0].request.can_decide);
-    assert_eq!(queue[0].age_hours, 0);
+    assert_eq!(queue.len(), 2);
+    assert_eq!(queue[1].request.id, request.id, "oldest first");
+    assert!(queue[1].request.can_decide);
+    assert_eq!(queue[1].age_hours, 0);
+    // The citizen's refunds of the split payment: the £10 made.
+    assert_eq!(queue[0].citizen_refunds.len(), 1);
+    assert_eq!(queue[0].citizen_refunds[0].amount, 1_000);
     let done = ali.refund_request_approve(request.id).await.unwrap();
     assert_eq!(done.status, "success");
     assert_eq!(done.amount, 2_500);
@@ -141,13 +155,14 @@ async fn a_refund_over_the_limit_waits_for_another_persons_approval_and_is_sent_
     let twice = ali.refund_request_approve(request.id).await.unwrap_err();
     assert!(matches!(twice, CoreError::Conflict { .. }), "{twice:?}");
     assert_eq!(t.sim.control().payment(&big).unwrap().refunds, 1);
-    assert!(ali.approvals_waiting(&t.service).await.unwrap().is_empty());
+    assert_eq!(ali.approvals_waiting(&t.service).await.unwrap().len(), 1);
 
     // Sam sees it approved and made, and both names are on the payment.
     let mine = sam.refund_requests_mine(&t.service).await.unwrap();
     assert_eq!(mine[0].status, RequestStatus::Sent);
     assert_eq!(mine[0].status_text, "Approved by Ali Khan and refunded");
     assert!(mine[0].refund_id.is_some());
+    assert_eq!(mine[1].status, RequestStatus::Waiting);
     let page = sam.payment_detail(&t.service, &big).await.unwrap();
     assert_eq!(page.refund_blocked, None);
     let made = page
@@ -338,10 +353,18 @@ async fn the_database_refuses_an_approval_by_the_one_who_asked_even_around_payde
         .unwrap();
     let as_ali = |sql: &str| t.db.psql_as(&t.ali, PASSWORD, sql);
     let as_sam = |sql: &str| t.db.psql_as(&t.sam, PASSWORD, sql);
-    // Ali, a supervisor, approves Ali's own request with a database tool.
+    // Ali, a supervisor, approves Ali's own request with a database tool,
+    // even writing a refund attempt of Ali's own first, as Paydesk would.
+    let service = &t.service;
     let own = as_ali(&format!(
-        "UPDATE refund_requests SET state = 'approved', decider_login = current_user,
-            decider = 'Ali Khan', attempt_seq = 1 WHERE id = {}",
+        "BEGIN;
+         INSERT INTO audit_log (seq, at, operator, service_id, service_name, action, phase,
+             payment_id, amount, detail, prev_hash, hash)
+           SELECT seq + 1, '2026-12-06T10:00:00Z', 'Ali Khan', '{service}', 'Parking', 'refund',
+             'attempt', '{pid}', 500, '', hash, 'forged' FROM audit_log ORDER BY seq DESC LIMIT 1;
+         UPDATE refund_requests SET state = 'approved', decider_login = current_user,
+             decider = 'Ali Khan', attempt_seq = (SELECT max(seq) FROM audit_log) WHERE id = {};
+         COMMIT;",
         request.id
     ));
     assert!(
@@ -349,19 +372,37 @@ async fn the_database_refuses_an_approval_by_the_one_who_asked_even_around_payde
             .is_err_and(|e| e.contains("approver_is_not_requester")),
         "{own:?}"
     );
-    // A request inserted already approved by its own requester.
-    let service = &t.service;
+    // Another supervisor marks it approved with no refund attempt of their
+    // own (naming an older row of the record): refused, so nothing shows as
+    // made that was not.
+    let as_jo = |sql: &str| t.db.psql_as(&t.jo, PASSWORD, sql);
+    let forged = as_jo(&format!(
+        "UPDATE refund_requests SET state = 'approved', decider_login = current_user,
+            decider = 'Jo Evans', attempt_seq = 1 WHERE id = {}",
+        request.id
+    ));
+    assert!(
+        forged.as_ref().is_err_and(|e| e.contains("its own refund")),
+        "{forged:?}"
+    );
+    // A request (of another payment) inserted already approved by its own requester.
+    let other = paid_on(&t, 1_000).await;
     let inserted = as_sam(&format!(
         "INSERT INTO refund_requests (service_id, payment_id, reference, amount, available, reason,
             needs, requester, state, decider_login, decider, decided_at, attempt_seq)
-         VALUES ('{service}', '{pid}', 'PK', 100, 1000, 'goodwill', 'none', 'Sam Patel',
+         VALUES ('{service}', '{other}', 'PK', 100, 1000, 'goodwill', 'none', 'Sam Patel',
             'approved', current_user, 'Sam Patel', now(), 1)"
     ));
-    assert!(inserted.is_err(), "{inserted:?}");
+    assert!(
+        inserted.as_ref().is_err_and(
+            |e| e.contains("row-level security") || e.contains("approver_is_not_requester")
+        ),
+        "{inserted:?}"
+    );
     // Even inserted waiting, then decided by its own requester.
     let waiting = as_sam(&format!(
         "INSERT INTO refund_requests (service_id, payment_id, reference, amount, available, reason,
-            needs, requester) VALUES ('{service}', '{pid}', 'PK', 100, 1000, 'goodwill', 'none', 'Sam Patel')
+            needs, requester) VALUES ('{service}', '{other}', 'PK', 100, 1000, 'goodwill', 'none', 'Sam Patel')
          RETURNING id"
     ))
     .unwrap();
@@ -379,12 +420,17 @@ async fn the_database_refuses_an_approval_by_the_one_who_asked_even_around_payde
         "a caseworker decided a request"
     );
     // Someone else's name on a request, a request no longer as asked, a
-    // decided request decided again, a request removed: all refused.
+    // request removed: all refused.
     let someone_else = as_sam(&format!(
         "INSERT INTO refund_requests (service_id, payment_id, reference, amount, available, reason,
             needs, requester) VALUES ('{service}', '{pid}', 'PK', 100, 1000, 'goodwill', 'none', 'Ali Khan')"
     ));
-    assert!(someone_else.is_err(), "{someone_else:?}");
+    assert!(
+        someone_else
+            .as_ref()
+            .is_err_and(|e| e.contains("row-level security")),
+        "{someone_else:?}"
+    );
     for sql in [
         format!(
             "UPDATE refund_requests SET amount = 1 WHERE id = {}",

@@ -162,7 +162,7 @@ impl ApprovalStore for PgStore {
             Decision::Expire => {
                 sqlx::query(
                     "UPDATE refund_requests SET state = 'expired'
-                     WHERE id = $1 AND state = 'waiting' AND expires_at <= now()",
+                     WHERE id = $1 AND state = 'waiting' AND expires_at <= clock_timestamp()",
                 )
                 .bind(id)
                 .execute(&mut *tx)
@@ -178,7 +178,7 @@ impl ApprovalStore for PgStore {
                 sqlx::query(
                     "UPDATE refund_requests SET state = $2, decider_login = current_user,
                         decider = $3, decision_note = $4, attempt_seq = $5
-                     WHERE id = $1 AND state = 'waiting' AND expires_at > now()",
+                     WHERE id = $1 AND state = 'waiting' AND expires_at > clock_timestamp()",
                 )
                 .bind(id)
                 .bind(state.as_str())
@@ -239,6 +239,21 @@ impl ApprovalStore for PgStore {
             .collect::<Result<Vec<_>, sqlx::Error>>()?)
     }
 
+    async fn telephone_taker(
+        &self,
+        service_id: &str,
+        payment_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT login FROM audit_log WHERE service_id = $1 AND payment_id = $2
+               AND action = 'telephone_payment' ORDER BY seq LIMIT 1",
+        )
+        .bind(service_id)
+        .bind(payment_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     async fn refund_request(&self, id: i64) -> Result<Option<RequestRecord>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         one(&mut conn, id).await
@@ -268,7 +283,7 @@ impl ApprovalStore for PgStore {
             b.push(" AND q.state = ANY(").push_bind(states).push(")");
         }
         if filter.overdue {
-            b.push(" AND q.state = 'waiting' AND q.expires_at <= now()");
+            b.push(" AND q.state = 'waiting' AND q.expires_at <= clock_timestamp()");
         }
         b.push(" ORDER BY q.asked_at, q.id LIMIT 500");
         let rows = b.build().fetch_all(&self.pool).await?;

@@ -59,6 +59,14 @@ impl ApprovalStore for SqliteStore {
         Ok(Vec::new())
     }
 
+    async fn telephone_taker(
+        &self,
+        _service_id: &str,
+        _payment_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+
     async fn refund_request(&self, _id: i64) -> Result<Option<RequestRecord>, StoreError> {
         Ok(None)
     }

@@ -3,7 +3,7 @@ use sqlx::Row;
 
 use super::SqliteStore;
 use crate::store::dashboard::{DashboardStore, OperatorRefunds, ReasonTally, Tally};
-use crate::store::rows::{all, audit_row};
+use crate::store::rows::{all, audit_row, keyed_tally};
 use crate::store::{AuditRow, StoreError};
 
 const PAYMENTS_SQL: &str = "SELECT count(*), sum(amount) FROM payments INDEXED BY payments_created
@@ -65,18 +65,10 @@ impl DashboardStore for SqliteStore {
         .bind(to_ms)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                Ok(OperatorRefunds {
-                    operator: r.try_get("operator")?,
-                    refunds: Tally {
-                        count: r.try_get("n")?,
-                        value: r.try_get::<Option<i64>, _>("value")?.unwrap_or(0),
-                    },
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?)
+        Ok(all(&rows, |r| keyed_tally(r, "operator"))?
+            .into_iter()
+            .map(|(operator, refunds)| OperatorRefunds { operator, refunds })
+            .collect())
     }
 
     async fn refunds_by_reason(
@@ -99,18 +91,10 @@ impl DashboardStore for SqliteStore {
         .bind(to_ms)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                Ok(ReasonTally {
-                    reason: r.try_get("reason")?,
-                    refunds: Tally {
-                        count: r.try_get("n")?,
-                        value: r.try_get::<Option<i64>, _>("value")?.unwrap_or(0),
-                    },
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?)
+        Ok(all(&rows, |r| keyed_tally(r, "reason"))?
+            .into_iter()
+            .map(|(reason, refunds)| ReasonTally { reason, refunds })
+            .collect())
     }
 
     async fn outcomes_unknown(

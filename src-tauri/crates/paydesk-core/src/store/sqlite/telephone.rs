@@ -50,20 +50,6 @@ impl TelephoneStore for SqliteStore {
         ))
     }
 
-    async fn telephone_taken_by(
-        &self,
-        service_id: &str,
-        payment_id: &str,
-    ) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT operator FROM telephone_payments WHERE service_id = ?1 AND payment_id = ?2",
-        )
-        .bind(service_id)
-        .bind(payment_id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
     async fn telephone_state(
         &self,
         service_id: &str,
