@@ -36,12 +36,12 @@ if [ -z "${PAYDESK_SESSION_READY:-}" ]; then
     export PAYDESK_START_KEYRING=1
     unset DBUS_SESSION_BUS_ADDRESS
     if [ "$need_display" = 1 ]; then
-      exec dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24" "$0" "$@"
+      exec dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24" "$0" "$@"
     fi
     exec dbus-run-session -- "$0" "$@"
   fi
   if [ "$need_display" = 1 ]; then
-    exec xvfb-run -a -s "-screen 0 1280x1024x24" "$0" "$@"
+    exec xvfb-run -a -s "-screen 0 1920x1080x24" "$0" "$@"
   fi
 fi
 

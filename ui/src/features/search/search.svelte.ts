@@ -79,7 +79,10 @@ function ukNextDay(text: string): number | undefined {
 
 const blank = (s: string) => (s.trim() === '' ? undefined : s.trim());
 
-export function buildQuery(text: string, f: Filters, sort: SortBy, ascending: boolean, page: number): PaymentQuery {
+/** The results-per-page choices. */
+export const PAGE_SIZES = [20, 50, 100] as const;
+
+export function buildQuery(text: string, f: Filters, sort: SortBy, ascending: boolean, page: number, pageSize = 20): PaymentQuery {
   return {
     text: blank(text),
     reference: blank(f.reference),
@@ -94,7 +97,7 @@ export function buildQuery(text: string, f: Filters, sort: SortBy, ascending: bo
     sort,
     ascending,
     page,
-    pageSize: 20,
+    pageSize,
   };
 }
 
@@ -104,6 +107,11 @@ class PaymentSearch {
   sort = $state<SortBy>('date');
   ascending = $state(false);
   page = $state(1);
+  /** Results per page: one of `PAGE_SIZES`. */
+  pageSize = $state(20);
+  /** Whether the filters are shown: the person's choice, never closed by a
+   * filter emptied while it is being edited (their next keystrokes would be lost). */
+  filtersOpen = $state(false);
   results = $state<PaymentResults | null>(null);
   /** The results came from GOV.UK Pay itself, not the cache. */
   live = $state(false);
@@ -118,7 +126,7 @@ class PaymentSearch {
     const mine = ++this.seq;
     const text = this.text;
     try {
-      const results = await paymentsSearch(serviceId, buildQuery(this.text, this.filters, this.sort, this.ascending, this.page));
+      const results = await paymentsSearch(serviceId, buildQuery(this.text, this.filters, this.sort, this.ascending, this.page, this.pageSize));
       if (mine !== this.seq) return;
       this.results = results;
       this.live = false;
