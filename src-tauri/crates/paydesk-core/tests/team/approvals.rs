@@ -612,3 +612,61 @@ async fn a_request_nobody_decides_expires_after_five_working_days() {
     );
     assert_eq!(t.sim.control().payment(&pid).unwrap().refunds, 0);
 }
+
+/// GOV.UK Pay's own guard after an approval: a refund made elsewhere while
+/// the approved one travels is refused (P0604). The approval is spent, the
+/// request shows as not made, and the one who asked can ask again.
+#[tokio::test]
+async fn an_approved_refund_gov_uk_pay_refuses_closes_the_request_as_not_made() {
+    let mut t = team().await;
+    let sam = t.desktop(&t.sam.clone()).await;
+    let ali = t.desktop(&t.ali.clone()).await;
+    ali.approval_rules_set(&t.service, &rules("10.00", "", false))
+        .await
+        .unwrap();
+    let pid = paid_on(&t, 3_000).await;
+    let request = sam
+        .refund(&t.service, &pid, 2_000, 3_000, &duplicate())
+        .await
+        .unwrap()
+        .request
+        .unwrap();
+    t.sim.control().set_faults(vec![Fault {
+        route: "POST /v1/payments/{payment_id}/refunds".into(),
+        latency_ms: 800,
+        ..Fault::default()
+    }]);
+    let control = t.sim.control();
+    let id = pid.clone();
+    // After the approver's fresh read, before the refund is handled.
+    let elsewhere = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        control.refund_elsewhere(&id, 500).unwrap();
+    });
+    let err = ali.refund_request_approve(request.id).await.unwrap_err();
+    elsewhere.await.unwrap();
+    t.sim.control().clear_faults();
+    match &err {
+        CoreError::Conflict {
+            message,
+            pay_code: Some("P0604"),
+        } => assert!(
+            message.contains("The request is closed; Sam Patel can check the new figures"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        t.sim.control().payment(&pid).unwrap().refunds,
+        1,
+        "only the one made elsewhere"
+    );
+    let mine = sam.refund_requests_mine(&t.service).await.unwrap();
+    assert_eq!(mine[0].status, RequestStatus::Refused);
+    // Nothing waits now: the payment can be asked for again.
+    let again = sam
+        .refund(&t.service, &pid, 2_000, 2_500, &duplicate())
+        .await
+        .unwrap();
+    assert_eq!(again.status, "awaiting_approval");
+}
