@@ -218,6 +218,28 @@ async fn searches(core: &Core, service: &str, n: usize) -> i64 {
         .and_then(|p| paydesk_core::clock::api_time_ms(&p.created_date))
         .expect("a newest payment");
     let day = 86_400_000;
+    // Each sampled payment's amount, as a person types it.
+    let mut amounts = Vec::new();
+    for p in &sample {
+        let found = core
+            .payments_search(
+                service,
+                &PaymentQuery {
+                    text: Some(p.payment_id.clone()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("a search");
+        amounts.push(found.rows.first().map_or(0, |r| r.amount));
+    }
+    let typed_amount = |pence: i64| {
+        if pence % 100 == 0 {
+            format!("{}", pence / 100)
+        } else {
+            format!("{}.{:02}", pence / 100, pence % 100)
+        }
+    };
     let cases: Vec<(&str, Vec<PaymentQuery>)> = vec![
         ("newest first, no filter", q(&|_| PaymentQuery::default())),
         (
@@ -255,6 +277,59 @@ async fn searches(core: &Core, service: &str, n: usize) -> i64 {
             "email (search box)",
             q(&|i| PaymentQuery {
                 text: sample[i].email.clone(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "reference part (box, \"0019992\")",
+            q(&|i| PaymentQuery {
+                text: sample[i].reference.split('-').nth(1).map(str::to_owned),
+                ..Default::default()
+            }),
+        ),
+        (
+            "email part (box, \"lewis17\")",
+            q(&|i| PaymentQuery {
+                text: sample[i]
+                    .email
+                    .as_deref()
+                    .and_then(|e| e.split(['.', '@']).nth(1))
+                    .map(str::to_owned),
+                ..Default::default()
+            }),
+        ),
+        (
+            "email domain (box)",
+            q(&|i| PaymentQuery {
+                text: sample[i]
+                    .email
+                    .as_deref()
+                    .and_then(|e| e.split('@').nth(1))
+                    .map(str::to_owned),
+                ..Default::default()
+            }),
+        ),
+        (
+            "amount (box, \"45\")",
+            q(&|i| PaymentQuery {
+                text: Some(typed_amount(amounts[i])),
+                ..Default::default()
+            }),
+        ),
+        (
+            "amount (box, \"£45.00\")",
+            q(&|i| PaymentQuery {
+                text: Some(format!("£{}.{:02}", amounts[i] / 100, amounts[i] % 100)),
+                ..Default::default()
+            }),
+        ),
+        (
+            "name and last 4 (box)",
+            q(&|i| PaymentQuery {
+                text: sample[i]
+                    .cardholder_name
+                    .as_ref()
+                    .map(|n| format!("{n} {}", sample[i].last4.clone().unwrap_or_default())),
                 ..Default::default()
             }),
         ),

@@ -140,8 +140,9 @@ fn live_filters(query: &PaymentQuery) -> Result<(Option<PaymentId>, PaymentSearc
         })?);
     }
     let mut direct = None;
-    // GOV.UK Pay matches whole values only: words are a reference, or a
-    // cardholder's name when there are several.
+    // GOV.UK Pay matches whole values only: four digits are the card's last
+    // four, one word with an @ an email, words a cardholder's name, one word
+    // a reference. It has no search by amount.
     match query.search_text() {
         None => {}
         Some(SearchText::PaymentId(id)) => {
@@ -149,12 +150,20 @@ fn live_filters(query: &PaymentQuery) -> Result<(Option<PaymentId>, PaymentSearc
                 CoreError::Validation(vec![FieldError::new("text", "Enter a real payment ID")])
             })?);
         }
-        Some(SearchText::LastFour(t)) => search.last_digits_card_number = Some(t.to_owned()),
-        Some(SearchText::Email(t)) => search.email = Some(t.to_owned()),
-        Some(SearchText::Words(t)) if t.contains(char::is_whitespace) => {
-            search.cardholder_name = Some(t.to_owned());
+        Some(SearchText::Terms { terms, .. }) if terms.iter().any(|t| t.word.is_none()) => {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "text",
+                "GOV.UK Pay's live search cannot look for an amount: search this computer's payments instead",
+            )]));
         }
-        Some(SearchText::Words(t)) => search.reference = Some(t.to_owned()),
+        Some(SearchText::Terms { text, terms }) => match terms.as_slice() {
+            [t] if t.last4.is_some() => search.last_digits_card_number = t.last4.clone(),
+            [_] if text.contains('@') => search.email = Some(text.to_owned()),
+            _ if text.contains(char::is_whitespace) => {
+                search.cardholder_name = Some(text.to_owned());
+            }
+            _ => search.reference = Some(text.to_owned()),
+        },
     }
     search.paging = Paging {
         page: Some(query.page.max(1)),
@@ -291,6 +300,11 @@ mod tests {
         );
         assert_eq!(text("PK-1234").1.reference.as_deref(), Some("PK-1234"));
         assert!(text("hu20sqlact5260q2nanm0q8u93").0.is_some());
+        let amount = live_filters(&PaymentQuery {
+            text: Some("£45.00".into()),
+            ..PaymentQuery::default()
+        });
+        assert!(matches!(amount, Err(CoreError::Validation(f)) if f[0].field == "text"));
         let (_, s) = text("x");
         assert_eq!(s.paging.page, Some(1));
         assert_eq!(s.paging.display_size, Some(20));

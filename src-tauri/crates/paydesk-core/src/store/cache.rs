@@ -17,6 +17,13 @@ pub(crate) fn metadata_value(v: &serde_json::Value) -> String {
     }
 }
 
+/// `metadata_text` of the metadata object as the cache keeps it (JSON).
+pub(crate) fn metadata_text_of_json(json: Option<&str>) -> String {
+    json.and_then(|j| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(j).ok())
+        .map(|m| m.values().map(metadata_value).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
 pub(crate) fn metadata_text(p: &Payment) -> String {
     p.metadata
         .as_ref()

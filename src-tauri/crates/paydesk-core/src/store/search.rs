@@ -290,18 +290,106 @@ pub trait SearchStore {
     async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError>;
 }
 
-/// What the text in the search box is. Decided here once, for the cache's
-/// search and for the live search at GOV.UK Pay alike.
+/// What the text in the search box is. Decided here once, for both stores'
+/// searches of the cache and for the live search at GOV.UK Pay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SearchText<'a> {
     /// A GOV.UK Pay payment ID (26 letters a–v and digits), in lower case.
     PaymentId(String),
-    /// Four digits: the card's last four, or a reference of four digits.
-    LastFour(&'a str),
-    /// One word holding an @: an email, or part of one.
-    Email(&'a str),
-    /// Words, each of which must match (a reference, a name, a description...).
-    Words(&'a str),
+    /// Terms, each of which a payment must match (see `SearchTerm`); `text`
+    /// is what was typed, trimmed, for GOV.UK Pay's exact-match filters.
+    Terms {
+        text: &'a str,
+        terms: Vec<SearchTerm>,
+    },
+}
+
+/// One term of the search box (the text between spaces). A payment matches
+/// it when any of these holds:
+/// - a word of its reference, description, email, cardholder name or
+///   metadata starts with `word`; so does a part of a word of its
+///   reference, email or name, a part starting after `-`, `_`, `@` or `.`
+///   or where letters turn to digits or back ("0019992" in "PRK-0019992",
+///   "lewis17" and "example.org" in "niamh.lewis17@example.org");
+/// - its amount is `amount` ("45", "45.50", "£1,250" as a person reads them);
+/// - its card's last four digits are `last4`.
+///
+/// "niamh lewis 1111" is three terms, all of which must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerm {
+    /// The start of a word, as typed (letters, digits and `- _ @ .`, with
+    /// the punctuation at its start dropped); none for an amount written
+    /// with a pound sign.
+    pub word: Option<String>,
+    /// The amount it reads as, in pence.
+    pub amount: Option<i64>,
+    /// Four digits: the card's last four, too.
+    pub last4: Option<String>,
+    /// The word as typed, every character kept (punctuation at its start
+    /// aside), for matching text on each row while the word index is being
+    /// built or cannot answer (see the SQLite store).
+    pub typed: Option<String>,
+}
+
+/// The largest amount GOV.UK Pay takes, in pence (£100,000).
+const MAX_AMOUNT: i64 = 10_000_000;
+
+/// An amount as a person writes it, in pence: whole pounds ("45"), pounds
+/// and pence ("45.50", "45.5"), thousands grouped ("1,250.00"). A leading
+/// zero makes it a number of another kind ("0019992"), except "0.50".
+pub fn amount_of(text: &str) -> Option<i64> {
+    let (pounds, pence) = match text.split_once('.') {
+        Some((p, d)) if (1..=2).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) => {
+            (p, d)
+        }
+        Some(_) => return None,
+        None => (text, ""),
+    };
+    let groups: Vec<&str> = pounds.split(',').collect();
+    let grouped = groups.len() > 1;
+    let well_grouped = groups.iter().enumerate().all(|(i, g)| {
+        !g.is_empty()
+            && g.bytes().all(|b| b.is_ascii_digit())
+            && (!grouped || if i == 0 { g.len() <= 3 } else { g.len() == 3 })
+    });
+    let whole: String = groups.concat();
+    if !well_grouped || whole.len() > 7 || (whole.len() > 1 && whole.starts_with('0')) {
+        return None;
+    }
+    let pence = match pence.len() {
+        0 => 0,
+        1 => pence.parse::<i64>().ok()? * 10,
+        _ => pence.parse::<i64>().ok()?,
+    };
+    let total = whole.parse::<i64>().ok()? * 100 + pence;
+    (1..=MAX_AMOUNT).contains(&total).then_some(total)
+}
+
+impl SearchTerm {
+    /// The term a piece of the search box's text (no spaces in it) is, if any.
+    fn of(piece: &str) -> Option<Self> {
+        if let Some(rest) = piece.strip_prefix('£') {
+            // A pound sign: an amount and nothing else.
+            return amount_of(rest).map(|amount| SearchTerm {
+                word: None,
+                amount: Some(amount),
+                last4: None,
+                typed: None,
+            });
+        }
+        let kept: String = piece.chars().filter(|c| is_word_char(*c)).collect();
+        let word = kept.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let last4 = (piece.len() == 4 && piece.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| piece.to_owned());
+        let typed = piece.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let term = SearchTerm {
+            word: (!word.is_empty()).then(|| word.to_owned()),
+            amount: amount_of(piece),
+            last4,
+            typed: (!word.is_empty()).then(|| typed.to_owned()),
+        };
+        (term.word.is_some() || term.amount.is_some()).then_some(term)
+    }
 }
 
 impl<'a> SearchText<'a> {
@@ -312,15 +400,11 @@ impl<'a> SearchText<'a> {
             return None;
         }
         let lower = t.to_ascii_lowercase();
-        Some(if is_payment_id(&lower) {
-            SearchText::PaymentId(lower)
-        } else if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
-            SearchText::LastFour(t)
-        } else if t.contains('@') && !t.contains(char::is_whitespace) {
-            SearchText::Email(t)
-        } else {
-            SearchText::Words(t)
-        })
+        if is_payment_id(&lower) {
+            return Some(SearchText::PaymentId(lower));
+        }
+        let terms: Vec<SearchTerm> = t.split_whitespace().filter_map(SearchTerm::of).collect();
+        (!terms.is_empty()).then_some(SearchText::Terms { text: t, terms })
     }
 }
 
@@ -329,6 +413,59 @@ impl PaymentQuery {
     pub fn search_text(&self) -> Option<SearchText<'_>> {
         self.text.as_deref().and_then(SearchText::of)
     }
+}
+
+/// The token a payment's amount is indexed as, beside its words: a leading
+/// `_` keeps it out of reach of a typed word (see `SearchTerm::of`).
+pub(crate) fn amount_token(pence: i64) -> String {
+    format!("_a{pence}")
+}
+
+/// The token of a card's last four digits, as `amount_token`.
+pub(crate) fn last4_token(digits: &str) -> String {
+    format!("_l{digits}")
+}
+
+/// What a payment is found by beyond its words (see `SearchTerm`): the parts
+/// of the words of its reference, email and cardholder name, its amount and
+/// its card's last four digits, as tokens for the word index.
+pub(crate) fn more_tokens(
+    reference: &str,
+    email: Option<&str>,
+    cardholder_name: Option<&str>,
+    amount: i64,
+    last4: Option<&str>,
+) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    for text in [Some(reference), email, cardholder_name]
+        .into_iter()
+        .flatten()
+    {
+        for word in search_words(text) {
+            for part in word_parts(&word) {
+                if !tokens.iter().any(|t| t == part) {
+                    tokens.push(part.to_owned());
+                }
+            }
+        }
+    }
+    tokens.push(amount_token(amount));
+    if let Some(l) = last4.filter(|l| !l.is_empty()) {
+        tokens.push(last4_token(l));
+    }
+    tokens
+}
+
+/// The parts of a word after its start: each begins with a letter or digit
+/// that follows `- _ @ .`, or where letters turn to digits or back.
+fn word_parts(word: &str) -> impl Iterator<Item = &str> {
+    let mut prev: Option<char> = None;
+    word.char_indices().filter_map(move |(i, c)| {
+        let before = prev.replace(c)?;
+        let starts = c.is_alphanumeric()
+            && (!before.is_alphanumeric() || before.is_numeric() != c.is_numeric());
+        starts.then(|| &word[i..])
+    })
 }
 
 /// GOV.UK Pay's payment IDs: 26 characters of base-32 (digits, then a–v).
@@ -340,34 +477,129 @@ fn is_payment_id(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::SearchText;
+    use super::{SearchTerm, SearchText, amount_of, more_tokens};
+
+    fn term(word: Option<&str>, amount: Option<i64>, last4: Option<&str>) -> SearchTerm {
+        SearchTerm {
+            word: word.map(str::to_owned),
+            amount,
+            last4: last4.map(str::to_owned),
+            typed: word.map(str::to_owned),
+        }
+    }
+
+    fn terms(text: &str) -> Vec<SearchTerm> {
+        match SearchText::of(text) {
+            Some(SearchText::Terms { terms, .. }) => terms,
+            other => panic!("{text:?}: {other:?}"),
+        }
+    }
 
     #[test]
     fn the_search_box_text_is_read_one_way() {
         let id = "7bbbuc84q1ljbp11v5jfs4tath";
-        for (typed, is) in [
+        assert_eq!(SearchText::of(""), None);
+        assert_eq!(SearchText::of("   "), None);
+        assert_eq!(SearchText::of(id), Some(SearchText::PaymentId(id.into())));
+        assert_eq!(
+            SearchText::of(" 7BBBUC84Q1LJBP11V5JFS4TATH "),
+            Some(SearchText::PaymentId(id.into()))
+        );
+        // One letter past v: not base 32, so not an ID.
+        assert_eq!(
+            terms("7bbbuc84q1ljbp11v5jfs4tatw"),
+            [term(Some("7bbbuc84q1ljbp11v5jfs4tatw"), None, None)]
+        );
+        assert_eq!(
+            terms("1111"),
+            [term(Some("1111"), Some(111_100), Some("1111"))]
+        );
+        assert_eq!(terms("11111"), [term(Some("11111"), Some(1_111_100), None)]);
+        assert_eq!(terms("111a"), [term(Some("111a"), None, None)]);
+        assert_eq!(terms("0019992"), [term(Some("0019992"), None, None)]);
+        assert_eq!(terms("45"), [term(Some("45"), Some(4500), None)]);
+        assert_eq!(terms("£45.00"), [term(None, Some(4500), None)]);
+        assert_eq!(terms("45.5"), [term(Some("45.5"), Some(4550), None)]);
+        assert_eq!(
+            terms("@example.org"),
+            [term(Some("example.org"), None, None)]
+        );
+        // Kept as typed for matching on each row: "O'Neill" has no word "ONeill".
+        assert_eq!(terms("O'Neill")[0].typed.as_deref(), Some("O'Neill"));
+        assert_eq!(terms("O'Neill")[0].word.as_deref(), Some("ONeill"));
+        assert_eq!(
+            terms("Niamh Lewis 1111"),
+            [
+                term(Some("Niamh"), None, None),
+                term(Some("Lewis"), None, None),
+                term(Some("1111"), Some(111_100), Some("1111")),
+            ]
+        );
+        assert_eq!(
+            terms("PRK-0019999"),
+            [term(Some("PRK-0019999"), None, None)]
+        );
+        // Nothing to look for in punctuation alone, or a pound sign on a word.
+        assert_eq!(SearchText::of("-- ; !"), None);
+        assert_eq!(SearchText::of("£abc"), None);
+        // The typed text is kept for GOV.UK Pay's own filters.
+        assert!(matches!(
+            SearchText::of(" a@b.org "),
+            Some(SearchText::Terms {
+                text: "a@b.org",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn amounts_are_read_as_a_person_writes_them_or_not_at_all() {
+        for (typed, pence) in [
+            ("45", Some(4500)),
+            ("45.00", Some(4500)),
+            ("45.5", Some(4550)),
+            ("0.50", Some(50)),
+            ("1,250", Some(125_000)),
+            ("1,250.75", Some(125_075)),
+            ("100000", Some(10_000_000)),
+            ("100000.01", None),
+            ("0", None),
+            ("0019992", None),
+            ("12,50", None),
+            ("1,2500", None),
+            ("45.123", None),
+            ("45.", None),
+            (".5", None),
+            ("4e3", None),
             ("", None),
-            ("   ", None),
-            (id, Some(SearchText::PaymentId(id.into()))),
-            (
-                " 7BBBUC84Q1LJBP11V5JFS4TATH ",
-                Some(SearchText::PaymentId(id.into())),
-            ),
-            // One letter past v: not base 32, so not an ID.
-            (
-                "7bbbuc84q1ljbp11v5jfs4tatw",
-                Some(SearchText::Words("7bbbuc84q1ljbp11v5jfs4tatw")),
-            ),
-            ("1111", Some(SearchText::LastFour("1111"))),
-            ("11111", Some(SearchText::Words("11111"))),
-            ("111a", Some(SearchText::Words("111a"))),
-            ("a@b.org", Some(SearchText::Email("a@b.org"))),
-            ("@example.org", Some(SearchText::Email("@example.org"))),
-            ("niamh a@b.org", Some(SearchText::Words("niamh a@b.org"))),
-            ("Niamh Lewis", Some(SearchText::Words("Niamh Lewis"))),
-            ("PRK-0019999", Some(SearchText::Words("PRK-0019999"))),
         ] {
-            assert_eq!(SearchText::of(typed), is, "{typed:?}");
+            assert_eq!(amount_of(typed), pence, "{typed:?}");
         }
+    }
+
+    #[test]
+    fn a_payment_is_found_by_the_parts_of_its_words_its_amount_and_card() {
+        let tokens = more_tokens(
+            "PRK-0019992",
+            Some("Niamh.Lewis17@example.org"),
+            Some("Mary-Jane O'Neill"),
+            4500,
+            Some("1111"),
+        );
+        assert_eq!(
+            tokens,
+            [
+                "0019992",
+                "lewis17@example.org",
+                "17@example.org",
+                "example.org",
+                "org",
+                "jane",
+                "_a4500",
+                "_l1111",
+            ]
+        );
+        // Nothing more than the amount for a payment with no parts or card.
+        assert_eq!(more_tokens("ABC", None, None, 100, None), ["_a100"]);
     }
 }

@@ -408,6 +408,153 @@ async fn a_live_search_finds_what_the_cache_has_not_seen_yet() {
     );
 }
 
+#[tokio::test]
+async fn the_search_box_finds_parts_amounts_and_every_term_at_once() {
+    let s = seeded(1_000, 11, 60).await;
+    s.core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let every = every_payment(&s).await;
+    let carded = every
+        .iter()
+        .filter(|p| {
+            p.card_details
+                .as_ref()
+                .is_some_and(|c| c.cardholder_name.is_some() && c.last_digits_card_number.is_some())
+                && p.email.is_some()
+        })
+        .nth(100)
+        .unwrap();
+    let card = carded.card_details.clone().unwrap();
+    let name = card.cardholder_name.unwrap();
+    let last4 = card.last_digits_card_number.unwrap();
+    let email = carded.email.clone().unwrap();
+    let reference_part = carded.reference.split('-').nth(1).unwrap().to_owned();
+    let email_part = email.split(['.', '@']).nth(1).unwrap().to_owned();
+    let domain = email.split('@').nth(1).unwrap().to_owned();
+    let (pounds, pence) = (carded.amount / 100, carded.amount % 100);
+    let typed_amount = if pence == 0 {
+        format!("{pounds}")
+    } else {
+        format!("{pounds}.{pence:02}")
+    };
+    let words: Vec<&str> = name.split_whitespace().collect();
+
+    type Term<'a> = (Option<&'a str>, Option<i64>, Option<&'a str>);
+    let asked: Vec<(String, Vec<Term<'_>>)> = vec![
+        // Part of a reference, after its dash ("0019992" in "PRK-0019992").
+        (
+            reference_part.clone(),
+            vec![(Some(&reference_part), None, None)],
+        ),
+        // Part of an email, and its domain.
+        (email_part.clone(), vec![(Some(&email_part), None, None)]),
+        (domain.clone(), vec![(Some(&domain), None, None)]),
+        // An amount as typed, which is also the start of a word; with a
+        // pound sign, an amount alone.
+        (
+            typed_amount.clone(),
+            vec![(Some(&typed_amount), Some(carded.amount), None)],
+        ),
+        (
+            format!("£{pounds}.{pence:02}"),
+            vec![(None, Some(carded.amount), None)],
+        ),
+        // A name and the card's last four: every term must match.
+        (
+            format!("{} {last4}", name.to_lowercase()),
+            words
+                .iter()
+                .map(|w| (Some(*w), None, None))
+                .chain([(
+                    Some(last4.as_str()),
+                    last4.parse::<i64>().ok().map(|n| n * 100),
+                    Some(last4.as_str()),
+                )])
+                .collect(),
+        ),
+    ];
+    for (text, terms) in asked {
+        let holds = |p: &Payment| {
+            terms
+                .iter()
+                .all(|(word, amount, last4)| term_matches(p, *word, *amount, *last4))
+        };
+        let expected = every.iter().filter(|p| holds(p)).count();
+        assert!(expected > 0 && expected < 5000, "{text:?}: {expected}");
+        let r = find(
+            &s,
+            PaymentQuery {
+                text: Some(text.clone()),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(r.total as usize, expected, "{text:?}: how many match");
+        let ids: Vec<String> = r.rows.iter().map(|p| p.payment_id.clone()).collect();
+        assert_eq!(
+            ids,
+            ids_in_order(&every, &holds, SortBy::Date, false, 1),
+            "{text:?}: the newest first"
+        );
+    }
+    // The payment the values came from is among what the combined terms find.
+    let r = find(
+        &s,
+        PaymentQuery {
+            text: Some(format!("{email_part} {typed_amount}")),
+            page_size: 200,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        r.rows
+            .iter()
+            .any(|p| p.payment_id == carded.payment_id.as_str()),
+        "a part of the email with the amount"
+    );
+}
+
+/// Whether a search-box term matches the payment, by the rules as written
+/// (see `SearchTerm`): the start of a word of any text, or of a part of a
+/// word of the reference, email or name (after `- _ @ .`, or where letters
+/// turn to digits or back); the amount; the card's last four digits.
+fn term_matches(p: &Payment, word: Option<&str>, pence: Option<i64>, last4: Option<&str>) -> bool {
+    let card = p.card_details.as_ref();
+    if pence == Some(p.amount)
+        || (last4.is_some() && card.and_then(|c| c.last_digits_card_number.as_deref()) == last4)
+    {
+        return true;
+    }
+    let Some(word) = word.map(str::to_lowercase) else {
+        return false;
+    };
+    let word_char = |c: char| c.is_alphanumeric() || "-_@.".contains(c);
+    let starts_in = |text: &str, parts: bool| {
+        let t: Vec<char> = text.to_lowercase().chars().collect();
+        (0..t.len()).any(|i| {
+            let begins = i == 0
+                || (!word_char(t[i - 1]) && word_char(t[i]))
+                || (parts
+                    && t[i].is_alphanumeric()
+                    && (!t[i - 1].is_alphanumeric() || t[i - 1].is_numeric() != t[i].is_numeric()));
+            begins && t[i..].iter().collect::<String>().starts_with(&word)
+        })
+    };
+    let holder = card.and_then(|c| c.cardholder_name.clone());
+    let parted = [Some(p.reference.clone()), p.email.clone(), holder];
+    let metadata = p.metadata.iter().flat_map(|m| m.values()).map(|v| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    parted.iter().flatten().any(|t| starts_in(t, true))
+        || std::iter::once(p.description.clone())
+            .chain(metadata)
+            .any(|t| starts_in(&t, false))
+}
+
 /// Whether a word of the payment's reference, description, email, cardholder
 /// name or metadata values starts with `prefix` (words are runs of letters
 /// and digits, compared in lower case).

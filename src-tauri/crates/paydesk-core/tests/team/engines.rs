@@ -598,6 +598,35 @@ fn every_question(payments: &[govpay::models::Payment]) -> Vec<PaymentQuery> {
             text: Some("£45.00".into()),
             ..q()
         },
+        // Parts of a reference and an email, amounts, and terms of every kind at once.
+        PaymentQuery {
+            text: a.reference.split('-').nth(1).map(str::to_owned),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(domain.clone()),
+            ..q()
+        },
+        PaymentQuery {
+            text: email.split(['.', '@']).nth(1).map(str::to_owned),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(format!("{}", a.amount / 100)),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(format!("£{}.{:02}", a.amount / 100, a.amount % 100)),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(format!(
+                "{} {last_name} {}",
+                first_name.to_lowercase(),
+                card.last_digits_card_number.clone().unwrap_or_default()
+            )),
+            ..q()
+        },
         PaymentQuery {
             text: Some("!!! ???".into()),
             ..q()
@@ -758,6 +787,51 @@ async fn both_stores_find_the_same_payments_in_the_same_order() {
     assert!(
         matched_some + 4 >= questions.len(),
         "{matched_some} of {} questions found payments",
+        questions.len()
+    );
+    lite.close().await;
+    pg.close().await;
+}
+
+/// Payments a team database held before the search box's terms (their words
+/// only) are written again when the administrator brings the schema up to
+/// date, and are then found as the SQLite store finds them.
+#[tokio::test]
+async fn words_written_before_are_completed_at_set_up() {
+    let s = seeded(300, 37, 30).await;
+    let payments = every_payment(&s).await;
+    let (_dir, lite) = sqlite().await;
+    let (url, pg) = postgres().await;
+    filled(&lite, &payments).await;
+    filled(&pg, &payments).await;
+    pg.close().await;
+    // As a desktop of the version before wrote them.
+    let raw = sqlx::PgPool::connect(&url).await.unwrap();
+    let old =
+        sqlx::query("UPDATE payments SET words = array_to_tsvector(ARRAY['x']), words_version = 1")
+            .execute(&raw)
+            .await
+            .unwrap()
+            .rows_affected();
+    assert_eq!(old, 300);
+    raw.close().await;
+
+    let pg = paydesk_core::store::postgres::set_up(&url).await.unwrap();
+    let questions: Vec<PaymentQuery> = every_question(&payments)
+        .into_iter()
+        .filter(|q| q.text.is_some())
+        .collect();
+    let mut found = 0;
+    for query in &questions {
+        let on_sqlite = lite.search_payments("p", query).await.unwrap();
+        let on_postgres = pg.search_payments("p", query).await.unwrap();
+        assert_eq!(on_sqlite.rows, on_postgres.rows, "{query:?}");
+        assert_eq!(on_sqlite.total, on_postgres.total, "{query:?}");
+        found += usize::from(on_sqlite.total > 0);
+    }
+    assert!(
+        found + 4 >= questions.len(),
+        "{found} of {}",
         questions.len()
     );
     lite.close().await;

@@ -9,10 +9,10 @@ use sqlx::{Acquire, PgConnection, Postgres, QueryBuilder};
 
 use crate::clock::{api_time_ms, now_ms};
 use crate::store::cache::{metadata_text, metadata_value};
-use crate::store::search::{date_key, next_key, search_words};
+use crate::store::search::{date_key, more_tokens, next_key, search_words};
 use crate::store::{StoreError, StoreErrorKind};
 
-/// Rows per statement: 41 columns each, well inside PostgreSQL's 65,535
+/// Rows per statement: 42 columns each, well inside PostgreSQL's 65,535
 /// parameters.
 const BATCH: usize = 100;
 
@@ -21,7 +21,7 @@ const PAYMENT_COLUMNS: &str = "service_id, payment_id, date_key, amount, referen
     code, message, card_brand, card_type, first6, last4, expiry, cardholder_name, created_ms, created_date,
     captured_date, settled_date, refund_status, refund_available, refund_submitted, provider, provider_id, mode,
     moto, delayed_capture, language, agreement_id, fee, net_amount, total_amount, corporate_surcharge,
-    wallet_type, three_ds_required, return_url, metadata, words, fetched_ms";
+    wallet_type, three_ds_required, return_url, metadata, words, words_version, fetched_ms";
 
 /// A payment's creation time never changes, and its place in the order was
 /// made from it: kept.
@@ -39,7 +39,7 @@ const PAYMENT_UPDATE: &str = " ON CONFLICT (service_id, payment_id) DO UPDATE SE
     total_amount = excluded.total_amount, corporate_surcharge = excluded.corporate_surcharge,
     wallet_type = excluded.wallet_type, three_ds_required = excluded.three_ds_required,
     return_url = excluded.return_url, metadata = excluded.metadata, words = excluded.words,
-    fetched_ms = excluded.fetched_ms";
+    words_version = excluded.words_version, fetched_ms = excluded.fetched_ms";
 
 /// The longest word kept in the word index (PostgreSQL refuses a lexeme of
 /// 2 KB); no reference, email or name comes near it.
@@ -53,22 +53,51 @@ struct Keyed<'a> {
     key: i64,
 }
 
-/// The words a payment is found by (see `search_words`).
+/// The words a payment is found by (see `search_words`), and what beyond
+/// them (see `more_tokens`).
 fn words(p: &Payment) -> Vec<String> {
     let card = p.card_details.as_ref();
+    words_of(&Searched {
+        reference: &p.reference,
+        description: &p.description,
+        email: p.email.as_deref(),
+        cardholder_name: card.and_then(|c| c.cardholder_name.as_deref()),
+        metadata_text: &metadata_text(p),
+        amount: p.amount,
+        last4: card.and_then(|c| c.last_digits_card_number.as_deref()),
+    })
+}
+
+/// What of a payment its words are made from.
+pub(super) struct Searched<'a> {
+    pub reference: &'a str,
+    pub description: &'a str,
+    pub email: Option<&'a str>,
+    pub cardholder_name: Option<&'a str>,
+    pub metadata_text: &'a str,
+    pub amount: i64,
+    pub last4: Option<&'a str>,
+}
+
+pub(super) fn words_of(p: &Searched<'_>) -> Vec<String> {
+    let more = more_tokens(p.reference, p.email, p.cardholder_name, p.amount, p.last4);
     [
-        Some(p.reference.as_str()),
-        Some(p.description.as_str()),
-        p.email.as_deref(),
-        card.and_then(|c| c.cardholder_name.as_deref()),
-        Some(metadata_text(p).as_str()),
+        Some(p.reference),
+        Some(p.description),
+        p.email,
+        p.cardholder_name,
+        Some(p.metadata_text),
     ]
     .into_iter()
     .flatten()
     .flat_map(|t| search_words(t).collect::<Vec<_>>())
+    .chain(more)
     .filter(|w| w.len() <= LONGEST_WORD)
     .collect()
 }
+
+/// The version of `words_of` rows written now hold (the column `words_version`).
+pub(super) const WORDS_VERSION: i16 = 2;
 
 /// Writes payments (a page of a sync or a search, or one read), replacing
 /// what was cached. Two payments of the same millisecond whose 12 bits of
@@ -240,6 +269,7 @@ async fn insert_payments(
             .push("array_to_tsvector(")
             .push_bind_unseparated(words(p))
             .push_unseparated("::text[])")
+            .push_bind(WORDS_VERSION)
             .push_bind(fetched);
     });
     q.push(PAYMENT_UPDATE);

@@ -107,7 +107,86 @@ pub async fn open(url: &str) -> Result<PgStore, StoreError> {
 pub async fn set_up(url: &str) -> Result<PgStore, StoreError> {
     let pool = connect(url).await?;
     MIGRATOR.run(&pool).await?;
+    complete_words(&pool).await?;
     signed_in(pool).await
+}
+
+/// Payments at a time whose words are written again in one statement.
+const WORDS_BATCH: i64 = 2000;
+
+/// Writes the words of payments cached before the current `words_of` again
+/// (see the migration that added `words_version`), in batches, each its own
+/// statement: stopped part way, the rest is done at the next set-up. Returns
+/// how many.
+pub(crate) async fn complete_words(pool: &PgPool) -> Result<u64, StoreError> {
+    use cache::{Searched, WORDS_VERSION, words_of};
+    let mut done = 0;
+    loop {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT service_id, payment_id, reference, description, email, cardholder_name, metadata,
+                    amount, last4
+             FROM payments WHERE words_version < $1 ORDER BY service_id, payment_id LIMIT $2",
+        )
+        .bind(WORDS_VERSION)
+        .bind(WORDS_BATCH)
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let batch: Vec<serde_json::Value> = rows
+            .iter()
+            .map(
+                |(
+                    service,
+                    payment,
+                    reference,
+                    description,
+                    email,
+                    name,
+                    metadata,
+                    amount,
+                    last4,
+                )| {
+                    let words = words_of(&Searched {
+                        reference,
+                        description,
+                        email: email.as_deref(),
+                        cardholder_name: name.as_deref(),
+                        metadata_text: &crate::store::cache::metadata_text_of_json(
+                            metadata.as_deref(),
+                        ),
+                        amount: *amount,
+                        last4: last4.as_deref(),
+                    });
+                    serde_json::json!({ "s": service, "p": payment, "w": words })
+                },
+            )
+            .collect();
+        done += sqlx::query(
+            "UPDATE payments p
+             SET words = array_to_tsvector(ARRAY(SELECT jsonb_array_elements_text(j.value -> 'w'))),
+                 words_version = $2
+             FROM jsonb_array_elements($1::jsonb) j
+             WHERE p.service_id = j.value ->> 's' AND p.payment_id = j.value ->> 'p'",
+        )
+        .bind(serde_json::Value::from(batch).to_string())
+        .bind(WORDS_VERSION)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    }
 }
 
 async fn connect(url: &str) -> Result<PgPool, StoreError> {

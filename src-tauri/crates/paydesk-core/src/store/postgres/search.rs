@@ -17,8 +17,8 @@ use super::cache::upsert_payments;
 use crate::store::StoreError;
 use crate::store::rows::{ROW_COLUMNS, all, payment_row};
 use crate::store::search::{
-    COUNT_LIMIT, PaymentQuery, PaymentResults, PaymentRow, SearchStore, SearchText, SortBy,
-    StatusFilter, StatusGroup, query_words,
+    COUNT_LIMIT, PaymentQuery, PaymentResults, PaymentRow, SearchStore, SearchTerm, SearchText,
+    SortBy, StatusFilter, StatusGroup, amount_token, last4_token, query_words,
 };
 
 /// Escapes LIKE's wildcards (PostgreSQL's default escape is the backslash).
@@ -28,15 +28,43 @@ fn like_escape(v: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// The search box's words as a `tsquery`: every word, each as the start of a
-/// word. Written as the query type's own text, so PostgreSQL takes each word
-/// as it is (no parser splits it again). `None` when no word is left.
-fn prefix_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = query_words(text)
-        .into_iter()
-        .map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''")))
+/// The search box's terms as a `tsquery`: every term, each matched any way
+/// it reads (see `SearchTerm`): the start of a word, its amount's token, its
+/// last four digits' token, which the payment's words hold beside its own
+/// (`more_tokens`). Written as the query type's own text, so PostgreSQL
+/// takes each word as it is (no parser splits it again). `None` when no
+/// term is left.
+fn prefix_query(terms: &[SearchTerm]) -> Option<String> {
+    let lexeme = |w: &str| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
+    let all: Vec<String> = terms
+        .iter()
+        .filter_map(|t| {
+            let mut any = Vec::new();
+            if let Some(w) = &t.word {
+                let starts: Vec<String> = query_words(w)
+                    .iter()
+                    .map(|w| format!("{}:*", lexeme(w)))
+                    .collect();
+                match starts.len() {
+                    0 => {}
+                    1 => any.extend(starts),
+                    _ => any.push(format!("({})", starts.join(" & "))),
+                }
+            }
+            if let Some(a) = t.amount {
+                any.push(lexeme(&amount_token(a)));
+            }
+            if let Some(l) = &t.last4 {
+                any.push(lexeme(&last4_token(l)));
+            }
+            match any.len() {
+                0 => None,
+                1 => any.pop(),
+                _ => Some(format!("({})", any.join(" | "))),
+            }
+        })
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" & "))
+    (!all.is_empty()).then(|| all.join(" & "))
 }
 
 /// The conditions of `query` on the payments table `p`.
@@ -48,16 +76,9 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, service_id: &str, query: &Paymen
         Some(SearchText::PaymentId(id)) => {
             q.push(" AND p.payment_id = ").push_bind(id);
         }
-        Some(SearchText::LastFour(t)) => {
-            q.push(" AND (p.last4 = ")
-                .push_bind(t.to_owned())
-                .push(" OR ascii_lower(p.reference) = ascii_lower(")
-                .push_bind(t.to_owned())
-                .push("))");
-        }
-        Some(SearchText::Words(t) | SearchText::Email(t)) => {
-            // Text with no word in it (punctuation alone) filters nothing.
-            if let Some(words) = prefix_query(t) {
+        Some(SearchText::Terms { terms, .. }) => {
+            // Text with no term in it filters nothing.
+            if let Some(words) = prefix_query(&terms) {
                 q.push(" AND p.words @@ ")
                     .push_bind(words)
                     .push("::tsquery");
@@ -228,17 +249,27 @@ impl SearchStore for PgStore {
 #[cfg(test)]
 mod tests {
     use super::prefix_query;
+    use crate::store::search::SearchText;
 
     #[test]
-    fn the_search_box_becomes_every_word_as_a_start() {
+    fn the_search_box_becomes_every_term_any_way_it_reads() {
         for (typed, query) in [
             ("Niamh Lewis", Some("'niamh':* & 'lewis':*")),
             ("PRK-0019999", Some("'prk-0019999':*")),
-            ("£45.00", Some("'45.00':*")),
+            ("£45.00", Some("'_a4500'")),
+            ("45", Some("('45':* | '_a4500')")),
+            (
+                "lewis 1111",
+                Some("'lewis':* & ('1111':* | '_a111100' | '_l1111')"),
+            ),
             ("Siân O'Brien", Some("'sian':* & 'obrien':*")),
-            ("!!! ???", None),
+            ("@example.org", Some("'example.org':*")),
         ] {
-            assert_eq!(prefix_query(typed).as_deref(), query, "{typed:?}");
+            let Some(SearchText::Terms { terms, .. }) = SearchText::of(typed) else {
+                panic!("{typed:?}");
+            };
+            assert_eq!(prefix_query(&terms).as_deref(), query, "{typed:?}");
         }
+        assert_eq!(SearchText::of("!!! ???"), None);
     }
 }

@@ -120,7 +120,17 @@ pub(crate) async fn restore_report(conn: &mut SqliteConnection) -> Result<Restor
     if !aside(conn).await? {
         return Ok(Restored::Nothing);
     }
-    let Some((path, tables)) = side_tables(conn).await? else {
+    // No payments (a new cache, whose migrations left a trigger to make):
+    // nothing worth building on the side, and no statistics to gather.
+    let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM payments)")
+        .fetch_one(&mut *conn)
+        .await?;
+    let side = if empty {
+        None
+    } else {
+        side_tables(conn).await?
+    };
+    let Some((path, tables)) = side else {
         return restore_on(conn, None).await;
     };
     let scratch = scratch_path(&path);
@@ -923,8 +933,8 @@ mod tests {
         sqlx::raw_sql(
             "CREATE INDEX payments_reference ON payments (service_id, reference COLLATE NOCASE);
              CREATE TRIGGER payments_fts_insert AFTER INSERT ON payments BEGIN
-                 INSERT INTO payments_fts (rowid, reference, description, email, cardholder_name, metadata_text)
-                 VALUES (new.rowid, new.reference, new.description, new.email, new.cardholder_name, new.metadata_text);
+                 INSERT INTO payments_fts (rowid, reference, description, email, cardholder_name, metadata_text, search_more)
+                 VALUES (new.rowid, new.reference, new.description, new.email, new.cardholder_name, new.metadata_text, new.search_more);
              END;",
         )
         .execute(&mut *conn)

@@ -11,7 +11,7 @@ use crate::store::StoreError;
 use crate::store::StoreErrorKind;
 use crate::store::cache::{metadata_text, metadata_value};
 use crate::store::rows::{ROW_COLUMNS, payment_row};
-use crate::store::search::{COUNT_LIMIT, TIE_MASK, date_key, next_key};
+use crate::store::search::{COUNT_LIMIT, TIE_MASK, date_key, more_tokens, next_key};
 
 pub use crate::clock::{api_time_ms, now_ms};
 
@@ -44,12 +44,25 @@ pub(crate) fn key_ms(key: i64) -> i64 {
     MAX_MS - ((key & DATE_KEY_MASK) >> TIE_BITS)
 }
 
+/// What the payment is found by beyond its words (see `more_tokens`).
+fn search_more(p: &Payment) -> String {
+    let card = p.card_details.as_ref();
+    more_tokens(
+        &p.reference,
+        p.email.as_deref(),
+        card.and_then(|c| c.cardholder_name.as_deref()),
+        p.amount,
+        card.and_then(|c| c.last_digits_card_number.as_deref()),
+    )
+    .join(" ")
+}
+
 /// Columns written for each payment, in order.
 const PAYMENT_COLUMNS: &str = "rowid, service_id, payment_id, amount, reference, description, email, status, finished, code, message,
     card_brand, card_type, first6, last4, expiry, cardholder_name, created_ms, created_date, captured_date, settled_date,
     refund_status, refund_available, refund_submitted, provider, provider_id, mode, moto, delayed_capture, language,
     agreement_id, fee, net_amount, total_amount, corporate_surcharge, wallet_type, three_ds_required, return_url,
-    metadata, metadata_text, fetched_ms";
+    metadata, metadata_text, search_more, fetched_ms";
 
 /// A payment's creation time never changes, and its rowid was made from it: kept.
 const PAYMENT_UPDATE: &str = " DO UPDATE SET
@@ -66,7 +79,8 @@ const PAYMENT_UPDATE: &str = " DO UPDATE SET
     total_amount = excluded.total_amount, corporate_surcharge = excluded.corporate_surcharge,
     wallet_type = excluded.wallet_type, three_ds_required = excluded.three_ds_required,
     return_url = excluded.return_url, metadata = excluded.metadata,
-    metadata_text = excluded.metadata_text, fetched_ms = excluded.fetched_ms";
+    metadata_text = excluded.metadata_text, search_more = excluded.search_more,
+    fetched_ms = excluded.fetched_ms";
 
 /// How a payment already cached is found when it is written again.
 #[derive(Clone, Copy)]
@@ -380,6 +394,7 @@ async fn insert_payments(
                     .map(|m| serde_json::to_string(m).unwrap_or_default()),
             )
             .push_bind(metadata_text(p))
+            .push_bind(search_more(p))
             .push_bind(fetched);
     });
     q.push(find.clause());
@@ -526,35 +541,106 @@ pub async fn replace_events(
 // ---- search --------------------------------------------------------------------
 
 pub use crate::store::search::{
-    PaymentQuery, PaymentResults, PaymentRow, RAW_STATES, SearchText, SortBy, StatusFilter,
-    StatusGroup,
+    PaymentQuery, PaymentResults, PaymentRow, RAW_STATES, SearchTerm, SearchText, SortBy,
+    StatusFilter, StatusGroup,
 };
+use crate::store::search::{amount_token, last4_token, search_words};
 
-/// Turns free text into an FTS5 query: every word must match, each as a prefix.
-fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| c.is_whitespace())
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric() || "-_@.".contains(*c))
-                .collect::<String>()
+/// The search box's terms as an FTS5 query: every term, each matched any way
+/// it reads (see `SearchTerm`): a word's start, its amount's token, its last
+/// four digits' token. The word index holds all three, so one query answers.
+/// A word longer than the index's prefixes is asked as the tokens it starts
+/// (`long`, see `long_words`) when they are known.
+fn fts_query(terms: &[SearchTerm], long: &LongWords) -> Option<String> {
+    let all: Vec<String> = terms
+        .iter()
+        .filter_map(|t| {
+            let mut any = Vec::new();
+            if let Some(w) = &t.word {
+                match long.get(w) {
+                    Some(tokens) => {
+                        any.extend(tokens.iter().map(|t| format!("\"{}\"", t.replace('"', ""))));
+                    }
+                    None => any.push(format!("\"{}\"*", w.replace('"', ""))),
+                }
+            }
+            if let Some(a) = t.amount {
+                any.push(format!("\"{}\"", amount_token(a)));
+            }
+            if let Some(l) = &t.last4 {
+                any.push(format!("\"{}\"", last4_token(l)));
+            }
+            match any.len() {
+                0 => None,
+                1 => any.pop(),
+                _ => Some(format!("({})", any.join(" OR "))),
+            }
         })
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"*", w.replace('"', "")))
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" AND "))
+    (!all.is_empty()).then(|| all.join(" AND "))
+}
+
+/// Typed words longer than the word index's longest prefix, each with the
+/// whole tokens it is the start of.
+type LongWords = HashMap<String, Vec<String>>;
+
+/// The longest start of a word the word index keeps a list for (its `prefix`).
+const LONGEST_PREFIX: usize = 8;
+/// The most tokens a long word is asked as, one by one.
+const MOST_TOKENS: usize = 50;
+
+/// How each long word of the search box is asked. FTS5 answers the start of
+/// a word longer than its prefix lists by merging the lists of every token
+/// that starts so, in memory, before the first match: 175 ms for a domain
+/// 1,000,000 emails share ("example.org"). Asked exactly, each token's list
+/// streams newest first like any other. So the tokens it starts are looked
+/// up in the index's own list of tokens (a handful, nearly always); with
+/// more than `MOST_TOKENS` of them the word is asked as a start after all.
+async fn long_words(
+    conn: &mut SqliteConnection,
+    query: &PaymentQuery,
+) -> Result<LongWords, StoreError> {
+    let mut long = LongWords::new();
+    let Some(SearchText::Terms { terms, .. }) = query.search_text() else {
+        return Ok(long);
+    };
+    for word in terms.iter().filter_map(|t| t.word.as_deref()) {
+        if word.chars().count() <= LONGEST_PREFIX || long.contains_key(word) {
+            continue;
+        }
+        // As the index folds it; a word it would split is a phrase (see
+        // `search_payments`) and is left as it is.
+        let mut words = search_words(word);
+        let (Some(folded), None) = (words.next(), words.next()) else {
+            continue;
+        };
+        let mut tokens: Vec<String> = sqlx::query_scalar(
+            "SELECT term FROM payments_fts_terms WHERE term > ?1 AND term < ?1 || char(1114111) LIMIT ?2",
+        )
+        .bind(&folded)
+        .bind(MOST_TOKENS as i64 + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+        if tokens.len() < MOST_TOKENS {
+            tokens.push(folded.clone());
+            long.insert(word.to_owned(), tokens);
+        }
+    }
+    Ok(long)
 }
 
 impl PaymentQuery {
-    /// Whether the search box text goes to the word index (not an ID or four digits).
-    fn uses_word_index(&self, plain: bool) -> bool {
-        if plain {
-            return false;
-        }
+    /// The search box as a query of the word index, if it is one (not an ID).
+    fn fts(&self, long: &LongWords) -> Option<String> {
         match self.search_text() {
-            Some(SearchText::Words(t) | SearchText::Email(t)) => fts_query(t).is_some(),
-            _ => false,
+            Some(SearchText::Terms { terms, .. }) => fts_query(&terms, long),
+            _ => None,
         }
+    }
+
+    /// Whether the search box text goes to the word index (not an ID).
+    fn uses_word_index(&self, plain: bool) -> bool {
+        !plain && self.fts(&LongWords::new()).is_some()
     }
 
     /// Whether free text is the only filter (sorting and paging aside).
@@ -616,6 +702,7 @@ impl PaymentQuery {
         service_id: &str,
         parts: Parts,
         plain: bool,
+        long: &LongWords,
     ) {
         q.push(" WHERE p.service_id = ")
             .push_bind(service_id.to_owned());
@@ -624,38 +711,38 @@ impl PaymentQuery {
             Some(SearchText::PaymentId(id)) => {
                 q.push(" AND p.payment_id = ").push_bind(id);
             }
-            Some(SearchText::LastFour(t)) => {
-                // Both sides must match an index's collation (the reference
-                // index is NOCASE) for SQLite to answer the OR from two indexes
-                // instead of reading every row.
-                q.push(" AND (p.last4 = ")
-                    .push_bind(t.to_owned())
-                    .push(" OR p.reference = ")
-                    .push_bind(t.to_owned())
-                    .push(" COLLATE NOCASE)");
-            }
-            Some(SearchText::Words(t) | SearchText::Email(t)) if plain => {
-                // Every word, somewhere in the searchable text.
-                for word in t.split_whitespace() {
-                    let pattern = format!("%{}%", like_escape(word));
+            Some(SearchText::Terms { terms, .. }) if plain => {
+                // Every term, on each row: a word anywhere in the text, the
+                // amount, the last four digits.
+                for t in terms {
                     q.push(" AND (");
                     let mut any = q.separated(" OR ");
-                    for column in [
-                        "reference",
-                        "description",
-                        "email",
-                        "cardholder_name",
-                        "metadata_text",
-                    ] {
-                        any.push(format!("p.{column} LIKE "))
-                            .push_bind_unseparated(pattern.clone())
-                            .push_unseparated(" ESCAPE '\\'");
+                    if let Some(w) = &t.typed {
+                        let pattern = format!("%{}%", like_escape(w));
+                        for column in [
+                            "reference",
+                            "description",
+                            "email",
+                            "cardholder_name",
+                            "metadata_text",
+                            "search_more",
+                        ] {
+                            any.push(format!("p.{column} LIKE "))
+                                .push_bind_unseparated(pattern.clone())
+                                .push_unseparated(" ESCAPE '\\'");
+                        }
+                    }
+                    if let Some(a) = t.amount {
+                        any.push("p.amount = ").push_bind_unseparated(a);
+                    }
+                    if let Some(l) = &t.last4 {
+                        any.push("p.last4 = ").push_bind_unseparated(l.clone());
                     }
                     q.push(")");
                 }
             }
-            Some(SearchText::Words(t) | SearchText::Email(t)) => match fts_query(t) {
-                // Text with no word in it (punctuation alone) filters nothing.
+            Some(SearchText::Terms { terms, .. }) => match fts_query(&terms, long) {
+                // Text with no term in it filters nothing.
                 None => {}
                 Some(fts) if parts == Parts::WordsDriven => {
                     // The word index drives the query as `f` (see search_payments).
@@ -879,6 +966,7 @@ async fn words_driven(
     page: u32,
     page_size: u32,
 ) -> Result<(Vec<PaymentRow>, i64), StoreError> {
+    let long = long_words(conn, query).await?;
     let oldest_first = query.sort == SortBy::Date && query.ascending;
     let walk = if oldest_first { "DESC" } else { "ASC" };
     // The service's own range of rowids: with no other filter, its matches are
@@ -887,10 +975,10 @@ async fn words_driven(
     let mut q = QueryBuilder::<Sqlite>::new("WITH m AS MATERIALIZED (SELECT f.rowid AS k FROM ");
     if query.words_alone() {
         q.push("payments_fts f WHERE f.payments_fts MATCH ");
-        q.push_bind(query.text.as_deref().and_then(fts_query));
+        q.push_bind(query.fts(&long));
     } else {
         q.push("payments_fts f CROSS JOIN payments p ON p.rowid = f.rowid");
-        query.push_filters(&mut q, service_id, Parts::WordsDriven, false);
+        query.push_filters(&mut q, service_id, Parts::WordsDriven, false, &long);
     }
     q.push(format!(
         " AND f.rowid BETWEEN {lo} AND {hi} ORDER BY f.rowid {walk} LIMIT {}) SELECT (SELECT count(*) FROM m), ",
@@ -963,6 +1051,11 @@ async fn index_driven(
     page: u32,
     page_size: u32,
 ) -> Result<(Vec<PaymentRow>, i64), StoreError> {
+    let long = if plain {
+        LongWords::new()
+    } else {
+        long_words(conn, query).await?
+    };
     let trigram = query.trigram_driver(plain);
     let (lo, hi) = service_rowids(conn, service_id).await?;
     let in_service = format!(" AND t.rowid BETWEEN {lo} AND {hi}");
@@ -995,12 +1088,12 @@ async fn index_driven(
         }
         (Some(column), None) => {
             count.push("payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid");
-            query.push_filters(&mut count, service_id, Parts::Driven(column), plain);
+            query.push_filters(&mut count, service_id, Parts::Driven(column), plain, &long);
             count.push(&in_service);
         }
         (None, _) => {
             count.push("payments p");
-            query.push_filters(&mut count, service_id, Parts::Indexed, plain);
+            query.push_filters(&mut count, service_id, Parts::Indexed, plain, &long);
         }
     }
     count
@@ -1034,7 +1127,7 @@ async fn index_driven(
             rows.push(format!(
                 "SELECT {ROW_COLUMNS} FROM payments_trigram t CROSS JOIN payments p ON p.rowid = t.rowid"
             ));
-            query.push_filters(&mut rows, service_id, Parts::Driven(column), plain);
+            query.push_filters(&mut rows, service_id, Parts::Driven(column), plain, &long);
             rows.push(format!("{in_service} ORDER BY t.rowid {ties}"));
         }
         (SortBy::Date, None) => {
@@ -1044,7 +1137,7 @@ async fn index_driven(
             } else {
                 Parts::Indexed
             };
-            query.push_filters(&mut rows, service_id, parts, plain);
+            query.push_filters(&mut rows, service_id, parts, plain, &long);
             // Within a millisecond, the order the text indexes give (see `date_key`).
             rows.push(format!(
                 " ORDER BY p.created_ms {direction}, p.rowid {ties}"
@@ -1065,7 +1158,7 @@ async fn index_driven(
                 "SELECT {ROW_COLUMNS} FROM payments p WHERE p.rowid IN (SELECT k FROM \
                  (SELECT p.rowid AS k, p.{column} AS {column} FROM payments p"
             ));
-            query.push_filters(&mut rows, service_id, Parts::Indexed, plain);
+            query.push_filters(&mut rows, service_id, Parts::Indexed, plain, &long);
             rows.push(format!(
                 " ORDER BY p.created_ms DESC LIMIT {COUNT_LIMIT}) ORDER BY {key} {direction}, k LIMIT "
             ))
@@ -1106,14 +1199,26 @@ mod tests {
 
     #[test]
     fn free_text_becomes_a_prefix_query_of_all_words() {
-        assert_eq!(
-            fts_query("sam cit").as_deref(),
-            Some("\"sam\"* AND \"cit\"*")
-        );
-        assert_eq!(fts_query("PRK-0001").as_deref(), Some("\"PRK-0001\"*"));
+        assert_eq!(fts("sam cit").as_deref(), Some("\"sam\"* AND \"cit\"*"));
+        assert_eq!(fts("PRK-0001").as_deref(), Some("\"PRK-0001\"*"));
         // Quotes and operators cannot reach FTS5's query syntax.
-        assert_eq!(fts_query("\"); DROP").as_deref(), Some("\"DROP\"*"));
-        assert_eq!(fts_query("  "), None);
+        assert_eq!(fts("\"); DROP").as_deref(), Some("\"DROP\"*"));
+        assert_eq!(fts("  "), None);
+        // Each term any way it reads: a word, an amount, last four digits.
+        assert_eq!(
+            fts("lewis 1111 £45").as_deref(),
+            Some("\"lewis\"* AND (\"1111\"* OR \"_a111100\" OR \"_l1111\") AND \"_a4500\"")
+        );
+        // A payment ID is no word-index query.
+        assert_eq!(fts("7bbbuc84q1ljbp11v5jfs4tath"), None);
+    }
+
+    fn fts(text: &str) -> Option<String> {
+        PaymentQuery {
+            text: Some(text.into()),
+            ..PaymentQuery::default()
+        }
+        .fts(&LongWords::new())
     }
 
     #[test]
@@ -1337,6 +1442,56 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_long_word_finds_every_token_it_starts_however_it_is_asked() {
+        let (_dir, pool) = crate::store::sqlite::db::testing::cache_with_service().await;
+        // 60 addresses at one domain (more tokens than a long word is asked as
+        // one by one), and others that only hold the word inside them.
+        let mut page: Vec<Payment> = Vec::new();
+        for i in 0..70 {
+            let mut p = payment(
+                &format!("p{i:02}"),
+                &format!("2026-11-20T10:{:02}:00.000Z", i % 60),
+                &format!("R-{i}"),
+            );
+            p.email = Some(match i {
+                0..60 => format!("customers{i}@example.org"),
+                60..65 => format!("user{i}@example.org.uk"),
+                _ => format!("user{i}@notexample.org"),
+            });
+            page.push(p);
+        }
+        let mut conn = pool.acquire().await.unwrap();
+        upsert_payments(&mut conn, "s", &page).await.unwrap();
+        drop(conn);
+        let count = |text: &'static str| {
+            let pool = pool.clone();
+            async move {
+                let query = PaymentQuery {
+                    text: Some(text.into()),
+                    page_size: 200,
+                    ..Default::default()
+                };
+                let mut conn = pool.acquire().await.unwrap();
+                let long = long_words(&mut conn, &query).await.unwrap();
+                let r = search_payments(&pool, "s", &query).await.unwrap();
+                assert_eq!(r.total as usize, r.rows.len());
+                (r.total, long.get(text).map(Vec::len))
+            }
+        };
+        // The domain and its longer form, asked as their two tokens exactly.
+        assert_eq!(count("example.org").await, (65, Some(2)));
+        assert_eq!(count("example.org.uk").await, (5, Some(1)));
+        // 60 addresses start so: asked as a start after all, with the same answer.
+        assert_eq!(count("customers").await, (60, None));
+        // The word itself is asked too, whether or not it is a token.
+        assert_eq!(count("customers6@example").await, (1, Some(2)));
+        assert_eq!(count("notexample.org").await, (5, Some(1)));
+        // Inside a token is not its start.
+        assert_eq!(count("xample.org").await, (0, Some(1)));
+        assert_eq!(count("user").await, (10, None));
+    }
+
     /// Payment `id`, the `i`th second of a day, paid with `holder`'s card.
     fn held_by(i: usize, id: &str, holder: &str) -> Payment {
         let mut p = payment(id, &format!("2026-11-20T10:00:0{i}.000Z"), id);
@@ -1365,7 +1520,7 @@ mod tests {
         let refused = sqlx::query_scalar::<_, i64>(
             "SELECT count(*) FROM payments_fts WHERE payments_fts MATCH ?1",
         )
-        .bind(fts_query("प्रिया").unwrap())
+        .bind(fts("प्रिया").unwrap())
         .fetch_one(&mut *conn)
         .await
         .unwrap_err();

@@ -60,10 +60,76 @@ pub async fn open(path: &Path) -> Result<SqlitePool, StoreError> {
     }
     drop(conn);
     MIGRATOR.run(&pool).await?;
+    // A migration may leave the word index aside for rows to be completed
+    // first (see `complete_search_more`); it is then built once.
+    let mut conn = pool.acquire().await?;
+    complete_search_more(&mut conn).await?;
+    crate::store::sqlite::bulk::restore(&mut conn).await?;
+    drop(conn);
     // Statistics only steer the planner: failing to refresh them is no reason
     // not to open.
     let _ = complete_statistics(&pool).await;
     Ok(pool)
+}
+
+/// Payments at a time whose `search_more` is written in one statement.
+const SEARCH_MORE_BATCH: i64 = 5000;
+
+/// Writes `search_more` (search.rs `more_tokens`) for the payments cached
+/// before it existed, in rowid order and batches, each its own transaction: a
+/// crash part way leaves the rest for the next opening. Returns how many.
+pub(crate) async fn complete_search_more(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<u64, StoreError> {
+    use sqlx::Connection;
+    let mut after = i64::MIN;
+    let mut done = 0;
+    loop {
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT rowid, reference, email, cardholder_name, amount, last4 FROM payments
+             WHERE rowid > ?1 AND search_more IS NULL ORDER BY rowid LIMIT ?2",
+        )
+        .bind(after)
+        .bind(SEARCH_MORE_BATCH)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(done);
+        };
+        after = last.0;
+        let pairs: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(rowid, reference, email, name, amount, last4)| {
+                let more = crate::store::search::more_tokens(
+                    reference,
+                    email.as_deref(),
+                    name.as_deref(),
+                    *amount,
+                    last4.as_deref(),
+                );
+                serde_json::json!([rowid, more.join(" ")])
+            })
+            .collect();
+        let mut tx = conn.begin().await?;
+        let written = sqlx::query(
+            "UPDATE payments SET search_more = json_extract(j.value, '$[1]')
+             FROM json_each(?1) j WHERE payments.rowid = json_extract(j.value, '$[0]')",
+        )
+        .bind(serde_json::Value::from(pairs).to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        done += written;
+    }
 }
 
 /// Gathers whole-table statistics (of one table, or all) and has every other
@@ -227,6 +293,95 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::add_service;
     use super::*;
+
+    #[tokio::test]
+    async fn a_cache_from_before_search_terms_is_completed_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        // The cache as the version before kept it, with two payments.
+        let older = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                MIGRATOR
+                    .migrations
+                    .iter()
+                    .filter(|m| m.version < 20261208100000)
+                    .cloned()
+                    .collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        let pool = SqlitePoolOptions::new()
+            .connect_with(connect_options(&path).unwrap())
+            .await
+            .unwrap();
+        older.run(&pool).await.unwrap();
+        add_service(&pool, "s").await;
+        let slot: i64 = sqlx::query_scalar("SELECT slot FROM services WHERE id = 's'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        for (i, (id, reference, email, amount, last4)) in [
+            (
+                "p1",
+                "PRK-0019992",
+                "niamh.lewis17@example.org",
+                4500,
+                "1111",
+            ),
+            ("p2", "PRK-0020001", "jo.bloggs@example.net", 1250, "4242"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let created = 1_700_000_000_000 + i as i64;
+            sqlx::query(
+                "INSERT INTO payments (rowid, service_id, payment_id, amount, reference, description, email,
+                    status, finished, created_ms, created_date, last4, fetched_ms)
+                 VALUES (?1, 's', ?2, ?3, ?4, 'Permit', ?5, 'success', 1, ?6, 'x', ?7, 0)",
+            )
+            .bind((slot << 54) | crate::store::search::date_key(created, id))
+            .bind(id)
+            .bind(amount)
+            .bind(reference)
+            .bind(email)
+            .bind(created)
+            .bind(last4)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+
+        // Opened by this version: the rows completed, the index built once.
+        let pool = open(&path).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(!crate::store::sqlite::bulk::aside(&mut conn).await.unwrap());
+        super::testing::assert_full_text_sound(&mut conn).await;
+        drop(conn);
+        for (text, found) in [
+            ("0019992", vec!["p1"]),
+            ("example.org", vec!["p1"]),
+            ("£12.50", vec!["p2"]),
+            ("lewis17 1111", vec!["p1"]),
+            ("permit", vec!["p2", "p1"]),
+        ] {
+            let r = crate::store::sqlite::cache::search_payments(
+                &pool,
+                "s",
+                &crate::store::search::PaymentQuery {
+                    text: Some(text.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            let ids: Vec<&str> = r.rows.iter().map(|p| p.payment_id.as_str()).collect();
+            assert_eq!(ids, found, "{text:?}");
+        }
+        // Nothing is left to complete at the next opening.
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(complete_search_more(&mut conn).await.unwrap(), 0);
+    }
 
     #[tokio::test]
     async fn statistics_can_be_gathered_for_all_tables_but_some() {
