@@ -62,6 +62,9 @@ pub enum Tamper {
     ServiceRename(String),
     /// Adds services with no key, to fill the desktop's slots.
     FillerServices(usize),
+    /// Every payment's search words as the version before this one wrote
+    /// them, to be completed when a store is next set up.
+    OldSearchWords,
     /// A telephone payment left open, as if the agent's window had closed.
     OpenTelephonePayment {
         service_id: String,

@@ -6,6 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use paydesk_core::store::audit::{AuditRow, ChainedRow, GENESIS, Phase};
 use paydesk_core::store::postgres::PgStore;
+use paydesk_core::store::probe::{Probe, Tamper};
 use paydesk_core::store::services::ServiceRecord;
 use paydesk_core::store::sqlite::SqliteStore;
 use paydesk_core::store::sync::{FillPage, Position};
@@ -804,23 +805,19 @@ async fn words_written_before_are_completed_at_set_up() {
     let (url, pg) = postgres().await;
     filled(&lite, &payments).await;
     filled(&pg, &payments).await;
-    pg.close().await;
-    // As a desktop of the version before wrote them.
-    let raw = sqlx::PgPool::connect(&url).await.unwrap();
-    let old =
-        sqlx::query("UPDATE payments SET words = array_to_tsvector(ARRAY['x']), words_version = 1")
-            .execute(&raw)
-            .await
-            .unwrap()
-            .rows_affected();
-    assert_eq!(old, 300);
-    raw.close().await;
-
-    let pg = paydesk_core::store::postgres::set_up(&url).await.unwrap();
     let questions: Vec<PaymentQuery> = every_question(&payments)
         .into_iter()
         .filter(|q| q.text.is_some())
         .collect();
+    // As a desktop of the version before wrote them.
+    pg.tamper(Tamper::OldSearchWords).await.unwrap();
+    let mut stale = 0;
+    for query in &questions {
+        stale += usize::from(pg.search_payments("p", query).await.unwrap().total > 0);
+    }
+    pg.close().await;
+
+    let pg = paydesk_core::store::postgres::set_up(&url).await.unwrap();
     let mut found = 0;
     for query in &questions {
         let on_sqlite = lite.search_payments("p", query).await.unwrap();
@@ -833,6 +830,10 @@ async fn words_written_before_are_completed_at_set_up() {
         found + 4 >= questions.len(),
         "{found} of {}",
         questions.len()
+    );
+    assert!(
+        stale < found,
+        "the old words found {stale}, the new {found}"
     );
     lite.close().await;
     pg.close().await;

@@ -241,6 +241,13 @@ impl Probe for PgStore {
                 }
                 tx.commit().await?;
             }
+            Tamper::OldSearchWords => {
+                sqlx::query(
+                    "UPDATE payments SET words = array_to_tsvector(ARRAY['x']), words_version = 1",
+                )
+                .execute(pool)
+                .await?;
+            }
             Tamper::OpenTelephonePayment {
                 service_id,
                 payment_id,

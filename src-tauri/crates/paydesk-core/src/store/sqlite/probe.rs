@@ -214,6 +214,11 @@ impl Probe for SqliteStore {
                 }
                 tx.commit().await?;
             }
+            Tamper::OldSearchWords => {
+                sqlx::query("UPDATE payments SET search_more = NULL")
+                    .execute(pool)
+                    .await?;
+            }
             Tamper::OpenTelephonePayment {
                 service_id,
                 payment_id,
