@@ -50,8 +50,14 @@ class Router {
   current = $state<SectionId>(sectionFromHash(globalThis.location?.hash ?? ''));
   rest = $state<string[]>(restFromHash(globalThis.location?.hash ?? ''));
 
+  /** The address shown before this one (a list a payment was opened from),
+   * for the way back. */
+  previous = $state<string | null>(null);
+
   constructor() {
-    globalThis.addEventListener?.('hashchange', () => {
+    globalThis.addEventListener?.('hashchange', (e: HashChangeEvent) => {
+      const before = e.oldURL ? new URL(e.oldURL).hash : '';
+      if (before) this.previous = before;
       this.current = sectionFromHash(location.hash);
       this.rest = restFromHash(location.hash);
     });
@@ -59,7 +65,10 @@ class Router {
 
   go(id: SectionId, ...rest: string[]) {
     const path = [id, ...rest.map((r) => encodeURIComponent(r))].join('/');
-    if (globalThis.location) location.hash = `#/${path}`;
+    if (globalThis.location) {
+      if (location.hash) this.previous = location.hash;
+      location.hash = `#/${path}`;
+    }
     this.current = id;
     this.rest = rest;
   }
@@ -72,3 +81,9 @@ export const paymentHref = (paymentId: string): string => `#/payments/${encodeUR
 export const agreementHref = (agreementId: string): string => `#/agreements/${encodeURIComponent(agreementId)}`;
 
 export const router = new Router();
+
+/** Where "Back" goes from a page at `here`: the page it was opened from
+ * (Payments, Disputes, Activity, Approvals...), else `fallback`. */
+export function backHref(previous: string | null, here: string, fallback: string): string {
+  return previous && previous !== here && previous !== '#' && previous !== '#/' ? previous : fallback;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SECTIONS, restFromHash, sectionFromHash } from './router.svelte';
+import { SECTIONS, backHref, restFromHash, sectionFromHash } from './router.svelte';
 
 describe('sectionFromHash', () => {
   it('reads each section from its hash', () => {
@@ -15,5 +15,14 @@ describe('restFromHash', () => {
   it('gives what follows the section, decoded', () => {
     expect(restFromHash('#/payments/abc%2Fd')).toEqual(['abc/d']);
     expect(restFromHash('#/payments')).toEqual([]);
+  });
+});
+
+describe('backHref', () => {
+  it('goes back to the list a page was opened from, else to the fallback', () => {
+    expect(backHref('#/disputes', '#/payments/p1', '#/payments')).toBe('#/disputes');
+    expect(backHref(null, '#/payments/p1', '#/payments')).toBe('#/payments');
+    expect(backHref('#/payments/p1', '#/payments/p1', '#/payments')).toBe('#/payments');
+    expect(backHref('#', '#/payments/p1', '#/payments')).toBe('#/payments');
   });
 });

@@ -101,6 +101,17 @@ export function buildQuery(text: string, f: Filters, sort: SortBy, ascending: bo
   };
 }
 
+/** The last page the core will fetch (its `MAX_PAGE`). */
+export const MAX_PAGE = 50_000;
+
+/** What a caseworker set up for one service's list, kept while they work on another. */
+interface Kept {
+  filters: Filters;
+  sort: SortBy;
+  ascending: boolean;
+  pageSize: number;
+}
+
 class PaymentSearch {
   text = $state('');
   filters = $state<Filters>(emptyFilters());
@@ -108,10 +119,7 @@ class PaymentSearch {
   ascending = $state(false);
   page = $state(1);
   /** Results per page: one of `PAGE_SIZES`. */
-  pageSize = $state(20);
-  /** Whether the filters are shown: the person's choice, never closed by a
-   * filter emptied while it is being edited (their next keystrokes would be lost). */
-  filtersOpen = $state(false);
+  pageSize = $state<number>(PAGE_SIZES[0]);
   results = $state<PaymentResults | null>(null);
   /** The results came from GOV.UK Pay itself, not the cache. */
   live = $state(false);
@@ -119,10 +127,68 @@ class PaymentSearch {
   busy = $state(false);
   /** The search-box text the shown results answer (benchmarks wait for it). */
   renderedText = $state<string | null>(null);
+  /** The service the filters, sort and page size above were set for. */
+  private serviceId: string | null = null;
+  /** The other services' filters, sort and page size, by service id (memory only). */
+  private kept = new Map<string, Kept>();
+  /** Where the list was scrolled to, and the payment opened from it, kept
+   * while that payment is open so that Back returns to the same place. */
+  scrollY = 0;
+  openedId: string | null = null;
   private seq = 0;
+
+  /**
+   * Makes the search the one set up for `serviceId`: what was set for the
+   * service in use is put away, and what was set for this one (nothing, the
+   * first time) comes back, so one service's filters never narrow another's
+   * list unseen. The search-box text stays: it is in plain view.
+   */
+  forService(serviceId: string) {
+    if (this.serviceId === serviceId) return;
+    if (this.serviceId !== null) {
+      this.kept.set(this.serviceId, {
+        filters: $state.snapshot(this.filters),
+        sort: this.sort,
+        ascending: this.ascending,
+        pageSize: this.pageSize,
+      });
+    }
+    const kept = this.kept.get(serviceId);
+    this.filters = kept ? { ...kept.filters } : emptyFilters();
+    this.sort = kept?.sort ?? 'date';
+    this.ascending = kept?.ascending ?? false;
+    this.pageSize = kept?.pageSize ?? PAGE_SIZES[0];
+    this.page = 1;
+    this.serviceId = serviceId;
+    // The other service's payments are not shown under this one's name.
+    this.seq++;
+    this.results = null;
+    this.live = false;
+    this.error = null;
+    this.renderedText = null;
+  }
+
+  /** A blank search for every service, as when Paydesk opens. */
+  reset() {
+    this.kept.clear();
+    this.serviceId = null;
+    this.text = '';
+    this.filters = emptyFilters();
+    this.sort = 'date';
+    this.ascending = false;
+    this.page = 1;
+    this.pageSize = PAGE_SIZES[0];
+    this.seq++;
+    this.results = null;
+    this.live = false;
+    this.error = null;
+    this.busy = false;
+    this.renderedText = null;
+  }
 
   /** Searches the cache. Answers that arrive after a newer search are dropped. */
   async run(serviceId: string) {
+    this.forService(serviceId);
     const mine = ++this.seq;
     const text = this.text;
     try {
@@ -138,6 +204,7 @@ class PaymentSearch {
   }
 
   async runLive(serviceId: string) {
+    this.forService(serviceId);
     const mine = ++this.seq;
     this.busy = true;
     try {
@@ -160,3 +227,35 @@ class PaymentSearch {
 }
 
 export const paymentSearch = new PaymentSearch();
+
+/**
+ * The page numbers a pager shows: the first, the pages either side of the
+ * current one, and the last when it is known, with `null` for a gap. A gap of
+ * one page shows that page instead. With the last page unknown (over 5,000
+ * matches) a gap follows the current page's neighbour while there are more.
+ */
+export function pageNumbers(current: number, last: number | null, hasNext: boolean): (number | null)[] {
+  const end = last ?? (hasNext ? current + 1 : current);
+  const wanted = [1, current - 1, current, current + 1, end].filter((p) => p >= 1 && p <= end);
+  const pages = [...new Set(wanted)].sort((a, b) => a - b);
+  const out: (number | null)[] = [];
+  for (const p of pages) {
+    const prev = out.length > 0 ? out[out.length - 1] : null;
+    if (prev !== null && p - prev === 2) out.push(p - 1);
+    else if (prev !== null && p - prev > 2) out.push(null);
+    out.push(p);
+  }
+  if (last === null && hasNext) out.push(null);
+  return out;
+}
+
+/** A page number typed into "Go to page", or why it is not one. */
+export function parsePage(text: string, max: number): { page: number } | { error: string } {
+  const t = text.trim();
+  if (t === '') return { error: 'Enter a page number in Go to page' };
+  if (!/^\d+$/.test(t)) return { error: 'Go to page must be a whole number, like 2' };
+  const page = Number(t);
+  if (page < 1) return { error: 'Go to page must be 1 or more' };
+  if (page > max) return { error: `Go to page must be ${max.toLocaleString('en-GB')} or less` };
+  return { page };
+}
