@@ -1,4 +1,5 @@
 import './styles/app.scss';
+import './styles/page.scss';
 import { mount } from 'svelte';
 import App from './App.svelte';
 

@@ -201,4 +201,79 @@ describe('PaymentPage', () => {
     await waitFor(() => expect(screen.getByTestId('payment-heading')).toBeTruthy());
     expect(screen.queryByTestId('refund-start')).toBeNull();
   });
+
+  it('tells one story: GOV.UK Pay, staff actions not told elsewhere, and case notes, newest first', async () => {
+    const action = (seq: number, at: string, action: string, phase: string, detail = '', amount: number | null = 1000) => ({
+      seq, at, operator: 'Sam Patel', serviceId: 's1', serviceName: 'Parking permits', action, phase, attemptSeq: null,
+      paymentId: detail ? 'pay1' : 'pay1', targetId: null, amount, payCode: null, detail, reason: null, reasonNote: null,
+    });
+    mockIPC((cmd) =>
+      cmd === 'payment_detail'
+        ? {
+            ...detail,
+            timeline: [
+              { kind: 'refund', title: 'Refund successful', amount: 1000, at: '2026-11-22T09:00:00.000Z', detail: 'Overpayment. Refunded by Sam Patel. Refund ID r1' },
+              { kind: 'payment', title: 'Successful', amount: 4250, at: '2026-11-21T10:00:00.000Z', detail: null },
+            ],
+            actions: [
+              action(1, '2026-11-22T08:59:59.000Z', 'refund', 'attempt'),
+              action(2, '2026-11-22T09:00:00.000Z', 'refund', 'succeeded'),
+              action(3, '2026-11-23T11:00:00.000Z', 'refund', 'not_sent', 'not sent: the amount available changed from £32.50 to £20.00'),
+            ],
+            case: { id: 'c1', serviceId: 's1', reference: 'CASE-7', title: '', createdAt: '2026-11-21T12:00:00.000Z', paymentIds: ['pay1'],
+              notes: [{ id: 4, author: 'Pat Supervisor', body: 'Caller asked twice', createdAt: '2026-11-24T08:00:00.000Z' }] },
+          }
+        : cmd === 'refund_reasons' ? REASONS : null,
+    );
+    const { container } = render(PaymentPage, { service, paymentId: detail.paymentId });
+    await waitFor(() => expect(screen.getByTestId('timeline').textContent).toContain('Caller asked twice'));
+    const titles = [...container.querySelectorAll('[data-testid=timeline] .moj-timeline__title')].map((t) => t.textContent);
+    // The successful refund once (GOV.UK Pay's line names who made it); the
+    // stopped one as a staff action; the note; newest first.
+    expect(titles).toEqual(['Case note (CASE-7)', 'Refund – £10.00', 'Refund successful – £10.00', 'Successful – £42.50']);
+    const timeline = screen.getByTestId('timeline').textContent ?? '';
+    expect(timeline).toContain('Stopped by Paydesk, not sent: the amount available changed from £32.50 to £20.00. By Sam Patel.');
+    expect(timeline).toContain('Caller asked twice — Pat Supervisor');
+    await expectNoAxeViolations(container);
+  });
+
+  it('keeps the payment in view, names it in the title, copies its IDs and prints without the full card number', async () => {
+    mockIPC((cmd) => (cmd === 'payment_detail' ? detail : cmd === 'refund_reasons' ? REASONS : null));
+    const copied: string[] = [];
+    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async (t: string) => void copied.push(t) } });
+    let printed = 0;
+    const print = window.print;
+    window.print = () => void (printed += 1);
+    const { pageTitle } = await import('../../lib/title.svelte');
+    const { container, unmount } = render(PaymentPage, { service, paymentId: detail.paymentId });
+    try {
+      await waitFor(() => expect(screen.getByTestId('identity-bar').textContent).toContain('PK-1'));
+      const bar = screen.getByTestId('identity-bar').textContent ?? '';
+      for (const part of ['£42.50', 'Success', 'Parking permits', 'Details', 'Card', 'Timeline', 'Staff actions', 'Case']) expect(bar).toContain(part);
+      // No refunds yet: no jump to them.
+      expect(bar).not.toContain('Refunds');
+      expect(pageTitle.own).toBe('Payment PK-1');
+
+      await fireEvent.click(screen.getByTestId('copy-payment-id'));
+      await fireEvent.click(screen.getByTestId('copy-reference'));
+      await fireEvent.click(screen.getByTestId('copy-provider-id'));
+      await waitFor(() => expect(copied).toEqual(['pay1aaaaaaaaaaaaaaaaaaaaaa', 'PK-1', 'pi_1']));
+      expect(container.textContent).toContain('provider ID copied');
+
+      await fireEvent.click(screen.getByTestId('print-payment'));
+      await waitFor(() => expect(printed).toBe(1));
+      expect(screen.getByTestId('printed-by').textContent).toMatch(/printed \d/);
+      // On paper: the last four digits only, never the first six.
+      const card = screen.getByTestId('card');
+      const fullNumber = [...card.querySelectorAll('.govuk-summary-list__row')].find((r) => r.textContent?.includes('424242'));
+      expect(fullNumber?.classList.contains('paydesk-no-print')).toBe(true);
+      expect(card.querySelector('.paydesk-print-only')?.textContent).toContain('4242');
+      expect(card.querySelector('.paydesk-print-only')?.textContent).not.toContain('424242');
+      await expectNoAxeViolations(container);
+    } finally {
+      window.print = print;
+      unmount();
+    }
+    expect(pageTitle.own).toBeNull();
+  });
 });
