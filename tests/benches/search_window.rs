@@ -91,6 +91,51 @@ async fn main() {
             "last four",
             sample.iter().filter_map(|r| r.last4.clone()).collect(),
         ),
+        (
+            "part of a reference (after its dash)",
+            sample
+                .iter()
+                .filter_map(|r| r.reference.split('-').nth(1).map(str::to_owned))
+                .collect(),
+        ),
+        (
+            "part of an email (after its first dot)",
+            sample
+                .iter()
+                .filter_map(|r| {
+                    let local = r.email.as_deref()?.split('@').next()?;
+                    local.split('.').nth(1).map(str::to_owned)
+                })
+                .collect(),
+        ),
+        (
+            "an email's domain",
+            sample
+                .iter()
+                .filter_map(|r| r.email.as_deref()?.split('@').nth(1).map(str::to_owned))
+                .collect(),
+        ),
+        (
+            "an amount, as typed",
+            [
+                "45", "£45.00", "80", "£263.00", "12.50", "£70", "268", "£11.00",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        ),
+        (
+            "name and last four together",
+            sample
+                .iter()
+                .filter_map(|r| {
+                    Some(format!(
+                        "{} {}",
+                        r.cardholder_name.as_deref()?,
+                        r.last4.as_deref()?
+                    ))
+                })
+                .collect(),
+        ),
     ];
     let typed: Vec<String> = sample
         .iter()

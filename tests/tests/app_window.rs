@@ -65,14 +65,12 @@ async fn the_window_opens_navigates_and_adds_a_service() {
         app.screenshot(&format!("02-section-{id}")).await;
     }
 
-    // The built-in sandbox starts on request and becomes the service in use.
+    // The built-in sandbox starts on request, becomes the service in use,
+    // and Paydesk goes to its payments, which never read "No payments match"
+    // while its first sync is reading them.
+    app.go("#/services").await;
     app.click("[data-testid=try-sandbox]").await;
-    app.wait_for_text("[data-testid=notice]", "is ready").await;
-    app.wait_for_text(
-        "[data-testid=services-table]",
-        "GOV.UK Pay sandbox (simulated)",
-    )
-    .await;
+    app.wait_for_text("main h1", "Payments").await;
     app.wait_for_text(
         "[data-testid=current-service]",
         "GOV.UK Pay sandbox (simulated)",
@@ -80,6 +78,15 @@ async fn the_window_opens_navigates_and_adds_a_service() {
     .await;
     app.wait_for_text("[data-testid=header]", "Supervisor")
         .await;
+    app.wait_for_text("[data-testid=result-count]", "payments match")
+        .await;
+    app.screenshot("03-payments-sandbox").await;
+    app.go("#/services").await;
+    app.wait_for_text(
+        "[data-testid=services-table]",
+        "GOV.UK Pay sandbox (simulated)",
+    )
+    .await;
     app.screenshot("03-services-sandbox").await;
 
     // Adding a service with a key GOV.UK Pay refuses names the key field.
