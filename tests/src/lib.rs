@@ -183,7 +183,10 @@ impl App {
 
     /// Clicks an element. A click WebDriver refuses while the page is
     /// re-drawing (the element just replaced) is tried again on the element
-    /// found afresh, a few times within a second.
+    /// found afresh, a few times within a second. WebDriver does not scroll
+    /// an element that is in the window but under something fixed (the
+    /// payment page's sticky bar): before trying again it is brought to the
+    /// middle of the window, as a person would scroll to it.
     pub async fn click(&self, css: &str) {
         let mut refused = Vec::new();
         for _ in 0..5 {
@@ -191,9 +194,31 @@ impl App {
                 Ok(_) => return,
                 Err(e) => refused.push(e.to_string()),
             }
+            let _ = self
+                .client
+                .execute(
+                    "document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' }); return true;",
+                    vec![serde_json::json!(css)],
+                )
+                .await;
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        panic!("cannot click {css:?}: {refused:?}");
+        // What was in the way, for the failure's message.
+        let seen = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]);
+                 if (!e) return 'gone';
+                 const r = e.getBoundingClientRect();
+                 const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                 return [Math.round(r.top), Math.round(r.bottom), innerHeight,
+                         top === e || e.contains(top) ? 'itself' : top?.outerHTML.slice(0, 160)];",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .map(|v| v.to_string())
+            .unwrap_or_else(|e| e.to_string());
+        panic!("cannot click {css:?}: {refused:?}; at its centre: {seen}");
     }
 
     /// Clears a field and types into it.
