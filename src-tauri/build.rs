@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "payment_capture",
     "case_add_payment",
     "case_add_note",
+    "case_list",
+    "case_page",
     "sync_start",
     "sync_status",
     "sync_cancel",

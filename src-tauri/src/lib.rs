@@ -168,6 +168,8 @@ pub fn run() {
             commands::money::payment_capture,
             commands::cases::case_add_payment,
             commands::cases::case_add_note,
+            commands::cases::case_list,
+            commands::cases::case_page,
             commands::sync::sync_start,
             commands::sync::sync_status,
             commands::sync::sync_cancel,

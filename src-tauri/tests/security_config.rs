@@ -49,11 +49,15 @@ fn one_capability_grants_only_our_commands_and_core_defaults() {
     let cap = read_json("capabilities/default.json");
     for permission in cap["permissions"].as_array().expect("a permission list") {
         let p = permission.as_str().expect("permissions are plain names");
-        // The one plugin permission: the system's save dialog for the finance
-        // export, which only returns the path chosen (no file access with it).
+        // Beside them, the system's save dialog for the finance export,
+        // which only returns the path chosen (no file access with it), and
+        // the page's zoom, for the person's text size.
         assert!(
-            p == "core:default" || p.starts_with("allow-") || p == "dialog:allow-save",
-            "{p} is neither a Paydesk command, a core default nor the save dialog"
+            p == "core:default"
+                || p.starts_with("allow-")
+                || p == "dialog:allow-save"
+                || p == "core:webview:allow-set-webview-zoom",
+            "{p} is neither a Paydesk command, a core default, the save dialog nor the zoom"
         );
     }
 }

@@ -251,6 +251,30 @@ impl App {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// The accessibility rules (axe-core's, as the UI's unit tests run them,
+    /// here with the real layout, so colour contrast too) that what the
+    /// window shows now breaks: one line per rule, with where.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        if self.js("return typeof window.axe === 'object';").await != serde_json::json!(true) {
+            let path = workspace_root().join("ui/node_modules/axe-core/axe.min.js");
+            let source = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("axe-core is at {}: {e}", path.display()));
+            self.js(&format!("{source}\n;return typeof window.axe;"))
+                .await;
+        }
+        let script = "const done = arguments[arguments.length - 1];
+            window.axe.run(document, { resultTypes: ['violations'] }).then(
+              (r) => done(r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length}) at `
+                + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '))),
+              (e) => done([`axe could not run: ${e}`]));";
+        let found = self
+            .client
+            .execute_async(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("cannot run axe: {e}"));
+        serde_json::from_value(found).unwrap_or_else(|e| panic!("axe's answer: {e}"))
+    }
+
     /// Calls a Tauri command through the window's own IPC, as the UI would, and
     /// returns its answer (`Ok`) or the error it rejected with (`Err`).
     pub async fn invoke(
@@ -338,6 +362,17 @@ impl App {
         path
     }
 
+    /// Closes the window and opens Paydesk again on the same data folder, as
+    /// a person does the next morning.
+    pub async fn restart(mut self) -> App {
+        let _ = self.client.clone().close().await;
+        self.stop_driver();
+        let spare = tempfile::tempdir().expect("a spare folder");
+        let dir = std::mem::replace(&mut self.data_dir, spare);
+        drop(self);
+        App::launch_in(dir).await
+    }
+
     /// Ends the WebDriver session (closing the window) and stops the driver.
     /// Every test ends here, so here is checked what no run may show: an
     /// action recorded without a person's name.
@@ -377,6 +412,8 @@ fn spawn_driver(data_dir: &Path, env: &[(&str, String)]) -> (Child, u16) {
         .env("PAYDESK_DATA_DIR", data_dir)
         .env("XDG_CONFIG_HOME", xdg.join("config"))
         .env("XDG_CACHE_HOME", xdg.join("cache"))
+        // The page's own storage (the person's text size) too: each test's own.
+        .env("XDG_DATA_HOME", xdg.join("data"))
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -3,13 +3,17 @@
 //! caseworker sees without scrolling on ordinary office screens (the figures
 //! go in BENCHMARKS.md's UI section); parts of references and amounts in the
 //! search box; paging far and coming back to the same place; the header's
-//! service switcher and a LIVE service's look; what a printed payment shows.
+//! service switcher and a LIVE service's look; what a printed payment shows;
+//! a case with its payments, notes and staff actions; and every screen
+//! checked with axe-core as the window lays it out.
 
 use govpay_sim::{SimConfig, Simulator};
 use paydesk_core::Role;
 use paydesk_e2e::{App, prepared};
 
 const BACKSPACE: &str = "\u{e003}";
+/// WebDriver's Control key: held for the keys that follow it.
+const CONTROL: &str = "\u{e009}";
 
 /// Payment rows wholly inside the window, as the person sees them.
 async fn rows_in_view(app: &App) -> u64 {
@@ -154,7 +158,6 @@ async fn clear_by_keys(app: &App, css: &str) {
         .unwrap();
 }
 
-/// The texts of the result rows' cells, row by row.
 /// Chooses another service from the header's menu, as a person does.
 async fn switch_to(app: &App, service_id: &str) {
     app.click("[data-testid=service-switch] summary").await;
@@ -164,6 +167,7 @@ async fn switch_to(app: &App, service_id: &str) {
     .await;
 }
 
+/// The texts of the result rows' cells, row by row.
 async fn result_rows(app: &App) -> Vec<Vec<String>> {
     let rows = app
         .js(
@@ -452,5 +456,287 @@ async fn the_header_switches_service_and_a_printed_payment_holds_no_card_number(
         .js("return document.querySelector('[data-testid=live-banner]') !== null;")
         .await;
     assert_eq!(banner, serde_json::json!(false));
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_screen_passes_axe_and_a_case_gathers_its_payments() {
+    use paydesk_core::agreements::NewAgreement;
+    use paydesk_core::money::reason::RefundWhy;
+    use paydesk_e2e::sim_payment;
+
+    let sim =
+        Simulator::start(SimConfig::stripe_account("api_test_axe_e2e").with_history(40, 7, 10))
+            .await
+            .unwrap();
+    let first = sim_payment(&sim, 4_500, "PN-CASE-1", false, Some("4444333322221111")).await;
+    let second = sim_payment(&sim, 2_000, "PN-CASE-2", false, Some("4000056655665556")).await;
+    let disputed = sim_payment(&sim, 9_900, "PN-DISPUTED", false, Some("4444333322221111")).await;
+    sim.control()
+        .raise_dispute(&disputed, "fraudulent", 5)
+        .unwrap();
+    let (dir, core, service) =
+        prepared(&sim, "Parking permits", Role::Supervisor, "Pat Supervisor").await;
+    let agreement = core
+        .agreement_create(
+            &service,
+            &NewAgreement {
+                reference: "AG-AXE-1".into(),
+                description: "Monthly permit".into(),
+                user_identifier: None,
+            },
+        )
+        .await
+        .expect("an agreement is set up")
+        .agreement_id;
+    let case = core
+        .case_open(&service, "CASE-E2E-7", "Mr Example's permits")
+        .await
+        .unwrap();
+    core.case_add_payment(&case.id, &first).await.unwrap();
+    core.case_add_payment(&case.id, &second).await.unwrap();
+    core.case_add_note(&case.id, "Asked for the second permit back.")
+        .await
+        .unwrap();
+    core.case_open(&service, "CASE-OTHER-1", "").await.unwrap();
+    let why = RefundWhy::parse("goodwill", "Second permit not needed").unwrap();
+    core.refund(&service, &second, 2_000, 2_000, &why)
+        .await
+        .unwrap();
+    core.close().await;
+
+    let app = App::launch_in(dir).await;
+    view_size(&app, 1366, 768).await;
+    app.wait_for_text("[data-testid=sync-freshness]", "were updated")
+        .await;
+
+    // Cases: newest activity first, found by part of the reference.
+    app.click("a[data-nav=cases]").await;
+    app.wait_for_text("main h1", "Cases").await;
+    app.wait_for_text("[data-testid=case-count]", "2 cases")
+        .await;
+    let listed = app
+        .js("return [...document.querySelectorAll('[data-testid=cases] tbody tr')].map(r => r.cells[0].innerText);")
+        .await;
+    assert_eq!(listed, serde_json::json!(["CASE-OTHER-1", "CASE-E2E-7"]));
+    app.fill("[data-testid=case-search]", "e2e").await;
+    app.wait_for_text("[data-testid=case-count]", "1 case match")
+        .await;
+    app.click(&format!("a[href='#/cases/{}']", case.id)).await;
+    app.wait_for_text("[data-testid=case-reference]", "CASE-E2E-7")
+        .await;
+    assert_eq!(
+        app.js("return document.title;").await,
+        serde_json::json!("Case CASE-E2E-7 – Paydesk")
+    );
+    let payments = app
+        .wait_for_text("[data-testid=case-payments]", "PN-CASE-2")
+        .await;
+    assert!(payments.contains("PN-CASE-1"), "{payments}");
+    assert!(payments.contains("£20.00 refunded"), "{payments}");
+    app.wait_for_text("[data-testid=case-payment-count]", "2, £65.00 in all")
+        .await;
+    let timeline = app
+        .wait_for_text("[data-testid=case-timeline]", "Refund – £20.00 (PN-CASE-2)")
+        .await;
+    assert!(
+        timeline.contains("Asked for the second permit back."),
+        "{timeline}"
+    );
+    assert!(timeline.contains("By Pat Supervisor"), "{timeline}");
+    app.fill("[data-testid=case-note]", "Called back: refund received.")
+        .await;
+    app.click("[data-testid=case-note-add]").await;
+    let timeline = app
+        .wait_for_text(
+            "[data-testid=case-timeline]",
+            "Called back: refund received.",
+        )
+        .await;
+    assert!(
+        timeline.find("Called back").unwrap() < timeline.find("Refund – £20.00").unwrap(),
+        "newest first: {timeline}"
+    );
+    app.screenshot("90-case").await;
+    // From the case to a payment and back to the case.
+    app.click(&format!(
+        "[data-testid=case-payments] a[href='#/payments/{first}']"
+    ))
+    .await;
+    app.wait_for_text("[data-testid=payment-heading]", "PN-CASE-1")
+        .await;
+    app.wait_for_text("[data-testid=case]", "CASE-E2E-7").await;
+    app.click("[data-testid=back]").await;
+    app.wait_for_text("[data-testid=case-reference]", "CASE-E2E-7")
+        .await;
+    // And back to the list as it was left, the case in focus.
+    app.click("[data-testid=back]").await;
+    app.wait_for_text("[data-testid=case-count]", "1 case match")
+        .await;
+    let focused = app
+        .js("return document.activeElement?.getAttribute('href');")
+        .await;
+    assert_eq!(focused, serde_json::json!(format!("#/cases/{}", case.id)));
+
+    // Every screen, as the window lays it out, with axe-core.
+    let screens: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "payments",
+            "#/payments".into(),
+            "[data-testid=result-count]",
+            "payments match",
+        ),
+        (
+            "payment",
+            format!("#/payments/{second}"),
+            "[data-testid=payment-heading]",
+            "PN-CASE-2",
+        ),
+        (
+            "cases",
+            "#/cases".into(),
+            "[data-testid=case-count]",
+            "case",
+        ),
+        (
+            "case",
+            format!("#/cases/{}", case.id),
+            "[data-testid=case-timeline]",
+            "Called back",
+        ),
+        (
+            "telephone",
+            "#/telephone".into(),
+            "[data-testid=telephone-form]",
+            "",
+        ),
+        (
+            "disputes",
+            "#/disputes".into(),
+            "[data-testid=dispute-count]",
+            "1 dispute",
+        ),
+        (
+            "agreements",
+            "#/agreements".into(),
+            "[data-testid=agreement-count]",
+            "agreement",
+        ),
+        (
+            "agreement",
+            format!("#/agreements/{agreement}"),
+            "[data-testid=agreement-reference-heading]",
+            "AG-AXE-1",
+        ),
+        (
+            "new-agreement",
+            "#/agreements/new".into(),
+            "[data-testid=agreement-new-form]",
+            "",
+        ),
+        (
+            "approvals",
+            "#/approvals".into(),
+            "main h1",
+            "Refund approvals",
+        ),
+        (
+            "activity",
+            "#/activity".into(),
+            "[data-testid=activity]",
+            "Pat Supervisor",
+        ),
+        (
+            "dashboard",
+            "#/dashboard".into(),
+            "[data-testid=dashboard-reasons]",
+            "Goodwill",
+        ),
+        ("export", "#/export".into(), "[data-testid=export-form]", ""),
+        (
+            "services",
+            "#/services".into(),
+            "[data-testid=services-table]",
+            "Parking permits",
+        ),
+    ];
+    // The check itself can fail: an image with no text is found.
+    app.js("const i = document.createElement('img'); i.id = 'no-alt'; i.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw='; document.querySelector('main').append(i); return true;")
+        .await;
+    let seen = app.axe_violations().await;
+    assert!(seen.iter().any(|v| v.starts_with("image-alt")), "{seen:?}");
+    app.js("document.getElementById('no-alt').remove(); return true;")
+        .await;
+    let mut broken = Vec::new();
+    for (name, hash, ready, shows) in &screens {
+        app.go(hash).await;
+        app.wait_for_text(ready, shows).await;
+        for rule in app.axe_violations().await {
+            broken.push(format!("{name}: {rule}"));
+        }
+        app.screenshot(&format!("91-axe-{name}")).await;
+    }
+    // The staff name page.
+    app.go("#/payments").await;
+    app.click("button.paydesk-header__change").await;
+    app.wait_for_text("[data-testid=staff-name-page]", "").await;
+    for rule in app.axe_violations().await {
+        broken.push(format!("staff name: {rule}"));
+    }
+    assert!(
+        broken.is_empty(),
+        "accessibility rules broken:\n{}",
+        broken.join("\n")
+    );
+
+    // Text size: Ctrl and + draws the page larger (so fewer CSS pixels fit
+    // the window), the header says so, and the size is kept for next time.
+    app.fill("[data-testid=staff-name]", "Pat Supervisor").await;
+    app.click("[data-testid=staff-name-save]").await;
+    app.go("#/payments").await;
+    app.wait_for_text("[data-testid=result-count]", "payments match")
+        .await;
+    let width = || async {
+        app.js("return window.innerWidth;")
+            .await
+            .as_f64()
+            .unwrap_or(0.0)
+    };
+    assert_eq!(width().await, 1366.0);
+    app.press("body", &format!("{CONTROL}=")).await;
+    app.wait_for_text("[data-testid=text-size-now]", "110%")
+        .await;
+    let zoomed = width().await;
+    assert!(
+        (1240.0..=1243.0).contains(&zoomed),
+        "1366 / 1.1 wide: {zoomed}"
+    );
+    app.press("body", &format!("{CONTROL}==")).await;
+    app.wait_for_text("[data-testid=text-size-now]", "150%")
+        .await;
+    app.screenshot("92-text-150").await;
+    let app = app.restart().await;
+    app.wait_for_text("[data-testid=text-size-now]", "150%")
+        .await;
+    app.client.set_window_size(1366, 768).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let wide = app
+            .js("return window.innerWidth;")
+            .await
+            .as_f64()
+            .unwrap_or(0.0);
+        if (909.0..=912.0).contains(&wide) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the kept size is drawn again: 1366 / 1.5 wide, not {wide}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.press("body", &format!("{CONTROL}0")).await;
+    app.wait_for_text("[data-testid=text-size-now]", "100%")
+        .await;
     app.close().await;
 }

@@ -2,6 +2,7 @@
 
 export type SectionId =
   | 'payments'
+  | 'cases'
   | 'telephone'
   | 'disputes'
   | 'agreements'
@@ -21,6 +22,7 @@ export interface Section {
 
 export const SECTIONS: readonly Section[] = [
   { id: 'payments', label: 'Payments' },
+  { id: 'cases', label: 'Cases' },
   { id: 'telephone', label: 'Telephone', title: 'Telephone payment' },
   { id: 'disputes', label: 'Disputes' },
   { id: 'agreements', label: 'Agreements' },
@@ -46,18 +48,31 @@ export function restFromHash(hash: string): string[] {
     .map((s) => decodeURIComponent(s));
 }
 
+/** The addresses walked through, once at `hash`: arriving at the one before
+ * the last is going back (the last is taken off); anything else is a step
+ * further. At most the last 50 are kept. */
+export function walked(trail: readonly string[], hash: string): string[] {
+  if (trail.length >= 2 && trail[trail.length - 2] === hash) return trail.slice(0, -1);
+  if (trail[trail.length - 1] === hash) return [...trail];
+  return [...trail, hash].slice(-50);
+}
+
 class Router {
   current = $state<SectionId>(sectionFromHash(globalThis.location?.hash ?? ''));
   rest = $state<string[]>(restFromHash(globalThis.location?.hash ?? ''));
 
+  /** Where the person has been, the address showing last. */
+  trail = $state<string[]>(globalThis.location?.hash ? [globalThis.location.hash] : []);
+
   /** The address shown before this one (a list a payment was opened from),
-   * for the way back. */
-  previous = $state<string | null>(null);
+   * for the way back: after going back, the one before that. */
+  get previous(): string | null {
+    return this.trail.length >= 2 ? this.trail[this.trail.length - 2] : null;
+  }
 
   constructor() {
-    globalThis.addEventListener?.('hashchange', (e: HashChangeEvent) => {
-      const before = e.oldURL ? new URL(e.oldURL).hash : '';
-      if (before) this.previous = before;
+    globalThis.addEventListener?.('hashchange', () => {
+      this.trail = walked(this.trail, location.hash);
       this.current = sectionFromHash(location.hash);
       this.rest = restFromHash(location.hash);
     });
@@ -65,10 +80,7 @@ class Router {
 
   go(id: SectionId, ...rest: string[]) {
     const path = [id, ...rest.map((r) => encodeURIComponent(r))].join('/');
-    if (globalThis.location) {
-      if (location.hash) this.previous = location.hash;
-      location.hash = `#/${path}`;
-    }
+    if (globalThis.location) location.hash = `#/${path}`;
     this.current = id;
     this.rest = rest;
   }
@@ -76,6 +88,9 @@ class Router {
 
 /** The address of a payment's page. */
 export const paymentHref = (paymentId: string): string => `#/payments/${encodeURIComponent(paymentId)}`;
+
+/** The address of a case's page. */
+export const caseHref = (caseId: string): string => `#/cases/${encodeURIComponent(caseId)}`;
 
 /** The address of an agreement's page. */
 export const agreementHref = (agreementId: string): string => `#/agreements/${encodeURIComponent(agreementId)}`;

@@ -32,8 +32,34 @@ pub struct CaseView {
     pub notes: Vec<CaseNote>,
 }
 
+/// A case as a line of the Cases screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CaseSummary {
+    pub id: String,
+    pub reference: String,
+    pub title: String,
+    pub created_at: String,
+    /// The latest of its opening, a payment being added and a note.
+    pub last_activity_at: String,
+    #[ts(type = "number")]
+    pub payment_count: i64,
+    #[ts(type = "number")]
+    pub note_count: i64,
+}
+
 #[async_trait]
 pub trait CaseStore {
+    /// The service's cases, newest activity first, at most `limit`; only
+    /// those whose reference holds `reference` (any case of letters) when
+    /// it is given.
+    async fn case_list(
+        &self,
+        service_id: &str,
+        reference: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError>;
     /// Opens a case with this reference in the service, unless one is
     /// already open: that case's ID either way.
     async fn case_open(

@@ -27,7 +27,7 @@ pub mod telephone;
 pub use approvals::ApprovalStore;
 pub use audit::{AuditQuery, AuditRow, AuditStore, ChainLock, Phase};
 pub use cache::{CacheStore, RefundView};
-pub use cases::{CaseNote, CaseStore, CaseView};
+pub use cases::{CaseNote, CaseStore, CaseSummary, CaseView};
 pub use dashboard::DashboardStore;
 pub use error::{DbProblem, StoreError, StoreErrorKind};
 pub use export::ExportStore;

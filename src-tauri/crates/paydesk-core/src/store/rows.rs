@@ -9,7 +9,7 @@ use govpay::models::PaymentInstrument;
 use super::approvals::{RequestRecord, RequestState};
 use super::audit::{AuditRow, ChainedRow, Phase, SealFields};
 use super::cache::{AgreementRecord, DisputeRecord, RefundView};
-use super::cases::CaseNote;
+use super::cases::{CaseNote, CaseSummary};
 use super::dashboard::Tally;
 use super::export::ExportRow;
 use super::search::PaymentRow;
@@ -83,6 +83,18 @@ pub(crate) fn case_note(r: &impl Columns) -> Result<CaseNote, sqlx::Error> {
         author: r.text("author")?,
         body: r.text("body")?,
         created_at: r.text("created_at")?,
+    })
+}
+
+pub(crate) fn case_summary(r: &impl Columns) -> Result<CaseSummary, sqlx::Error> {
+    Ok(CaseSummary {
+        id: r.text("id")?,
+        reference: r.text("reference")?,
+        title: r.text("title")?,
+        created_at: r.text("created_at")?,
+        last_activity_at: r.text("last_activity_at")?,
+        payment_count: r.int("payment_count")?,
+        note_count: r.int("note_count")?,
     })
 }
 

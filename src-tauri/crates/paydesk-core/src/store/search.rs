@@ -286,6 +286,13 @@ pub trait SearchStore {
         service_id: &str,
         payments: &[Payment],
     ) -> Result<Vec<PaymentRow>, StoreError>;
+    /// The cached rows of these payments, in the order given; a payment
+    /// the cache does not hold is left out.
+    async fn payment_rows(
+        &self,
+        service_id: &str,
+        payment_ids: &[String],
+    ) -> Result<Vec<PaymentRow>, StoreError>;
     /// How many payments the cache holds for the service.
     async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError>;
 }

@@ -42,4 +42,63 @@ async fn cases_group_payments_and_keep_notes() {
         case.id,
         "same reference, same case"
     );
+
+    // The Cases screen: newest activity first, found by part of a reference.
+    let references = |list: &paydesk_core::cases::CaseList| {
+        list.cases
+            .iter()
+            .map(|c| c.reference.clone())
+            .collect::<Vec<_>>()
+    };
+    let list = s.core.case_list(&s.service, "").await.unwrap();
+    assert_eq!(references(&list), ["CASE-78", "CASE-77"]);
+    assert!(!list.more);
+    assert_eq!(
+        (list.cases[1].payment_count, list.cases[1].note_count),
+        (2, 1)
+    );
+    s.core
+        .case_add_note(&case.id, "Second refund asked for.")
+        .await
+        .unwrap();
+    let list = s.core.case_list(&s.service, " se-7 ").await.unwrap();
+    assert_eq!(references(&list), ["CASE-77", "CASE-78"]);
+    let list = s.core.case_list(&s.service, "78").await.unwrap();
+    assert_eq!(references(&list), ["CASE-78"]);
+    let err = s
+        .core
+        .case_list(&s.service, &"x".repeat(101))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Validation(f) if f[0].field == "caseSearch"),
+        "{err:?}"
+    );
+
+    // A case's page: the payments the cache holds as rows, the others by ID,
+    // and what staff did with them, newest first.
+    s.core.payment_detail(&s.service, &a).await.unwrap();
+    s.core.refund(&s.service, &a, 40, 100, why()).await.unwrap();
+    let page = s.core.case_page(&case.id).await.unwrap();
+    assert_eq!(page.case.notes.len(), 2);
+    let rows: Vec<_> = page
+        .payments
+        .iter()
+        .map(|p| (p.payment_id.as_str(), p.amount))
+        .collect();
+    assert_eq!(rows, [(a.as_str(), 100)]);
+    assert_eq!(page.not_cached, [b]);
+    assert!(!page.actions.is_empty());
+    assert!(
+        page.actions
+            .iter()
+            .all(|r| r.payment_id.as_deref() == Some(a.as_str())),
+        "{:?}",
+        page.actions
+    );
+    assert!(page.actions.windows(2).all(|w| w[0].seq > w[1].seq));
+    assert!(matches!(
+        s.core.case_page("no-such-case").await,
+        Err(CoreError::NotFound(_))
+    ));
 }

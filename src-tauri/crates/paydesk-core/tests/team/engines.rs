@@ -150,6 +150,25 @@ async fn cases<S: ServiceStore + CaseStore>(s: &S) -> Vec<String> {
         Some(other)
     );
     assert_eq!(s.case("nope").await.unwrap(), None);
+    // Listed newest activity first: CASE-2 was opened before CASE-1's
+    // payments and notes. A search is any case of letters.
+    let listed = |found: Vec<paydesk_core::store::CaseSummary>| {
+        found
+            .iter()
+            .map(|c| (c.reference.clone(), c.payment_count, c.note_count))
+            .collect::<Vec<_>>()
+    };
+    let both = vec![("CASE-1".to_owned(), 3, 2), ("CASE-2".to_owned(), 0, 0)];
+    assert_eq!(listed(s.case_list("p", None, 10).await.unwrap()), both);
+    s.case_open("p", "case-3", "").await.unwrap();
+    let all3 = s.case_list("p", None, 10).await.unwrap();
+    assert_eq!(all3[0].reference, "case-3");
+    assert!(all3[0].last_activity_at >= all3[1].last_activity_at);
+    assert_eq!(listed(s.case_list("p", None, 1).await.unwrap()).len(), 1);
+    let found = listed(s.case_list("p", Some("Se-1"), 10).await.unwrap());
+    assert_eq!(found, both[..1]);
+    assert_eq!(s.case_list("p", Some("%"), 10).await.unwrap(), []);
+    assert_eq!(s.case_list("elsewhere", None, 10).await.unwrap(), []);
     // A removed service takes its cases with it.
     s.service_remove("p").await.unwrap();
     assert_eq!(s.case(&case).await.unwrap(), None);
@@ -790,6 +809,18 @@ async fn both_stores_find_the_same_payments_in_the_same_order() {
         "{matched_some} of {} questions found payments",
         questions.len()
     );
+    // A case's payments are read by ID, in the order asked, without those
+    // the cache does not hold.
+    let asked: Vec<String> = [5_999, 3, 4_000]
+        .iter()
+        .map(|&i| payments[i].payment_id.as_str().to_owned())
+        .chain(["notcached".to_owned()])
+        .collect();
+    let on_sqlite = lite.payment_rows("p", &asked).await.unwrap();
+    let ids: Vec<_> = on_sqlite.iter().map(|r| r.payment_id.as_str()).collect();
+    assert_eq!(ids, asked[..3]);
+    assert_eq!(on_sqlite, pg.payment_rows("p", &asked).await.unwrap());
+    assert_eq!(lite.payment_rows("p", &[]).await.unwrap(), []);
     lite.close().await;
     pg.close().await;
 }

@@ -1,10 +1,36 @@
 use super::PgStore;
-use crate::store::rows::{Columns, all, case_note};
-use crate::store::{CaseStore, CaseView, StoreError, now_text};
+use crate::store::rows::{Columns, all, case_note, case_summary};
+use crate::store::{CaseStore, CaseSummary, CaseView, StoreError, now_text};
 use async_trait::async_trait;
 
 #[async_trait]
 impl CaseStore for PgStore {
+    async fn case_list(
+        &self,
+        service_id: &str,
+        reference: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let rows = sqlx::query(
+            r#"SELECT c.id, c.reference, c.title, c.created_at,
+                    (SELECT count(*) FROM case_payments p WHERE p.case_id = c.id) AS payment_count,
+                    (SELECT count(*) FROM case_notes n WHERE n.case_id = c.id) AS note_count,
+                    greatest(c.created_at COLLATE "C",
+                        coalesce((SELECT max(p.added_at COLLATE "C") FROM case_payments p WHERE p.case_id = c.id), ''),
+                        coalesce((SELECT max(n.created_at COLLATE "C") FROM case_notes n WHERE n.case_id = c.id), ''))
+                        AS last_activity_at
+             FROM cases c
+             WHERE c.service_id = $1 AND ($2::text IS NULL OR strpos(lower(c.reference), lower($2::text)) > 0)
+             ORDER BY last_activity_at DESC, c.reference COLLATE "C"
+             LIMIT $3"#,
+        )
+        .bind(service_id)
+        .bind(reference)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(all(&rows, case_summary)?)
+    }
     async fn case_open(
         &self,
         service_id: &str,

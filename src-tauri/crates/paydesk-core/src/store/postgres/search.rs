@@ -236,6 +236,28 @@ impl SearchStore for PgStore {
         Ok(ids.iter().filter_map(|id| by_id.get(id).cloned()).collect())
     }
 
+    async fn payment_rows(
+        &self,
+        service_id: &str,
+        payment_ids: &[String],
+    ) -> Result<Vec<PaymentRow>, StoreError> {
+        let found = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ROW_COLUMNS} FROM payments p WHERE p.service_id = $1 AND p.payment_id = ANY($2)"
+        )))
+        .bind(service_id)
+        .bind(payment_ids)
+        .fetch_all(&self.pool)
+        .await?;
+        let by_id: HashMap<String, PaymentRow> = all(&found, payment_row)?
+            .into_iter()
+            .map(|r| (r.payment_id.clone(), r))
+            .collect();
+        Ok(payment_ids
+            .iter()
+            .filter_map(|id| by_id.get(id).cloned())
+            .collect())
+    }
+
     async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT count(*) FROM payments WHERE service_id = $1")

@@ -912,6 +912,38 @@ pub async fn store_and_read_rows(
     Ok(rows)
 }
 
+/// The rows of these payments, in the order given; those not cached are
+/// left out.
+pub async fn read_rows(
+    pool: &SqlitePool,
+    service_id: &str,
+    payment_ids: &[String],
+) -> Result<Vec<PaymentRow>, StoreError> {
+    if payment_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT ");
+    q.push(ROW_COLUMNS)
+        .push(" FROM payments p WHERE p.service_id = ")
+        .push_bind(service_id.to_owned())
+        .push(" AND p.payment_id IN (");
+    let mut each = q.separated(", ");
+    for id in payment_ids {
+        each.push_bind(id.clone());
+    }
+    q.push(")");
+    let found = q.build().fetch_all(pool).await?;
+    let mut by_id = HashMap::with_capacity(found.len());
+    for row in &found {
+        let row = payment_row(row)?;
+        by_id.insert(row.payment_id.clone(), row);
+    }
+    Ok(payment_ids
+        .iter()
+        .filter_map(|id| by_id.get(id).cloned())
+        .collect())
+}
+
 /// Searches the cache. Answers in milliseconds over a million payments.
 /// The query has been checked once, by the domain (`lookup`).
 pub async fn search_payments(

@@ -23,6 +23,14 @@ impl SearchStore for SqliteStore {
         crate::store::sqlite::cache::store_and_read_rows(&self.pool, service_id, payments).await
     }
 
+    async fn payment_rows(
+        &self,
+        service_id: &str,
+        payment_ids: &[String],
+    ) -> Result<Vec<PaymentRow>, StoreError> {
+        crate::store::sqlite::cache::read_rows(&self.pool, service_id, payment_ids).await
+    }
+
     async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError> {
         crate::store::sqlite::cache::payment_count(&self.pool, service_id).await
     }
