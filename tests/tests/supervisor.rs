@@ -615,7 +615,7 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
     // Only the tabs a caseworker can use are offered.
     assert_eq!(
         nav_sections(&app).await,
-        ["payments", "agreements", "services"]
+        ["payments", "cases", "agreements", "services"]
     );
     // The export of payers' names and emails is a supervisor's: refused here.
     let refused = app
@@ -636,7 +636,7 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
         .await;
     assert_eq!(
         nav_sections(&app).await,
-        ["payments", "telephone", "agreements", "services"]
+        ["payments", "cases", "telephone", "agreements", "services"]
     );
     app.screenshot("47b-call-centre-tabs").await;
     app.go(&format!("#/payments/{paid}")).await;

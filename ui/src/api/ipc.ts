@@ -59,3 +59,8 @@ export async function call<T>(command: string, args?: Record<string, unknown>): 
     throw new CommandError(toAppError(thrown));
   }
 }
+
+/** Zooms the window's page, as a browser's Ctrl and + does (`1` is 100%):
+ * Tauri's own command, not one of Paydesk's. */
+export const setWindowZoom = (value: number): Promise<void> =>
+  call('plugin:webview|set_webview_zoom', { label: 'main', value });

@@ -1,7 +1,7 @@
 // How large the page is drawn: the person's own choice on this desktop,
 // kept between runs. Ctrl and + or − steps it, Ctrl and 0 goes back to
 // 100%, as in a browser; the header's "Text size" menu does the same.
-import { setWindowZoom } from '../api/window';
+import { setWindowZoom } from '../api/ipc';
 
 /** The sizes offered, as fractions of the standard size. */
 export const SIZES: readonly number[] = [0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2];
