@@ -578,6 +578,52 @@ async fn every_screen_passes_axe_and_a_case_gathers_its_payments() {
         .await;
     assert_eq!(focused, serde_json::json!(format!("#/cases/{}", case.id)));
 
+    // The admin tool's other filters: two statuses from the status menu and
+    // an amount range, as the core counts them; the open menu passes axe too.
+    app.go("#/payments").await;
+    app.wait_for_text("[data-testid=result-count]", "payments match")
+        .await;
+    app.click("[data-testid=filter-state] summary").await;
+    app.click("label[for=filter-state-success]").await;
+    app.click("label[for=filter-state-declined]").await;
+    app.wait_for_text("[data-testid=filter-state] summary", "Success, Declined")
+        .await;
+    app.fill("[data-testid=filter-amount-from]", "20").await;
+    app.fill("[data-testid=filter-amount-to]", "£60.00").await;
+    let asked = app
+        .invoke(
+            "payments_search",
+            serde_json::json!({ "serviceId": service, "query": {
+                "states": ["success", "declined"], "amountFrom": 2000, "amountTo": 6000,
+                "page": 1, "pageSize": 20 } }),
+        )
+        .await
+        .expect("the core answers the same filters");
+    let total = asked["total"].as_u64().unwrap();
+    assert!(total > 0, "{asked}");
+    let counted = format!(
+        "{total} {} match",
+        if total == 1 { "payment" } else { "payments" }
+    );
+    app.wait_for_text("[data-testid=result-count]", &counted)
+        .await;
+    let tags = app
+        .text("[data-testid=selected-filters]")
+        .await
+        .unwrap_or_default();
+    for tag in [
+        "Payment status Success",
+        "Payment status Declined",
+        "Amount from 20",
+        "Amount to £60.00",
+    ] {
+        assert!(tags.contains(tag), "{tag:?} in {tags}");
+    }
+    let open_menu = app.axe_violations().await;
+    assert!(open_menu.is_empty(), "the open status menu: {open_menu:?}");
+    app.screenshot("91-filters-open").await;
+    app.click("[data-testid=clear-filters]").await;
+
     // Every screen, as the window lays it out, with axe-core.
     let screens: Vec<(&str, String, &str, &str)> = vec![
         (

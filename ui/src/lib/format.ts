@@ -163,7 +163,6 @@ export function ukDayStart(days: number, now: Date = new Date()): number {
   return ukMidnight(get('year'), get('month'), get('day') + days);
 }
 
-/** Midnight in London on a calendar date (months from 1; days may overflow). */
 /** Start of this week (Monday) in UK time, as milliseconds. */
 export function ukWeekStart(now: Date = new Date()): number {
   const weekday = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short' }).format(now);
@@ -171,8 +170,14 @@ export function ukWeekStart(now: Date = new Date()): number {
   return ukDayStart(-Math.max(back, 0), now);
 }
 
+/** Midnight in London on a calendar date (months from 1; days may overflow). */
 export function ukMidnight(year: number, month: number, day: number): number {
-  const utc = Date.UTC(year, month - 1, day);
+  return ukTime(year, month, day, 0, 0);
+}
+
+/** A time of day in London on a calendar date, as milliseconds. */
+export function ukTime(year: number, month: number, day: number, hour: number, minute: number): number {
+  const utc = Date.UTC(year, month - 1, day, hour, minute);
   // London is UTC or UTC+1: find the offset at that instant.
   const london = new Date(new Date(utc).toLocaleString('en-US', { timeZone: 'Europe/London' }));
   const asUtc = new Date(new Date(utc).toLocaleString('en-US', { timeZone: 'UTC' }));

@@ -8,13 +8,18 @@ use crate::Core;
 use crate::error::{CoreError, FieldError};
 use crate::roles::Permission;
 pub use crate::store::search::{
-    PaymentQuery, PaymentResults, PaymentRow, SearchText, SortBy, StatusFilter, StatusGroup,
+    DisputeFilter, PaymentQuery, PaymentResults, PaymentRow, RAW_STATES, RefundFilter, SearchText,
+    SortBy, StatusFilter, StatusGroup,
 };
 
 /// The longest search-box text: longer is no reference, email or name.
 const MAX_TEXT: usize = 200;
 /// The last page a search can ask for: 200 a page, 10,000,000 payments.
 const MAX_PAGE: u32 = 50_000;
+/// The most a GOV.UK Pay payment can be, in pence (£100,000).
+const MAX_AMOUNT: i64 = 10_000_000;
+/// More card brands than GOV.UK Pay knows are not a filter.
+const MAX_BRANDS: usize = 20;
 
 impl PaymentQuery {
     /// Every field in trouble, named; checked before any search.
@@ -42,6 +47,49 @@ impl PaymentQuery {
             errors.push(FieldError::new(
                 "state",
                 "Choose a payment status from the list",
+            ));
+        }
+        if self
+            .states
+            .iter()
+            .any(|s| StatusGroup::parse_filter(s).is_none())
+            || self.states.len() > StatusGroup::ALL.len() + RAW_STATES.len()
+        {
+            errors.push(FieldError::new(
+                "states",
+                "Choose payment statuses from the list",
+            ));
+        }
+        if self.card_brands.len() > MAX_BRANDS
+            || self
+                .card_brands
+                .iter()
+                .any(|b| b.trim().is_empty() || b.chars().count() > 50)
+        {
+            errors.push(FieldError::new(
+                "cardBrands",
+                "Choose card brands from the list",
+            ));
+        }
+        for (field, amount) in [
+            ("amountFrom", self.amount_from),
+            ("amountTo", self.amount_to),
+        ] {
+            if amount.is_some_and(|a| !(0..=MAX_AMOUNT).contains(&a)) {
+                errors.push(FieldError::new(
+                    field,
+                    "Enter an amount from £0.00 to £100,000.00",
+                ));
+            }
+        }
+        if let (Some(from), Some(to)) = (self.amount_from, self.amount_to)
+            && from > to
+            && (0..=MAX_AMOUNT).contains(&from)
+            && (0..=MAX_AMOUNT).contains(&to)
+        {
+            errors.push(FieldError::new(
+                "amountFrom",
+                "The lowest amount must not be more than the highest",
             ));
         }
         if let (Some(from), Some(to)) = (self.from_ms, self.to_ms)
@@ -86,16 +134,57 @@ fn time_from_ms(ms: i64, field: &str) -> Result<OffsetDateTime, CoreError> {
 
 /// What the search box's text most likely is, for GOV.UK Pay's exact-match filters.
 fn live_filters(query: &PaymentQuery) -> Result<(Option<PaymentId>, PaymentSearch), CoreError> {
+    // GOV.UK Pay's own search takes one status and one brand, and no amount,
+    // refund or dispute: each is refused by name rather than left out.
+    let mut refused = Vec::new();
+    if query.states.len() > 1 {
+        refused.push(("states", "one payment status at a time"));
+    }
+    if query.card_brands.len() > 1 {
+        refused.push(("cardBrands", "one card brand at a time"));
+    }
+    if query.amount_from.is_some() || query.amount_to.is_some() {
+        refused.push(("amountFrom", "an amount"));
+    }
+    if query.refunds.is_some() {
+        refused.push(("refunds", "by refunds"));
+    }
+    if query.dispute.is_some() {
+        refused.push(("dispute", "by disputes"));
+    }
+    if !refused.is_empty() {
+        return Err(CoreError::Validation(
+            refused
+                .into_iter()
+                .map(|(field, what)| {
+                    FieldError::new(
+                        field,
+                        format!(
+                            "GOV.UK Pay's live search cannot filter {what}: search this computer's payments instead"
+                        ),
+                    )
+                })
+                .collect(),
+        ));
+    }
+    let one_state = query
+        .state
+        .clone()
+        .or_else(|| query.states.first().cloned());
+    let one_brand = query
+        .card_brand
+        .clone()
+        .or_else(|| query.card_brands.first().cloned());
     let mut search = PaymentSearch {
         reference: query.reference.clone(),
         email: query.email.clone(),
         cardholder_name: query.cardholder_name.clone(),
         first_digits_card_number: query.first6.clone(),
         last_digits_card_number: query.last4.clone(),
-        card_brand: query.card_brand.as_ref().map(|b| b.to_lowercase()),
+        card_brand: one_brand.as_ref().map(|b| b.to_lowercase()),
         ..PaymentSearch::default()
     };
-    if let Some(state) = &query.state {
+    if let Some(state) = &one_state {
         // GOV.UK Pay's search takes one of its own states: a group is asked for
         // by the state that holds it (if one does) and narrowed down here.
         let api_state = match StatusGroup::parse_filter(state) {

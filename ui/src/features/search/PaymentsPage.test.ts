@@ -131,13 +131,13 @@ describe('PaymentsPage', () => {
     const email = screen.getByTestId('filter-email') as HTMLInputElement;
     await fireEvent.input(reference, { target: { value: 'PK-1' } });
     await fireEvent.input(email, { target: { value: 'jo@example.org' } });
-    await fireEvent.change(screen.getByTestId('filter-state'), { target: { value: 'success' } });
-    await waitFor(() => expect(last().query.state).toBe('success'));
+    await fireEvent.click(screen.getByLabelText('Success'));
+    await waitFor(() => expect(last().query.states).toEqual(['success']));
 
     await fireEvent.click(screen.getByRole('button', { name: 'Remove this filter: Email address jo@example.org' }));
     await waitFor(() => expect(last().query.email).toBeUndefined());
     expect(last().query.reference).toBe('PK-1');
-    expect(last().query.state).toBe('success');
+    expect(last().query.states).toEqual(['success']);
     expect(email.value).toBe('');
     expect(reference.value).toBe('PK-1');
     const tags = within(screen.getByTestId('selected-filters')).getAllByRole('button', { name: /^Remove this filter/ });
@@ -256,14 +256,45 @@ describe('PaymentsPage', () => {
     await waitFor(() => expect(screen.getByRole('link', { name: 'PK-1' })).toBeTruthy());
   });
 
+  it('takes several statuses, an amount range and disputes, and names a box that does not read', async () => {
+    const { last, asked } = core(400);
+    await services.refresh();
+    const { container } = render(PaymentsPage);
+    await waitFor(() => expect(asked.length).toBeGreaterThan(0));
+    await fireEvent.click(screen.getByLabelText('Success'));
+    await fireEvent.click(screen.getByLabelText('Declined'));
+    await waitFor(() => expect(last().query.states).toEqual(['success', 'declined']));
+    expect(screen.getByTestId('filter-state').querySelector('summary')?.textContent).toBe('Success, Declined');
+    await fireEvent.change(screen.getByTestId('filter-dispute'), { target: { value: 'needs_response' } });
+    await waitFor(() => expect(last().query.dispute).toBe('needs_response'));
+    const before = asked.length;
+    const amountFrom = screen.getByTestId('filter-amount-from') as HTMLInputElement;
+    amountFrom.focus();
+    await fireEvent.input(amountFrom, { target: { value: 'ten pounds' } });
+    await waitFor(() => expect(container.querySelector('#filter-amount-from-error')?.textContent).toContain('Amount from must be an amount in pounds and pence'));
+    expect(asked.length).toBe(before);
+    // Announced, but the box being typed in keeps the focus: no key is lost.
+    expect(container.querySelector('.govuk-error-summary [role=alert]')).toBeTruthy();
+    expect(document.activeElement).toBe(amountFrom);
+    expect(container.querySelector('.govuk-error-summary a')?.getAttribute('href')).toBe('#filter-amount-from');
+    await fireEvent.input(screen.getByTestId('filter-amount-from'), { target: { value: '10' } });
+    await fireEvent.input(screen.getByTestId('filter-amount-to'), { target: { value: '£45.50' } });
+    await waitFor(() => expect(last().query).toMatchObject({ amountFrom: 1000, amountTo: 4550 }));
+    expect(container.querySelector('#filter-amount-from-error')).toBeNull();
+    // One tag per status: taking one off keeps the other.
+    await fireEvent.click(screen.getByRole('button', { name: 'Remove this filter: Payment status Success' }));
+    await waitFor(() => expect(last().query.states).toEqual(['declined']));
+    await expectNoAxeViolations(container);
+  });
+
   it('breaks no accessibility rule with filters, their tags and the pagers shown', async () => {
     const { last } = core(400);
     await services.refresh();
     const { container } = render(PaymentsPage);
     await fireEvent.input(screen.getByTestId('filter-reference'), { target: { value: 'PK' } });
-    await fireEvent.change(screen.getByTestId('filter-brand'), { target: { value: 'Visa' } });
+    await fireEvent.click(screen.getByLabelText('Visa'));
     await fireEvent.change(screen.getByTestId('filter-date'), { target: { value: 'last7' } });
-    await waitFor(() => expect(last().query).toMatchObject({ reference: 'PK', cardBrand: 'Visa' }));
+    await waitFor(() => expect(last().query).toMatchObject({ reference: 'PK', cardBrands: ['Visa'] }));
     await waitFor(() => expect(screen.getAllByRole('button', { name: /^Remove this filter/ })).toHaveLength(3));
     await waitFor(() => expect(screen.getByTestId('pager-bottom')).toBeTruthy());
     await fireEvent.click(screen.getByTestId('page-jump-go'));

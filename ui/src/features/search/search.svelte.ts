@@ -4,8 +4,12 @@ import { toAppError } from '../../api/ipc';
 import type { AppError } from '../../bindings/AppError';
 import type { PaymentQuery } from '../../bindings/PaymentQuery';
 import type { PaymentResults } from '../../bindings/PaymentResults';
+import type { DisputeFilter } from '../../bindings/DisputeFilter';
+import type { FieldError } from '../../bindings/FieldError';
+import type { RefundFilter } from '../../bindings/RefundFilter';
 import type { SortBy } from '../../bindings/SortBy';
-import { ukDayStart, ukMidnight } from '../../lib/format';
+import { parsePence } from '../../lib/amount';
+import { ukDayStart, ukTime } from '../../lib/format';
 
 export type DatePreset = 'any' | 'today' | 'yesterday' | 'last7' | 'last30' | 'custom';
 
@@ -24,11 +28,18 @@ export interface Filters {
   cardholderName: string;
   first6: string;
   last4: string;
-  cardBrand: string;
-  state: string;
+  /** Any of these brands; none chosen is any brand. */
+  cardBrands: string[];
+  /** Any of these statuses (`StatusGroup` values); none chosen is any status. */
+  states: string[];
+  /** Pounds, as typed. */
+  amountFrom: string;
+  amountTo: string;
+  refunds: RefundFilter | '';
+  dispute: DisputeFilter | '';
   metadataValue: string;
   preset: DatePreset;
-  /** `YYYY-MM-DD` from a date input. */
+  /** Day/month/year, with a time if wanted, as typed (`27/3/2026 14:30`). */
   fromDate: string;
   toDate: string;
 }
@@ -39,42 +50,73 @@ export const emptyFilters = (): Filters => ({
   cardholderName: '',
   first6: '',
   last4: '',
-  cardBrand: '',
-  state: '',
+  cardBrands: [],
+  states: [],
+  amountFrom: '',
+  amountTo: '',
+  refunds: '',
+  dispute: '',
   metadataValue: '',
   preset: 'any',
   fromDate: '',
   toDate: '',
 });
 
-function day(text: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  return m ? ukMidnight(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
+/** A UK date typed as day/month/year, with a time (24-hour) if given. */
+export function parseUkDate(text: string): { ms: number; timed: boolean; y: number; m: number; d: number } | null {
+  const t = /^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?:\s*,?\s+(\d{1,2})[:.](\d{2}))?\s*$/.exec(text);
+  if (!t) return null;
+  const [d, m, y] = [Number(t[1]), Number(t[2]), Number(t[3])];
+  const check = new Date(Date.UTC(y, m - 1, d));
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d || y < 2000) return null;
+  const timed = t[4] !== undefined;
+  const [hh, mm] = timed ? [Number(t[4]), Number(t[5])] : [0, 0];
+  if (hh > 23 || mm > 59) return null;
+  return { ms: ukTime(y, m, d, hh, mm), timed, y, m, d };
 }
 
-/** The date range a preset or the two date boxes mean, in UK days. */
-export function dateRange(f: Filters, now: Date = new Date()): { fromMs?: number; toMs?: number } {
+/** The date range a preset or the two date boxes mean, in UK time; what is
+ * wrong with the boxes, by field. The end is included: the whole day when
+ * no time is given, else the whole minute. */
+export function dateRange(f: Filters, now: Date = new Date()): { fromMs?: number; toMs?: number; errors: FieldError[] } {
   switch (f.preset) {
     case 'today':
-      return { fromMs: ukDayStart(0, now) };
+      return { fromMs: ukDayStart(0, now), errors: [] };
     case 'yesterday':
-      return { fromMs: ukDayStart(-1, now), toMs: ukDayStart(0, now) };
+      return { fromMs: ukDayStart(-1, now), toMs: ukDayStart(0, now), errors: [] };
     case 'last7':
-      return { fromMs: ukDayStart(-6, now) };
+      return { fromMs: ukDayStart(-6, now), errors: [] };
     case 'last30':
-      return { fromMs: ukDayStart(-29, now) };
+      return { fromMs: ukDayStart(-29, now), errors: [] };
     case 'custom': {
-      // The end date is included: search up to the start of the next day.
-      return { fromMs: day(f.fromDate), toMs: ukNextDay(f.toDate) };
+      const errors: FieldError[] = [];
+      const from = f.fromDate.trim() === '' ? undefined : parseUkDate(f.fromDate);
+      const to = f.toDate.trim() === '' ? undefined : parseUkDate(f.toDate);
+      if (from === null) errors.push({ field: 'fromDate', message: 'Enter the start as day/month/year, with a time if you want one, like 27/3/2026 or 27/3/2026 14:30' });
+      if (to === null) errors.push({ field: 'toDate', message: 'Enter the end as day/month/year, with a time if you want one, like 28/3/2026 or 28/3/2026 09:00' });
+      const toMs = to ? (to.timed ? to.ms + 60_000 : ukTime(to.y, to.m, to.d + 1, 0, 0)) : undefined;
+      if (from && toMs !== undefined && from.ms >= toMs) errors.push({ field: 'toDate', message: 'The end must be after the start' });
+      return { fromMs: from?.ms, toMs, errors };
     }
     default:
-      return {};
+      return { errors: [] };
   }
 }
 
-function ukNextDay(text: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  return m ? ukMidnight(Number(m[1]), Number(m[2]), Number(m[3]) + 1) : undefined;
+/** The amount range typed, in pence, or what is wrong with it, by field. */
+export function amountRange(f: Filters): { amountFrom?: number; amountTo?: number; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const read = (text: string, field: string, name: string) => {
+    const p = parsePence(text);
+    if (p === null) errors.push({ field, message: `${name} must be an amount in pounds and pence, like 12.50` });
+    return typeof p === 'number' ? p : undefined;
+  };
+  const amountFrom = read(f.amountFrom, 'amountFrom', 'Amount from');
+  const amountTo = read(f.amountTo, 'amountTo', 'Amount to');
+  if (amountFrom !== undefined && amountTo !== undefined && amountFrom > amountTo) {
+    errors.push({ field: 'amountFrom', message: 'Amount from must not be more than amount to' });
+  }
+  return { amountFrom, amountTo, errors };
 }
 
 const blank = (s: string) => (s.trim() === '' ? undefined : s.trim());
@@ -82,7 +124,13 @@ const blank = (s: string) => (s.trim() === '' ? undefined : s.trim());
 /** The results-per-page choices. */
 export const PAGE_SIZES = [20, 50, 100] as const;
 
-export function buildQuery(text: string, f: Filters, sort: SortBy, ascending: boolean, page: number, pageSize = 20): PaymentQuery {
+/** The query the filters ask for, or what is wrong with them, by field:
+ * nothing is sent to the core until every filter reads as it should. */
+export function buildQuery(text: string, f: Filters, sort: SortBy, ascending: boolean, page: number, pageSize = 20): PaymentQuery | { errors: FieldError[] } {
+  const { errors: dateErrors, ...dates } = dateRange(f);
+  const { errors: amountErrors, ...amounts } = amountRange(f);
+  const errors = [...amountErrors, ...dateErrors];
+  if (errors.length > 0) return { errors };
   return {
     text: blank(text),
     reference: blank(f.reference),
@@ -90,16 +138,27 @@ export function buildQuery(text: string, f: Filters, sort: SortBy, ascending: bo
     cardholderName: blank(f.cardholderName),
     first6: blank(f.first6),
     last4: blank(f.last4),
-    cardBrand: blank(f.cardBrand),
-    state: blank(f.state),
+    states: f.states.length > 0 ? [...f.states] : undefined,
+    cardBrands: f.cardBrands.length > 0 ? [...f.cardBrands] : undefined,
+    ...amounts,
+    refunds: f.refunds || undefined,
+    dispute: f.dispute || undefined,
     metadataValue: blank(f.metadataValue),
-    ...dateRange(f),
+    ...dates,
     sort,
     ascending,
     page,
     pageSize,
   };
 }
+
+/** A check the UI made itself, as the core would say it. */
+const refused = (errors: FieldError[]): AppError => ({
+  code: 'validation',
+  message: 'There is a problem with the filters',
+  retryable: false,
+  fields: errors,
+});
 
 /** The last page the core will fetch (its `MAX_PAGE`). */
 export const MAX_PAGE = 50_000;
@@ -154,7 +213,7 @@ class PaymentSearch {
       });
     }
     const kept = this.kept.get(serviceId);
-    this.filters = kept ? { ...kept.filters } : emptyFilters();
+    this.filters = kept ? structuredClone(kept.filters) : emptyFilters();
     this.sort = kept?.sort ?? 'date';
     this.ascending = kept?.ascending ?? false;
     this.pageSize = kept?.pageSize ?? PAGE_SIZES[0];
@@ -191,8 +250,13 @@ class PaymentSearch {
     this.forService(serviceId);
     const mine = ++this.seq;
     const text = this.text;
+    const query = buildQuery(this.text, this.filters, this.sort, this.ascending, this.page, this.pageSize);
+    if ('errors' in query) {
+      this.error = refused(query.errors);
+      return;
+    }
     try {
-      const results = await paymentsSearch(serviceId, buildQuery(this.text, this.filters, this.sort, this.ascending, this.page, this.pageSize));
+      const results = await paymentsSearch(serviceId, query);
       if (mine !== this.seq) return;
       this.results = results;
       this.live = false;
@@ -206,9 +270,14 @@ class PaymentSearch {
   async runLive(serviceId: string) {
     this.forService(serviceId);
     const mine = ++this.seq;
+    const query = buildQuery(this.text, this.filters, this.sort, this.ascending, this.page, this.pageSize);
+    if ('errors' in query) {
+      this.error = refused(query.errors);
+      return;
+    }
     this.busy = true;
     try {
-      const results = await paymentsSearchLive(serviceId, buildQuery(this.text, this.filters, this.sort, this.ascending, this.page));
+      const results = await paymentsSearchLive(serviceId, query);
       if (mine !== this.seq) return;
       this.results = results;
       this.live = true;

@@ -615,3 +615,253 @@ fn ids_in_order(
         .map(|p| p.payment_id.as_str().to_owned())
         .collect()
 }
+
+/// The admin tool's other filters: several statuses and card brands at once,
+/// an amount range, refunds and disputes; each checked against what GOV.UK
+/// Pay (the simulator) says of every payment, alone and together.
+#[tokio::test]
+async fn several_statuses_and_brands_amounts_refunds_and_disputes() {
+    use paydesk_core::search::{DisputeFilter, RefundFilter, StatusGroup};
+    let s = seeded(800, 12, 40).await;
+    let every = every_payment(&s).await;
+    let before = all_disputes(&s).await;
+    let disputed: Vec<String> = every
+        .iter()
+        .filter(|p| p.state.status == "success")
+        .filter(|p| !before.iter().any(|d| d.payment_id == p.payment_id.as_str()))
+        .take(3)
+        .map(|p| p.payment_id.as_str().to_owned())
+        .collect();
+    s.sim
+        .control()
+        .raise_dispute(&disputed[0], "fraudulent", 5)
+        .unwrap();
+    let won = s
+        .sim
+        .control()
+        .raise_dispute(&disputed[1], "fraudulent", 5)
+        .unwrap();
+    s.sim.control().resolve_dispute(&won, "won").unwrap();
+    let refunded = disputed[2].clone();
+    s.sim.control().refund_elsewhere(&refunded, 100).unwrap();
+    s.core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let every = every_payment(&s).await;
+
+    // Every page of what matches: how many, and which.
+    let count = |q: PaymentQuery| {
+        let s = &s;
+        async move {
+            let mut ids = Vec::new();
+            let mut total = 0;
+            for page in 1..=10 {
+                let r = find(
+                    s,
+                    PaymentQuery {
+                        page,
+                        page_size: 200,
+                        ..q.clone()
+                    },
+                )
+                .await;
+                assert!(!r.total_is_capped);
+                total = r.total as usize;
+                let last = r.rows.len() < 200;
+                ids.extend(r.rows.into_iter().map(|p| p.payment_id));
+                if last {
+                    break;
+                }
+            }
+            ids.sort();
+            (total, ids)
+        }
+    };
+    let expect = |keep: &dyn Fn(&govpay::models::Payment) -> bool| {
+        let mut ids: Vec<String> = every
+            .iter()
+            .filter(|p| keep(p))
+            .map(|p| p.payment_id.as_str().to_owned())
+            .collect();
+        ids.sort();
+        (ids.len(), ids)
+    };
+    let brand = |p: &govpay::models::Payment| {
+        p.card_details
+            .as_ref()
+            .and_then(|c| c.card_brand.clone())
+            .unwrap_or_default()
+    };
+    let group =
+        |p: &govpay::models::Payment| StatusGroup::of(&p.state.status, p.state.code.as_deref());
+
+    // Several statuses: a group and one of GOV.UK Pay's own states.
+    let want =
+        expect(&|p| group(p) == Some(StatusGroup::Declined) || p.state.status == "cancelled");
+    assert!(want.0 > 0);
+    let got = count(PaymentQuery {
+        states: vec!["declined".into(), "cancelled".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(got, want, "declined or cancelled");
+
+    // Several brands.
+    let want = expect(&|p| ["Visa", "Mastercard"].contains(&brand(p).as_str()));
+    assert!(want.0 > 0 && want.0 < every.len());
+    let got = count(PaymentQuery {
+        card_brands: vec!["Visa".into(), "Mastercard".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(got, want, "Visa or Mastercard");
+
+    // An amount range, both ends inclusive, with a status.
+    let mut amounts: Vec<i64> = every.iter().map(|p| p.amount).collect();
+    amounts.sort();
+    let (low, high) = (amounts[200], amounts[400]);
+    let want = expect(&|p| (low..=high).contains(&p.amount) && p.state.status == "success");
+    assert!(want.0 > 0);
+    let got = count(PaymentQuery {
+        amount_from: Some(low),
+        amount_to: Some(high),
+        states: vec!["success".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(got, want, "{low}p to {high}p, succeeded");
+
+    // Refunds: some, all, none.
+    let submitted =
+        |p: &govpay::models::Payment| p.refund_summary.as_ref().map_or(0, |r| r.amount_submitted);
+    let got = count(PaymentQuery {
+        refunds: Some(RefundFilter::Refunded),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(got, expect(&|p| submitted(p) > 0), "refunded");
+    assert!(got.1.contains(&refunded));
+    let got = count(PaymentQuery {
+        refunds: Some(RefundFilter::FullyRefunded),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        got,
+        expect(&|p| p
+            .refund_summary
+            .as_ref()
+            .is_some_and(|r| r.status == "full")),
+        "fully refunded"
+    );
+    let got = count(PaymentQuery {
+        refunds: Some(RefundFilter::NotRefunded),
+        amount_from: Some(low),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        got,
+        expect(&|p| submitted(p) == 0 && p.amount >= low),
+        "not refunded"
+    );
+
+    // Disputes: any, and by the dispute's status.
+    let disputes = all_disputes(&s).await;
+    let disputed_with = |status: Option<&str>| {
+        let mut ids: Vec<String> = disputes
+            .iter()
+            .filter(|d| status.is_none_or(|st| d.status == st))
+            .map(|d| d.payment_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        (ids.len(), ids)
+    };
+    let got = count(PaymentQuery {
+        dispute: Some(DisputeFilter::Any),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(got, disputed_with(None));
+    assert!(got.1.contains(&disputed[0]) && got.1.contains(&disputed[1]));
+    let got = count(PaymentQuery {
+        dispute: Some(DisputeFilter::Won),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(got, disputed_with(Some("won")));
+    assert!(got.1.contains(&disputed[1]));
+    let got = count(PaymentQuery {
+        dispute: Some(DisputeFilter::NeedsResponse),
+        text: Some(disputed[1].clone()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(got.0, 0, "won is not waiting for a response");
+
+    // Bad values are refused by name, before any search.
+    let err = s
+        .core
+        .payments_search(
+            &s.service,
+            &PaymentQuery {
+                states: vec!["success".into(), "paid".into()],
+                card_brands: vec![" ".into()],
+                amount_from: Some(5_000),
+                amount_to: Some(100),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    let CoreError::Validation(fields) = err else {
+        panic!("{err:?}")
+    };
+    let named: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(named, ["states", "cardBrands", "amountFrom"]);
+    let err = s
+        .core
+        .payments_search(
+            &s.service,
+            &PaymentQuery {
+                amount_to: Some(10_000_001),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Validation(f) if f[0].field == "amountTo"),
+        "{err:?}"
+    );
+    // GOV.UK Pay's live search cannot ask these: refused, not left out.
+    let err = s
+        .core
+        .payments_search_live(
+            &s.service,
+            &PaymentQuery {
+                dispute: Some(DisputeFilter::Any),
+                states: vec!["success".into(), "failed".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    let CoreError::Validation(fields) = err else {
+        panic!("{err:?}")
+    };
+    let named: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(named, ["states", "dispute"]);
+}
+
+/// Every dispute of the service's account, as GOV.UK Pay lists them.
+async fn all_disputes(s: &Setup) -> Vec<govpay::models::Dispute> {
+    sim_client(s)
+        .disputes()
+        .search_all(&Default::default())
+        .collect_all()
+        .await
+        .unwrap()
+}

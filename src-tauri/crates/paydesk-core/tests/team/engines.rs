@@ -737,6 +737,36 @@ fn every_question(payments: &[govpay::models::Payment]) -> Vec<PaymentQuery> {
             ..q()
         });
     }
+    // The filters that narrow row by row: several statuses and brands, an
+    // amount range, refunds, alone and with the search box (disputes are
+    // asked of both engines in the core's own tests).
+    use paydesk_core::search::RefundFilter;
+    asked.extend([
+        PaymentQuery {
+            states: vec!["declined".into(), "cancelled".into(), "success".into()],
+            ..q()
+        },
+        PaymentQuery {
+            card_brands: vec!["Visa".into(), "Mastercard".into()],
+            amount_from: Some(1_000),
+            amount_to: Some(9_999),
+            ..q()
+        },
+        PaymentQuery {
+            text: Some(first_name.clone()),
+            refunds: Some(RefundFilter::NotRefunded),
+            ..q()
+        },
+        PaymentQuery {
+            refunds: Some(RefundFilter::Refunded),
+            ..q()
+        },
+        PaymentQuery {
+            refunds: Some(RefundFilter::FullyRefunded),
+            states: vec!["success".into()],
+            ..q()
+        },
+    ]);
     // Every order, both ways, and pages past the first, over a filter and none.
     let mut ordered = Vec::new();
     for base in [

@@ -134,6 +134,7 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, service_id: &str, query: &Paymen
     if let Some(a) = &query.agreement_id {
         q.push(" AND p.agreement_id = ").push_bind(a.clone());
     }
+    crate::store::search::push_row_filters(q, query);
 }
 
 /// The sort key of an order other than the date: a reference as SQLite's

@@ -825,6 +825,7 @@ impl PaymentQuery {
         if let Some(a) = &self.agreement_id {
             q.push(" AND p.agreement_id = ").push_bind(a.clone());
         }
+        crate::store::search::push_row_filters(q, self);
     }
 }
 
