@@ -265,7 +265,8 @@ impl App {
         let script = "const done = arguments[arguments.length - 1];
             window.axe.run(document, { resultTypes: ['violations'] }).then(
               (r) => done(r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length}) at `
-                + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '))),
+                + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')
+                + ': ' + (v.nodes[0]?.failureSummary ?? '').replace(/\\s+/g, ' ').slice(0, 240))),
               (e) => done([`axe could not run: ${e}`]));";
         let found = self
             .client

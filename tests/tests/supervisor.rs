@@ -115,6 +115,9 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     app.screenshot("30-disputes-by-urgency").await;
 
     // Its payment is one click away, and says why it cannot be refunded.
+    app.select("#dispute-period", "365").await;
+    app.wait_for_text("[data-testid=dispute-count]", "5 disputes")
+        .await;
     app.click(&format!("tr[data-dispute-id='{}'] a", ids[1].2))
         .await;
     app.wait_for_text("[data-testid=payment-heading]", "£120.00")
@@ -145,6 +148,15 @@ async fn a_supervisor_sees_urgent_disputes_first_and_a_tampered_record() {
     );
     app.scroll_to("[data-testid=case]").await;
     app.screenshot("31b-dispute-case-note").await;
+    // Back: the disputes as they were left, filter and all, with the
+    // dispute whose payment was opened in focus.
+    app.click("[data-testid=back]").await;
+    app.wait_for_text("[data-testid=dispute-count]", "5 disputes")
+        .await;
+    let left = app
+        .js("return [document.querySelector('#dispute-period').value, document.activeElement?.closest('tr')?.dataset.disputeId ?? null];")
+        .await;
+    assert_eq!(left, serde_json::json!(["365", ids[1].2]));
 
     // The activity record shows the refund and the cancel, with who did them.
     app.click("a[data-nav=activity]").await;
