@@ -287,6 +287,26 @@ describe('PaymentsPage', () => {
     await expectNoAxeViolations(container);
   });
 
+  it('hides the filters only when asked, keeping what was typed in them', async () => {
+    const { last } = core(400);
+    await services.refresh();
+    const { container } = render(PaymentsPage);
+    const fields = container.querySelector('#filter-fields') as HTMLElement;
+    const toggle = screen.getByTestId('filters-toggle');
+    expect(fields.hidden).toBe(false);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    await fireEvent.input(screen.getByTestId('filter-reference'), { target: { value: 'PK-1' } });
+    await waitFor(() => expect(last().query.reference).toBe('PK-1'));
+    await fireEvent.click(toggle);
+    expect(fields.hidden).toBe(true);
+    expect(toggle.textContent).toBe('Show filters (1 in use)');
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    await fireEvent.click(toggle);
+    expect(fields.hidden).toBe(false);
+    expect((screen.getByTestId('filter-reference') as HTMLInputElement).value).toBe('PK-1');
+    await expectNoAxeViolations(container);
+  });
+
   it('breaks no accessibility rule with filters, their tags and the pagers shown', async () => {
     const { last } = core(400);
     await services.refresh();

@@ -179,6 +179,9 @@ class PaymentSearch {
   page = $state(1);
   /** Results per page: one of `PAGE_SIZES`. */
   pageSize = $state<number>(PAGE_SIZES[0]);
+  /** Whether the filters show where they sit above the results (a narrow
+   * window): hidden only when the person hides them. */
+  filtersShown = $state(true);
   results = $state<PaymentResults | null>(null);
   /** The results came from GOV.UK Pay itself, not the cache. */
   live = $state(false);
@@ -231,6 +234,7 @@ class PaymentSearch {
   reset() {
     this.kept.clear();
     this.serviceId = null;
+    this.filtersShown = true;
     this.text = '';
     this.filters = emptyFilters();
     this.sort = 'date';
