@@ -46,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "agreement_create",
     "dashboard",
     "export_csv",
+    "results_csv",
     "daily_totals",
 ];
 

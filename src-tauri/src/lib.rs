@@ -189,6 +189,7 @@ pub fn run() {
             commands::agreements::agreement_create,
             commands::dashboard::dashboard,
             commands::export::export_csv,
+            commands::export::results_csv,
             commands::export::daily_totals,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));

@@ -655,6 +655,28 @@ async fn every_screen_passes_axe_and_a_case_gathers_its_payments() {
     let open_menu = app.axe_violations().await;
     assert!(open_menu.is_empty(), "the open status menu: {open_menu:?}");
     app.screenshot("91-filters-open").await;
+    // The supervisor downloads what the filters found, every page of it.
+    app.click("[data-testid=results-csv] summary").await;
+    let file = app.data_dir.path().join("these-results.csv");
+    app.fill(
+        "[data-testid=results-csv-path]",
+        &file.display().to_string(),
+    )
+    .await;
+    app.click("[data-testid=results-csv-save]").await;
+    app.wait_for_text(
+        "[data-testid=results-csv-done]",
+        &format!("{total} payments were saved"),
+    )
+    .await;
+    app.screenshot_of("91b-results-csv", "[data-testid=results-csv]")
+        .await;
+    let csv = std::fs::read_to_string(&file).expect("the CSV is written");
+    assert_eq!(csv.lines().count() as u64, total + 1, "{csv}");
+    assert!(
+        csv.starts_with("Reference,Description,Email,Amount,"),
+        "{csv}"
+    );
     app.click("[data-testid=clear-filters]").await;
 
     // Every screen, as the window lays it out, with axe-core.

@@ -2,7 +2,8 @@
 //! progress events, and the daily totals its chart draws.
 
 use paydesk_core::dashboard::DayTotals;
-pub use paydesk_core::export::ExportDone;
+pub use paydesk_core::export::{ExportDone, ResultsCsvDone};
+use paydesk_core::search::PaymentQuery;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 use ts_rs::TS;
@@ -60,4 +61,20 @@ pub async fn daily_totals(
     day_starts: Vec<i64>,
 ) -> Result<Vec<DayTotals>, AppError> {
     Ok(state.core()?.daily_totals(&service_id, &day_starts).await?)
+}
+
+/// Writes the payments the search finds (the filters on screen) as the admin
+/// tool's CSV, to the file the supervisor chose.
+#[tauri::command]
+pub async fn results_csv(
+    state: State<'_, AppState>,
+    service_id: String,
+    query: PaymentQuery,
+    path: String,
+    replace: bool,
+) -> Result<ResultsCsvDone, AppError> {
+    Ok(state
+        .core()?
+        .results_csv_to_file(&service_id, &query, &path, replace)
+        .await?)
 }

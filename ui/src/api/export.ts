@@ -3,6 +3,8 @@ import { save } from '@tauri-apps/plugin-dialog';
 import type { DayTotals } from '../bindings/DayTotals';
 import type { ExportDone } from '../bindings/ExportDone';
 import type { ExportProgress } from '../bindings/ExportProgress';
+import type { PaymentQuery } from '../bindings/PaymentQuery';
+import type { ResultsCsvDone } from '../bindings/ResultsCsvDone';
 import { call } from './ipc';
 
 /** Writes the CSV; an existing file is replaced only when `replace` says so. */
@@ -23,3 +25,8 @@ export async function chooseSavePath(defaultPath: string): Promise<string | null
     return null;
   }
 }
+
+/** Writes the payments the search finds as the admin tool's CSV; an existing
+ * file is replaced only when `replace` says so. */
+export const resultsCsv = (serviceId: string, query: PaymentQuery, path: string, replace = false): Promise<ResultsCsvDone> =>
+  call('results_csv', { serviceId, query, path, replace });

@@ -14,7 +14,8 @@ use crate::Core;
 use crate::error::{CoreError, FieldError};
 use crate::money::reason;
 use crate::roles::Permission;
-use crate::store::export::ExportShape;
+use crate::search::PaymentQuery;
+use crate::store::export::{ExportRow, ExportShape};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -155,51 +156,7 @@ impl Core {
             .export_shape(service_id, from_ms, to_ms)
             .await?;
 
-        let mut header: Vec<String> = [
-            "Reference",
-            "Description",
-            "Email",
-            "Amount",
-            "Card Brand",
-            "Cardholder Name",
-            "Card Expiry Date",
-            "Card Number",
-            "State",
-            "Finished",
-            "Error Code",
-            "Error Message",
-            "Provider ID",
-            "GOV.UK Payment ID",
-            "Issued By",
-            "Date Created",
-            "Time Created",
-            "Corporate Card Surcharge",
-            "Total Amount",
-            "Wallet Type",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-        if stripe {
-            header.extend(
-                [
-                    "Fee",
-                    "Net",
-                    "Fee (transaction)",
-                    "Fee (3DS)",
-                    "Fee (fraud protection)",
-                ]
-                .map(String::from),
-            );
-        }
-        header.push("Card Type".into());
-        if moto {
-            header.push("MOTO".into());
-        }
-        header.extend(["Payment Provider".into(), "3-D Secure Required".into()]);
-        // Paydesk's own: why each refund made from Paydesk was made.
-        header.extend(["Refund Reason".into(), "Refund Note".into()]);
-        header.extend(keys.iter().map(|k| format!("{k} (metadata)")));
+        let header = csv_header(stripe, moto, &keys);
         writeln!(
             out,
             "{}",
@@ -212,102 +169,13 @@ impl Core {
         .map_err(io)?;
 
         let mut report = ExportReport::default();
-        let mut line = Vec::with_capacity(header.len());
+        let mut line: Vec<String> = Vec::with_capacity(header.len());
         // Payments and their refunds, newest first, as one stream.
         let mut rows = self.store().export_rows(service_id, from_ms, to_ms);
         while let Some(r) = rows.next().await {
             let r = r?;
-            line.clear();
-            let refund = r.refund;
-            let amount = r.amount;
-            let status = r.status.as_str();
-            let code = r.code.as_deref();
-            let finished = r.finished;
-            let (date, time) = date_and_time(r.created_ms);
-            let state = if refund {
-                refund_label(status)
-            } else {
-                state_label(status, code)
-            };
-            let total = if refund {
-                String::new()
-            } else if status == "success" {
-                amount_text(r.total_amount.unwrap_or(amount))
-            } else if finished {
-                amount_text(0)
-            } else {
-                String::new()
-            };
-            line.extend([
-                safe_cell(r.reference.as_deref().unwrap_or_default()),
-                safe_cell(r.description.as_deref().unwrap_or_default()),
-                safe_cell(r.email.as_deref().unwrap_or_default()),
-                cell(&amount_text(amount)),
-                safe_cell(r.card_brand.as_deref().unwrap_or_default()),
-                safe_cell(r.cardholder_name.as_deref().unwrap_or_default()),
-                safe_cell(r.expiry.as_deref().unwrap_or_default()),
-                safe_cell(r.last4.as_deref().unwrap_or_default()),
-                safe_cell(state),
-                finished.to_string(),
-                safe_cell(code.unwrap_or_default()),
-                safe_cell(r.message.as_deref().unwrap_or_default()),
-                safe_cell(r.provider_id.as_deref().unwrap_or_default()),
-                safe_cell(r.payment_id.as_deref().unwrap_or_default()),
-                safe_cell(r.issued_by.as_deref().unwrap_or_default()),
-                date,
-                time,
-                r.corporate_surcharge
-                    .map(amount_text)
-                    .map(|a| cell(&a))
-                    .unwrap_or_default(),
-                cell(&total),
-                safe_cell(r.wallet_type.as_deref().unwrap_or_default()),
-            ]);
-            if stripe {
-                let fee = r.fee;
-                line.extend([
-                    fee.map(amount_text).map(|a| cell(&a)).unwrap_or_default(),
-                    r.net_amount
-                        .map(amount_text)
-                        .map(|a| cell(&a))
-                        .unwrap_or_default(),
-                    fee.map(amount_text).map(|a| cell(&a)).unwrap_or_default(),
-                    String::new(),
-                    String::new(),
-                ]);
-            }
-            line.push(safe_cell(r.card_type.as_deref().unwrap_or_default()));
-            if moto {
-                line.push(r.moto.unwrap_or(false).to_string());
-            }
-            line.push(safe_cell(r.provider.as_deref().unwrap_or_default()));
-            line.push(if r.three_ds_required.unwrap_or(false) {
-                "true".into()
-            } else {
-                String::new()
-            });
-            line.push(safe_cell(
-                &r.reason
-                    .as_deref()
-                    .map(reason::label_of)
-                    .unwrap_or_default(),
-            ));
-            line.push(safe_cell(r.reason_note.as_deref().unwrap_or_default()));
-            if !keys.is_empty() {
-                let metadata: serde_json::Map<String, serde_json::Value> = r
-                    .metadata
-                    .as_deref()
-                    .and_then(|m| serde_json::from_str(m).ok())
-                    .unwrap_or_default();
-                for k in &keys {
-                    let v = match metadata.get(k) {
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        Some(other) => other.to_string(),
-                        None => String::new(),
-                    };
-                    line.push(safe_cell(&v));
-                }
-            }
+            csv_line(&r, stripe, moto, &keys, &mut line);
+            let (refund, amount, status) = (r.refund, r.amount, r.status.as_str());
             writeln!(out, "{}", line.join(",")).map_err(io)?;
             if refund {
                 report.refunds += 1;
@@ -329,6 +197,169 @@ impl Core {
         on_rows(report.payments + report.refunds);
         Ok(report)
     }
+}
+
+/// The admin tool's CSV header: the Stripe fee columns and the MOTO column
+/// only when some row needs them, then Paydesk's refund reason and note,
+/// then one column per metadata key.
+fn csv_header(stripe: bool, moto: bool, keys: &[String]) -> Vec<String> {
+    let mut header: Vec<String> = [
+        "Reference",
+        "Description",
+        "Email",
+        "Amount",
+        "Card Brand",
+        "Cardholder Name",
+        "Card Expiry Date",
+        "Card Number",
+        "State",
+        "Finished",
+        "Error Code",
+        "Error Message",
+        "Provider ID",
+        "GOV.UK Payment ID",
+        "Issued By",
+        "Date Created",
+        "Time Created",
+        "Corporate Card Surcharge",
+        "Total Amount",
+        "Wallet Type",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    if stripe {
+        header.extend(
+            [
+                "Fee",
+                "Net",
+                "Fee (transaction)",
+                "Fee (3DS)",
+                "Fee (fraud protection)",
+            ]
+            .map(String::from),
+        );
+    }
+    header.push("Card Type".into());
+    if moto {
+        header.push("MOTO".into());
+    }
+    header.extend(["Payment Provider".into(), "3-D Secure Required".into()]);
+    // Paydesk's own: why each refund made from Paydesk was made.
+    header.extend(["Refund Reason".into(), "Refund Note".into()]);
+    header.extend(keys.iter().map(|k| format!("{k} (metadata)")));
+    header
+}
+
+/// One row in the admin tool's columns, as `csv_header` lays them out.
+fn csv_line(r: &ExportRow, stripe: bool, moto: bool, keys: &[String], line: &mut Vec<String>) {
+    line.clear();
+    let refund = r.refund;
+    let amount = r.amount;
+    let status = r.status.as_str();
+    let code = r.code.as_deref();
+    let finished = r.finished;
+    let (date, time) = date_and_time(r.created_ms);
+    let state = if refund {
+        refund_label(status)
+    } else {
+        state_label(status, code)
+    };
+    let total = if refund {
+        String::new()
+    } else if status == "success" {
+        amount_text(r.total_amount.unwrap_or(amount))
+    } else if finished {
+        amount_text(0)
+    } else {
+        String::new()
+    };
+    line.extend([
+        safe_cell(r.reference.as_deref().unwrap_or_default()),
+        safe_cell(r.description.as_deref().unwrap_or_default()),
+        safe_cell(r.email.as_deref().unwrap_or_default()),
+        cell(&amount_text(amount)),
+        safe_cell(r.card_brand.as_deref().unwrap_or_default()),
+        safe_cell(r.cardholder_name.as_deref().unwrap_or_default()),
+        safe_cell(r.expiry.as_deref().unwrap_or_default()),
+        safe_cell(r.last4.as_deref().unwrap_or_default()),
+        safe_cell(state),
+        finished.to_string(),
+        safe_cell(code.unwrap_or_default()),
+        safe_cell(r.message.as_deref().unwrap_or_default()),
+        safe_cell(r.provider_id.as_deref().unwrap_or_default()),
+        safe_cell(r.payment_id.as_deref().unwrap_or_default()),
+        safe_cell(r.issued_by.as_deref().unwrap_or_default()),
+        date,
+        time,
+        r.corporate_surcharge
+            .map(amount_text)
+            .map(|a| cell(&a))
+            .unwrap_or_default(),
+        cell(&total),
+        safe_cell(r.wallet_type.as_deref().unwrap_or_default()),
+    ]);
+    if stripe {
+        let fee = r.fee;
+        line.extend([
+            fee.map(amount_text).map(|a| cell(&a)).unwrap_or_default(),
+            r.net_amount
+                .map(amount_text)
+                .map(|a| cell(&a))
+                .unwrap_or_default(),
+            fee.map(amount_text).map(|a| cell(&a)).unwrap_or_default(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    line.push(safe_cell(r.card_type.as_deref().unwrap_or_default()));
+    if moto {
+        line.push(r.moto.unwrap_or(false).to_string());
+    }
+    line.push(safe_cell(r.provider.as_deref().unwrap_or_default()));
+    line.push(if r.three_ds_required.unwrap_or(false) {
+        "true".into()
+    } else {
+        String::new()
+    });
+    line.push(safe_cell(
+        &r.reason
+            .as_deref()
+            .map(reason::label_of)
+            .unwrap_or_default(),
+    ));
+    line.push(safe_cell(r.reason_note.as_deref().unwrap_or_default()));
+    if !keys.is_empty() {
+        let metadata: serde_json::Map<String, serde_json::Value> = r
+            .metadata
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok())
+            .unwrap_or_default();
+        for k in keys {
+            let v = match metadata.get(k) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            line.push(safe_cell(&v));
+        }
+    }
+}
+
+/// The most payments "Download these results" writes; past them, the
+/// finance export (every payment of a date range) is the way.
+pub const RESULTS_CSV_LIMIT: usize = 10_000;
+
+/// Where a CSV of search results was written, and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ResultsCsvDone {
+    pub path: String,
+    #[ts(type = "number")]
+    pub payments: u64,
+    /// More payments matched than the file holds (`RESULTS_CSV_LIMIT`).
+    pub capped: bool,
 }
 
 /// Where an export was written, and what it holds.
@@ -454,6 +485,102 @@ impl Core {
         Ok(ExportDone {
             path: path.display().to_string(),
             report,
+        })
+    }
+}
+
+impl Core {
+    /// Writes the payments a search finds (every page, newest first or as
+    /// sorted, up to `RESULTS_CSV_LIMIT`) as the admin tool's CSV to the
+    /// file at `path`, through `<path>.partial` as the finance export does.
+    /// The Stripe, MOTO and metadata columns are there when a payment in the
+    /// file needs them.
+    pub async fn results_csv_to_file(
+        &self,
+        service_id: &str,
+        query: &PaymentQuery,
+        path: &str,
+        replace: bool,
+    ) -> Result<ResultsCsvDone, CoreError> {
+        let service = self.service(service_id).await?;
+        service.role.require(Permission::ExportPayments)?;
+        query.validate()?;
+        let path = checked_path(path)?;
+        if path.symlink_metadata().is_ok() && !replace {
+            return Err(CoreError::Validation(vec![FieldError::new(
+                "replace",
+                "A file with that name is already there. Replace it, or choose another name",
+            )]));
+        }
+        const PAGE: u32 = 200;
+        let mut ids = Vec::new();
+        let mut page = 1;
+        loop {
+            let found = self
+                .store()
+                .search_payments(
+                    &service.id,
+                    &PaymentQuery {
+                        page,
+                        page_size: PAGE,
+                        ..query.clone()
+                    },
+                )
+                .await?;
+            let full = found.rows.len() == PAGE as usize;
+            ids.extend(found.rows.into_iter().map(|r| r.payment_id));
+            if !full || ids.len() > RESULTS_CSV_LIMIT {
+                break;
+            }
+            page += 1;
+        }
+        let capped = ids.len() > RESULTS_CSV_LIMIT;
+        ids.truncate(RESULTS_CSV_LIMIT);
+        let rows = self.store().export_payments(&service.id, &ids).await?;
+        let stripe = rows.iter().any(|r| r.provider.as_deref() == Some("stripe"));
+        let moto = rows.iter().any(|r| r.moto == Some(true));
+        let mut keys: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.metadata.as_deref())
+            .filter_map(|m| {
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(m).ok()
+            })
+            .flat_map(|m| m.into_iter().map(|(k, _)| k))
+            .collect();
+        keys.sort();
+        keys.dedup();
+
+        let io = |e: std::io::Error| CoreError::Storage(format!("could not write the CSV: {e}"));
+        let (partial, file) = partial_file(&path)?;
+        let mut out = std::io::BufWriter::new(file);
+        let written = (|| -> Result<(), CoreError> {
+            let header = csv_header(stripe, moto, &keys);
+            let header: Vec<String> = header.iter().map(|h| safe_cell(h)).collect();
+            writeln!(out, "{}", header.join(",")).map_err(io)?;
+            let mut line = Vec::with_capacity(header.len());
+            for r in &rows {
+                csv_line(r, stripe, moto, &keys, &mut line);
+                writeln!(out, "{}", line.join(",")).map_err(io)?;
+            }
+            out.flush().map_err(io)
+        })();
+        drop(out);
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+        if let Err(e) = std::fs::rename(&partial, &path) {
+            tracing::warn!(path = %path.display(), "results CSV rename: {e}");
+            let _ = std::fs::remove_file(&partial);
+            return Err(bad_path(
+                "Paydesk could not put the file there: choose another name",
+            ));
+        }
+        tracing::info!(rows = rows.len(), capped, "results CSV written");
+        Ok(ResultsCsvDone {
+            path: path.display().to_string(),
+            payments: rows.len() as u64,
+            capped,
         })
     }
 }

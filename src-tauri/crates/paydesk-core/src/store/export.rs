@@ -65,6 +65,13 @@ pub trait ExportStore {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<ExportShape, StoreError>;
+    /// These payments' rows (no refunds), in the order given; a payment the
+    /// cache does not hold is left out.
+    async fn export_payments(
+        &self,
+        service_id: &str,
+        payment_ids: &[String],
+    ) -> Result<Vec<ExportRow>, StoreError>;
     /// Payments and refunds created in `[from_ms, to_ms)`, newest first.
     fn export_rows<'a>(
         &'a self,
@@ -98,4 +105,16 @@ pub(crate) fn newest_first<'a>(
         Some((next, (p, r)))
     })
     .boxed()
+}
+
+/// `rows` in the order of `payment_ids`, each once.
+pub(crate) fn in_order_of(payment_ids: &[String], rows: Vec<ExportRow>) -> Vec<ExportRow> {
+    let mut by_id: std::collections::HashMap<String, ExportRow> = rows
+        .into_iter()
+        .filter_map(|r| Some((r.payment_id.clone()?, r)))
+        .collect();
+    payment_ids
+        .iter()
+        .filter_map(|id| by_id.remove(id))
+        .collect()
 }

@@ -104,3 +104,140 @@ async fn the_finance_export_matches_the_simulators_figures() {
         at += group.len();
     }
 }
+
+/// "Download these results": the payments a search finds, every page, in the
+/// admin tool's columns; a supervisor's, and never over a file unasked.
+#[tokio::test]
+async fn the_results_on_screen_download_as_the_admin_tools_csv() {
+    let s = seeded(900, 23, 30).await;
+    s.core
+        .sync_service(&s.service, &SyncCancel::default(), &no_progress())
+        .await
+        .unwrap();
+    let query = PaymentQuery {
+        states: vec!["success".into(), "declined".into()],
+        amount_from: Some(2_000),
+        ..Default::default()
+    };
+    // What the screen would page through, 200 at a time.
+    let mut expected = Vec::new();
+    for page in 1..=10 {
+        let r = find(
+            &s,
+            PaymentQuery {
+                page,
+                page_size: 200,
+                ..query.clone()
+            },
+        )
+        .await;
+        let short = r.rows.len() < 200;
+        expected.extend(r.rows.into_iter().map(|p| (p.payment_id, p.reference)));
+        if short {
+            break;
+        }
+    }
+    assert!(expected.len() > 200, "more than a page: {}", expected.len());
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.csv");
+    let path_text = path.display().to_string();
+    let done = s
+        .core
+        .results_csv_to_file(&s.service, &query, &path_text, false)
+        .await
+        .unwrap();
+    assert_eq!(done.payments as usize, expected.len());
+    assert!(!done.capped);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..4],
+        ["Reference", "Description", "Email", "Amount"]
+    );
+    let id_at = header
+        .iter()
+        .position(|h| *h == "GOV.UK Payment ID")
+        .unwrap();
+    let state_at = header.iter().position(|h| *h == "State").unwrap();
+    let body: Vec<Vec<String>> = lines.map(parse_csv_line).collect();
+    assert_eq!(body.len(), expected.len());
+    // The same payments, in the same order, each a success or declined.
+    for (row, (id, reference)) in body.iter().zip(&expected) {
+        assert_eq!(&row[id_at], id);
+        assert_eq!(row[0].trim_start_matches('\''), reference.as_str());
+        assert!(
+            ["Success", "Declined"].contains(&row[state_at].as_str()),
+            "{row:?}"
+        );
+    }
+    assert!(!dir.path().join("results.csv.partial").exists());
+
+    // An existing file is replaced only when asked.
+    let err = s
+        .core
+        .results_csv_to_file(&s.service, &query, &path_text, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Validation(f) if f[0].field == "replace"),
+        "{err:?}"
+    );
+    // A bad filter is named before anything is written.
+    let err = s
+        .core
+        .results_csv_to_file(
+            &s.service,
+            &PaymentQuery {
+                amount_to: Some(-1),
+                ..Default::default()
+            },
+            &dir.path().join("bad.csv").display().to_string(),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Validation(f) if f[0].field == "amountTo"),
+        "{err:?}"
+    );
+    assert!(!dir.path().join("bad.csv").exists());
+}
+
+#[tokio::test]
+async fn a_caseworker_cannot_download_payers_details() {
+    let s = setup(Role::Caseworker, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let err = s
+        .core
+        .results_csv_to_file(
+            &s.service,
+            &PaymentQuery::default(),
+            &dir.path().join("r.csv").display().to_string(),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Forbidden(_)), "{err:?}");
+    assert!(!dir.path().join("r.csv").exists());
+}
+
+/// One CSV line's cells (RFC 4180 quotes).
+fn parse_csv_line(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cells.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(String::new()),
+            _ => cells.last_mut().unwrap().push(c),
+        }
+    }
+    cells
+}

@@ -5,18 +5,27 @@ use futures_util::stream::{BoxStream, TryStreamExt};
 
 use super::PgStore;
 use crate::store::StoreError;
-use crate::store::export::{ExportRow, ExportShape, ExportStore, newest_first};
+use crate::store::export::{ExportRow, ExportShape, ExportStore, in_order_of, newest_first};
 use crate::store::rows::export_row;
 
-const PAYMENTS: &str =
-    "SELECT false AS refund, p.created_ms, p.reference, p.description, p.email, p.amount,
+/// A payment's columns, as the export writes them.
+macro_rules! payment_columns {
+    () => {
+        "SELECT false AS refund, p.created_ms, p.reference, p.description, p.email, p.amount,
         p.card_brand, p.cardholder_name, p.expiry, p.last4, p.status, p.finished, p.code, p.message,
         p.provider_id, p.payment_id, NULL::text AS issued_by, p.corporate_surcharge, p.total_amount,
         p.wallet_type, p.fee, p.net_amount, p.card_type, p.moto, p.provider, p.three_ds_required,
         p.metadata, NULL::text AS reason, NULL::text AS reason_note
-     FROM payments p
+     "
+    };
+}
+
+const PAYMENTS: &str = concat!(
+    payment_columns!(),
+    "FROM payments p
      WHERE p.service_id = $1 AND p.created_ms >= $2 AND p.created_ms < $3
-     ORDER BY p.created_ms DESC";
+     ORDER BY p.created_ms DESC"
+);
 
 const REFUNDS: &str = "SELECT true AS refund, r.created_ms, p.reference, p.description, p.email,
         -r.amount AS amount, p.card_brand, p.cardholder_name, p.expiry, p.last4, r.status,
@@ -77,6 +86,26 @@ impl ExportStore for PgStore {
 
     /// Payments and refunds each read newest first and merged here, so
     /// nothing is held in memory to be sorted.
+    async fn export_payments(
+        &self,
+        service_id: &str,
+        payment_ids: &[String],
+    ) -> Result<Vec<ExportRow>, StoreError> {
+        let found = sqlx::query(concat!(
+            payment_columns!(),
+            "FROM payments p WHERE p.service_id = $1 AND p.payment_id = ANY($2)"
+        ))
+        .bind(service_id)
+        .bind(payment_ids)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut rows = Vec::with_capacity(found.len());
+        for r in &found {
+            rows.push(export_row(r)?);
+        }
+        Ok(in_order_of(payment_ids, rows))
+    }
+
     fn export_rows<'a>(
         &'a self,
         service_id: &'a str,

@@ -3,18 +3,27 @@ use futures_util::stream::{BoxStream, TryStreamExt};
 
 use super::SqliteStore;
 use crate::store::StoreError;
-use crate::store::export::{ExportRow, ExportShape, ExportStore, newest_first};
+use crate::store::export::{ExportRow, ExportShape, ExportStore, in_order_of, newest_first};
 use crate::store::rows::export_row;
 
-const PAYMENTS: &str =
-    "SELECT 0 AS refund, p.created_ms, p.reference, p.description, p.email, p.amount,
+/// A payment's columns, as the export writes them.
+macro_rules! payment_columns {
+    () => {
+        "SELECT 0 AS refund, p.created_ms, p.reference, p.description, p.email, p.amount,
         p.card_brand, p.cardholder_name, p.expiry, p.last4, p.status, p.finished, p.code, p.message,
         p.provider_id, p.payment_id, NULL AS issued_by, p.corporate_surcharge, p.total_amount,
         p.wallet_type, p.fee, p.net_amount, p.card_type, p.moto, p.provider, p.three_ds_required,
         p.metadata, NULL AS reason, NULL AS reason_note
-     FROM payments p INDEXED BY payments_created
+     "
+    };
+}
+
+const PAYMENTS: &str = concat!(
+    payment_columns!(),
+    "FROM payments p INDEXED BY payments_created
      WHERE p.service_id = ?1 AND p.created_ms >= ?2 AND p.created_ms < ?3
-     ORDER BY p.created_ms DESC";
+     ORDER BY p.created_ms DESC"
+);
 
 const REFUNDS: &str = "SELECT 1 AS refund, r.created_ms, p.reference, p.description, p.email,
         -r.amount AS amount, p.card_brand, p.cardholder_name, p.expiry, p.last4, r.status,
@@ -70,6 +79,32 @@ impl ExportStore for SqliteStore {
             moto,
             metadata_keys,
         })
+    }
+
+    async fn export_payments(
+        &self,
+        service_id: &str,
+        payment_ids: &[String],
+    ) -> Result<Vec<ExportRow>, StoreError> {
+        let mut rows = Vec::with_capacity(payment_ids.len());
+        // A few hundred at a time: SQLite takes so many bound values at most.
+        for chunk in payment_ids.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(concat!(
+                payment_columns!(),
+                "FROM payments p WHERE p.service_id = "
+            ));
+            q.push_bind(service_id.to_owned())
+                .push(" AND p.payment_id IN (");
+            let mut each = q.separated(", ");
+            for id in chunk {
+                each.push_bind(id.clone());
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await? {
+                rows.push(export_row(&r)?);
+            }
+        }
+        Ok(in_order_of(payment_ids, rows))
     }
 
     /// Payments and refunds each read in the order of their own date index
