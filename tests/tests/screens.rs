@@ -772,6 +772,18 @@ async fn every_screen_passes_axe_and_a_case_gathers_its_payments() {
     for (name, hash, ready, shows) in &screens {
         app.go(hash).await;
         app.wait_for_text(ready, shows).await;
+        if *name == "telephone" {
+            // The agent sees "Continue to card details" without scrolling.
+            let bottom = app
+                .js("const b = document.querySelector('[data-testid=tp-continue]').getBoundingClientRect(); return b.bottom + window.scrollY;")
+                .await
+                .as_f64()
+                .unwrap_or(f64::MAX);
+            assert!(
+                bottom <= 768.0,
+                "Continue is {bottom} px down a 768 px window"
+            );
+        }
         for rule in app.axe_violations().await {
             broken.push(format!("{name}: {rule}"));
         }
