@@ -769,25 +769,43 @@ async fn every_screen_passes_axe_and_a_case_gathers_its_payments() {
     app.js("document.getElementById('no-alt').remove(); return true;")
         .await;
     let mut broken = Vec::new();
-    for (name, hash, ready, shows) in &screens {
-        app.go(hash).await;
-        app.wait_for_text(ready, shows).await;
-        if *name == "telephone" {
-            // The agent sees "Continue to card details" without scrolling.
-            let bottom = app
-                .js("const b = document.querySelector('[data-testid=tp-continue]').getBoundingClientRect(); return b.bottom + window.scrollY;")
-                .await
-                .as_f64()
-                .unwrap_or(f64::MAX);
-            assert!(
-                bottom <= 768.0,
-                "Continue is {bottom} px down a 768 px window"
+    // In GOV.UK's light colours, then in the dark ones.
+    for colours in ["light", "dark"] {
+        if colours == "dark" {
+            app.click("[data-testid=text-size] summary").await;
+            app.click("[data-testid=theme-dark]").await;
+            app.click("[data-testid=text-size] summary").await;
+            assert_eq!(
+                app.js("return document.documentElement.dataset.theme;")
+                    .await,
+                serde_json::json!("dark")
             );
         }
-        for rule in app.axe_violations().await {
-            broken.push(format!("{name}: {rule}"));
+        for (name, hash, ready, shows) in &screens {
+            app.go(hash).await;
+            app.wait_for_text(ready, shows).await;
+            if *name == "telephone" {
+                // The agent sees "Continue to card details" without scrolling.
+                let bottom = app
+                    .js("const b = document.querySelector('[data-testid=tp-continue]').getBoundingClientRect(); return b.bottom + window.scrollY;")
+                    .await
+                    .as_f64()
+                    .unwrap_or(f64::MAX);
+                assert!(
+                    bottom <= 768.0,
+                    "Continue is {bottom} px down a 768 px window"
+                );
+            }
+            for rule in app.axe_violations().await {
+                broken.push(format!("{name} ({colours}): {rule}"));
+            }
+            let shot = if colours == "light" {
+                format!("91-axe-{name}")
+            } else {
+                format!("93-dark-{name}")
+            };
+            app.screenshot(&shot).await;
         }
-        app.screenshot(&format!("91-axe-{name}")).await;
     }
     // The staff name page.
     app.go("#/payments").await;
