@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { AgreementDetail } from '../../bindings/AgreementDetail';
 import AgreementPage from './AgreementPage.svelte';
+import { pageTitle } from '../../lib/title.svelte';
 import AgreementsPage from './AgreementsPage.svelte';
 import NewAgreementPage from './NewAgreementPage.svelte';
 import { expectNoAxeViolations } from '../../lib/axe.test-helper';
@@ -90,6 +91,7 @@ describe('Agreements', () => {
     const { container } = render(AgreementPage, { service: supervisor, agreementId: active.agreement.agreementId });
     await waitFor(() => expect(screen.getByTestId('agreement-instrument').textContent).toContain('Sam Patel'));
     expect(screen.getByRole('link', { name: 'GW-JAN' })).toBeTruthy();
+    expect(pageTitle.own).toBe(`Agreement ${active.agreement.reference}`);
     await expectNoAxeViolations(container);
     await fireEvent.click(screen.getByTestId('agreement-cancel'));
     expect(sent).toEqual([]);

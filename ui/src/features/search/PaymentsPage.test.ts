@@ -103,6 +103,10 @@ describe('PaymentsPage', () => {
     await waitFor(() => expect(queries.some((q) => (q as { text?: string }).text === '4242')).toBe(true));
     await waitFor(() => expect(screen.getByRole('link', { name: 'PK-1' })).toBeTruthy());
     expect(screen.getByText('£42.50')).toBeTruthy();
+    // The name on the card is a column of its own.
+    const headers = [...container.querySelectorAll('[data-testid=results] thead th')].map((h) => h.textContent?.trim());
+    const cells = [...container.querySelectorAll('[data-testid=results] tbody tr:first-child td')].map((c) => c.textContent?.trim());
+    expect(cells[headers.indexOf('Name on card')]).toBe('Jo Bloggs');
     expect(screen.getByTestId('result-count').textContent?.replace(/\s+/g, ' ')).toContain('1 payment matches');
     await expectNoAxeViolations(container);
   });
