@@ -128,7 +128,10 @@ pub(crate) async fn search_payments(
 ) -> Response {
     let mut state = shared.lock();
     state.sweep();
-    answer(StatusCode::OK, state.search_payments(account, &query))
+    answer(
+        StatusCode::OK,
+        state.search_payments(account, &crate::validate::present(query)),
+    )
 }
 
 pub(crate) async fn create_refund(
@@ -171,7 +174,10 @@ pub(crate) async fn search_refunds(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let state = shared.lock();
-    answer(StatusCode::OK, state.search_refunds(account, &query))
+    answer(
+        StatusCode::OK,
+        state.search_refunds(account, &crate::validate::present(query)),
+    )
 }
 
 pub(crate) async fn search_disputes(
@@ -181,7 +187,10 @@ pub(crate) async fn search_disputes(
 ) -> Response {
     let mut state = shared.lock();
     state.sweep();
-    answer(StatusCode::OK, state.search_disputes(account, &query))
+    answer(
+        StatusCode::OK,
+        state.search_disputes(account, &crate::validate::present(query)),
+    )
 }
 
 pub(crate) async fn create_agreement(
@@ -212,7 +221,10 @@ pub(crate) async fn search_agreements(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let state = shared.lock();
-    answer(StatusCode::OK, state.search_agreements(account, &query))
+    answer(
+        StatusCode::OK,
+        state.search_agreements(account, &crate::validate::present(query)),
+    )
 }
 
 pub(crate) async fn cancel_agreement(

@@ -1229,7 +1229,8 @@ impl State {
         let card_brand = text("card_brand", 20, &mut errors);
         let holder = text("cardholder_name", 255, &mut errors);
         let agreement_id = query.get("agreement_id").cloned();
-        let state = query.get("state").map(|s| s.to_lowercase());
+        // Lower case only, as the API's validator takes them.
+        let state = query.get("state").cloned();
         if let Some(s) = &state
             && ![
                 "created",
@@ -1515,7 +1516,7 @@ impl State {
         if reference.as_ref().is_some_and(|r| r.chars().count() > 255) {
             errors.push("reference");
         }
-        let status = query.get("status").map(|s| s.to_lowercase());
+        let status = query.get("status").cloned();
         if let Some(s) = &status
             && !["created", "active", "cancelled", "inactive"].contains(&s.as_str())
         {

@@ -205,11 +205,14 @@ impl QueryErrors {
     }
 }
 
-/// `page` (≥ 1, default 1) and `display_size` (1–500, default 500).
+/// The highest page the API takes: a Java `int`.
+const MAX_PAGE: u64 = i32::MAX as u64;
+
+/// `page` (1 to 2^31 − 1, default 1) and `display_size` (1–500, default 500).
 pub(crate) fn paging(query: &HashMap<String, String>, errors: &mut QueryErrors) -> (u64, u64) {
     let page = match query.get("page").map(|v| v.parse::<u64>()) {
         None => 1,
-        Some(Ok(n)) if n >= 1 => n,
+        Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => n,
         Some(_) => {
             errors.push("page");
             1
@@ -224,6 +227,13 @@ pub(crate) fn paging(query: &HashMap<String, String>, errors: &mut QueryErrors) 
         }
     };
     (page, size)
+}
+
+/// The query as the API reads it: a parameter given blank (`page=`,
+/// `state=`) is as if it were not given at all.
+pub(crate) fn present(mut query: HashMap<String, String>) -> HashMap<String, String> {
+    query.retain(|_, v| !v.trim().is_empty());
+    query
 }
 
 #[cfg(test)]

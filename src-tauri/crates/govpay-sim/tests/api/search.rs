@@ -202,3 +202,60 @@ async fn search_lags_writes_like_the_ledger() {
     let (_, list) = api.get(&format!("/v1/payments/{}/refunds", id(&p))).await;
     assert_eq!(list["_embedded"]["refunds"].as_array().unwrap().len(), 1);
 }
+
+/// As the API reads a search: a blank parameter is not given at all, a page
+/// past a Java `int` is refused by name (it once overflowed here), and
+/// states and statuses are lower case only.
+#[tokio::test]
+async fn blank_parameters_are_absent_pages_stop_at_an_int_states_are_lower_case() {
+    let sim = sim_with(|c| {
+        c.seeds = vec![SeedSpec {
+            account: 1,
+            payments: 30,
+            seed: 4,
+            days: 20,
+        }]
+    })
+    .await;
+    let api = Api::new(&sim, KEY);
+    let (_, all) = api.get("/v1/payments").await;
+    let (s, blank) = api
+        .get("/v1/payments?page=&display_size=&state=&reference=&email=&card_brand=&from_date=")
+        .await;
+    assert_eq!(s, 200, "{blank}");
+    assert_eq!(blank["total"], all["total"]);
+    assert_eq!(blank["count"], all["count"]);
+    for path in [
+        "/v1/refunds?page=&display_size=",
+        "/v1/disputes?status=&page=",
+        "/v1/agreements?reference=&status=&page=",
+    ] {
+        let (s, body) = api.get(path).await;
+        assert_eq!(s, 200, "{path}: {body}");
+    }
+
+    for (path, want) in [
+        ("/v1/payments?page=100000000000000000", "P0401"),
+        ("/v1/payments?page=2147483648", "P0401"),
+        ("/v1/refunds?page=100000000000000000", "P1101"),
+        ("/v1/disputes?page=100000000000000000", "P0401"),
+        ("/v1/agreements?page=100000000000000000", "P2401"),
+    ] {
+        let (s, err) = api.get(path).await;
+        assert_eq!((s, code(&err)), (422, want), "{path}: {err}");
+        assert!(
+            err["description"].as_str().unwrap().contains("page"),
+            "{err}"
+        );
+    }
+    // The largest page is a page: past the last one, so not found.
+    let (s, err) = api.get("/v1/payments?page=2147483647").await;
+    assert_eq!((s, code(&err)), (404, "P0402"), "{err}");
+
+    let (s, err) = api.get("/v1/payments?state=SUCCESS").await;
+    assert_eq!((s, code(&err)), (422, "P0401"), "{err}");
+    let (s, ok) = api.get("/v1/payments?state=success").await;
+    assert_eq!(s, 200, "{ok}");
+    let (s, err) = api.get("/v1/agreements?status=ACTIVE").await;
+    assert_eq!((s, code(&err)), (422, "P2401"), "{err}");
+}
