@@ -368,7 +368,7 @@ impl State {
             }
             (Mode::Web, Some(Value::String(u))) => {
                 let parsed = url_ok(u);
-                if u.chars().count() > 2000 {
+                if validate::java_len(u) > 2000 {
                     return Err(ApiError::invalid(
                         422,
                         "P0102",
@@ -915,7 +915,7 @@ impl State {
                 "Must be a valid date with the format MM/YY",
             ));
         }
-        if holder.is_empty() || holder.chars().count() > 255 {
+        if holder.is_empty() || validate::java_len(&holder) > 255 {
             return Err(ApiError::invalid(
                 422,
                 "P0102",
@@ -1219,7 +1219,7 @@ impl State {
         let (page, size) = validate::paging(query, &mut errors);
         let text = |name: &'static str, max: usize, errors: &mut QueryErrors| -> Option<String> {
             let v = query.get(name)?;
-            if v.chars().count() > max {
+            if validate::java_len(v) > max {
                 errors.push(name);
             }
             Some(v.to_lowercase())
@@ -1513,7 +1513,10 @@ impl State {
         }
         let (page, size) = validate::paging(query, &mut errors);
         let reference = query.get("reference").cloned();
-        if reference.as_ref().is_some_and(|r| r.chars().count() > 255) {
+        if reference
+            .as_ref()
+            .is_some_and(|r| validate::java_len(r) > 255)
+        {
             errors.push("reference");
         }
         let status = query.get("status").cloned();

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::errors::{ApiError, ApiResult};
 
-/// A required string: missing/blank is 400 `missing`, a wrong type or `<>|` is 400,
-/// too long is 422.
+/// A required string: missing/blank is 400 `missing`, a wrong type (or `<>|`
+/// in a reference or description) is 400, too long (in UTF-16 units) is 422.
 pub(crate) fn required_text(
     body: &Value,
     field: &str,
@@ -47,8 +47,15 @@ pub(crate) fn optional_text(
     }
 }
 
+/// How long the API (a Java service) finds a text: in UTF-16 units, so an
+/// emoji counts two.
+pub(crate) fn java_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
 fn check_text(s: &str, field: &str, max: usize, invalid: &str) -> ApiResult<()> {
-    if s.contains(['<', '>', '|']) {
+    // The API refuses `<`, `>` and `|` in a reference and a description only.
+    if matches!(field, "reference" | "description") && s.contains(['<', '>', '|']) {
         return Err(ApiError::invalid(
             400,
             invalid,
@@ -56,7 +63,7 @@ fn check_text(s: &str, field: &str, max: usize, invalid: &str) -> ApiResult<()> 
             "Must be a valid string format",
         ));
     }
-    if s.chars().count() > max {
+    if java_len(s) > max {
         return Err(ApiError::invalid(
             422,
             invalid,
@@ -72,9 +79,13 @@ pub(crate) fn amount(body: &Value, min: i64, missing: &str, invalid: &str) -> Ap
     let field = "amount";
     let n = match body.get(field) {
         None | Some(Value::Null) => return Err(ApiError::missing(missing, field)),
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
-            ApiError::invalid(400, invalid, field, "Must be a valid numeric format")
-        })?,
+        // A Java `int`: past it, the number does not read at all.
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .filter(|n| i32::try_from(*n).is_ok())
+            .ok_or_else(|| {
+                ApiError::invalid(400, invalid, field, "Must be a valid numeric format")
+            })?,
         Some(_) => {
             return Err(ApiError::invalid(
                 400,
@@ -144,7 +155,7 @@ pub(crate) fn metadata(body: &Value) -> ApiResult<Option<govpay::models::Metadat
     if map.len() > 15 {
         problems.push("Cannot have more than 15 key-value pairs");
     }
-    if map.keys().any(|k| k.is_empty() || k.chars().count() > 30) {
+    if map.keys().any(|k| k.is_empty() || java_len(k) > 30) {
         problems.push("Keys must be between 1 and 30 characters long");
     }
     if map.values().any(Value::is_null) {
@@ -157,7 +168,7 @@ pub(crate) fn metadata(body: &Value) -> ApiResult<Option<govpay::models::Metadat
         problems.push("Values must be of type String, Boolean or Number");
     }
     if map.values().any(|v| match v {
-        Value::String(s) => s.chars().count() > 100,
+        Value::String(s) => java_len(s) > 100,
         Value::Number(n) => n.to_string().len() > 100,
         _ => false,
     }) {

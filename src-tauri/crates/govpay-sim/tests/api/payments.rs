@@ -331,6 +331,26 @@ async fn create_payment_validation_answers_like_the_api() {
             "P0102",
             Some("amount"),
         ),
+        // Past a Java int the number does not read; at it, it is too large.
+        (
+            with("amount", json!(2_147_483_648_i64)),
+            400,
+            "P0102",
+            Some("amount"),
+        ),
+        (
+            with("amount", json!(2_147_483_647_i64)),
+            422,
+            "P0102",
+            Some("amount"),
+        ),
+        // 128 emoji are 256 UTF-16 units: over 255, as the API counts.
+        (
+            with("reference", json!("🙂".repeat(128))),
+            422,
+            "P0102",
+            Some("reference"),
+        ),
         (without("reference"), 400, "P0101", Some("reference")),
         (
             with("reference", json!("  ")),
@@ -519,4 +539,27 @@ async fn more_than_15_creates_in_a_second_get_429() {
     }
     assert!(limited > 0, "the limiter never answered 429");
     assert!(sim.payment_count() >= 15);
+}
+
+/// `<`, `>` and `|` are refused in a reference and a description only: an
+/// email holding one is taken, as the API takes it.
+#[tokio::test]
+async fn angle_brackets_and_bars_are_checked_where_the_api_checks_them() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    let base = json!({"amount": 100, "reference": "R", "description": "D", "return_url": "https://x.example/r"});
+    let mut email = base.clone();
+    email["email"] = json!("a|b@example.org");
+    let (s, body) = api.post("/v1/payments", email).await;
+    assert_eq!(s, 201, "{body}");
+    assert_eq!(body["email"], "a|b@example.org");
+    let mut description = base.clone();
+    description["description"] = json!("Permit <renewal>");
+    let (s, body) = api.post("/v1/payments", description).await;
+    assert_eq!((s, body["code"].as_str()), (400, Some("P0102")), "{body}");
+    // 127 emoji and a letter: 255 units, the most a reference may be.
+    let mut longest = base.clone();
+    longest["reference"] = json!(format!("{}a", "🙂".repeat(127)));
+    let (s, body) = api.post("/v1/payments", longest).await;
+    assert_eq!(s, 201, "{body}");
 }
