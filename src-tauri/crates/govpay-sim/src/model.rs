@@ -256,11 +256,13 @@ pub(crate) fn get_link(href: String) -> Link {
     }
 }
 
+/// A link to POST; one without a body (cancel, capture) has no `type`, as
+/// the API leaves it out rather than sending `"type": ""`.
 fn post_link(href: String, content_type: &str, params: BTreeMap<String, Value>) -> PostLink {
     PostLink {
         href,
         method: Some("POST".into()),
-        content_type: Some(content_type.to_owned()),
+        content_type: (!content_type.is_empty()).then(|| content_type.to_owned()),
         params,
     }
 }

@@ -67,6 +67,13 @@ async fn a_new_web_payment_has_its_links_and_a_fresh_token_on_every_get() {
             "{absent} should not be there: {links}"
         );
     }
+    // Cancel has no body: its link says POST and leaves `type` out.
+    assert_eq!(links["cancel"]["method"], "POST");
+    assert!(links["cancel"].get("type").is_none(), "{links}");
+    assert_eq!(
+        links["next_url_post"]["type"],
+        "application/x-www-form-urlencoded"
+    );
     let (_, first) = api.get(&location).await;
     let (_, second) = api.get(&location).await;
     let next = |v: &Value| v["_links"]["next_url"]["href"].as_str().unwrap().to_owned();
@@ -254,6 +261,7 @@ async fn a_delayed_capture_waits_for_the_service_then_captures_once() {
             .ends_with("/capture")
     );
     assert!(held["_links"]["cancel"].is_object());
+    assert!(held["_links"]["capture"].get("type").is_none(), "{held}");
     assert!(held["_links"]["next_url"].is_null());
     assert_eq!(held["refund_summary"]["status"], "unavailable");
     let (status, _) = api
