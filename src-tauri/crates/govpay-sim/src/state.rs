@@ -736,24 +736,34 @@ impl State {
     /// disputed → not available → 412 mismatch → amount too large → 202.
     pub fn refund(&mut self, account: u32, id: &str, body: &Value) -> ApiResult<Refund> {
         let amount = validate::amount(body, 1, "P0601", "P0602")?;
+        // Read as the API's JSON reader reads a whole number: a decimal is cut
+        // to its whole part, a numeric string is read, null is 0 (so it
+        // meets the mismatch check); absent, the payment is read afresh.
+        let not_numeric = || {
+            ApiError::invalid(
+                400,
+                "P0602",
+                "refund_amount_available",
+                "Must be a valid numeric format",
+            )
+        };
+        let whole = |f: f64| {
+            (f.is_finite() && f.abs() < 9.0e18)
+                .then(|| f.trunc() as i64)
+                .ok_or_else(not_numeric)
+        };
         let expected = match body.get("refund_amount_available") {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => Some(n.as_i64().ok_or_else(|| {
-                ApiError::invalid(
-                    400,
-                    "P0602",
-                    "refund_amount_available",
-                    "Must be a valid numeric format",
-                )
-            })?),
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    400,
-                    "P0602",
-                    "refund_amount_available",
-                    "Must be a valid numeric format",
-                ));
-            }
+            None => None,
+            Some(Value::Null) => Some(0),
+            Some(Value::Number(n)) => Some(match n.as_i64() {
+                Some(i) => i,
+                None => whole(n.as_f64().ok_or_else(not_numeric)?)?,
+            }),
+            Some(Value::String(t)) => Some(match t.trim().parse::<i64>() {
+                Ok(i) => i,
+                Err(_) => whole(t.trim().parse::<f64>().map_err(|_| not_numeric())?)?,
+            }),
+            Some(_) => return Err(not_numeric()),
         };
         let idx = self
             .payment_index(account, id)

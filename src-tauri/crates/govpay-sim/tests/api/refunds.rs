@@ -216,3 +216,52 @@ async fn a_disabled_account_takes_no_payments_or_refunds() {
         .await;
     assert_eq!(s, 202);
 }
+
+/// `refund_amount_available` is read as the API reads a whole number: a
+/// numeric string is read, a decimal cut to its whole part, null is 0 (a
+/// mismatch, 412); only what is not a number at all is a 400.
+#[tokio::test]
+async fn refund_amount_available_is_read_as_the_api_reads_it() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    let pid = paid(&api, &sim, 5000).await;
+    let path = format!("/v1/payments/{pid}/refunds");
+    let (s, body) = api
+        .post(
+            &path,
+            json!({"amount": 100, "refund_amount_available": "5000"}),
+        )
+        .await;
+    assert_eq!(s, 202, "a numeric string: {body}");
+    let (s, body) = api
+        .post(
+            &path,
+            json!({"amount": 100, "refund_amount_available": 4900.9}),
+        )
+        .await;
+    assert_eq!(s, 202, "a decimal, cut to 4900: {body}");
+    let (s, err) = api
+        .post(
+            &path,
+            json!({"amount": 100, "refund_amount_available": null}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (412, "P0604"), "null is 0: {err}");
+    let (s, err) = api
+        .post(
+            &path,
+            json!({"amount": 100, "refund_amount_available": "lots"}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (400, "P0602"), "{err}");
+    let (s, err) = api
+        .post(
+            &path,
+            json!({"amount": 100, "refund_amount_available": [4800]}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (400, "P0602"), "{err}");
+    // Nothing was refunded by the refused ones.
+    let (_, payment) = api.get(&format!("/v1/payments/{pid}")).await;
+    assert_eq!(payment["refund_summary"]["amount_submitted"], 200);
+}
