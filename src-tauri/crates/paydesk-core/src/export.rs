@@ -429,6 +429,45 @@ fn partial_file(path: &Path) -> Result<(PathBuf, std::fs::File), CoreError> {
     Ok((partial, file))
 }
 
+/// The file a CSV is to be written to (an absolute `.csv` path in a folder
+/// that exists), refused while one is there and `replace` does not say so.
+fn target_file(path: &str, replace: bool) -> Result<PathBuf, CoreError> {
+    let path = checked_path(path)?;
+    if path.symlink_metadata().is_ok() && !replace {
+        // Asked first: the UI offers "Replace the file" on this field.
+        return Err(CoreError::Validation(vec![FieldError::new(
+            "replace",
+            "A file with that name is already there. Replace it, or choose another name",
+        )]));
+    }
+    Ok(path)
+}
+
+/// Puts the `<path>.partial` a CSV was written to in place once `written`
+/// says it is complete; otherwise, or if it cannot be moved, removes it, so
+/// no file that looks finished is left behind.
+fn put_in_place<T>(
+    partial: &Path,
+    path: &Path,
+    written: Result<T, CoreError>,
+) -> Result<T, CoreError> {
+    let done = match written {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = std::fs::remove_file(partial);
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(partial, path) {
+        tracing::warn!(path = %path.display(), "CSV rename: {e}");
+        let _ = std::fs::remove_file(partial);
+        return Err(bad_path(
+            "Paydesk could not put the file there: choose another name",
+        ));
+    }
+    Ok(done)
+}
+
 impl Core {
     /// Writes the CSV of `[from_ms, to_ms)` to the file at `path` (an absolute
     /// `.csv` path in a folder that exists), through `<path>.partial` renamed
@@ -450,14 +489,7 @@ impl Core {
                 "The end date must be after the start date",
             )]));
         }
-        let path = checked_path(path)?;
-        if path.symlink_metadata().is_ok() && !replace {
-            // Asked first: the UI offers "Replace the file" on this field.
-            return Err(CoreError::Validation(vec![FieldError::new(
-                "replace",
-                "A file with that name is already there. Replace it, or choose another name",
-            )]));
-        }
+        let path = target_file(path, replace)?;
         let expected = self.export_size(service_id, from_ms, to_ms).await?;
         let (partial, file) = partial_file(&path)?;
         let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
@@ -467,20 +499,7 @@ impl Core {
             })
             .await;
         drop(out);
-        let report = match written {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                return Err(e);
-            }
-        };
-        if let Err(e) = std::fs::rename(&partial, &path) {
-            tracing::warn!(path = %path.display(), "export rename: {e}");
-            let _ = std::fs::remove_file(&partial);
-            return Err(bad_path(
-                "Paydesk could not put the file there: choose another name",
-            ));
-        }
+        let report = put_in_place(&partial, &path, written)?;
         tracing::info!(rows = report.payments + report.refunds, "export written");
         Ok(ExportDone {
             path: path.display().to_string(),
@@ -505,13 +524,7 @@ impl Core {
         let service = self.service(service_id).await?;
         service.role.require(Permission::ExportPayments)?;
         query.validate()?;
-        let path = checked_path(path)?;
-        if path.symlink_metadata().is_ok() && !replace {
-            return Err(CoreError::Validation(vec![FieldError::new(
-                "replace",
-                "A file with that name is already there. Replace it, or choose another name",
-            )]));
-        }
+        let path = target_file(path, replace)?;
         const PAGE: u32 = 200;
         let mut ids = Vec::new();
         let mut page = 1;
@@ -565,17 +578,7 @@ impl Core {
             out.flush().map_err(io)
         })();
         drop(out);
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e);
-        }
-        if let Err(e) = std::fs::rename(&partial, &path) {
-            tracing::warn!(path = %path.display(), "results CSV rename: {e}");
-            let _ = std::fs::remove_file(&partial);
-            return Err(bad_path(
-                "Paydesk could not put the file there: choose another name",
-            ));
-        }
+        put_in_place(&partial, &path, written)?;
         tracing::info!(rows = rows.len(), capped, "results CSV written");
         Ok(ResultsCsvDone {
             path: path.display().to_string(),

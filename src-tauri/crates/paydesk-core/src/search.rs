@@ -136,15 +136,24 @@ fn time_from_ms(ms: i64, field: &str) -> Result<OffsetDateTime, CoreError> {
 fn live_filters(query: &PaymentQuery) -> Result<(Option<PaymentId>, PaymentSearch), CoreError> {
     // GOV.UK Pay's own search takes one status and one brand, and no amount,
     // refund or dispute: each is refused by name rather than left out.
-    let mut refused = Vec::new();
-    if query.states.len() > 1 {
-        refused.push(("states", "one payment status at a time"));
+    // `state` and `states` (and the two brand fields) together are one list.
+    fn one_of<'q>(one: &'q Option<String>, many: &'q [String]) -> Vec<&'q String> {
+        let mut all: Vec<&String> = one.iter().chain(many).collect();
+        all.sort();
+        all.dedup();
+        all
     }
-    if query.card_brands.len() > 1 {
-        refused.push(("cardBrands", "one card brand at a time"));
+    let states = one_of(&query.state, &query.states);
+    let brands = one_of(&query.card_brand, &query.card_brands);
+    let mut refused = Vec::new();
+    if states.len() > 1 {
+        refused.push(("states", "more than one payment status at a time"));
+    }
+    if brands.len() > 1 {
+        refused.push(("cardBrands", "more than one card brand at a time"));
     }
     if query.amount_from.is_some() || query.amount_to.is_some() {
-        refused.push(("amountFrom", "an amount"));
+        refused.push(("amountFrom", "by amount"));
     }
     if query.refunds.is_some() {
         refused.push(("refunds", "by refunds"));
@@ -167,14 +176,8 @@ fn live_filters(query: &PaymentQuery) -> Result<(Option<PaymentId>, PaymentSearc
                 .collect(),
         ));
     }
-    let one_state = query
-        .state
-        .clone()
-        .or_else(|| query.states.first().cloned());
-    let one_brand = query
-        .card_brand
-        .clone()
-        .or_else(|| query.card_brands.first().cloned());
+    let one_state = states.first().map(|s| (*s).clone());
+    let one_brand = brands.first().map(|b| (*b).clone());
     let mut search = PaymentSearch {
         reference: query.reference.clone(),
         email: query.email.clone(),

@@ -106,15 +106,3 @@ pub(crate) fn newest_first<'a>(
     })
     .boxed()
 }
-
-/// `rows` in the order of `payment_ids`, each once.
-pub(crate) fn in_order_of(payment_ids: &[String], rows: Vec<ExportRow>) -> Vec<ExportRow> {
-    let mut by_id: std::collections::HashMap<String, ExportRow> = rows
-        .into_iter()
-        .filter_map(|r| Some((r.payment_id.clone()?, r)))
-        .collect();
-    payment_ids
-        .iter()
-        .filter_map(|id| by_id.remove(id))
-        .collect()
-}

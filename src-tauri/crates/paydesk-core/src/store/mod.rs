@@ -39,6 +39,20 @@ pub use settings::SettingsStore;
 pub use sync::SyncStore;
 pub use telephone::{TelephonePaymentRow, TelephoneStarted, TelephoneStore};
 
+/// `rows` in the order of `ids`, found by `id_of`; an ID with no row is
+/// left out. Rows read by a list of IDs come back in the database's order.
+pub(crate) fn in_order<T: Clone>(
+    ids: &[String],
+    rows: Vec<T>,
+    id_of: impl Fn(&T) -> Option<&str>,
+) -> Vec<T> {
+    let by_id: std::collections::HashMap<String, T> = rows
+        .into_iter()
+        .filter_map(|r| Some((id_of(&r)?.to_owned(), r)))
+        .collect();
+    ids.iter().filter_map(|id| by_id.get(id).cloned()).collect()
+}
+
 /// Declares `Store` as every area at once, and gives it to any type that
 /// implements them all, from one list.
 macro_rules! store_of {

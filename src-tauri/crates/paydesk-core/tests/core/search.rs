@@ -854,6 +854,23 @@ async fn several_statuses_and_brands_amounts_refunds_and_disputes() {
     };
     let named: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(named, ["states", "dispute"]);
+    // The one-status field and the list together are two statuses too.
+    let err = s
+        .core
+        .payments_search_live(
+            &s.service,
+            &PaymentQuery {
+                state: Some("success".into()),
+                states: vec!["failed".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Validation(f) if f[0].field == "states"),
+        "{err:?}"
+    );
 }
 
 /// Every dispute of the service's account, as GOV.UK Pay lists them.

@@ -6,8 +6,6 @@
 //! The same rules as the SQLite store, so both return the same payments in
 //! the same order (the parity test in tests/team/engines.rs).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use govpay::models::Payment;
 use sqlx::{Postgres, QueryBuilder};
@@ -137,6 +135,25 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, service_id: &str, query: &Paymen
     crate::store::search::push_row_filters(q, query);
 }
 
+/// The result rows of these payments, in the order given.
+async fn rows_by_id<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    service_id: &str,
+    payment_ids: &[String],
+) -> Result<Vec<PaymentRow>, StoreError> {
+    let found = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ROW_COLUMNS} FROM payments p WHERE p.service_id = $1 AND p.payment_id = ANY($2)"
+    )))
+    .bind(service_id)
+    .bind(payment_ids)
+    .fetch_all(db)
+    .await?;
+    let rows = all(&found, payment_row)?;
+    Ok(crate::store::in_order(payment_ids, rows, |r| {
+        Some(r.payment_id.as_str())
+    }))
+}
+
 /// The sort key of an order other than the date: a reference as SQLite's
 /// NOCASE compares it (ASCII folded, then byte by byte).
 fn other_key(sort: SortBy) -> &'static str {
@@ -221,20 +238,9 @@ impl SearchStore for PgStore {
             .iter()
             .map(|p| p.payment_id.as_str().to_owned())
             .collect();
-        let found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ROW_COLUMNS} FROM payments p WHERE p.service_id = $1 AND p.payment_id = ANY($2)"
-        )))
-        .bind(service_id)
-        .bind(&ids)
-        .fetch_all(&mut *tx)
-        .await?;
+        let found = rows_by_id(&mut *tx, service_id, &ids).await?;
         tx.commit().await?;
-        let by_id: HashMap<String, PaymentRow> = all(&found, payment_row)?
-            .into_iter()
-            .map(|r| (r.payment_id.clone(), r))
-            .collect();
-        // In the order given.
-        Ok(ids.iter().filter_map(|id| by_id.get(id).cloned()).collect())
+        Ok(found)
     }
 
     async fn payment_rows(
@@ -242,21 +248,7 @@ impl SearchStore for PgStore {
         service_id: &str,
         payment_ids: &[String],
     ) -> Result<Vec<PaymentRow>, StoreError> {
-        let found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ROW_COLUMNS} FROM payments p WHERE p.service_id = $1 AND p.payment_id = ANY($2)"
-        )))
-        .bind(service_id)
-        .bind(payment_ids)
-        .fetch_all(&self.pool)
-        .await?;
-        let by_id: HashMap<String, PaymentRow> = all(&found, payment_row)?
-            .into_iter()
-            .map(|r| (r.payment_id.clone(), r))
-            .collect();
-        Ok(payment_ids
-            .iter()
-            .filter_map(|id| by_id.get(id).cloned())
-            .collect())
+        rows_by_id(&self.pool, service_id, payment_ids).await
     }
 
     async fn payment_count(&self, service_id: &str) -> Result<i64, StoreError> {

@@ -933,16 +933,13 @@ pub async fn read_rows(
         each.push_bind(id.clone());
     }
     q.push(")");
-    let found = q.build().fetch_all(pool).await?;
-    let mut by_id = HashMap::with_capacity(found.len());
-    for row in &found {
-        let row = payment_row(row)?;
-        by_id.insert(row.payment_id.clone(), row);
+    let mut rows = Vec::new();
+    for row in &q.build().fetch_all(pool).await? {
+        rows.push(payment_row(row)?);
     }
-    Ok(payment_ids
-        .iter()
-        .filter_map(|id| by_id.get(id).cloned())
-        .collect())
+    Ok(crate::store::in_order(payment_ids, rows, |r| {
+        Some(r.payment_id.as_str())
+    }))
 }
 
 /// Searches the cache. Answers in milliseconds over a million payments.

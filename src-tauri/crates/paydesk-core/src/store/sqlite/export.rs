@@ -3,7 +3,8 @@ use futures_util::stream::{BoxStream, TryStreamExt};
 
 use super::SqliteStore;
 use crate::store::StoreError;
-use crate::store::export::{ExportRow, ExportShape, ExportStore, in_order_of, newest_first};
+use crate::store::export::{ExportRow, ExportShape, ExportStore, newest_first};
+use crate::store::in_order;
 use crate::store::rows::export_row;
 
 /// A payment's columns, as the export writes them.
@@ -104,7 +105,7 @@ impl ExportStore for SqliteStore {
                 rows.push(export_row(&r)?);
             }
         }
-        Ok(in_order_of(payment_ids, rows))
+        Ok(in_order(payment_ids, rows, |r| r.payment_id.as_deref()))
     }
 
     /// Payments and refunds each read in the order of their own date index
