@@ -651,7 +651,7 @@ async fn every_screen_passes_axe_and_a_case_gathers_its_payments() {
     for tag in [
         "Payment status Success",
         "Payment status Declined",
-        "Amount from 20",
+        "Amount from £20.00",
         "Amount to £60.00",
     ] {
         assert!(tags.contains(tag), "{tag:?} in {tags}");
@@ -778,6 +778,13 @@ async fn every_screen_passes_axe_and_a_case_gathers_its_payments() {
         if colours == "dark" {
             app.click("[data-testid=text-size] summary").await;
             app.click("[data-testid=theme-dark]").await;
+            // The menu itself, open, in the new colours.
+            let menu = app.axe_violations().await;
+            assert!(
+                menu.is_empty(),
+                "the open text size and colours menu: {menu:?}"
+            );
+            app.screenshot("93-dark-menu-open").await;
             app.click("[data-testid=text-size] summary").await;
             assert_eq!(
                 app.js("return document.documentElement.dataset.theme;")

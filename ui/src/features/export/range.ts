@@ -77,6 +77,10 @@ export function totals(days: DayTotals[]): { payments: number; refunds: number; 
 
 /** The file name Paydesk suggests: service and dates, safe on every system. */
 export function suggestedName(serviceName: string, from: string, to: string): string {
-  const slug = serviceName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'service';
-  return `paydesk-${slug}-${from}-to-${to}.csv`;
+  return `paydesk-${serviceSlug(serviceName)}-${from}-to-${to}.csv`;
+}
+
+/** A service's name as it can stand in any system's file name. */
+export function serviceSlug(serviceName: string): string {
+  return serviceName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'service';
 }

@@ -284,6 +284,8 @@ describe('PaymentsPage', () => {
     await fireEvent.input(screen.getByTestId('filter-amount-from'), { target: { value: '10' } });
     await fireEvent.input(screen.getByTestId('filter-amount-to'), { target: { value: '£45.50' } });
     await waitFor(() => expect(last().query).toMatchObject({ amountFrom: 1000, amountTo: 4550 }));
+    // Each tag says the amount as the search reads it.
+    expect(screen.getByRole('button', { name: 'Remove this filter: Amount from £10.00' })).toBeTruthy();
     expect(container.querySelector('#filter-amount-from-error')).toBeNull();
     // One tag per status: taking one off keeps the other.
     await fireEvent.click(screen.getByRole('button', { name: 'Remove this filter: Payment status Success' }));
