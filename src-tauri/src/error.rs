@@ -68,8 +68,8 @@ impl AppError {
         self
     }
 
-    fn with_pay_code(mut self, code: Option<&str>) -> Self {
-        self.pay_code = code.map(str::to_owned);
+    fn with_pay_code(mut self, code: Option<govpay::PayCode>) -> Self {
+        self.pay_code = code.map(|c| c.to_string());
         self
     }
 }
@@ -158,6 +158,9 @@ pub fn database_problem(problem: DbProblem) -> String {
 
 fn from_api(e: govpay::Error) -> AppError {
     use govpay::Error as E;
+    // "Check before trying again" answers (P0198, P0698 …) are never offered
+    // again, whatever their status.
+    let retryable = e.is_retryable();
     match e {
         // Paydesk's own check refused it before sending: GOV.UK Pay said
         // nothing, so no GOV.UK Pay code is quoted.
@@ -172,12 +175,19 @@ fn from_api(e: govpay::Error) -> AppError {
             ErrorCode::Unauthorized,
             "GOV.UK Pay did not accept this service's API key. Check it has not been revoked, then enter it again",
         ),
-        E::RateLimited => AppError::new(
-            ErrorCode::RateLimited,
-            "GOV.UK Pay is busy. Wait a moment and try again",
-        )
-        .retryable()
-        .with_pay_code(Some("P0900")),
+        E::RateLimited(body) => {
+            tracing::warn!(
+                code = body.code().map(|c| c.to_string()).unwrap_or_default(),
+                "GOV.UK Pay asked Paydesk to slow down: {}",
+                body.description()
+            );
+            AppError::new(
+                ErrorCode::RateLimited,
+                "GOV.UK Pay is busy. Wait a moment and try again",
+            )
+            .retryable()
+            .with_pay_code(body.code())
+        }
         E::Network(detail) => {
             tracing::warn!("network: {detail}");
             AppError::new(
@@ -186,7 +196,7 @@ fn from_api(e: govpay::Error) -> AppError {
             )
             .retryable()
         }
-        E::OutcomeUnknown { operation } => AppError::new(
+        E::OutcomeUnknown { operation, .. } => AppError::new(
             ErrorCode::OutcomeUnknown,
             format!(
                 "GOV.UK Pay did not answer the {operation} in time. It may have been done: Paydesk will check before anything is tried again"
@@ -198,23 +208,19 @@ fn from_api(e: govpay::Error) -> AppError {
             // code itself to quote.
             tracing::warn!(
                 status = body.status,
-                code = body.code().unwrap_or(""),
+                code = body.code().map(|c| c.to_string()).unwrap_or_default(),
                 "GOV.UK Pay refused a request: {}",
-                body.body.description.as_deref().unwrap_or("")
+                body.description()
             );
-            let message = match body.pay_code() {
-                Some(code) => code.explain().trim_end_matches('.').to_owned(),
+            let message = match body.code().and_then(govpay::PayCode::explain) {
+                Some(words) => words.trim_end_matches('.').to_owned(),
                 None if body.status >= 500 => {
                     "GOV.UK Pay had a problem and could not do this. Try again later".to_owned()
                 }
                 None => "GOV.UK Pay refused this request".to_owned(),
             };
             let err = AppError::new(ErrorCode::PayApi, message).with_pay_code(body.code());
-            if body.status >= 500 {
-                err.retryable()
-            } else {
-                err
-            }
+            if retryable { err.retryable() } else { err }
         }
         E::Decode { status, detail } => {
             tracing::error!(status, "could not read GOV.UK Pay's answer: {detail}");
@@ -264,11 +270,36 @@ mod tests {
     }
 
     #[test]
+    fn a_server_error_that_says_check_first_is_not_offered_again() {
+        let body = |status, code: &str| govpay::ApiErrorBody {
+            status,
+            body: govpay::models::ErrorResponse {
+                code: code.parse().ok(),
+                description: Some("Downstream system error".into()),
+                ..Default::default()
+            },
+        };
+        let refund = AppError::from(CoreError::Api(govpay::Error::Api(body(500, "P0698"))));
+        assert!(!refund.retryable);
+        assert_eq!(refund.pay_code.as_deref(), Some("P0698"));
+        let read = AppError::from(CoreError::Api(govpay::Error::Api(body(500, "P0298"))));
+        assert!(read.retryable);
+        // A 429 quotes the code GOV.UK Pay sent, and none when it sent none.
+        let busy = AppError::from(CoreError::Api(govpay::Error::RateLimited(body(
+            429, "P0900",
+        ))));
+        assert_eq!(busy.pay_code.as_deref(), Some("P0900"));
+        let bare = AppError::from(CoreError::Api(govpay::Error::RateLimited(body(429, ""))));
+        assert_eq!(bare.pay_code, None);
+        assert!(bare.retryable);
+    }
+
+    #[test]
     fn carries_the_pay_code_and_hides_raw_storage_errors() {
         let api = govpay::Error::Api(govpay::ApiErrorBody {
             status: 412,
             body: govpay::models::ErrorResponse {
-                code: Some("P0604".into()),
+                code: Some(govpay::PayCode::P0604),
                 description: Some("Refund amount available mismatch.".into()),
                 ..Default::default()
             },
@@ -408,7 +439,7 @@ mod tests {
             let api = govpay::Error::Api(govpay::ApiErrorBody {
                 status,
                 body: govpay::models::ErrorResponse {
-                    code: Some(code.clone()),
+                    code: code.parse().ok(),
                     description: Some(description.clone()),
                     ..Default::default()
                 },

@@ -240,6 +240,7 @@ async fn agreement_status(client: &govpay::Client, agreement_id: &str) -> String
         .await
         .unwrap()
         .status
+        .to_string()
 }
 
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
@@ -305,11 +306,11 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
     let mut agreements = client.agreements().search_all(&Default::default());
     while let Some(page) = agreements.next().await {
         for a in page.unwrap().items {
-            if a.status != "active" {
+            if a.status != govpay::AgreementStatus::Active {
                 continue;
             }
             let search = PaymentSearch {
-                agreement_id: Some(govpay::AgreementId::parse(&a.agreement_id).unwrap()),
+                agreement_id: Some(a.agreement_id.clone()),
                 ..PaymentSearch::default()
             };
             let total = client.payments().search(&search).await.unwrap().total;
@@ -378,7 +379,7 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
     app.wait_for_text("[data-testid=agreement-cancel-confirm]", "No more payments")
         .await;
     assert_eq!(
-        agreement_status(&client, &agreement.agreement_id).await,
+        agreement_status(&client, agreement.agreement_id.as_str()).await,
         "active",
         "nothing is sent before the confirmation"
     );
@@ -393,7 +394,7 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
     app.wait_for_text("[data-testid=agreement-status-tag]", "Cancelled")
         .await;
     assert_eq!(
-        agreement_status(&client, &agreement.agreement_id).await,
+        agreement_status(&client, agreement.agreement_id.as_str()).await,
         "cancelled"
     );
     app.screenshot("43-agreement-cancelled").await;
@@ -513,7 +514,7 @@ async fn a_supervisor_cancels_an_agreement_reads_the_dashboard_and_exports_for_f
     assert_eq!(ids.len(), payments.len(), "each payment once");
     let takings: i64 = payments
         .iter()
-        .filter(|p| p.state.status == "success")
+        .filter(|p| p.state.status == govpay::PaymentStatus::Success)
         .map(|p| p.amount)
         .sum();
     let csv_takings: i64 = payment_rows
@@ -581,7 +582,7 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
         .await
         .unwrap();
     sim.control()
-        .set_agreement_status(&agreement.agreement_id, "active")
+        .set_agreement_status(agreement.agreement_id.as_str(), "active")
         .unwrap();
     let paid = payment(&sim, 3_000, "RL-1", true).await;
 
@@ -675,7 +676,7 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
     assert_eq!(refused["code"], "forbidden", "{refused}");
     assert_eq!(sim.control().payment(&paid).unwrap().refunds, 0);
     assert_eq!(
-        agreement_status(&client, &agreement.agreement_id).await,
+        agreement_status(&client, agreement.agreement_id.as_str()).await,
         "active"
     );
     app.close().await;

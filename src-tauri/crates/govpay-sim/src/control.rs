@@ -161,7 +161,9 @@ impl Control {
         let idx = state
             .index_of(payment_id)
             .ok_or_else(|| ApiError::not_found("P0600"))?;
-        state.refund_elsewhere(idx, amount).map(|r| r.refund_id)
+        state
+            .refund_elsewhere(idx, amount)
+            .map(|r| r.refund_id.to_string())
     }
 
     /// Marks an agreement `inactive` (its card expired, say) or any other status.

@@ -21,7 +21,7 @@ impl ApiError {
             body: ErrorResponse {
                 field: None,
                 header: None,
-                code: Some(code.to_owned()),
+                code: code.parse().ok(),
                 description: Some(description.into()),
             },
         }
@@ -74,7 +74,7 @@ impl ApiError {
         Self {
             status: 429,
             body: ErrorResponse {
-                code: Some("P0900".into()),
+                code: Some(govpay::PayCode::P0900),
                 description: Some("Too many requests".into()),
                 ..Default::default()
             },

@@ -61,6 +61,10 @@ pub struct Fault {
     /// for `late_ms` (longer than the client waits): done, but answered late.
     pub late_after_commit: u32,
     pub late_ms: u64,
+    /// The next N requests are handled, then answered with their real status
+    /// and headers but only half their body: done, with an answer that
+    /// cannot be read (a 201 whose payment ID is lost, but not its Location).
+    pub garble_after_commit: u32,
 }
 
 /// Closes the request's TCP connection when notified.
@@ -206,6 +210,9 @@ impl Shared {
                 502..=504 => fault.proxy_status,
                 _ => 504,
             })
+        } else if fault.garble_after_commit > 0 {
+            fault.garble_after_commit -= 1;
+            Action::GarbleAfter
         } else if fault.late_after_commit > 0 {
             fault.late_after_commit -= 1;
             Action::LateAfter(Duration::from_millis(fault.late_ms))
@@ -232,6 +239,7 @@ enum Action {
     HangAfter,
     ProxyErrorAfter(u16),
     LateAfter(Duration),
+    GarbleAfter,
 }
 
 struct FaultAction {
@@ -351,6 +359,13 @@ pub(crate) async fn faults(State(shared): State<Shared>, request: Request, next:
         Action::ProxyErrorAfter(status) => {
             let _committed = next.run(request).await;
             proxy_error(status)
+        }
+        Action::GarbleAfter => {
+            let (mut parts, body) = next.run(request).await.into_parts();
+            let whole = to_bytes(body, usize::MAX).await.unwrap_or_default();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.extensions.insert(FromProxy);
+            Response::from_parts(parts, Body::from(whole.slice(..whole.len() / 2)))
         }
         Action::LateAfter(wait) => {
             let answer = next.run(request).await;

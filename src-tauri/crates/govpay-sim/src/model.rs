@@ -1,12 +1,15 @@
 //! What the simulator keeps: payments with their lifecycle, refunds, agreements and
 //! disputes, and how each is written on the wire.
 
-use govpay::PaymentId;
 use govpay::models::{
     Address, Agreement, AuthorisationSummary, CardDetails, Dispute, DisputeLinks,
     DisputeSettlementSummary, Link, Metadata, Payment, PaymentEvent, PaymentEventLinks,
     PaymentInstrument, PaymentLinks, PaymentSettlementSummary, PaymentState, PostLink, Refund,
     RefundLinks, RefundSettlementSummary, RefundSummary, ThreeDSecure,
+};
+use govpay::{
+    AgreementId, AgreementStatus, CardType, DisputeId, DisputeStatus, PayCode, PaymentId,
+    PaymentMode, PaymentProvider, PaymentStatus, RefundAvailability, RefundId, RefundStatus,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -74,10 +77,10 @@ impl Status {
     pub fn state(self) -> PaymentState {
         let (status, finished, code) = self.external();
         PaymentState {
-            status: status.to_owned(),
+            status: PaymentStatus::from_wire(status),
             finished,
             message: code.map(|c| c.1.to_owned()),
-            code: code.map(|c| c.0.to_owned()),
+            code: code.and_then(|c| c.0.parse::<PayCode>().ok()),
             can_retry: None,
         }
     }
@@ -124,7 +127,7 @@ impl Card {
     pub fn wire(&self) -> CardDetails {
         CardDetails {
             card_brand: Some(self.brand.to_owned()),
-            card_type: Some(self.card_type.to_owned()),
+            card_type: Some(CardType::from_wire(self.card_type)),
             first_digits_card_number: Some(self.first6.clone()),
             last_digits_card_number: Some(self.last4.clone()),
             expiry_date: Some(self.expiry.clone()),
@@ -230,10 +233,10 @@ pub(crate) struct SimAgreement {
 impl SimAgreement {
     pub fn wire(&self) -> Agreement {
         Agreement {
-            agreement_id: self.id.clone(),
+            agreement_id: AgreementId::from_trusted(self.id.clone()),
             reference: self.reference.clone(),
             description: self.description.clone(),
-            status: self.status.to_owned(),
+            status: AgreementStatus::from_wire(self.status),
             user_identifier: self.user_identifier.clone(),
             created_date: Some(iso_millis(self.created)),
             cancelled_date: self.cancelled.map(iso_millis),
@@ -303,7 +306,7 @@ impl SimPayment {
             _ => "unavailable",
         };
         RefundSummary {
-            status: status.into(),
+            status: RefundAvailability::from_wire(status),
             amount_available: available,
             amount_submitted: submitted,
         }
@@ -405,7 +408,7 @@ impl SimPayment {
             language: Some(self.language.to_owned()),
             email: self.email.clone(),
             metadata: self.metadata.clone(),
-            payment_provider: Some(self.provider.to_owned()),
+            payment_provider: Some(PaymentProvider::from_wire(self.provider)),
             provider_id: self.provider_id.clone(),
             created_date: Some(iso_millis(self.created)),
             refund_summary: Some(self.refund_summary(refunds, disputes)),
@@ -414,14 +417,15 @@ impl SimPayment {
             delayed_capture: Some(self.delayed_capture),
             moto: Some(self.moto),
             return_url: self.return_url.clone(),
-            authorisation_mode: Some(self.mode.as_str().to_owned()),
-            agreement_id: self.agreement_id.clone(),
+            authorisation_mode: Some(PaymentMode::from_wire(self.mode.as_str())),
+            agreement_id: self.agreement_id.clone().map(AgreementId::from_trusted),
             agreement_payment_type: self.agreement_payment_type.clone(),
             authorisation_summary: self.card.as_ref().map(|_| AuthorisationSummary {
                 three_d_secure: Some(ThreeDSecure {
                     required: self.three_ds,
                 }),
             }),
+            exemption: None,
             card_brand: self.card.as_ref().map(|c| c.brand.to_owned()),
             corporate_card_surcharge: None,
             total_amount: None,
@@ -436,7 +440,7 @@ impl SimPayment {
         self.events
             .iter()
             .map(|(status, at)| PaymentEvent {
-                payment_id: Some(self.id.clone()),
+                payment_id: Some(PaymentId::from_trusted(self.id.clone())),
                 state: status.state(),
                 updated: iso_millis(*at),
                 links: PaymentEventLinks {
@@ -456,11 +460,11 @@ impl SimRefund {
     pub fn wire(&self, base: &str, payment_id: &str, settled: bool) -> Refund {
         let payment_href = format!("{base}/v1/payments/{payment_id}");
         Refund {
-            refund_id: self.id.clone(),
+            refund_id: RefundId::from_trusted(self.id.clone()),
             amount: self.amount,
-            status: self.status.to_owned(),
+            status: RefundStatus::from_wire(self.status),
             created_date: Some(iso_millis(self.created)),
-            payment_id: Some(payment_id.to_owned()),
+            payment_id: Some(PaymentId::from_trusted(payment_id)),
             settlement_summary: Some(RefundSettlementSummary {
                 settled_date: settled.then(|| iso_date(self.created + time::Duration::days(2))),
             }),
@@ -476,10 +480,10 @@ impl SimDispute {
     pub fn wire(&self, base: &str, payment_id: &str) -> Dispute {
         let lost = self.status == "lost";
         Dispute {
-            dispute_id: self.id.clone(),
-            payment_id: payment_id.to_owned(),
+            dispute_id: DisputeId::from_trusted(self.id.clone()),
+            payment_id: PaymentId::from_trusted(payment_id),
             amount: self.amount,
-            status: self.status.to_owned(),
+            status: DisputeStatus::from_wire(self.status),
             reason: Some(self.reason.to_owned()),
             created_date: Some(iso_millis(self.created)),
             evidence_due_date: Some(iso_millis(self.evidence_due)),
@@ -501,11 +505,14 @@ mod tests {
 
     #[test]
     fn each_state_maps_to_the_api_status_and_code() {
-        assert_eq!(Status::Declined.state().code.as_deref(), Some("P0010"));
-        assert_eq!(Status::Expired.state().code.as_deref(), Some("P0020"));
-        assert_eq!(Status::UserCancelled.state().code.as_deref(), Some("P0030"));
-        assert_eq!(Status::SystemCancelled.state().status, "cancelled");
-        assert_eq!(Status::Error.state().code.as_deref(), Some("P0050"));
+        assert_eq!(Status::Declined.state().code, Some(PayCode::P0010));
+        assert_eq!(Status::Expired.state().code, Some(PayCode::P0020));
+        assert_eq!(Status::UserCancelled.state().code, Some(PayCode::P0030));
+        assert_eq!(
+            Status::SystemCancelled.state().status,
+            PaymentStatus::Cancelled
+        );
+        assert_eq!(Status::Error.state().code, Some(PayCode::P0050));
         assert!(!Status::Capturable.finished());
         assert!(Status::Capturable.cancellable());
         assert!(!Status::Success.cancellable());

@@ -662,7 +662,7 @@ impl State {
             .ok_or_else(|| ApiError::not_found("P0300"))?;
         let p = &self.payments[idx];
         Ok(PaymentEvents {
-            payment_id: p.id.clone(),
+            payment_id: govpay::PaymentId::from_trusted(p.id.clone()),
             events: p.wire_events(&self.base_url),
             links: SelfLink {
                 self_: Some(get_link(format!(
@@ -782,14 +782,16 @@ impl State {
     ) -> ApiResult<Refund> {
         let p = &self.payments[idx];
         let summary = p.refund_summary(&self.refunds, &self.disputes);
-        if summary.status == "unavailable" && p.is_disputed(&self.disputes) {
+        if summary.status == govpay::RefundAvailability::Unavailable
+            && p.is_disputed(&self.disputes)
+        {
             return Err(ApiError::new(
                 400,
                 "P0603",
                 "The payment is disputed and cannot be refunded",
             ));
         }
-        if summary.status != "available" {
+        if summary.status != govpay::RefundAvailability::Available {
             return Err(ApiError::new(
                 400,
                 "P0603",
@@ -845,7 +847,7 @@ impl State {
         let now = Instant::now();
         let href = format!("{}/v1/payments/{}", self.base_url, p.id);
         Ok(PaymentRefunds {
-            payment_id: p.id.clone(),
+            payment_id: govpay::PaymentId::from_trusted(p.id.clone()),
             links: RefundLinks {
                 self_: Some(get_link(format!("{href}/refunds"))),
                 payment: Some(get_link(href)),
@@ -1618,7 +1620,7 @@ fn agreement_text_error(e: ApiError) -> ApiError {
     if too_long {
         ApiError {
             body: govpay::models::ErrorResponse {
-                code: Some("P0102".into()),
+                code: Some(govpay::PayCode::P0102),
                 ..e.body
             },
             ..e

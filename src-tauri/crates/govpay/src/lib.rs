@@ -10,16 +10,23 @@
 pub mod client;
 pub mod codes;
 pub mod error;
+pub mod idempotency;
 pub mod ids;
 pub mod key;
 pub mod models;
 pub mod requests;
 pub mod search;
+pub mod states;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, RateLimits, RetryPolicy, install_crypto_provider,
 };
 pub use codes::PayCode;
 pub use error::{ApiErrorBody, Error};
+pub use idempotency::IdempotencyKey;
 pub use ids::{AgreementId, DisputeId, IdError, PaymentId, RefundId};
 pub use key::ApiKey;
+pub use states::{
+    AgreementStatus, CardType, DisputeStatus, PaymentMode, PaymentProvider, PaymentStatus,
+    RefundAvailability, RefundStatus,
+};

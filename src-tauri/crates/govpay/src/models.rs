@@ -8,7 +8,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::PaymentId;
+use crate::codes::PayCode;
+use crate::ids::{AgreementId, DisputeId, PaymentId, RefundId};
+use crate::states::{
+    AgreementStatus, CardType, DisputeStatus, PaymentMode, PaymentProvider, PaymentStatus,
+    RefundAvailability, RefundStatus,
+};
 
 /// Money in pence. GOV.UK Pay amounts are whole pence, up to £100,000.
 pub type Pence = i64;
@@ -36,13 +41,18 @@ pub struct PostLink {
 /// Where a payment is in its lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentState {
-    pub status: String,
+    pub status: PaymentStatus,
     #[serde(default)]
     pub finished: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    /// Why a payment failed (P0010 …), when it did.
+    #[serde(
+        default,
+        deserialize_with = "crate::codes::lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<PayCode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_retry: Option<bool>,
 }
@@ -50,7 +60,7 @@ pub struct PaymentState {
 /// Whether, and how much of, a payment can be refunded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundSummary {
-    pub status: String,
+    pub status: RefundAvailability,
     #[serde(default)]
     pub amount_available: Pence,
     #[serde(default)]
@@ -89,7 +99,7 @@ pub struct CardDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_brand: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub card_type: Option<String>,
+    pub card_type: Option<CardType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_digits_card_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,7 +155,7 @@ pub struct Payment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payment_provider: Option<String>,
+    pub payment_provider: Option<PaymentProvider>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,13 +173,16 @@ pub struct Payment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorisation_mode: Option<String>,
+    pub authorisation_mode: Option<PaymentMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agreement_id: Option<String>,
+    pub agreement_id: Option<AgreementId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement_payment_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorisation_summary: Option<AuthorisationSummary>,
+    /// A 3-D Secure exemption asked for, and what the issuer did with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<Exemption>,
     /// Deprecated by the API in favour of `card_details.card_brand`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_brand: Option<String>,
@@ -218,8 +231,12 @@ pub struct ErrorResponse {
     pub field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "crate::codes::lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<PayCode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -229,6 +246,25 @@ pub struct ErrorResponse {
 pub struct ThreeDSecure {
     #[serde(default)]
     pub required: bool,
+}
+
+/// A 3-D Secure exemption: whether one was asked for, its kind (only
+/// `corporate` is documented) and the outcome once known (`honoured` …).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exemption {
+    #[serde(default)]
+    pub requested: bool,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<ExemptionOutcome>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExemptionOutcome {
+    /// `honoured`, `rejected`, `out of scope` …: kept as GOV.UK Pay writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,7 +282,7 @@ pub struct RefundLinks {
     pub payment: Option<Link>,
 }
 
-/// When a refund was settled (Stripe only).
+/// When a refund was settled (where the provider reports it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundSettlementSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -254,15 +290,15 @@ pub struct RefundSettlementSummary {
 }
 
 /// A refund: `submitted`, `success` or `error`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refund {
-    pub refund_id: String,
+    pub refund_id: RefundId,
     pub amount: Pence,
-    pub status: String,
+    pub status: RefundStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payment_id: Option<String>,
+    pub payment_id: Option<PaymentId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement_summary: Option<RefundSettlementSummary>,
     #[serde(default, rename = "_links")]
@@ -278,7 +314,7 @@ pub struct EmbeddedRefunds {
 /// `GET /v1/payments/{id}/refunds`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRefunds {
-    pub payment_id: String,
+    pub payment_id: PaymentId,
     #[serde(default, rename = "_links")]
     pub links: RefundLinks,
     #[serde(default, rename = "_embedded")]
@@ -295,7 +331,7 @@ pub struct PaymentEventLinks {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payment_id: Option<String>,
+    pub payment_id: Option<PaymentId>,
     pub state: PaymentState,
     #[serde(default)]
     pub updated: String,
@@ -312,7 +348,7 @@ pub struct SelfLink {
 /// `GET /v1/payments/{id}/events`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentEvents {
-    pub payment_id: String,
+    pub payment_id: PaymentId,
     #[serde(default)]
     pub events: Vec<PaymentEvent>,
     #[serde(default, rename = "_links")]
@@ -332,13 +368,13 @@ pub struct DisputeLinks {
     pub payment: Option<Link>,
 }
 
-/// A dispute (chargeback) raised by a cardholder. Stripe accounts only.
+/// A dispute (chargeback) raised by a cardholder, where the provider reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dispute {
-    pub dispute_id: String,
-    pub payment_id: String,
+    pub dispute_id: DisputeId,
+    pub payment_id: PaymentId,
     pub amount: Pence,
-    pub status: String,
+    pub status: DisputeStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -381,12 +417,12 @@ pub struct PaymentInstrument {
 /// A recurring-payment agreement: `created`, `active`, `cancelled` or `inactive`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agreement {
-    pub agreement_id: String,
+    pub agreement_id: AgreementId,
     #[serde(default)]
     pub reference: String,
     #[serde(default)]
     pub description: String,
-    pub status: String,
+    pub status: AgreementStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_identifier: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -415,7 +451,7 @@ mod tests {
         }"#;
         let p: Payment = serde_json::from_str(json).unwrap();
         assert_eq!(p.amount, 1200);
-        assert_eq!(p.state.status, "success");
+        assert_eq!(p.state.status, PaymentStatus::Success);
         assert!(p.state.finished);
         assert_eq!(p.refund_summary.unwrap().amount_available, 1200);
         assert_eq!(p.links.self_.unwrap().href, "https://x/v1/payments/hu20");
@@ -424,7 +460,7 @@ mod tests {
     #[test]
     fn leaves_absent_fields_out_when_written() {
         let err = ErrorResponse {
-            code: Some("P0900".into()),
+            code: Some(PayCode::P0900),
             description: Some("Too many requests".into()),
             ..Default::default()
         };

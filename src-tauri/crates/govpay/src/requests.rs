@@ -20,7 +20,7 @@ fn reject(field: &'static str, pay_code: PayCode, message: impl Into<String>) ->
     Error::InvalidRequest {
         field,
         message: message.into(),
-        pay_code: pay_code.as_str(),
+        pay_code,
     }
 }
 
@@ -573,7 +573,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn field_and_code(e: Error) -> (&'static str, &'static str) {
+    fn field_and_code(e: Error) -> (&'static str, PayCode) {
         match e {
             Error::InvalidRequest {
                 field, pay_code, ..
@@ -587,104 +587,104 @@ mod tests {
         let ok = CreatePayment::web(100, "R", "D", "https://x.example/r");
         ok.validate().unwrap();
         let agreement_id = AgreementId::from_trusted("a".repeat(26));
-        let cases: Vec<(CreatePayment, (&str, &str))> = vec![
+        let cases: Vec<(CreatePayment, (&str, PayCode))> = vec![
             (
                 CreatePayment {
                     amount: 0,
                     ..ok.clone()
                 },
-                ("amount", "P0102"),
+                ("amount", PayCode::P0102),
             ),
             (
                 CreatePayment {
                     amount: MAX_AMOUNT + 1,
                     ..ok.clone()
                 },
-                ("amount", "P0102"),
+                ("amount", PayCode::P0102),
             ),
             (
                 CreatePayment {
                     reference: " ".into(),
                     ..ok.clone()
                 },
-                ("reference", "P0101"),
+                ("reference", PayCode::P0101),
             ),
             (
                 CreatePayment {
                     reference: "x".repeat(256),
                     ..ok.clone()
                 },
-                ("reference", "P0102"),
+                ("reference", PayCode::P0102),
             ),
             (
                 CreatePayment {
                     description: "a>b".into(),
                     ..ok.clone()
                 },
-                ("description", "P0102"),
+                ("description", PayCode::P0102),
             ),
             (
                 CreatePayment {
                     email: Some("e".repeat(255)),
                     ..ok.clone()
                 },
-                ("email", "P0102"),
+                ("email", PayCode::P0102),
             ),
             (
                 CreatePayment {
                     return_url: None,
                     ..ok.clone()
                 },
-                ("return_url", "P0101"),
+                ("return_url", PayCode::P0101),
             ),
             (
                 CreatePayment {
                     return_url: Some("nope".into()),
                     ..ok.clone()
                 },
-                ("return_url", "P0102"),
+                ("return_url", PayCode::P0102),
             ),
             (
                 CreatePayment {
                     return_url: Some("https://x".into()),
                     ..CreatePayment::moto(100, "R", "D")
                 },
-                ("return_url", "P0104"),
+                ("return_url", PayCode::P0104),
             ),
             (
                 CreatePayment {
                     agreement_id: Some(agreement_id.clone()),
                     ..ok.clone()
                 },
-                ("agreement_id", "P0104"),
+                ("agreement_id", PayCode::P0104),
             ),
             (
                 CreatePayment {
                     agreement_id: Some(AgreementId::from_trusted("short")),
                     ..CreatePayment::agreement(100, "R", "D", agreement_id.clone())
                 },
-                ("agreement_id", "P0102"),
+                ("agreement_id", PayCode::P0102),
             ),
             (
                 CreatePayment {
                     email: Some("a@b.c".into()),
                     ..CreatePayment::agreement(100, "R", "D", agreement_id.clone())
                 },
-                ("email", "P0104"),
+                ("email", PayCode::P0104),
             ),
             (
                 CreatePayment {
                     set_up_agreement: Some(agreement_id.clone()),
                     ..CreatePayment::moto(100, "R", "D")
                 },
-                ("set_up_agreement", "P0104"),
+                ("set_up_agreement", PayCode::P0104),
             ),
             (
                 CreatePayment {
                     agreement_payment_type: Some(AgreementPaymentType::Recurring),
                     ..ok.clone()
                 },
-                ("agreement_payment_type", "P0104"),
+                ("agreement_payment_type", PayCode::P0104),
             ),
         ];
         for (request, expected) in cases {
@@ -731,7 +731,7 @@ mod tests {
                 .validate()
                 .unwrap_err()
             ),
-            ("amount", "P0602")
+            ("amount", PayCode::P0602)
         );
         assert_eq!(
             field_and_code(
@@ -742,7 +742,7 @@ mod tests {
                 .validate()
                 .unwrap_err()
             ),
-            ("amount", "P0603")
+            ("amount", PayCode::P0603)
         );
     }
 
@@ -763,7 +763,7 @@ mod tests {
                 .validate()
                 .unwrap_err()
             ),
-            ("reference", "P2101")
+            ("reference", PayCode::P2101)
         );
         assert_eq!(
             field_and_code(
@@ -774,7 +774,7 @@ mod tests {
                 .validate()
                 .unwrap_err()
             ),
-            ("description", "P0102")
+            ("description", PayCode::P0102)
         );
         assert_eq!(
             field_and_code(
@@ -785,7 +785,7 @@ mod tests {
                 .validate()
                 .unwrap_err()
             ),
-            ("reference", "P2102")
+            ("reference", PayCode::P2102)
         );
         assert_eq!(
             field_and_code(
@@ -796,7 +796,7 @@ mod tests {
                 .validate()
                 .unwrap_err()
             ),
-            ("user_identifier", "P2102")
+            ("user_identifier", PayCode::P2102)
         );
     }
 
@@ -811,31 +811,31 @@ mod tests {
         };
         assert_eq!(
             check("4444 3333", "12/30", "123", "Sam"),
-            ("card_number", "P0102")
+            ("card_number", PayCode::P0102)
         );
         assert_eq!(
             check("4444333322221112", "12/30", "123", "Sam"),
-            ("card_number", "P0010")
+            ("card_number", PayCode::P0010)
         );
         assert_eq!(
             check("4444333322221111", "12/30", "12", "Sam"),
-            ("cvc", "P0102")
+            ("cvc", PayCode::P0102)
         );
         assert_eq!(
             check("4444333322221111", "12/30", "12a", "Sam"),
-            ("cvc", "P0102")
+            ("cvc", PayCode::P0102)
         );
         assert_eq!(
             check("4444333322221111", "10/26", "123", "Sam"),
-            ("expiry_date", "P0102")
+            ("expiry_date", PayCode::P0102)
         );
         assert_eq!(
             check("4444333322221111", "13/30", "123", "Sam"),
-            ("expiry_date", "P0102")
+            ("expiry_date", PayCode::P0102)
         );
         assert_eq!(
             check("4444333322221111", "12/30", "123", " "),
-            ("cardholder_name", "P0101")
+            ("cardholder_name", PayCode::P0101)
         );
     }
 

@@ -8,6 +8,7 @@ use time::{Date, OffsetDateTime};
 use crate::codes::PayCode;
 use crate::error::Error;
 use crate::ids::AgreementId;
+pub use crate::states::{AgreementStatus, DisputeStatus};
 
 /// GOV.UK Pay's largest page.
 pub const MAX_PAGE_SIZE: u32 = 500;
@@ -16,7 +17,7 @@ fn reject(field: &'static str, code: PayCode, message: &str) -> Error {
     Error::InvalidRequest {
         field,
         message: message.to_owned(),
-        pay_code: code.as_str(),
+        pay_code: code,
     }
 }
 
@@ -257,26 +258,6 @@ impl RefundSearch {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisputeStatus {
-    NeedsResponse,
-    UnderReview,
-    Lost,
-    Won,
-}
-
-impl DisputeStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DisputeStatus::NeedsResponse => "needs_response",
-            DisputeStatus::UnderReview => "under_review",
-            DisputeStatus::Lost => "lost",
-            DisputeStatus::Won => "won",
-        }
-    }
-}
-
-/// `GET /v1/disputes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DisputeSearch {
     pub status: Option<DisputeStatus>,
@@ -289,12 +270,15 @@ pub struct DisputeSearch {
 
 impl DisputeSearch {
     pub fn validate(&self) -> Result<(), Error> {
+        if self.status.as_ref().is_some_and(|s| !s.is_known()) {
+            return Err(reject("status", PayCode::P0401, "is not a dispute status"));
+        }
         self.paging.check(PayCode::P0401)
     }
 
     pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
         let mut q = Vec::new();
-        if let Some(s) = self.status {
+        if let Some(s) = &self.status {
             q.push(("status", s.as_str().to_owned()));
         }
         push_time(&mut q, "from_date", self.from_date);
@@ -306,26 +290,6 @@ impl DisputeSearch {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgreementStatus {
-    Created,
-    Active,
-    Cancelled,
-    Inactive,
-}
-
-impl AgreementStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgreementStatus::Created => "created",
-            AgreementStatus::Active => "active",
-            AgreementStatus::Cancelled => "cancelled",
-            AgreementStatus::Inactive => "inactive",
-        }
-    }
-}
-
-/// `GET /v1/agreements`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgreementSearch {
     pub reference: Option<String>,
@@ -346,6 +310,13 @@ impl AgreementSearch {
                 "must be 255 characters or fewer",
             ));
         }
+        if self.status.as_ref().is_some_and(|s| !s.is_known()) {
+            return Err(reject(
+                "status",
+                PayCode::P2401,
+                "is not an agreement status",
+            ));
+        }
         self.paging.check(PayCode::P2401)
     }
 
@@ -354,7 +325,7 @@ impl AgreementSearch {
         if let Some(r) = &self.reference {
             q.push(("reference", r.clone()));
         }
-        if let Some(s) = self.status {
+        if let Some(s) = &self.status {
             q.push(("status", s.as_str().to_owned()));
         }
         self.paging.push(&mut q);

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use govpay::requests::{CreateAgreement, CreatePayment, CreateRefund, MotoCard};
 use govpay::search::{
-    AgreementSearch, AgreementStatus, DisputeSearch, DisputeStatus, Paging, PaymentSearch,
-    RefundSearch, SearchState,
+    AgreementSearch, DisputeSearch, DisputeStatus, Paging, PaymentSearch, RefundSearch, SearchState,
 };
 use govpay::{
-    AgreementId, ApiKey, Client, Error, PayCode, PaymentId, RateLimits, RefundId, RetryPolicy,
+    AgreementId, AgreementStatus, ApiKey, Client, Error, IdempotencyKey, PayCode, PaymentId,
+    PaymentStatus, RateLimits, RefundId, RetryPolicy,
 };
 use govpay_sim::{Account, Fault, PaymentProvider, SeedSpec, SimConfig, Simulator};
 
@@ -46,7 +46,7 @@ fn client(sim: &Simulator, key: &str) -> Client {
 
 fn pay_code(e: &Error) -> Option<PayCode> {
     match e {
-        Error::Api(body) => body.pay_code(),
+        Error::Api(body) => body.code(),
         _ => None,
     }
 }
@@ -86,7 +86,7 @@ async fn payments_create_get_events_cancel() {
         )
         .await
         .unwrap();
-    assert_eq!(p.state.status, "created");
+    assert_eq!(p.state.status, PaymentStatus::Created);
     assert!(p.links.next_url.is_some() && p.links.cancel.is_some());
     let got = c.payments().get(&p.payment_id).await.unwrap();
     assert_eq!(got.amount, 1450);
@@ -130,13 +130,13 @@ async fn capture_of_a_delayed_payment() {
         .complete_payment(p.payment_id.as_str(), "4242424242424242")
         .unwrap();
     let held = c.payments().get(&p.payment_id).await.unwrap();
-    assert_eq!(held.state.status, "capturable");
+    assert_eq!(held.state.status, PaymentStatus::Capturable);
     assert!(held.links.capture.is_some());
     c.payments().capture(&p.payment_id).await.unwrap();
     c.payments().capture(&p.payment_id).await.unwrap();
     assert_eq!(
         c.payments().get(&p.payment_id).await.unwrap().state.status,
-        "success"
+        PaymentStatus::Success
     );
     let unknown = PaymentId::parse("00000000000000000000000000").unwrap();
     assert_eq!(
@@ -190,7 +190,7 @@ async fn refunds_with_the_available_amount_guard() {
         .await
         .unwrap_err();
     assert_eq!(pay_code(&err), Some(PayCode::P0603));
-    let rid = RefundId::from_trusted(refund.refund_id.clone());
+    let rid = refund.refund_id.clone();
     assert_eq!(
         c.payments()
             .refund_status(&id, &rid)
@@ -317,7 +317,7 @@ async fn telephone_payments_through_the_one_time_token() {
         .await
         .unwrap();
     let done = c.payments().get(&p.payment_id).await.unwrap();
-    assert_eq!(done.state.status, "success");
+    assert_eq!(done.state.status, PaymentStatus::Success);
     assert_eq!(
         done.card_details
             .unwrap()
@@ -369,8 +369,8 @@ async fn telephone_payments_through_the_one_time_token() {
             assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
             let read = c.payments().get(&p.payment_id).await.unwrap();
             assert_eq!(
-                (read.state.status.as_str(), read.state.code.as_deref()),
-                ("error", Some("P0050"))
+                (read.state.status, read.state.code),
+                (PaymentStatus::Error, Some(PayCode::P0050))
             );
         }
     }
@@ -396,7 +396,7 @@ async fn agreements_and_their_payments() {
         })
         .await
         .unwrap();
-    let aid = AgreementId::from_trusted(a.agreement_id.clone());
+    let aid = a.agreement_id.clone();
     let mut setup = CreatePayment::web(500, "SETUP", "First", "https://x.example/r");
     setup.set_up_agreement = Some(aid.clone());
     let s = c.payments().create(&setup, None).await.unwrap();
@@ -404,7 +404,7 @@ async fn agreements_and_their_payments() {
         .complete_payment(s.payment_id.as_str(), "4242424242424242")
         .unwrap();
     let active = c.agreements().get(&aid).await.unwrap();
-    assert_eq!(active.status, "active");
+    assert_eq!(active.status, AgreementStatus::Active);
     assert_eq!(
         active
             .payment_instrument
@@ -417,16 +417,9 @@ async fn agreements_and_their_payments() {
     );
 
     let monthly = CreatePayment::agreement(500, "M1", "Monthly", aid.clone());
-    let first = c
-        .payments()
-        .create(&monthly, Some("month-1"))
-        .await
-        .unwrap();
-    let replay = c
-        .payments()
-        .create(&monthly, Some("month-1"))
-        .await
-        .unwrap();
+    let month_1 = IdempotencyKey::new("month-1").unwrap();
+    let first = c.payments().create(&monthly, Some(&month_1)).await.unwrap();
+    let replay = c.payments().create(&monthly, Some(&month_1)).await.unwrap();
     assert_eq!(
         first.payment_id, replay.payment_id,
         "the same key gives the same payment"
@@ -435,7 +428,7 @@ async fn agreements_and_their_payments() {
     assert_eq!(
         pay_code(
             &c.payments()
-                .create(&changed, Some("month-1"))
+                .create(&changed, Some(&month_1))
                 .await
                 .unwrap_err()
         ),
@@ -504,7 +497,7 @@ async fn disputes_search_reads_the_links_key() {
         page.links.self_.is_some(),
         "paging links are read from `links`"
     );
-    assert_eq!(page.results[0].payment_id, p.payment_id.as_str());
+    assert_eq!(page.results[0].payment_id, p.payment_id);
     let err = c
         .payments()
         .refund(
@@ -556,7 +549,13 @@ async fn search_all_pages_through_a_seeded_history_in_order() {
         })
         .await
         .unwrap();
-    assert!(failed.total > 0 && failed.results.iter().all(|p| p.state.status == "failed"));
+    assert!(
+        failed.total > 0
+            && failed
+                .results
+                .iter()
+                .all(|p| p.state.status == PaymentStatus::Failed)
+    );
 }
 
 #[tokio::test]
@@ -571,7 +570,7 @@ async fn gets_are_retried_through_5xx_and_429() {
         ..Fault::default()
     }]);
     let p = c.payments().get(&id).await.unwrap();
-    assert_eq!(p.state.status, "success");
+    assert_eq!(p.state.status, PaymentStatus::Success);
     let stats = c.stats();
     assert_eq!(stats.retries, 3);
     assert_eq!(stats.rate_limited, 1);
@@ -717,7 +716,8 @@ async fn a_dropped_connection_after_sending_is_an_unknown_outcome_never_repeated
         matches!(
             err,
             Error::OutcomeUnknown {
-                operation: "refund"
+                operation: "refund",
+                ..
             }
         ),
         "{err:?}"
@@ -762,7 +762,8 @@ async fn a_timeout_after_sending_is_an_unknown_outcome() {
         matches!(
             err,
             Error::OutcomeUnknown {
-                operation: "cancellation"
+                operation: "cancellation",
+                ..
             }
         ),
         "{err:?}"
@@ -770,8 +771,105 @@ async fn a_timeout_after_sending_is_an_unknown_outcome() {
     sim.control().clear_faults();
     assert_eq!(
         c.payments().get(&p.payment_id).await.unwrap().state.status,
-        "cancelled"
+        PaymentStatus::Cancelled
     );
+}
+
+#[tokio::test]
+async fn an_unreadable_created_answer_is_an_unknown_outcome_naming_the_payment() {
+    let sim = sim().await;
+    let c = client(&sim, KEY);
+    sim.control().set_faults(vec![Fault {
+        route: "POST /v1/payments".into(),
+        garble_after_commit: 1,
+        ..Fault::default()
+    }]);
+    let before = c.stats().requests;
+    let err = c
+        .payments()
+        .create(&CreatePayment::moto(2500, "LOST-BODY", "By phone"), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutcomeUnknown {
+                operation: "payment creation",
+                location: Some(_)
+            }
+        ),
+        "made, but its answer could not be read: {err:?}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(c.stats().requests - before, 1, "not sent again");
+    // The Location names the payment GOV.UK Pay made: read it back by that.
+    let id = err
+        .unknown_payment_id()
+        .expect("the Location names the payment");
+    let made = c.payments().get(&id).await.unwrap();
+    assert_eq!((made.amount, made.reference.as_str()), (2500, "LOST-BODY"));
+}
+
+#[tokio::test]
+async fn a_read_gives_up_by_its_deadline_not_after_every_retry() {
+    let sim = sim().await;
+    let quick = |deadline: Option<Duration>| {
+        let b = Client::builder(ApiKey::new(KEY).unwrap())
+            .base_url(sim.base_url())
+            .timeout(Duration::from_millis(500));
+        match deadline {
+            Some(d) => b.deadline(d),
+            None => b,
+        }
+        .build()
+        .unwrap()
+    };
+    let c = quick(None);
+    let id = paid(&c, &sim, 1000).await;
+    sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments/{payment_id}".into(),
+        hang_after_commit: 10,
+        ..Fault::default()
+    }]);
+    let started = std::time::Instant::now();
+    let err = c.payments().get(&id).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, Error::Network(_)), "{err:?}");
+    // Two tries' timeout by default: four tries took 5.7 s before.
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+    // A deadline that allows the retries still gets through a passing fault.
+    sim.control().set_faults(vec![Fault {
+        route: "GET /v1/payments/{payment_id}".into(),
+        fail_next: 2,
+        ..Fault::default()
+    }]);
+    let c = quick(Some(Duration::from_secs(10)));
+    assert_eq!(c.payments().get(&id).await.unwrap().amount, 1000);
+    assert_eq!(c.stats().retries, 2);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_refused_where_gov_uk_pay_would_ignore_it() {
+    let sim = sim().await;
+    let c = client(&sim, KEY);
+    let key = IdempotencyKey::new("call-123").unwrap();
+    for request in [
+        CreatePayment::web(100, "R", "D", "https://x.example/r"),
+        CreatePayment::moto(100, "R", "D"),
+    ] {
+        let err = c.payments().create(&request, Some(&key)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidRequest {
+                    field: "Idempotency-Key",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+    assert_eq!(c.stats().requests, 0, "nothing was sent");
 }
 
 #[tokio::test]

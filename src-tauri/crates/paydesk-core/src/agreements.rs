@@ -1,9 +1,9 @@
 //! Recurring-payment agreements: found in the cache, read fresh, created and cancelled.
 
-use govpay::AgreementId;
 use govpay::models::{Agreement, PaymentInstrument};
 use govpay::requests::CreateAgreement;
 use govpay::search::PaymentSearch;
+use govpay::{AgreementId, AgreementStatus, PayCode};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -132,7 +132,7 @@ fn instrument_card(i: &PaymentInstrument) -> Option<CardView> {
     let c = i.card_details.as_ref()?;
     Some(CardView {
         brand: c.card_brand.clone(),
-        card_type: c.card_type.clone(),
+        card_type: c.card_type.as_ref().map(ToString::to_string),
         first_digits: c.first_digits_card_number.clone(),
         last_digits: c.last_digits_card_number.clone(),
         expiry_date: c.expiry_date.clone(),
@@ -142,10 +142,10 @@ fn instrument_card(i: &PaymentInstrument) -> Option<CardView> {
 
 fn view(a: &Agreement) -> AgreementView {
     AgreementView {
-        agreement_id: a.agreement_id.clone(),
+        agreement_id: a.agreement_id.to_string(),
         reference: a.reference.clone(),
         description: a.description.clone(),
-        status: a.status.clone(),
+        status: a.status.to_string(),
         user_identifier: a.user_identifier.clone(),
         created_date: a.created_date.clone(),
         cancelled_date: a.cancelled_date.clone(),
@@ -255,8 +255,8 @@ impl Core {
                 )
             }
         };
-        let can_cancel =
-            agreement.status == "active" && service.role.allows(Permission::ManageAgreements);
+        let can_cancel = agreement.status == AgreementStatus::Active
+            && service.role.allows(Permission::ManageAgreements);
         Ok(AgreementDetail {
             service_id: service.id.clone(),
             service_name: service.name.clone(),
@@ -289,7 +289,7 @@ impl Core {
         };
         let (_, sent) = self
             .audited(&attempt, client.agreements().create(&request), "", |a| {
-                Some((Some(a.agreement_id.clone()), String::new()))
+                Some((Some(a.agreement_id.to_string()), String::new()))
             })
             .await?;
         match sent {
@@ -305,11 +305,11 @@ impl Core {
                 ),
                 pay_code: None,
             }),
-            Sent::Refused(e) if e.pay_code() == Some("P0942") => Err(CoreError::Conflict {
+            Sent::Refused(e) if e.pay_code() == Some(PayCode::P0942) => Err(CoreError::Conflict {
                 message: "Recurring payments are turned off for this service, so it cannot set up agreements. \
                           GOV.UK Pay support can turn them on (P0942)."
                     .into(),
-                pay_code: Some("P0942"),
+                pay_code: Some(govpay::PayCode::P0942),
             }),
             Sent::Refused(e) => Err(e.into()),
         }

@@ -722,14 +722,14 @@ impl Core {
             }),
             // GOV.UK Pay's own guard (P0604): refunded meanwhile elsewhere.
             Err(CoreError::Conflict {
-                pay_code: Some("P0604"),
+                pay_code: Some(govpay::PayCode::P0604),
                 ..
             }) => Err(CoreError::Conflict {
                 message: format!(
                     "The refund was not made: a refund was made elsewhere meanwhile or the amount changed. The request is closed; {} can check the new figures and ask again.",
                     record.requester
                 ),
-                pay_code: Some("P0604"),
+                pay_code: Some(govpay::PayCode::P0604),
             }),
             other => other,
         }

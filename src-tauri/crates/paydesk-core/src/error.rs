@@ -54,7 +54,7 @@ pub enum CoreError {
     #[error("{message}")]
     Conflict {
         message: String,
-        pay_code: Option<&'static str>,
+        pay_code: Option<govpay::PayCode>,
     },
     /// The action was sent but its outcome could not be found out yet. It is
     /// recorded and will be checked again; it must not be repeated blindly.

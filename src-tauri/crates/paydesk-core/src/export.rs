@@ -147,7 +147,7 @@ impl Core {
         let service_id = service.id.as_str();
         let io = |e: std::io::Error| CoreError::Storage(format!("could not write the export: {e}"));
         let ExportShape {
-            stripe,
+            fees,
             moto,
             metadata_keys: keys,
             ..
@@ -156,7 +156,7 @@ impl Core {
             .export_shape(service_id, from_ms, to_ms)
             .await?;
 
-        let header = csv_header(stripe, moto, &keys);
+        let header = csv_header(fees, moto, &keys);
         writeln!(
             out,
             "{}",
@@ -174,7 +174,7 @@ impl Core {
         let mut rows = self.store().export_rows(service_id, from_ms, to_ms);
         while let Some(r) = rows.next().await {
             let r = r?;
-            csv_line(&r, stripe, moto, &keys, &mut line);
+            csv_line(&r, fees, moto, &keys, &mut line);
             let (refund, amount, status) = (r.refund, r.amount, r.status.as_str());
             writeln!(out, "{}", line.join(",")).map_err(io)?;
             if refund {
@@ -199,10 +199,10 @@ impl Core {
     }
 }
 
-/// The admin tool's CSV header: the Stripe fee columns and the MOTO column
+/// The admin tool's CSV header: the fee columns (Stripe's in the admin tool) and the MOTO column
 /// only when some row needs them, then Paydesk's refund reason and note,
 /// then one column per metadata key.
-fn csv_header(stripe: bool, moto: bool, keys: &[String]) -> Vec<String> {
+fn csv_header(fees: bool, moto: bool, keys: &[String]) -> Vec<String> {
     let mut header: Vec<String> = [
         "Reference",
         "Description",
@@ -228,7 +228,7 @@ fn csv_header(stripe: bool, moto: bool, keys: &[String]) -> Vec<String> {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    if stripe {
+    if fees {
         header.extend(
             [
                 "Fee",
@@ -252,7 +252,7 @@ fn csv_header(stripe: bool, moto: bool, keys: &[String]) -> Vec<String> {
 }
 
 /// One row in the admin tool's columns, as `csv_header` lays them out.
-fn csv_line(r: &ExportRow, stripe: bool, moto: bool, keys: &[String], line: &mut Vec<String>) {
+fn csv_line(r: &ExportRow, fees: bool, moto: bool, keys: &[String], line: &mut Vec<String>) {
     line.clear();
     let refund = r.refund;
     let amount = r.amount;
@@ -299,7 +299,7 @@ fn csv_line(r: &ExportRow, stripe: bool, moto: bool, keys: &[String], line: &mut
         cell(&total),
         safe_cell(r.wallet_type.as_deref().unwrap_or_default()),
     ]);
-    if stripe {
+    if fees {
         let fee = r.fee;
         line.extend([
             fee.map(amount_text).map(|a| cell(&a)).unwrap_or_default(),
@@ -550,7 +550,7 @@ impl Core {
         let capped = ids.len() > RESULTS_CSV_LIMIT;
         ids.truncate(RESULTS_CSV_LIMIT);
         let rows = self.store().export_payments(&service.id, &ids).await?;
-        let stripe = rows.iter().any(|r| r.provider.as_deref() == Some("stripe"));
+        let fees = rows.iter().any(|r| r.fee.is_some());
         let moto = rows.iter().any(|r| r.moto == Some(true));
         let mut keys: Vec<String> = rows
             .iter()
@@ -567,12 +567,12 @@ impl Core {
         let (partial, file) = partial_file(&path)?;
         let mut out = std::io::BufWriter::new(file);
         let written = (|| -> Result<(), CoreError> {
-            let header = csv_header(stripe, moto, &keys);
+            let header = csv_header(fees, moto, &keys);
             let header: Vec<String> = header.iter().map(|h| safe_cell(h)).collect();
             writeln!(out, "{}", header.join(",")).map_err(io)?;
             let mut line = Vec::with_capacity(header.len());
             for r in &rows {
-                csv_line(r, stripe, moto, &keys, &mut line);
+                csv_line(r, fees, moto, &keys, &mut line);
                 writeln!(out, "{}", line.join(",")).map_err(io)?;
             }
             out.flush().map_err(io)

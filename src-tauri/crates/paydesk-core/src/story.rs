@@ -5,8 +5,8 @@
 //! cannot search disputes by payment); the case and the actions this desktop took
 //! come from the local database.
 
-use govpay::PaymentId;
 use govpay::models::{Payment, PaymentEvent, Refund};
+use govpay::{PaymentId, PaymentStatus, RefundAvailability};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -127,17 +127,17 @@ pub struct PaymentDetail {
 }
 
 /// The admin tool's words for a payment state in the events timeline.
-fn event_title(status: &str) -> String {
+fn event_title(status: &PaymentStatus) -> String {
     match status {
-        "created" => "Created",
-        "started" => "Started",
-        "submitted" => "Submitted",
-        "capturable" => "Waiting for capture",
-        "success" => "Successful",
-        "failed" => "Declined",
-        "cancelled" => "Cancelled",
-        "error" => "Error",
-        other => return format!("Status: {other}"),
+        PaymentStatus::Created => "Created",
+        PaymentStatus::Started => "Started",
+        PaymentStatus::Submitted => "Submitted",
+        PaymentStatus::Capturable => "Waiting for capture",
+        PaymentStatus::Success => "Successful",
+        PaymentStatus::Failed => "Declined",
+        PaymentStatus::Cancelled => "Cancelled",
+        PaymentStatus::Error => "Error",
+        PaymentStatus::Unknown(other) => return format!("Status: {other}"),
     }
     .to_owned()
 }
@@ -146,16 +146,16 @@ fn event_detail(e: &PaymentEvent) -> Option<String> {
     match (&e.state.message, &e.state.code) {
         (Some(m), Some(c)) => Some(format!("{m} ({c})")),
         (Some(m), None) => Some(m.clone()),
-        (None, Some(c)) => Some(c.clone()),
+        (None, Some(c)) => Some(c.to_string()),
         (None, None) => None,
     }
 }
 
 fn refund_view(r: &Refund) -> RefundView {
     RefundView {
-        refund_id: r.refund_id.clone(),
+        refund_id: r.refund_id.to_string(),
         amount: r.amount,
-        status: r.status.clone(),
+        status: r.status.to_string(),
         created_date: r.created_date.clone(),
         settled_date: r
             .settlement_summary
@@ -199,7 +199,7 @@ fn metadata_text(v: &serde_json::Value) -> String {
 
 fn refund_blocked(p: &Payment, disputes: &[DisputeView]) -> Option<String> {
     let summary = p.refund_summary.as_ref()?;
-    if summary.status == "available" {
+    if summary.status == RefundAvailability::Available {
         return None;
     }
     let open = disputes
@@ -207,13 +207,16 @@ fn refund_blocked(p: &Payment, disputes: &[DisputeView]) -> Option<String> {
         .any(|d| d.status == "needs_response" || d.status == "under_review");
     let lost = disputes.iter().any(|d| d.status == "lost");
     Some(
-        match summary.status.as_str() {
+        match summary.status {
             _ if open => "You cannot refund this payment because it is being disputed. The cardholder's bank is deciding; money can only go back through the dispute.",
             _ if lost => "You cannot refund this payment because the paying user won the dispute: the money has already gone back to them.",
-            "full" => "This payment has been refunded in full.",
-            _ if p.state.status == "capturable" => "This payment cannot be refunded until it is captured. To give the money back without taking it, cancel the payment instead.",
-            "pending" => "This payment cannot be refunded yet: it has not been taken (captured) by the payment provider.",
-            _ if p.state.status != "success" => "This payment cannot be refunded: no money was taken.",
+            RefundAvailability::Full => "This payment has been refunded in full.",
+            _ if p.state.status == PaymentStatus::Capturable => "This payment cannot be refunded until it is captured. To give the money back without taking it, cancel the payment instead.",
+            RefundAvailability::Pending => "This payment cannot be refunded yet: it has not been taken (captured) by the payment provider.",
+            _ if p.state.status != PaymentStatus::Success => "This payment cannot be refunded: no money was taken.",
+            // Just taken by telephone: GOV.UK Pay queues the capture for a
+            // moment, and refunds wait for it.
+            RefundAvailability::Unavailable if p.settlement_summary.as_ref().is_none_or(|s| s.captured_date.is_none()) => "This payment was taken moments ago and GOV.UK Pay is still completing it. It can be refunded in a minute: read it again then.",
             _ => "GOV.UK Pay does not allow refunds of this payment.",
         }
         .to_owned(),
@@ -302,7 +305,7 @@ impl Core {
             .map(|e| TimelineEntry {
                 kind: TimelineKind::Payment,
                 title: event_title(&e.state.status),
-                amount: (e.state.status == "success").then_some(payment.amount),
+                amount: (e.state.status == PaymentStatus::Success).then_some(payment.amount),
                 at: e.updated.clone(),
                 detail: event_detail(e),
             })
@@ -394,7 +397,7 @@ impl Core {
         let summary = payment.refund_summary.clone();
         let card = payment.card_details.as_ref().map(|c| CardView {
             brand: c.card_brand.clone().or_else(|| payment.card_brand.clone()),
-            card_type: c.card_type.clone(),
+            card_type: c.card_type.as_ref().map(ToString::to_string),
             first_digits: c.first_digits_card_number.clone(),
             last_digits: c.last_digits_card_number.clone(),
             expiry_date: c.expiry_date.clone(),
@@ -412,19 +415,19 @@ impl Core {
             reference: payment.reference.clone(),
             description: payment.description.clone(),
             email: payment.email.clone(),
-            status: payment.state.status.clone(),
+            status: payment.state.status.to_string(),
             finished: payment.state.finished,
             status_message: payment.state.message.clone(),
-            status_code: payment.state.code.clone(),
+            status_code: payment.state.code.map(|c| c.to_string()),
             created_date: payment.created_date.clone(),
             captured_date: settlement.captured_date,
             settled_date: settlement.settled_date,
             capture_submit_time: settlement.capture_submit_time,
-            payment_provider: payment.payment_provider.clone(),
+            payment_provider: payment.payment_provider.as_ref().map(ToString::to_string),
             provider_id: payment.provider_id.clone(),
             moto: payment.moto.unwrap_or(false),
             delayed_capture: payment.delayed_capture.unwrap_or(false),
-            agreement_id: payment.agreement_id.clone(),
+            agreement_id: payment.agreement_id.as_ref().map(ToString::to_string),
             card,
             metadata: payment
                 .metadata
@@ -435,7 +438,7 @@ impl Core {
                     value: metadata_text(v),
                 })
                 .collect(),
-            refund_status: summary.as_ref().map(|s| s.status.clone()),
+            refund_status: summary.as_ref().map(|s| s.status.to_string()),
             refund_available: summary.as_ref().map_or(0, |s| s.amount_available),
             refund_submitted: summary.as_ref().map_or(0, |s| s.amount_submitted),
             refund_blocked: if let Some(q) =
@@ -456,7 +459,8 @@ impl Core {
                 ))
             },
             can_cancel: payment.links.cancel.is_some() && !payment.state.finished,
-            can_capture: payment.state.status == "capturable" || payment.links.capture.is_some(),
+            can_capture: payment.state.status == PaymentStatus::Capturable
+                || payment.links.capture.is_some(),
             refunds,
             requests,
             disputes,
@@ -497,8 +501,11 @@ mod tests {
 
     #[test]
     fn event_titles_follow_the_admin_tool() {
-        assert_eq!(event_title("success"), "Successful");
-        assert_eq!(event_title("failed"), "Declined");
-        assert_eq!(event_title("weird"), "Status: weird");
+        assert_eq!(event_title(&PaymentStatus::Success), "Successful");
+        assert_eq!(event_title(&PaymentStatus::Failed), "Declined");
+        assert_eq!(
+            event_title(&PaymentStatus::from_wire("weird")),
+            "Status: weird"
+        );
     }
 }

@@ -17,7 +17,7 @@
 //! outcome is read from the payment (never a second `POST /v1/auth`).
 
 use govpay::requests::{CreatePayment, MotoCard};
-use govpay::{ApiErrorBody, PaymentId};
+use govpay::{ApiErrorBody, PayCode, PaymentId, PaymentStatus};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
@@ -394,7 +394,7 @@ impl Core {
             Ok(o) => (Phase::Failed, o.pay_code.clone()),
             // Not "failed" after the card may have been taken: unknown.
             Err(_) if answer_lost => (Phase::Unknown, None),
-            Err(CoreError::Api(api)) => (Phase::Failed, api.pay_code().map(str::to_owned)),
+            Err(CoreError::Api(api)) => (Phase::Failed, api.pay_code().map(|c| c.to_string())),
             Err(_) => (Phase::Failed, None),
         };
         let mut detail = outcome
@@ -460,8 +460,8 @@ impl Core {
             self.update_telephone_payment(
                 &service.id,
                 id.as_str(),
-                Some(&p.state.status),
-                p.state.code.as_deref(),
+                Some(p.state.status.as_str()),
+                p.state.code.map(|c| c.to_string()).as_deref(),
                 None,
             )
             .await?;
@@ -506,13 +506,15 @@ impl Core {
         for attempt in 0..2 {
             match client.moto().authorise(&token, card).await {
                 Ok(()) => return self.telephone_outcome(service, id, input, None).await,
-                Err(govpay::Error::Api(body)) if body.code() == Some("P1212") && attempt == 0 => {
+                Err(govpay::Error::Api(body))
+                    if body.code() == Some(PayCode::P1212) && attempt == 0 =>
+                {
                     // The token was used: read the payment. If it already has an
                     // outcome, that is the answer; otherwise a fresh token is sent once.
                     let p = self.payment_fresh(service, id).await?;
                     if p.state.finished
-                        || p.state.status == "capturable"
-                        || p.state.status == "submitted"
+                        || p.state.status == PaymentStatus::Capturable
+                        || p.state.status == PaymentStatus::Submitted
                     {
                         return self.telephone_outcome(service, id, input, None).await;
                     }
@@ -547,7 +549,7 @@ impl Core {
         let (status, code, last4) = match &payment {
             Ok(p) => (
                 Some(p.state.status.clone()),
-                p.state.code.clone(),
+                p.state.code,
                 p.card_details
                     .as_ref()
                     .and_then(|c| c.last_digits_card_number.clone()),
@@ -555,20 +557,21 @@ impl Core {
             Err(_) => (None, None, None),
         };
         let amount = pounds(input.amount);
-        let code = error
-            .as_ref()
-            .and_then(|e| e.code().map(str::to_owned))
-            .or(code);
-        let (result, message) = match (status.as_deref(), code.as_deref(), &error) {
-            (Some("success"), ..) => (TelephoneResult::Taken, format!("Payment taken: {amount} for reference {}, from the card ending {}.", input.reference, last4.clone().unwrap_or_default())),
-            (Some("capturable"), ..) => (TelephoneResult::Taken, format!("Payment authorised: {amount} for reference {} will be taken from the card ending {} once the service confirms it.", input.reference, last4.clone().unwrap_or_default())),
+        let code = error.as_ref().and_then(ApiErrorBody::code).or(code);
+        let (result, message) = match (&status, code, &error) {
+            (Some(PaymentStatus::Success), ..) => (TelephoneResult::Taken, format!("Payment taken: {amount} for reference {}, from the card ending {}.", input.reference, last4.clone().unwrap_or_default())),
+            (Some(PaymentStatus::Capturable), ..) => (TelephoneResult::Taken, format!("Payment authorised: {amount} for reference {} will be taken from the card ending {} once the service confirms it.", input.reference, last4.clone().unwrap_or_default())),
             // GOV.UK Pay answers an expired card, a wrong security code and a
             // refusal alike (402 P0010, "The payment was rejected"): the words
             // name each, so the agent can ask the caller the right question.
-            (_, Some("P0010"), _) => (TelephoneResult::Declined, "The card was declined: no money was taken. The card may have expired, the security code may be wrong, or the bank refused it. Ask the caller to check the expiry date and security code, or to use another card.".to_owned()),
-            (_, Some("P0050"), _) => (TelephoneResult::ProviderError, "The payment provider had a problem. No money was taken. Try again in a few minutes.".to_owned()),
-            (_, Some("P0101" | "P0102"), Some(_)) => (TelephoneResult::CardRejected, "GOV.UK Pay did not accept the card details as entered. No money was taken. Check them with the caller and start again.".to_owned()),
-            (Some("created" | "started" | "submitted"), ..) | (None, ..) => (
+            (_, Some(PayCode::P0010), _) => (TelephoneResult::Declined, "The card was declined: no money was taken. The card may have expired, the security code may be wrong, or the bank refused it. Ask the caller to check the expiry date and security code, or to use another card.".to_owned()),
+            (_, Some(PayCode::P0050), _) => (TelephoneResult::ProviderError, "The payment provider had a problem. No money was taken. Try again in a few minutes.".to_owned()),
+            (_, Some(PayCode::P0101 | PayCode::P0102), Some(_)) => (TelephoneResult::CardRejected, "GOV.UK Pay did not accept the card details as entered. No money was taken. Check them with the caller and start again.".to_owned()),
+            (
+                Some(PaymentStatus::Created | PaymentStatus::Started | PaymentStatus::Submitted),
+                ..,
+            )
+            | (None, ..) => (
                 TelephoneResult::Unknown,
                 "GOV.UK Pay has not confirmed the payment yet. Do not take the card details again: Paydesk will keep checking and show the result in the list of telephone payments.".to_owned(),
             ),
@@ -577,8 +580,8 @@ impl Core {
         self.update_telephone_payment(
             &service.id,
             id.as_str(),
-            status.as_deref(),
-            code.as_deref(),
+            status.as_ref().map(PaymentStatus::as_str),
+            code.map(|c| c.to_string()).as_deref(),
             last4.as_deref(),
         )
         .await?;
@@ -588,8 +591,8 @@ impl Core {
             amount: input.amount,
             reference: input.reference.to_owned(),
             last4,
-            status,
-            pay_code: code,
+            status: status.map(|s| s.to_string()),
+            pay_code: code.map(|c| c.to_string()),
             message,
         })
     }
@@ -609,7 +612,7 @@ impl Core {
                 started,
                 operator: &operator,
                 created_at: &created_at,
-                status: &p.state.status,
+                status: p.state.status.as_str(),
                 attempt_seq,
             })
             .await?;

@@ -16,7 +16,7 @@ pub mod reconcile;
 
 use govpay::models::{Payment, RefundSummary};
 use govpay::requests::CreateRefund;
-use govpay::{AgreementId, PaymentId};
+use govpay::{AgreementId, AgreementStatus, PaymentId, PaymentStatus, RefundAvailability};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -106,7 +106,7 @@ pub(crate) fn refund_attempt(
 /// The `succeeded` row of a refund GOV.UK Pay made: its ID and status.
 pub(crate) fn refund_done(refund: &govpay::models::Refund) -> Option<(Option<String>, String)> {
     Some((
-        Some(refund.refund_id.clone()),
+        Some(refund.refund_id.to_string()),
         format!("status: {}", refund.status),
     ))
 }
@@ -435,7 +435,7 @@ impl Core {
             .payment_disputed(&service.id, id.as_str())
             .await
             .map_err(NotReady::from)?;
-        if summary.status != "available" {
+        if summary.status != RefundAvailability::Available {
             let why = match summary.status.as_str() {
                 "full" => "it has already been refunded in full".to_owned(),
                 "pending" => "the payment has not been taken yet".to_owned(),
@@ -485,7 +485,7 @@ impl Core {
             .embedded
             .refunds
             .into_iter()
-            .map(|r| r.refund_id)
+            .map(|r| r.refund_id.to_string())
             .collect();
         let request = CreateRefund {
             amount,
@@ -517,9 +517,9 @@ impl Core {
                     .map(|s| s.amount_available)
                     .unwrap_or(summary.amount_available - amount);
                 Ok(RefundDone {
-                    refund_id: Some(refund.refund_id),
+                    refund_id: Some(refund.refund_id.to_string()),
                     amount,
-                    status: refund.status,
+                    status: refund.status.to_string(),
                     available_after,
                     reconciled: false,
                     request: None,
@@ -545,9 +545,9 @@ impl Core {
                             .and_then(|p| p.refund_summary)
                             .map_or(summary.amount_available - amount, |s| s.amount_available);
                         Ok(RefundDone {
-                            refund_id: Some(refund.refund_id),
+                            refund_id: Some(refund.refund_id.to_string()),
                             amount,
-                            status: refund.status,
+                            status: refund.status.to_string(),
                             available_after,
                             reconciled: true,
                             request: None,
@@ -558,10 +558,10 @@ impl Core {
             }
             Sent::Refused(e) => {
                 let _ = self.payment_fresh(service, id).await;
-                if e.pay_code() == Some("P0604") {
+                if e.pay_code() == Some(govpay::PayCode::P0604) {
                     return Err(CoreError::Conflict {
                         message: "A refund has already been made or the amount changed. Nothing was refunded: check the new figures and try again.".into(),
-                        pay_code: Some("P0604"),
+                        pay_code: Some(govpay::PayCode::P0604),
                     });
                 }
                 Err(e.into())
@@ -653,8 +653,8 @@ impl Core {
                 let after = self
                     .payment_fresh(&service, &id)
                     .await
-                    .map(|p| p.state.status)
-                    .unwrap_or_else(|_| action.result().into());
+                    .map(|p| p.state.status.to_string())
+                    .unwrap_or_else(|_| action.result().to_string());
                 Ok(ActionDone {
                     status: after,
                     reconciled: false,
@@ -688,7 +688,7 @@ impl Core {
                     .await?;
                 if made {
                     Ok(ActionDone {
-                        status: after.state.status,
+                        status: after.state.status.to_string(),
                         reconciled: true,
                     })
                 } else {
@@ -733,7 +733,7 @@ impl Core {
             detail: format!("reference: {}", before.reference),
             ..AuditAttempt::default()
         };
-        if before.status != "active" {
+        if before.status != AgreementStatus::Active {
             let why = format!(
                 "only an active agreement can be cancelled, and this one is {}",
                 before.status
@@ -755,14 +755,14 @@ impl Core {
         }
         match (sent, after) {
             (Sent::Done(()), Ok(a)) => Ok(ActionDone {
-                status: a.status,
+                status: a.status.to_string(),
                 reconciled: false,
             }),
             (Sent::Done(()), Err(_)) => Ok(ActionDone {
                 status: "cancelled".into(),
                 reconciled: false,
             }),
-            (Sent::Unknown, Ok(a)) if a.status == "active" => {
+            (Sent::Unknown, Ok(a)) if a.status == AgreementStatus::Active => {
                 // Still active: the cancel may yet be made. Stays unknown.
                 Err(CoreError::OutcomeUnknown(
                     "We do not know yet whether the agreement was cancelled — Paydesk is checking; do not try again.".into(),
@@ -780,9 +780,9 @@ impl Core {
                     &format!("status after: {}", a.status),
                 )
                 .await?;
-                if a.status == "cancelled" {
+                if a.status == AgreementStatus::Cancelled {
                     Ok(ActionDone {
-                        status: a.status,
+                        status: a.status.to_string(),
                         reconciled: true,
                     })
                 } else {
@@ -796,14 +796,14 @@ impl Core {
                 }
             }
             // Its status changed between reading and cancelling it.
-            (Sent::Refused(e), after) if e.pay_code() == Some("P2501") => Err(CoreError::Conflict {
+            (Sent::Refused(e), after) if e.pay_code() == Some(govpay::PayCode::P2501) => Err(CoreError::Conflict {
                 message: format!(
                     "GOV.UK Pay refused: only an active agreement can be cancelled, and this one is now {}.",
                     after
-                        .map(|a| a.status)
+                        .map(|a| a.status.to_string())
                         .unwrap_or_else(|_| "no longer active".into())
                 ),
-                pay_code: Some("P2501"),
+                pay_code: Some(govpay::PayCode::P2501),
             }),
             (Sent::Refused(e), _) => Err(e.into()),
         }
@@ -829,10 +829,10 @@ impl PaymentAction {
     }
 
     /// The status the payment has once the action happened.
-    fn result(self) -> &'static str {
+    fn result(self) -> PaymentStatus {
         match self {
-            PaymentAction::Cancel => "cancelled",
-            PaymentAction::Capture => "success",
+            PaymentAction::Cancel => PaymentStatus::Cancelled,
+            PaymentAction::Capture => PaymentStatus::Success,
         }
     }
 }
@@ -912,8 +912,14 @@ impl Core {
             }
             Err(e) => {
                 let detail = noted(&refused_detail(&e));
-                self.audit_append(attempt, Phase::Failed, Some(seq), e.pay_code(), &detail)
-                    .await?;
+                self.audit_append(
+                    attempt,
+                    Phase::Failed,
+                    Some(seq),
+                    e.pay_code().map(|c| c.to_string()).as_deref(),
+                    &detail,
+                )
+                .await?;
                 Sent::Refused(e)
             }
         };
@@ -925,8 +931,8 @@ impl Core {
 /// own description, written for developers, goes to the log only).
 pub(crate) fn refused_detail(e: &govpay::Error) -> String {
     match e {
-        govpay::Error::Api(body) => match body.pay_code() {
-            Some(code) => code.explain().to_owned(),
+        govpay::Error::Api(body) => match body.code().and_then(|c| c.explain()) {
+            Some(words) => words.to_owned(),
             None => format!("GOV.UK Pay refused it (HTTP {})", body.status),
         },
         other => other.to_string(),

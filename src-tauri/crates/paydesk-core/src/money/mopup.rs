@@ -3,7 +3,7 @@
 //! `submitted`, and actions whose outcome was unknown, and records how each
 //! ended. It only ever reads from GOV.UK Pay.
 
-use govpay::{PaymentId, RefundId};
+use govpay::{PaymentId, PaymentStatus, RefundId, RefundStatus};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -46,8 +46,8 @@ impl Core {
             self.update_telephone_payment(
                 service_id,
                 &id,
-                Some(&p.state.status),
-                p.state.code.as_deref(),
+                Some(p.state.status.as_str()),
+                p.state.code.map(|c| c.to_string()).as_deref(),
                 last4.as_deref(),
             )
             .await?;
@@ -67,7 +67,7 @@ impl Core {
                     &RefundId::from_trusted(rid),
                 )
                 .await
-                && r.status != "submitted"
+                && r.status != RefundStatus::Submitted
             {
                 self.store()
                     .keep_refunds(service_id, std::slice::from_ref(&r), Some(&pid))
@@ -116,8 +116,8 @@ impl Core {
             // Done when the payment shows it; not made when the payment has
             // finished some other way; otherwise it may still happen.
             let done = match action.as_str() {
-                "cancel" => p.state.status == "cancelled",
-                "capture" => p.state.status == "success",
+                "cancel" => p.state.status == PaymentStatus::Cancelled,
+                "capture" => p.state.status == PaymentStatus::Success,
                 _ => p.state.finished,
             };
             if !done && !p.state.finished {

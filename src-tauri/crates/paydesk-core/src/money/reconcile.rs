@@ -15,8 +15,8 @@
 
 use std::collections::HashSet;
 
-use govpay::PaymentId;
 use govpay::models::Refund;
+use govpay::{PaymentId, RefundStatus};
 
 use crate::Core;
 use crate::activity::audit::{AuditAttempt, Phase};
@@ -77,13 +77,13 @@ pub fn own_refund<'a>(
 ) -> Option<&'a Refund> {
     refunds
         .iter()
-        .filter(|r| r.amount == attempt.amount && r.status != "error")
-        .filter(|r| !claimed.contains(&r.refund_id))
+        .filter(|r| r.amount == attempt.amount && r.status != RefundStatus::Error)
+        .filter(|r| !claimed.contains(r.refund_id.as_str()))
         .filter(|r| {
             attempt
                 .known_before
                 .as_ref()
-                .is_none_or(|known| !known.contains(&r.refund_id))
+                .is_none_or(|known| !known.iter().any(|k| k == r.refund_id.as_str()))
         })
         .filter(|r| {
             r.created_date
@@ -170,7 +170,7 @@ impl Core {
             service_name: attempt.service_name.clone(),
             action: "refund",
             payment_id: Some(attempt.payment_id.clone()),
-            target_id: Some(found.refund_id.clone()),
+            target_id: Some(found.refund_id.to_string()),
             amount: Some(attempt.amount),
             detail: String::new(),
             reason: attempt.reason.clone(),
@@ -196,11 +196,13 @@ mod tests {
 
     fn refund(id: &str, amount: i64, at: &str) -> Refund {
         Refund {
-            refund_id: id.into(),
+            refund_id: govpay::RefundId::from_trusted(id),
             amount,
-            status: "success".into(),
+            status: RefundStatus::Success,
             created_date: Some(at.into()),
-            ..Refund::default()
+            payment_id: None,
+            settlement_summary: None,
+            links: Default::default(),
         }
     }
 
@@ -237,7 +239,7 @@ mod tests {
         assert_eq!(own_refund(&attempt(Some(&[])), &list, &claimed), None);
         // A failed refund is not one that was made.
         let mut failed = refund("err-250", 250, "2026-12-04T10:00:01Z");
-        failed.status = "error".into();
+        failed.status = RefundStatus::Error;
         assert_eq!(
             own_refund(&attempt(Some(&[])), &[failed], &HashSet::new()),
             None

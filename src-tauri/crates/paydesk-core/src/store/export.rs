@@ -11,8 +11,9 @@ use super::StoreError;
 pub struct ExportShape {
     /// Payments and refunds in the range.
     pub rows: u64,
-    /// Whether any payment went through Stripe (the fee columns).
-    pub stripe: bool,
+    /// Whether GOV.UK Pay reported a fee for any payment (the fee columns):
+    /// whichever provider took it, not only Stripe.
+    pub fees: bool,
     /// Whether any payment was taken by telephone (the MOTO column).
     pub moto: bool,
     /// Every metadata key the payments carry, in order.

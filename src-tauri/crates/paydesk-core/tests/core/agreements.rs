@@ -99,7 +99,7 @@ async fn agreements_are_listed_read_fresh_cancelled_once_and_set_up() {
         .get(&govpay::AgreementId::parse(&id).unwrap())
         .await
         .unwrap();
-    assert_eq!(fresh.status, "cancelled");
+    assert_eq!(fresh.status.as_str(), "cancelled");
     let rows_before = s
         .core
         .store()
@@ -209,7 +209,7 @@ async fn a_service_without_recurring_payments_is_told_so_when_setting_one_up() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, CoreError::Conflict { pay_code: Some("P0942"), ref message } if message.contains("Recurring payments are turned off")),
+        matches!(err, CoreError::Conflict { pay_code: Some(govpay::PayCode::P0942), ref message } if message.contains("Recurring payments are turned off")),
         "{err:?}"
     );
     let rows = s
@@ -242,18 +242,18 @@ async fn caseworkers_see_agreements_but_cannot_change_them_or_see_the_dashboard(
         .unwrap();
     s.sim
         .control()
-        .set_agreement_status(&a.agreement_id, "active")
+        .set_agreement_status(a.agreement_id.as_str(), "active")
         .unwrap();
     let d = s
         .core
-        .agreement_detail(&s.service, &a.agreement_id)
+        .agreement_detail(&s.service, a.agreement_id.as_str())
         .await
         .unwrap();
     assert_eq!(d.agreement.status, "active");
     assert!(!d.can_cancel, "a caseworker is not offered cancel");
     let err = s
         .core
-        .agreement_cancel(&s.service, &a.agreement_id)
+        .agreement_cancel(&s.service, a.agreement_id.as_str())
         .await
         .unwrap_err();
     assert!(matches!(err, CoreError::Forbidden(_)), "{err:?}");
@@ -279,11 +279,11 @@ async fn caseworkers_see_agreements_but_cannot_change_them_or_see_the_dashboard(
     assert_eq!(
         client
             .agreements()
-            .get(&govpay::AgreementId::parse(&a.agreement_id).unwrap())
+            .get(&a.agreement_id)
             .await
             .unwrap()
             .status,
-        "active"
+        govpay::AgreementStatus::Active
     );
 }
 
@@ -305,7 +305,7 @@ async fn an_agreement_cancel_that_races_or_loses_its_answer_is_explained_and_rec
                 .await
                 .unwrap();
             control
-                .set_agreement_status(&a.agreement_id, "active")
+                .set_agreement_status(a.agreement_id.as_str(), "active")
                 .unwrap();
             a.agreement_id
         }
@@ -324,16 +324,18 @@ async fn an_agreement_cancel_that_races_or_loses_its_answer_is_explained_and_rec
     // machine took over 100 ms), well before the slowed cancel is answered.
     let meanwhile = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(600)).await;
-        control.set_agreement_status(&id, "inactive").unwrap();
+        control
+            .set_agreement_status(id.as_str(), "inactive")
+            .unwrap();
     });
     let err = s
         .core
-        .agreement_cancel(&s.service, &raced)
+        .agreement_cancel(&s.service, raced.as_str())
         .await
         .unwrap_err();
     meanwhile.await.unwrap();
     assert!(
-        matches!(err, CoreError::Conflict { pay_code: Some("P2501"), ref message } if message.contains("now inactive")),
+        matches!(err, CoreError::Conflict { pay_code: Some(govpay::PayCode::P2501), ref message } if message.contains("now inactive")),
         "{err:?}"
     );
 
@@ -344,7 +346,11 @@ async fn an_agreement_cancel_that_races_or_loses_its_answer_is_explained_and_rec
         drop_after_commit: 1,
         ..Fault::default()
     }]);
-    let done = s.core.agreement_cancel(&s.service, &lost).await.unwrap();
+    let done = s
+        .core
+        .agreement_cancel(&s.service, lost.as_str())
+        .await
+        .unwrap();
     assert!(done.reconciled && done.status == "cancelled", "{done:?}");
     let rows = s
         .core

@@ -39,7 +39,7 @@ async fn the_finance_export_matches_the_simulators_figures() {
         .unwrap();
     let taken: i64 = all
         .iter()
-        .filter(|p| p.state.status == "success")
+        .filter(|p| p.state.status == govpay::PaymentStatus::Success)
         .map(|p| p.amount)
         .sum();
     assert_eq!(report.payments_total, taken);
@@ -51,7 +51,7 @@ async fn the_finance_export_matches_the_simulators_figures() {
         .unwrap();
     let refunded: i64 = refunds
         .iter()
-        .filter(|r| r.status != "error")
+        .filter(|r| r.status != govpay::RefundStatus::Error)
         .map(|r| r.amount)
         .sum();
     assert_eq!(report.refunds_total, refunded);
@@ -85,11 +85,13 @@ async fn the_finance_export_matches_the_simulators_figures() {
     let mut dated: Vec<(i64, u8, String)> = all
         .iter()
         .map(|p| (ms(&p.created_date), 0, p.payment_id.as_str().to_owned()))
-        .chain(
-            refunds
-                .iter()
-                .map(|r| (ms(&r.created_date), 1, r.payment_id.clone().unwrap())),
-        )
+        .chain(refunds.iter().map(|r| {
+            (
+                ms(&r.created_date),
+                1,
+                r.payment_id.as_ref().unwrap().to_string(),
+            )
+        }))
         .collect();
     dated.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     // Rows of one moment and kind (refunds made together) come in any order.

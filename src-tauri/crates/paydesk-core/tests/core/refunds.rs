@@ -53,7 +53,7 @@ async fn a_refund_made_elsewhere_while_this_one_travels_is_refused_by_gov_uk_pay
         matches!(
             err,
             CoreError::Conflict {
-                pay_code: Some("P0604"),
+                pay_code: Some(govpay::PayCode::P0604),
                 ..
             }
         ),

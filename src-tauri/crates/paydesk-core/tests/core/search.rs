@@ -150,7 +150,7 @@ async fn the_cache_answers_every_filter() {
         ..Default::default()
     };
     let word = |p: &Payment| has_word_starting(p, "parking");
-    let state = |p: &Payment| p.state.status == "success";
+    let state = |p: &Payment| p.state.status == govpay::PaymentStatus::Success;
     type Filter<'a> = &'a dyn Fn(&Payment) -> bool;
     for (base, filter, sort, page, ascending) in [
         (by_word(), &word as Filter<'_>, SortBy::Date, 1, false),
@@ -627,8 +627,8 @@ async fn several_statuses_and_brands_amounts_refunds_and_disputes() {
     let before = all_disputes(&s).await;
     let disputed: Vec<String> = every
         .iter()
-        .filter(|p| p.state.status == "success")
-        .filter(|p| !before.iter().any(|d| d.payment_id == p.payment_id.as_str()))
+        .filter(|p| p.state.status == govpay::PaymentStatus::Success)
+        .filter(|p| !before.iter().any(|d| d.payment_id == p.payment_id))
         .take(3)
         .map(|p| p.payment_id.as_str().to_owned())
         .collect();
@@ -693,12 +693,18 @@ async fn several_statuses_and_brands_amounts_refunds_and_disputes() {
             .and_then(|c| c.card_brand.clone())
             .unwrap_or_default()
     };
-    let group =
-        |p: &govpay::models::Payment| StatusGroup::of(&p.state.status, p.state.code.as_deref());
+    let group = |p: &govpay::models::Payment| {
+        StatusGroup::of(
+            p.state.status.as_str(),
+            p.state.code.map(|c| c.to_string()).as_deref(),
+        )
+    };
 
     // Several statuses: a group and one of GOV.UK Pay's own states.
-    let want =
-        expect(&|p| group(p) == Some(StatusGroup::Declined) || p.state.status == "cancelled");
+    let want = expect(&|p| {
+        group(p) == Some(StatusGroup::Declined)
+            || p.state.status == govpay::PaymentStatus::Cancelled
+    });
     assert!(want.0 > 0);
     let got = count(PaymentQuery {
         states: vec!["declined".into(), "cancelled".into()],
@@ -721,7 +727,9 @@ async fn several_statuses_and_brands_amounts_refunds_and_disputes() {
     let mut amounts: Vec<i64> = every.iter().map(|p| p.amount).collect();
     amounts.sort();
     let (low, high) = (amounts[200], amounts[400]);
-    let want = expect(&|p| (low..=high).contains(&p.amount) && p.state.status == "success");
+    let want = expect(&|p| {
+        (low..=high).contains(&p.amount) && p.state.status == govpay::PaymentStatus::Success
+    });
     assert!(want.0 > 0);
     let got = count(PaymentQuery {
         amount_from: Some(low),
@@ -752,7 +760,7 @@ async fn several_statuses_and_brands_amounts_refunds_and_disputes() {
         expect(&|p| p
             .refund_summary
             .as_ref()
-            .is_some_and(|r| r.status == "full")),
+            .is_some_and(|r| r.status == govpay::RefundAvailability::Full)),
         "fully refunded"
     );
     let got = count(PaymentQuery {
@@ -772,8 +780,8 @@ async fn several_statuses_and_brands_amounts_refunds_and_disputes() {
     let disputed_with = |status: Option<&str>| {
         let mut ids: Vec<String> = disputes
             .iter()
-            .filter(|d| status.is_none_or(|st| d.status == st))
-            .map(|d| d.payment_id.clone())
+            .filter(|d| status.is_none_or(|st| d.status.as_str() == st))
+            .map(|d| d.payment_id.to_string())
             .collect();
         ids.sort();
         ids.dedup();

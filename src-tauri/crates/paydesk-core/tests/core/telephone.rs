@@ -170,7 +170,9 @@ async fn telephone_payments_not_enabled_are_known_before_the_card() {
         .await
         .unwrap_err();
     match err {
-        CoreError::Api(govpay::Error::Api(body)) => assert_eq!(body.code(), Some("P0195")),
+        CoreError::Api(govpay::Error::Api(body)) => {
+            assert_eq!(body.code(), Some(govpay::PayCode::P0195))
+        }
         other => panic!("{other:?}"),
     }
     assert!(

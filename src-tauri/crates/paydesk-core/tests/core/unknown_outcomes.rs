@@ -459,12 +459,12 @@ async fn every_money_action_whose_answer_is_lost_is_found_never_repeated() {
             .unwrap();
         s.sim
             .control()
-            .set_agreement_status(&agreement.agreement_id, "active")
+            .set_agreement_status(agreement.agreement_id.as_str(), "active")
             .unwrap();
         on("POST /v1/agreements/{agreement_id}/cancel");
         let ended = s
             .core
-            .agreement_cancel(&s.service, &agreement.agreement_id)
+            .agreement_cancel(&s.service, agreement.agreement_id.as_str())
             .await
             .unwrap();
         assert!(

@@ -206,13 +206,13 @@ async fn old_payments_and_ones_own_telephone_payments_need_approval() {
         .await
         .into_iter()
         .find(|p| {
-            p.refund_summary
-                .as_ref()
-                .is_some_and(|s| s.status == "available" && s.amount_available > 100)
-                && p.created_date
-                    .as_deref()
-                    .and_then(paydesk_core::clock::api_time_ms)
-                    .is_some_and(|at| now - at > 4 * 86_400_000)
+            p.refund_summary.as_ref().is_some_and(|s| {
+                s.status == govpay::RefundAvailability::Available && s.amount_available > 100
+            }) && p
+                .created_date
+                .as_deref()
+                .and_then(paydesk_core::clock::api_time_ms)
+                .is_some_and(|at| now - at > 4 * 86_400_000)
         })
         .expect("an old payment that can be refunded");
     let available = old.refund_summary.unwrap().amount_available;
@@ -649,7 +649,7 @@ async fn an_approved_refund_gov_uk_pay_refuses_closes_the_request_as_not_made() 
     match &err {
         CoreError::Conflict {
             message,
-            pay_code: Some("P0604"),
+            pay_code: Some(govpay::PayCode::P0604),
         } => assert!(
             message.contains("The request is closed; Sam Patel can check the new figures"),
             "{message}"

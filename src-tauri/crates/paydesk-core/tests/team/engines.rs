@@ -711,7 +711,7 @@ fn every_question(payments: &[govpay::models::Payment]) -> Vec<PaymentQuery> {
             ..q()
         },
         PaymentQuery {
-            agreement_id: agreement,
+            agreement_id: agreement.map(|a| a.to_string()),
             ..q()
         },
         // Filters together.

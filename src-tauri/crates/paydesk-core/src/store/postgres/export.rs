@@ -53,11 +53,11 @@ impl ExportStore for PgStore {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<ExportShape, StoreError> {
-        let (rows, stripe, moto): (i64, bool, bool) = sqlx::query_as(
+        let (rows, fees, moto): (i64, bool, bool) = sqlx::query_as(
             "SELECT
                (SELECT count(*) FROM payments WHERE service_id = $1 AND created_ms >= $2 AND created_ms < $3)
              + (SELECT count(*) FROM refunds WHERE service_id = $1 AND created_ms >= $2 AND created_ms < $3),
-               EXISTS (SELECT 1 FROM payments WHERE service_id = $1 AND provider = 'stripe'
+               EXISTS (SELECT 1 FROM payments WHERE service_id = $1 AND fee IS NOT NULL
                        AND created_ms >= $2 AND created_ms < $3),
                EXISTS (SELECT 1 FROM payments WHERE service_id = $1 AND moto
                        AND created_ms >= $2 AND created_ms < $3)",
@@ -79,7 +79,7 @@ impl ExportStore for PgStore {
         .await?;
         Ok(ExportShape {
             rows: u64::try_from(rows).unwrap_or(0),
-            stripe,
+            fees,
             moto,
             metadata_keys,
         })

@@ -192,7 +192,10 @@ impl PgFill {
             }
             FillPage::Refunds(r) => {
                 upsert_refunds(tx, service_id, r, None).await?;
-                let ids: Vec<String> = r.iter().filter_map(|r| r.payment_id.clone()).collect();
+                let ids: Vec<String> = r
+                    .iter()
+                    .filter_map(|r| r.payment_id.as_ref().map(|p| p.to_string()))
+                    .collect();
                 refresh_refund_totals(tx, service_id, &ids).await?;
                 r.len()
             }

@@ -213,7 +213,10 @@ impl SqliteFill {
                 // build, which works them all out at once: the payment-ID
                 // index they are found by is aside.
                 if !bulk {
-                    let ids: Vec<String> = r.iter().filter_map(|r| r.payment_id.clone()).collect();
+                    let ids: Vec<String> = r
+                        .iter()
+                        .filter_map(|r| r.payment_id.as_ref().map(|p| p.to_string()))
+                        .collect();
                     refresh_refund_totals(conn, &service_id, &ids).await?;
                 }
                 r.len()
