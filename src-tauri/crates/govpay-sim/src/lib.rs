@@ -61,6 +61,11 @@ pub struct SimConfig {
     pub rate_limits: Option<RateLimits>,
     /// How long search endpoints (and a payment's refund list) lag behind writes.
     pub consistency_lag: Duration,
+    /// How long a telephone or agreement payment stays `success` with its
+    /// capture queued (refund status `unavailable`) before it is captured,
+    /// as the real API does for a moment after the card is authorised.
+    /// Zero captures at once.
+    pub capture_queued_for: Duration,
     /// Check every answer against the official spec. Only builds with the
     /// `conformance` feature (the test suite) can; benchmarks turn it off.
     pub check_conformance: bool,
@@ -75,6 +80,7 @@ impl Default for SimConfig {
             seeds: Vec::new(),
             rate_limits: Some(RateLimits::default()),
             consistency_lag: Duration::ZERO,
+            capture_queued_for: Duration::from_secs(2),
             check_conformance: true,
         }
     }
@@ -149,6 +155,7 @@ impl Simulator {
             base_url.clone(),
             config.consistency_lag,
         );
+        state.capture_queued_for = config.capture_queued_for;
         for spec in &config.seeds {
             seed::seed(&mut state, *spec);
         }

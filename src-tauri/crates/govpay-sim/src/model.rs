@@ -28,6 +28,10 @@ pub(crate) enum Status {
     Submitted,
     /// Authorised with delayed capture: waiting for the service (AWAITING_CAPTURE_REQUEST).
     Capturable,
+    /// Authorised by card details the service sent (telephone and
+    /// agreement payments): `success` to the API, but the capture is still
+    /// queued, so refunds wait (the connector's CAPTURE_QUEUED).
+    CaptureQueued,
     /// Captured.
     Success,
     /// Declined by the card issuer: `failed` P0010.
@@ -49,7 +53,7 @@ impl Status {
             Status::Started => ("started", false, None),
             Status::Submitted => ("submitted", false, None),
             Status::Capturable => ("capturable", false, None),
-            Status::Success => ("success", true, None),
+            Status::CaptureQueued | Status::Success => ("success", true, None),
             Status::Declined => ("failed", true, Some(("P0010", "Payment method rejected"))),
             Status::Expired => ("failed", true, Some(("P0020", "Payment expired"))),
             Status::UserCancelled => (
@@ -323,12 +327,24 @@ impl SimPayment {
             .unwrap_or(false)
     }
 
-    /// Moves to a new state and records the event.
+    /// Moves to a new state and records the event, when the API can see one
+    /// (a queued capture completing is still `success`: no new event).
     pub fn set_status(&mut self, status: Status, at: OffsetDateTime) {
         if self.status != status {
+            if self.status.external() != status.external() {
+                self.events.push((status, at));
+            }
             self.status = status;
             self.status_since = at;
-            self.events.push((status, at));
+        }
+    }
+
+    /// When the payment was paid out to the service, once that has happened
+    /// by `now`: Stripe pays out two days after capture; the sandbox never does.
+    pub fn settled(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        match (self.provider, self.captured) {
+            ("stripe", Some(at)) => Some(at + PAYOUT_AFTER).filter(|s| *s <= now),
+            _ => None,
         }
     }
 
@@ -339,6 +355,7 @@ impl SimPayment {
         token: Option<&str>,
         refunds: &[SimRefund],
         disputes: &[SimDispute],
+        now: OffsetDateTime,
     ) -> Payment {
         let self_href = format!("{base}/v1/payments/{}", self.id);
         let mut links = PaymentLinks {
@@ -391,11 +408,7 @@ impl SimPayment {
         let settlement = PaymentSettlementSummary {
             capture_submit_time: self.captured.map(iso_millis),
             captured_date: self.captured.map(iso_date),
-            // Stripe pays out two days after capture; the sandbox never settles.
-            settled_date: match (self.provider, self.captured) {
-                ("stripe", Some(at)) => Some(iso_date(at + time::Duration::days(2))),
-                _ => None,
-            },
+            settled_date: self.settled(now).map(iso_date),
         };
         let stripe = self.provider == "stripe";
         let fee = (stripe && self.status == Status::Success).then(|| stripe_fee(self.amount));
@@ -451,13 +464,24 @@ impl SimPayment {
     }
 }
 
+/// How long after capture Stripe pays a payment out.
+const PAYOUT_AFTER: time::Duration = time::Duration::days(2);
+
 /// Stripe's UK card fee: 1.5% + 20p, rounded to the penny.
 pub(crate) fn stripe_fee(amount: i64) -> i64 {
     (amount * 15 + 500) / 1000 + 20
 }
 
 impl SimRefund {
-    pub fn wire(&self, base: &str, payment_id: &str, settled: bool) -> Refund {
+    /// When the refund was taken from a payout, once that has happened by
+    /// `now` (Stripe only, two days after it was made).
+    pub fn settled(&self, stripe: bool, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        stripe
+            .then(|| self.created + PAYOUT_AFTER)
+            .filter(|s| *s <= now)
+    }
+
+    pub fn wire(&self, base: &str, payment_id: &str, settled: Option<OffsetDateTime>) -> Refund {
         let payment_href = format!("{base}/v1/payments/{payment_id}");
         Refund {
             refund_id: RefundId::from_trusted(self.id.clone()),
@@ -466,7 +490,7 @@ impl SimRefund {
             created_date: Some(iso_millis(self.created)),
             payment_id: Some(PaymentId::from_trusted(payment_id)),
             settlement_summary: Some(RefundSettlementSummary {
-                settled_date: settled.then(|| iso_date(self.created + time::Duration::days(2))),
+                settled_date: settled.map(iso_date),
             }),
             links: RefundLinks {
                 self_: Some(get_link(format!("{payment_href}/refunds/{}", self.id))),

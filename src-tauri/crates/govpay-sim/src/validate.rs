@@ -47,6 +47,59 @@ pub(crate) fn optional_text(
     }
 }
 
+/// `prefilled_cardholder_details`: `{cardholder_name, billing_address{line1,
+/// line2, city, postcode, country}}`, every leaf a string (400 P0102 "Field
+/// must be a string"), within the API's lengths (422 P0102). Absent or null
+/// parts are fine.
+pub(crate) fn prefilled_cardholder_details(body: &Value) -> ApiResult<()> {
+    let object = |v: &Value, field: &str| match v {
+        Value::Object(_) | Value::Null => Ok(()),
+        _ => Err(ApiError::invalid(
+            400,
+            "P0102",
+            field,
+            "Field must be an object",
+        )),
+    };
+    let leaf = |parent: &Value, field: &str, max: usize| -> ApiResult<()> {
+        match parent.get(field) {
+            None | Some(Value::Null) => Ok(()),
+            Some(Value::String(s)) if java_len(s) > max => Err(ApiError::invalid(
+                422,
+                "P0102",
+                field,
+                &format!("Must be less than or equal to {max} characters length"),
+            )),
+            Some(Value::String(_)) => Ok(()),
+            Some(_) => Err(ApiError::invalid(
+                400,
+                "P0102",
+                field,
+                "Field must be a string",
+            )),
+        }
+    };
+    let Some(details) = body.get("prefilled_cardholder_details") else {
+        return Ok(());
+    };
+    object(details, "prefilled_cardholder_details")?;
+    leaf(details, "cardholder_name", 255)?;
+    if let Some(address) = details.get("billing_address") {
+        object(address, "billing_address")?;
+        for (field, max) in [
+            ("line1", 255),
+            ("line2", 255),
+            ("city", 255),
+            ("postcode", 25),
+            // An ISO 3166 alpha-2 code, but only its type is checked here.
+            ("country", usize::MAX),
+        ] {
+            leaf(address, field, max)?;
+        }
+    }
+    Ok(())
+}
+
 /// How long the API (a Java service) finds a text: in UTF-16 units, so an
 /// emoji counts two.
 pub(crate) fn java_len(s: &str) -> usize {

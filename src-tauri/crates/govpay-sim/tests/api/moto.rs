@@ -167,3 +167,58 @@ async fn a_web_token_is_not_a_moto_token() {
             .contains("moto api token")
     );
 }
+
+#[tokio::test]
+async fn a_telephone_payment_cannot_be_refunded_while_its_capture_is_queued() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    let p = api.create_moto(5000, "PHONE-Q").await;
+    let (s, _) = api.auth(card(&token(&p), "4444333322221111")).await;
+    assert_eq!(s, 204);
+    let path = format!("/v1/payments/{}", id(&p));
+    let (_, queued) = api.get(&path).await;
+    assert_eq!(queued["state"]["status"], "success");
+    assert_eq!(queued["refund_summary"]["status"], "unavailable");
+    assert!(queued["settlement_summary"]["captured_date"].is_null());
+    let (s, err) = api
+        .post(
+            &format!("{path}/refunds"),
+            json!({"amount": 100, "refund_amount_available": 5000}),
+        )
+        .await;
+    assert_eq!((s, code(&err)), (400, "P0603"));
+    assert_eq!(
+        err["description"],
+        "The payment is not available for refund. Payment refund status: unavailable"
+    );
+
+    // A moment later the capture has gone through.
+    sim.control()
+        .advance_clock(std::time::Duration::from_secs(3));
+    let (_, captured) = api.get(&path).await;
+    assert_eq!(captured["refund_summary"]["status"], "available");
+    assert!(captured["settlement_summary"]["captured_date"].is_string());
+    // Still one `success` in its story: the queue is not a state of its own.
+    let (_, events) = api.get(&format!("{path}/events")).await;
+    let successes = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["state"]["status"] == "success")
+        .count();
+    assert_eq!(successes, 1, "{events}");
+
+    // A web payment is refundable as soon as it is paid; zero turns the queue off.
+    let web = api.create_web(5000, "WEB-NOW").await;
+    sim.control()
+        .complete_payment(&id(&web), "4444333322221111")
+        .unwrap();
+    let (_, web) = api.get(&format!("/v1/payments/{}", id(&web))).await;
+    assert_eq!(web["refund_summary"]["status"], "available");
+    let now = sim_with(|cfg| cfg.capture_queued_for = std::time::Duration::ZERO).await;
+    let api = Api::new(&now, KEY);
+    let p = api.create_moto(5000, "PHONE-NOW").await;
+    api.auth(card(&token(&p), "4444333322221111")).await;
+    let (_, at_once) = api.get(&format!("/v1/payments/{}", id(&p))).await;
+    assert_eq!(at_once["refund_summary"]["status"], "available");
+}

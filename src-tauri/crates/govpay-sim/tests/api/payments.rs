@@ -571,3 +571,50 @@ async fn angle_brackets_and_bars_are_checked_where_the_api_checks_them() {
     let (s, body) = api.post("/v1/payments", longest).await;
     assert_eq!(s, 201, "{body}");
 }
+
+#[tokio::test]
+async fn prefilled_cardholder_details_are_checked_like_the_api() {
+    let sim = sim().await;
+    let api = Api::new(&sim, KEY);
+    let with = |details: Value| {
+        json!({"amount": 100, "reference": "R", "description": "D",
+               "return_url": "https://x.example/r", "prefilled_cardholder_details": details})
+    };
+    let cases = [
+        (
+            json!({"billing_address": {"line1": 12}}),
+            400,
+            "Invalid attribute value: line1. Field must be a string",
+        ),
+        (
+            json!({"cardholder_name": "N".repeat(256)}),
+            422,
+            "Invalid attribute value: cardholder_name. Must be less than or equal to 255 characters length",
+        ),
+        (
+            json!({"billing_address": {"postcode": "P".repeat(26)}}),
+            422,
+            "Invalid attribute value: postcode. Must be less than or equal to 25 characters length",
+        ),
+        (
+            json!({"cardholder_name": true}),
+            400,
+            "Invalid attribute value: cardholder_name. Field must be a string",
+        ),
+        (
+            json!({"billing_address": "1 High Street"}),
+            400,
+            "Invalid attribute value: billing_address. Field must be an object",
+        ),
+    ];
+    for (details, status, description) in cases {
+        let (s, err) = api.post("/v1/payments", with(details.clone())).await;
+        assert_eq!((s, code(&err)), (status, "P0102"), "{details}");
+        assert_eq!(err["description"], description, "{details}");
+    }
+    let ok = json!({"cardholder_name": "Sam Citizen",
+                    "billing_address": {"line1": "1 High St", "line2": null, "city": "Leeds",
+                                        "postcode": "LS1 1AA", "country": "GB"}});
+    let (s, _) = api.post("/v1/payments", with(ok)).await;
+    assert_eq!(s, 201);
+}

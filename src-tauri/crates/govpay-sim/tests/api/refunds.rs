@@ -265,3 +265,55 @@ async fn refund_amount_available_is_read_as_the_api_reads_it() {
     let (_, payment) = api.get(&format!("/v1/payments/{pid}")).await;
     assert_eq!(payment["refund_summary"]["amount_submitted"], 200);
 }
+
+#[tokio::test]
+async fn settled_dates_appear_only_once_the_payout_has_happened() {
+    let sim = sim().await;
+    let api = Api::new(&sim, STRIPE_KEY);
+    let pid = paid(&api, &sim, 4000).await;
+    let path = format!("/v1/payments/{pid}");
+    let (_, refund) = api
+        .post(
+            &format!("{path}/refunds"),
+            json!({"amount": 500, "refund_amount_available": 4000}),
+        )
+        .await;
+    let refund_path = format!("{path}/refunds/{}", refund["refund_id"].as_str().unwrap());
+    let (_, p) = api.get(&path).await;
+    let captured = p["settlement_summary"]["captured_date"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        p["settlement_summary"]["settled_date"].is_null(),
+        "captured today, paid out in two days: {p}"
+    );
+    let (_, r) = api.get(&refund_path).await;
+    assert!(r["settlement_summary"]["settled_date"].is_null(), "{r}");
+    let by_settled =
+        |date: &str| format!("/v1/payments?from_settled_date={date}&to_settled_date={date}");
+    let future = time::Date::parse(
+        &captured,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .unwrap()
+    .next_day()
+    .unwrap()
+    .next_day()
+    .unwrap()
+    .to_string();
+    let (_, page) = api.get(&by_settled(&future)).await;
+    assert_eq!(
+        page["total"], 0,
+        "not settled yet, so not found by a settled date"
+    );
+
+    sim.control()
+        .advance_clock(std::time::Duration::from_secs(2 * 24 * 3600 + 60));
+    let (_, p) = api.get(&path).await;
+    assert_eq!(p["settlement_summary"]["settled_date"], future.as_str());
+    let (_, r) = api.get(&refund_path).await;
+    assert!(r["settlement_summary"]["settled_date"].is_string(), "{r}");
+    let (_, page) = api.get(&by_settled(&future)).await;
+    assert_eq!(page["total"], 1);
+}

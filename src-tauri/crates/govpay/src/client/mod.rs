@@ -452,11 +452,7 @@ impl Client {
         } else {
             inner.auth_timeout
         };
-        let budget = inner
-            .retry
-            .deadline
-            .unwrap_or(per_try * 2)
-            .max(per_try);
+        let budget = inner.retry.deadline.unwrap_or(per_try * 2).max(per_try);
         let deadline = Instant::now() + budget;
         let max_attempts = match call.kind {
             Kind::Read => inner.retry.get_attempts,
