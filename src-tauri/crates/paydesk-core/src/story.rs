@@ -216,7 +216,7 @@ fn refund_blocked(p: &Payment, disputes: &[DisputeView]) -> Option<String> {
             _ if p.state.status != PaymentStatus::Success => "This payment cannot be refunded: no money was taken.",
             // Just taken by telephone: GOV.UK Pay queues the capture for a
             // moment, and refunds wait for it.
-            RefundAvailability::Unavailable if p.settlement_summary.as_ref().is_none_or(|s| s.captured_date.is_none()) => "This payment was taken moments ago and GOV.UK Pay is still completing it. It can be refunded in a minute: read it again then.",
+            RefundAvailability::Unavailable if crate::money::capture_queued(p) => "This payment was taken moments ago and GOV.UK Pay is still completing it. It can be refunded in a minute: read it again then.",
             _ => "GOV.UK Pay does not allow refunds of this payment.",
         }
         .to_owned(),

@@ -436,10 +436,13 @@ impl Core {
             .await
             .map_err(NotReady::from)?;
         if summary.status != RefundAvailability::Available {
-            let why = match summary.status.as_str() {
-                "full" => "it has already been refunded in full".to_owned(),
-                "pending" => "the payment has not been taken yet".to_owned(),
+            let why = match summary.status {
+                RefundAvailability::Full => "it has already been refunded in full".to_owned(),
+                RefundAvailability::Pending => "the payment has not been taken yet".to_owned(),
                 _ if disputed => "it is being disputed by the cardholder; it cannot be refunded while the dispute is open or after it is lost".to_owned(),
+                // A telephone payment just taken: GOV.UK Pay queues its
+                // capture for a moment, and refunds wait for it.
+                _ if capture_queued(payment) => "it was taken moments ago and GOV.UK Pay is still completing it; try again in a minute".to_owned(),
                 _ => "GOV.UK Pay does not offer a refund of it".to_owned(),
             };
             return Err(NotReady {
@@ -925,6 +928,16 @@ impl Core {
         };
         Ok(sent)
     }
+}
+
+/// A payment that is `success` but not yet captured: GOV.UK Pay's capture
+/// queue after a telephone or agreement payment, when refunds wait.
+pub(crate) fn capture_queued(payment: &Payment) -> bool {
+    payment.state.status == PaymentStatus::Success
+        && payment
+            .settlement_summary
+            .as_ref()
+            .is_none_or(|s| s.captured_date.is_none())
 }
 
 /// What GOV.UK Pay's refusal means, in staff words, for the audit trail (its

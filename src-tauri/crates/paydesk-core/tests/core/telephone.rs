@@ -305,3 +305,37 @@ async fn a_payment_like_one_just_taken_needs_the_agent_to_confirm() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_payment_just_taken_says_when_it_can_be_refunded() {
+    let s = setup(Role::Supervisor, |_| {}).await;
+    let card = MotoCard::new("4444333322221111", "12/39", "737", "Sam Citizen");
+    let out = take(&s, &phone(2500, "TEL-QUEUE"), card).await.unwrap();
+    assert_eq!(out.result, TelephoneResult::Taken, "{}", out.message);
+    let pid = out.payment_id.unwrap();
+    // GOV.UK Pay is still capturing it: the page and the refund both say so,
+    // and nothing is sent.
+    let detail = s.core.payment_detail(&s.service, &pid).await.unwrap();
+    let blocked = detail.refund_blocked.unwrap_or_default();
+    assert!(blocked.contains("taken moments ago"), "{blocked}");
+    let err = s
+        .core
+        .refund(&s.service, &pid, 500, 2500, why())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Conflict { message, .. } if message.contains("taken moments ago")),
+        "{err:?}"
+    );
+    assert_eq!(s.sim.control().payment(&pid).unwrap().refunds, 0);
+    // A moment later it can be.
+    s.sim
+        .control()
+        .advance_clock(std::time::Duration::from_secs(3));
+    let done = s
+        .core
+        .refund(&s.service, &pid, 500, 2500, why())
+        .await
+        .unwrap();
+    assert_eq!(done.status, "success");
+}

@@ -264,7 +264,11 @@ async fn old_payments_and_ones_own_telephone_payments_need_approval() {
             .unwrap()
         }
     };
+    // GOV.UK Pay queues a telephone payment's capture for a moment, and a
+    // refund waits for it (the story says so): let the queue move.
+    let captured = || t.sim.control().advance_clock(Duration::from_secs(3));
     let own = taken("TEL-OWN", 4_000).await;
+    captured();
     let asked = ali
         .refund(&t.service, &own, 4_000, 4_000, &duplicate())
         .await
@@ -277,6 +281,7 @@ async fn old_payments_and_ones_own_telephone_payments_need_approval() {
     // (Another amount: the same one again soon after would be questioned as
     // a duplicate telephone payment.)
     let other = taken("TEL-OTHER", 4_100).await;
+    captured();
     let done = sam
         .refund(&t.service, &other, 4_100, 4_100, &duplicate())
         .await
