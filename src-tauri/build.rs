@@ -48,9 +48,24 @@ const COMMANDS: &[&str] = &[
     "export_csv",
     "results_csv",
     "daily_totals",
+    "policy_get",
+    "about_get",
+    "diagnostics_get",
 ];
 
 fn main() {
+    // The commit built, for the About screen and the diagnostics.
+    let build = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    if let Some(build) = build {
+        println!("cargo:rustc-env=PAYDESK_BUILD={build}");
+    }
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

@@ -196,6 +196,15 @@ fn from_api(e: govpay::Error) -> AppError {
             )
             .retryable()
         }
+        E::Untrusted(why) => {
+            tracing::warn!("the secure connection to GOV.UK Pay was refused: {why}");
+            AppError::new(
+                ErrorCode::Network,
+                format!(
+                    "Paydesk could not make a secure connection to GOV.UK Pay: {why}. Nothing was sent. If your organisation's network inspects secure connections, ask IT to give Paydesk its certificate authority (CA) file in Paydesk's policy (network.ca_file)"
+                ),
+            )
+        }
         E::OutcomeUnknown { operation, .. } => AppError::new(
             ErrorCode::OutcomeUnknown,
             format!(
@@ -267,6 +276,20 @@ mod tests {
                 "fields": [{"field": "apiKey", "message": "Enter the API key"}]
             })
         );
+    }
+
+    #[test]
+    fn a_refused_certificate_names_the_problem_and_what_to_ask_it_for() {
+        let err = AppError::from(CoreError::Api(govpay::Error::Untrusted(
+            "its certificate was issued by an authority this computer does not trust".into(),
+        )));
+        assert_eq!(err.code, ErrorCode::Network);
+        assert!(!err.retryable);
+        assert!(
+            err.message
+                .contains("authority this computer does not trust")
+        );
+        assert!(err.message.contains("ask IT") && err.message.contains("CA"));
     }
 
     #[test]

@@ -8,10 +8,12 @@ mod commands;
 mod error;
 mod sandbox;
 mod state;
+mod support;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use paydesk_core::policy::Policy;
 use paydesk_core::{Core, OsKeyStore};
 use tauri::Manager;
 
@@ -30,19 +32,19 @@ pub const TEAM_DATABASE_ENV: &str = "PAYDESK_TEAM_DATABASE";
 /// card data (the tests search it for them).
 pub const LOG_FILE: &str = "paydesk.log";
 
-/// Logs go to stderr and, once the data folder is known, to `paydesk.log` there.
-fn init_logging(dir: Option<&std::path::Path>) {
+/// Logs go to stderr and to `paydesk.log` in the policy's log folder, or
+/// else the data folder, rotated at 5 MB. Returns the log file's path.
+fn init_logging(dir: Option<&std::path::Path>) -> Option<PathBuf> {
     use tracing_subscriber::fmt::writer::MakeWriterExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let path = dir.map(|d| d.join(LOG_FILE));
     let file = dir.and_then(|d| {
         std::fs::create_dir_all(d).ok()?;
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(d.join(LOG_FILE))
+        support::RotatingFile::open(&d.join(LOG_FILE), support::LOG_MAX_BYTES, support::LOG_KEEP)
             .ok()
     });
+    let opened = file.is_some();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false);
@@ -52,6 +54,24 @@ fn init_logging(dir: Option<&std::path::Path>) {
             .try_init(),
         None => builder.with_writer(std::io::stderr).try_init(),
     };
+    path.filter(|_| opened)
+}
+
+/// The team database this desktop signs in to: the organisation's policy
+/// first, then `PAYDESK_TEAM_DATABASE`. A policy's address names no one (it
+/// is the same on every computer): the person signs in with their own
+/// login, the computer's user name.
+fn team_address(policy: &Policy, env: Option<&str>, user: Option<&str>) -> Option<String> {
+    if let Some(address) = &policy.team_database {
+        let mut url = url::Url::parse(address).ok()?;
+        if url.username().is_empty() {
+            url.set_username(user.filter(|u| !u.is_empty())?).ok()?;
+        }
+        return Some(url.to_string());
+    }
+    env.map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
 }
 
 fn data_dir(app: &tauri::App) -> Result<PathBuf, String> {
@@ -97,18 +117,36 @@ pub fn run() {
         .setup(|app| {
             let identifier = app.config().identifier.clone();
             let dir = data_dir(app);
-            init_logging(dir.as_ref().ok().map(PathBuf::as_path));
+            let policy = Policy::load(&Policy::path_from_env());
+            let log_dir = policy
+                .log_folder
+                .clone()
+                .or_else(|| dir.as_ref().ok().cloned());
+            let log_file = init_logging(log_dir.as_deref());
+            if let Some(problem) = &policy.problem {
+                tracing::error!(
+                    "the policy file cannot be used, so LIVE services are off: {problem}"
+                );
+            }
             let keys: Arc<dyn paydesk_core::KeyStore> = Arc::new(OsKeyStore::new(identifier));
             // A desktop in a team signs in to the team's database instead of
             // opening its own file (the address will come from IT's policy file).
-            let team = match (&dir, std::env::var(TEAM_DATABASE_ENV)) {
-                (Ok(dir), Ok(address)) if !address.trim().is_empty() => Some(TeamSetting {
-                    address: address.trim().to_owned(),
+            let user = std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .ok();
+            let env_address = std::env::var(TEAM_DATABASE_ENV).ok();
+            let team = match (
+                &dir,
+                team_address(&policy, env_address.as_deref(), user.as_deref()),
+            ) {
+                (Ok(dir), Some(address)) => Some(TeamSetting {
+                    address,
                     data_dir: dir.clone(),
                     keys: keys.clone(),
                 }),
                 _ => None,
             };
+            let data_dir = dir.as_ref().ok().cloned();
             let core = match dir {
                 Ok(dir) => {
                     tracing::info!(dir = %dir.display(), "opening Paydesk data");
@@ -138,7 +176,7 @@ pub fn run() {
                     )))
                 }
             };
-            let state = AppState::new(core, team);
+            let state = AppState::new(core, team, policy, data_dir, log_file);
             tauri::async_runtime::block_on(start_sandbox_if_wanted(&state));
             app.manage(state);
             Ok(())
@@ -191,10 +229,43 @@ pub fn run() {
             commands::export::export_csv,
             commands::export::results_csv,
             commands::export::daily_totals,
+            commands::support::policy_get,
+            commands::support::about_get,
+            commands::support::diagnostics_get,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = built {
         tracing::error!("Paydesk stopped: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policys_team_database_wins_and_names_the_person_signing_in() {
+        let none = Policy::default();
+        assert_eq!(team_address(&none, None, Some("sam")), None);
+        assert_eq!(
+            team_address(&none, Some(" postgres://sam@db/paydesk "), None).as_deref(),
+            Some("postgres://sam@db/paydesk")
+        );
+        let policy = Policy::parse(
+            std::path::Path::new("/etc/paydesk/policy.toml"),
+            "[team]\ndatabase = \"postgres://db.example.gov.uk:5432/paydesk\"\n",
+        );
+        assert_eq!(
+            team_address(
+                &policy,
+                Some("postgres://other@elsewhere/x"),
+                Some("sam.jones")
+            )
+            .as_deref(),
+            Some("postgres://sam.jones@db.example.gov.uk:5432/paydesk")
+        );
+        // Nobody to sign in as: no team database rather than a wrong one.
+        assert_eq!(team_address(&policy, None, None), None);
     }
 }

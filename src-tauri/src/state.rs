@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use govpay_sim::Simulator;
+use paydesk_core::policy::Policy;
+use paydesk_core::support::About;
 use paydesk_core::{Core, KeyStore};
 
 use crate::error::AppError;
@@ -17,6 +19,10 @@ pub struct AppState {
     pub sandbox: tokio::sync::Mutex<Option<Simulator>>,
     /// The team database this desktop signs in to, if it is in a team.
     pub team: Option<TeamSetting>,
+    /// The organisation's policy, read once at start.
+    pub policy: Arc<Policy>,
+    pub data_dir: Option<PathBuf>,
+    pub log_file: Option<PathBuf>,
 }
 
 /// Where this desktop's team database is, and what signing in needs.
@@ -28,11 +34,39 @@ pub struct TeamSetting {
 }
 
 impl AppState {
-    pub fn new(core: Result<Core, AppError>, team: Option<TeamSetting>) -> Self {
+    pub fn new(
+        core: Result<Core, AppError>,
+        team: Option<TeamSetting>,
+        policy: Policy,
+        data_dir: Option<PathBuf>,
+        log_file: Option<PathBuf>,
+    ) -> Self {
+        if let Ok(core) = &core {
+            core.set_policy(policy.clone());
+        }
         Self {
             core: RwLock::new(core),
             sandbox: tokio::sync::Mutex::new(None),
             team,
+            policy: Arc::new(policy),
+            data_dir,
+            log_file,
+        }
+    }
+
+    /// What the About screen shows.
+    pub fn about(&self) -> About {
+        About {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            build: crate::support::BUILD.to_owned(),
+            data_folder: self.data_dir.as_ref().map(|d| d.display().to_string()),
+            log_file: self.log_file.as_ref().map(|d| d.display().to_string()),
+            updates: if self.policy.self_update {
+                "Your organisation's policy allows self-update, but this build has none: IT installs new versions of Paydesk.".into()
+            } else {
+                "Paydesk does not update itself: your organisation's IT installs new versions."
+                    .into()
+            },
         }
     }
 
@@ -48,6 +82,7 @@ impl AppState {
 
     /// The core opened by signing in, for every command from now on.
     pub fn set_core(&self, core: Core) {
+        core.set_policy((*self.policy).clone());
         *self.core.write().unwrap_or_else(|p| p.into_inner()) = Ok(core);
     }
 }

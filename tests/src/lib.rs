@@ -415,6 +415,8 @@ fn spawn_driver(data_dir: &Path, env: &[(&str, String)]) -> (Child, u16) {
         .env("XDG_CACHE_HOME", xdg.join("cache"))
         // The page's own storage (the person's text size) too: each test's own.
         .env("XDG_DATA_HOME", xdg.join("data"))
+        // Never this machine's own policy file: a test that wants one says so.
+        .env("PAYDESK_POLICY", data_dir.join("no-policy.toml"))
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -4,7 +4,7 @@
 use govpay_sim::{SimConfig, Simulator};
 use paydesk_e2e::{App, files_containing};
 
-const SECTIONS: [(&str, &str); 8] = [
+const SECTIONS: [(&str, &str); 9] = [
     ("payments", "Payments"),
     ("telephone", "Telephone payment"),
     ("disputes", "Disputes"),
@@ -13,6 +13,7 @@ const SECTIONS: [(&str, &str); 8] = [
     ("dashboard", "Dashboard"),
     ("export", "Finance export"),
     ("services", "Services"),
+    ("about", "About Paydesk"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

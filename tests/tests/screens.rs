@@ -759,6 +759,12 @@ async fn every_screen_passes_axe_and_a_case_gathers_its_payments() {
         ),
         ("export", "#/export".into(), "[data-testid=export-form]", ""),
         (
+            "about",
+            "#/about".into(),
+            "[data-testid=about]",
+            "Data folder",
+        ),
+        (
             "services",
             "#/services".into(),
             "[data-testid=services-table]",

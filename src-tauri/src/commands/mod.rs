@@ -14,6 +14,7 @@ pub mod search;
 pub mod services;
 pub mod staff;
 pub mod story;
+pub mod support;
 pub mod sync;
 pub mod team;
 pub mod telephone;

@@ -20,4 +20,8 @@ canSet: boolean, rules: ApprovalRules,
 /**
  * The rules in words, one line each; empty when none is set.
  */
-summary: Array<string>, setBy: string | null, setAt: string | null, };
+summary: Array<string>, setBy: string | null, setAt: string | null, 
+/**
+ * The rules come from the organisation's policy and cannot be changed here.
+ */
+byOrganisation: boolean, };

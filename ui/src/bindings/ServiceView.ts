@@ -14,4 +14,9 @@ permissions: Array<Permission>, hasKey: boolean,
 /**
  * The built-in sandbox: simulated on this computer, fresh at every start.
  */
-sandbox: boolean, };
+sandbox: boolean, 
+/**
+ * Why the organisation's policy does not allow this service here; it
+ * offers nothing while this is set.
+ */
+refused?: string, };

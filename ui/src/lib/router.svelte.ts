@@ -10,7 +10,8 @@ export type SectionId =
   | 'activity'
   | 'dashboard'
   | 'export'
-  | 'services';
+  | 'services'
+  | 'about';
 
 export interface Section {
   id: SectionId;
@@ -31,6 +32,7 @@ export const SECTIONS: readonly Section[] = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'export', label: 'Export', title: 'Finance export' },
   { id: 'services', label: 'Services' },
+  { id: 'about', label: 'About', title: 'About Paydesk' },
 ];
 
 export function sectionFromHash(hash: string): SectionId {

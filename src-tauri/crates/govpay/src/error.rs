@@ -76,6 +76,12 @@ pub enum Error {
         /// created payment whose body could not be read).
         location: Option<String>,
     },
+    /// The secure connection was refused because of the server's
+    /// certificate (nothing was sent): an expired certificate, or one signed
+    /// by an authority this computer does not trust, as behind a proxy that
+    /// inspects secure traffic. The words name the problem.
+    #[error("the secure connection to GOV.UK Pay was refused: {0}")]
+    Untrusted(String),
     /// An answer to a read came but could not be read.
     #[error("GOV.UK Pay sent an answer we could not read (HTTP {status}): {detail}")]
     Decode { status: u16, detail: String },
@@ -108,6 +114,7 @@ impl Error {
             Error::OutcomeUnknown { .. }
             | Error::InvalidRequest { .. }
             | Error::Unauthorized
+            | Error::Untrusted(_)
             | Error::Decode { .. }
             | Error::Config(_) => false,
         }

@@ -49,6 +49,8 @@ pub struct ApprovalSettings {
     pub summary: Vec<String>,
     pub set_by: Option<String>,
     pub set_at: Option<String>,
+    /// The rules come from the organisation's policy and cannot be changed here.
+    pub by_organisation: bool,
 }
 
 /// The rules as typed on the settings screen: empty text for a rule not set.
@@ -304,6 +306,21 @@ impl Core {
         Ok((lock, row, hasher))
     }
 
+    /// A service's rules with the organisation's policy over them: each rule
+    /// the policy sets wins.
+    fn rules_in_force(&self, kept: ApprovalRules) -> ApprovalRules {
+        let policy = self.policy();
+        let set = &policy.approval;
+        ApprovalRules {
+            above: set.above.or(kept.above),
+            older_than_days: set
+                .older_than_days
+                .and_then(|d| i32::try_from(d).ok())
+                .or(kept.older_than_days),
+            own_telephone: set.own_telephone.unwrap_or(kept.own_telephone),
+        }
+    }
+
     /// What a service's approval rules are, and whether they are offered here.
     pub async fn approval_settings(&self, service_id: &str) -> Result<ApprovalSettings, CoreError> {
         let service = self.service(service_id).await?;
@@ -317,17 +334,25 @@ impl Core {
                 summary: Vec::new(),
                 set_by: None,
                 set_at: None,
+                by_organisation: false,
             });
         }
         let kept = self.store().approval_rules(&service.id).await?;
+        let by_organisation = !self.policy().approval.is_empty();
+        let rules = self.rules_in_force(kept.rules);
         Ok(ApprovalSettings {
             offered: true,
             why_not: None,
-            can_set: service.role.allows(Permission::ApproveRefunds),
-            summary: rules_summary(&kept.rules),
-            rules: kept.rules,
-            set_by: kept.set_by,
-            set_at: kept.set_at,
+            can_set: service.role.allows(Permission::ApproveRefunds) && !by_organisation,
+            summary: rules_summary(&rules),
+            rules,
+            set_by: if by_organisation {
+                Some("your organisation".into())
+            } else {
+                kept.set_by
+            },
+            set_at: if by_organisation { None } else { kept.set_at },
+            by_organisation,
         })
     }
 
@@ -340,6 +365,11 @@ impl Core {
         let service = self.service(service_id).await?;
         service.role.require(Permission::ApproveRefunds)?;
         self.approver_desk()?;
+        if !self.policy().approval.is_empty() {
+            return Err(CoreError::Forbidden(
+                "These approval rules are set by your organisation: IT changes them in Paydesk's policy file".into(),
+            ));
+        }
         let rules = input.parse()?;
         let attempt = AuditAttempt {
             service_id: service.id.clone(),
@@ -367,7 +397,7 @@ impl Core {
         let Ok(me) = self.approver_desk() else {
             return Ok(None);
         };
-        let rules = self.store().approval_rules(&service.id).await?.rules;
+        let rules = self.rules_in_force(self.store().approval_rules(&service.id).await?.rules);
         let mut needs = Vec::new();
         // Counted with what was refunded before: a refund split in parts
         // under the limit is caught as soon as the parts pass it.

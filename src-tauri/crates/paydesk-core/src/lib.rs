@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod keys;
 pub mod money;
+pub mod policy;
 pub mod roles;
 mod seal;
 pub mod search;
@@ -24,6 +25,7 @@ pub mod services;
 pub mod staff;
 pub mod store;
 pub mod story;
+pub mod support;
 pub mod sync;
 pub mod team;
 pub mod telephone;
@@ -61,6 +63,8 @@ struct Shared {
     /// A GOV.UK Pay client per service, built once from the keyring.
     clients: Mutex<HashMap<String, (String, govpay::Client)>>,
     client_options: Mutex<ClientOptions>,
+    /// The organisation's policy in force (see `policy`).
+    policy: Mutex<Arc<policy::Policy>>,
     /// The syncs running in this process, one per service.
     syncs: sync::RunningSyncs,
     /// This desktop, as its claims on a team's syncs name it: the same data
@@ -132,6 +136,7 @@ impl Core {
                 telephone_tokens: Default::default(),
                 clients: Default::default(),
                 client_options: Default::default(),
+                policy: Default::default(),
                 syncs: Default::default(),
                 desktop: desktop_tag(data_dir),
             }),
@@ -155,6 +160,27 @@ impl Core {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+    }
+
+    /// Puts an organisation's policy in force: services it does not allow
+    /// are refused, its proxy and CA certificate serve every client, its
+    /// approval rules win over the app's.
+    pub fn set_policy(&self, policy: policy::Policy) {
+        *self.shared.policy.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(policy);
+        self.shared
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Arc<policy::Policy> {
+        self.shared
+            .policy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Closes the database: for a clean stop, or before another process

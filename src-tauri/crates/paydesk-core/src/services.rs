@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::Core;
 use crate::error::{CoreError, FieldError};
+use crate::policy::Policy;
 use crate::roles::{Permission, Role};
 use crate::seal;
 use crate::store::ServiceRecord;
@@ -62,6 +63,11 @@ pub struct ServiceView {
     pub has_key: bool,
     /// The built-in sandbox: simulated on this computer, fresh at every start.
     pub sandbox: bool,
+    /// Why the organisation's policy does not allow this service here; it
+    /// offers nothing while this is set.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// Text that is secret while it travels: redacted `Debug`, wiped on drop.
@@ -212,6 +218,7 @@ impl Core {
         } else {
             Some(self.record_key().await?)
         };
+        let policy = self.policy();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let has_key = self.key_present(&row.id).await?;
@@ -229,7 +236,11 @@ impl Core {
                             row.sandbox,
                         ))
                 });
+            let refused =
+                policy.service_refused(&row.name, environment == Environment::Live, row.sandbox);
+            let sealed = sealed && refused.is_none();
             out.push(ServiceView {
+                refused,
                 id: row.id,
                 name: row.name,
                 base_url: row.base_url,
@@ -260,6 +271,15 @@ impl Core {
     pub async fn services_add(&self, input: NewService) -> Result<ServiceView, CoreError> {
         let checked = validate(&input)?;
         drop(input);
+        let live = checked.environment == Environment::Live;
+        if let Some(why) = self.policy().service_refused(&checked.name, live, false) {
+            let field = if live && !self.policy().live {
+                "environment"
+            } else {
+                "name"
+            };
+            return Err(CoreError::Validation(vec![FieldError::new(field, why)]));
+        }
         let taken = self.store().service_name_taken(&checked.name).await?;
         if taken {
             return Err(CoreError::Validation(vec![FieldError::new(
@@ -279,7 +299,7 @@ impl Core {
                 format!("Paydesk holds at most {MAX_SERVICES} services: remove one first"),
             )]));
         }
-        check_key(&checked.base_url, &checked.key).await?;
+        check_key(&checked.base_url, &checked.key, &self.policy()).await?;
 
         let id = uuid::Uuid::new_v4().to_string();
         let record_key = self.record_key().await?;
@@ -318,6 +338,7 @@ impl Core {
             permissions: checked.role.permissions(),
             has_key: true,
             sandbox: false,
+            refused: None,
         })
     }
 
@@ -328,6 +349,11 @@ impl Core {
         base_url: &str,
         key: ApiKey,
     ) -> Result<ServiceView, CoreError> {
+        if !self.policy().sandbox {
+            return Err(CoreError::Forbidden(
+                "Your organisation does not offer the sandbox on this computer".into(),
+            ));
+        }
         let id = match self.store().sandbox_id().await? {
             Some(id) => id,
             None => uuid::Uuid::new_v4().to_string(),
@@ -370,7 +396,7 @@ impl Core {
             )])
         })?;
         let service = self.service(id).await?;
-        check_key(&service.base_url, &key).await?;
+        check_key(&service.base_url, &key, &self.policy()).await?;
         self.key_set(id, key).await?;
         self.shared
             .clients
@@ -422,9 +448,22 @@ async fn run_blocking<T: Send + 'static>(
         .map_err(|_| CoreError::Keyring("the keyring task stopped unexpectedly".into()))?
 }
 
+/// The organisation's web proxy and extra CA certificate, when its policy
+/// sets them (otherwise `HTTPS_PROXY` and the system's certificates apply).
+fn with_network(builder: govpay::ClientBuilder, policy: &Policy) -> govpay::ClientBuilder {
+    let builder = match &policy.proxy {
+        Some(proxy) => builder.proxy(proxy),
+        None => builder,
+    };
+    match &policy.ca_pem {
+        Some(pem) => builder.extra_roots_pem(pem.clone()),
+        None => builder,
+    }
+}
+
 /// One cheap authenticated call; a 401 becomes a field error on the key.
-async fn check_key(base_url: &str, key: &ApiKey) -> Result<(), CoreError> {
-    let client = Client::builder(key.clone())
+async fn check_key(base_url: &str, key: &ApiKey, policy: &Policy) -> Result<(), CoreError> {
+    let client = with_network(Client::builder(key.clone()), policy)
         .base_url(base_url)
         .timeout(Duration::from_secs(15))
         .build()?;
@@ -538,6 +577,13 @@ impl Core {
             environment: Environment::parse(&row.environment)?,
             role: row.role.parse().map_err(CoreError::Storage)?,
         };
+        if let Some(why) = self.policy().service_refused(
+            &info.name,
+            info.environment == Environment::Live,
+            row.sandbox,
+        ) {
+            return Err(CoreError::Forbidden(why));
+        }
         if self.store().team_mode() {
             return Ok(info);
         }
@@ -582,7 +628,7 @@ impl Core {
             .client_options
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let client = Client::builder(key)
+        let client = with_network(Client::builder(key), &self.policy())
             .base_url(&service.base_url)
             .timeout(options.timeout)
             .auth_timeout(options.auth_timeout)

@@ -14,6 +14,7 @@ const offered: ApprovalSettings = {
   summary: ['Refunds of more than £100.00'],
   setBy: 'Ali Khan',
   setAt: '2026-12-04T09:00:00Z',
+  byOrganisation: false,
 };
 
 describe('ApprovalRulesForm', () => {

@@ -134,6 +134,7 @@ pub struct ClientBuilder {
     limits: RateLimits,
     retry: RetryPolicy,
     proxy: Option<String>,
+    extra_roots: Option<Vec<u8>>,
 }
 
 impl ClientBuilder {
@@ -148,6 +149,7 @@ impl ClientBuilder {
             limits: RateLimits::default(),
             retry: RetryPolicy::default(),
             proxy: None,
+            extra_roots: None,
         }
     }
 
@@ -191,6 +193,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Certificate authorities to trust beside the computer's own (PEM): the
+    /// one a department's TLS-inspecting proxy signs with.
+    pub fn extra_roots_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots = Some(pem.into());
+        self
+    }
+
     pub fn build(self) -> Result<Client> {
         install_crypto_provider();
         let mut base = Url::parse(&self.base_url)
@@ -212,6 +221,17 @@ impl ClientBuilder {
             let proxy = reqwest::Proxy::all(proxy.as_str())
                 .map_err(|e| Error::Config(format!("the proxy address is not valid ({e})")))?;
             http = http.proxy(proxy);
+        }
+        if let Some(pem) = &self.extra_roots {
+            let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(|_| {
+                Error::Config("the CA certificate file is not a PEM certificate".into())
+            })?;
+            if roots.is_empty() {
+                return Err(Error::Config(
+                    "the CA certificate file holds no certificate".into(),
+                ));
+            }
+            http = http.tls_certs_merge(roots);
         }
         let http = http
             .build()
@@ -416,6 +436,8 @@ impl Client {
         }
         let response = match request.send().await {
             Ok(response) => response,
+            // The secure connection was refused before anything was sent.
+            Err(e) if let Some(why) = certificate_problem(&e) => return Err(Error::Untrusted(why)),
             // Nothing can have been sent when the connection was never made.
             Err(e) if e.is_connect() => return Ok(Err((Seen::NotSent, describe(&e)))),
             Err(e) => return Ok(Err((Seen::Lost, describe(&e)))),
@@ -576,6 +598,41 @@ impl Client {
             .await?;
         expect_no_content(answer.status, &answer.body)
     }
+}
+
+/// What was wrong with the server's certificate, when that is why the
+/// connection failed (in words for staff; no address or certificate text).
+fn certificate_problem(e: &reqwest::Error) -> Option<String> {
+    use rustls::CertificateError as C;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cause {
+        let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
+            err.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(rustls::Error::InvalidCertificate(problem)) = tls {
+            return Some(
+                match problem {
+                    C::UnknownIssuer => {
+                        "its certificate was issued by an authority this computer does not trust"
+                    }
+                    C::Expired | C::ExpiredContext { .. } => "its certificate has expired",
+                    C::NotValidYet | C::NotValidYetContext { .. } => {
+                        "its certificate is not valid yet (check this computer's clock)"
+                    }
+                    C::NotValidForName | C::NotValidForNameContext { .. } => {
+                        "its certificate is for a different address"
+                    }
+                    C::Revoked => "its certificate has been revoked",
+                    _ => "its certificate was not accepted",
+                }
+                .to_owned(),
+            );
+        }
+        cause = err.source();
+    }
+    None
 }
 
 /// Says what went wrong in transport without echoing URLs or headers.

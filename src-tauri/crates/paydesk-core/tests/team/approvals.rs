@@ -675,3 +675,43 @@ async fn an_approved_refund_gov_uk_pay_refuses_closes_the_request_as_not_made() 
         .unwrap();
     assert_eq!(again.status, "awaiting_approval");
 }
+
+#[tokio::test]
+async fn approval_rules_the_organisation_sets_win_and_cannot_be_changed_here() {
+    let mut t = team().await;
+    let sam = t.desktop(&t.sam.clone()).await;
+    let ali = t.desktop(&t.ali.clone()).await;
+    // The service's own rule says £100; the organisation's policy says £10.
+    ali.approval_rules_set(&t.service, &rules("100.00", "", false))
+        .await
+        .unwrap();
+    let policy = paydesk_core::policy::Policy::parse(
+        std::path::Path::new("/etc/paydesk/policy.toml"),
+        "[refunds]\napproval_above = \"10.00\"\n",
+    );
+    sam.set_policy(policy.clone());
+    ali.set_policy(policy);
+    let settings = ali.approval_settings(&t.service).await.unwrap();
+    assert!(
+        settings.by_organisation && !settings.can_set,
+        "{settings:?}"
+    );
+    assert_eq!(settings.summary, ["Refunds of more than £10.00"]);
+    let refused = ali
+        .approval_rules_set(&t.service, &rules("50.00", "", false))
+        .await;
+    assert!(
+        matches!(&refused, Err(CoreError::Forbidden(m)) if m.contains("organisation")),
+        "{refused:?}"
+    );
+    let payment = paid_on(&t, 5_000).await;
+    let asked = sam
+        .refund(&t.service, &payment, 2_000, 5_000, &duplicate())
+        .await
+        .unwrap();
+    assert_eq!(
+        asked.request.map(|r| r.needs),
+        Some("refunds of more than £10.00 need approval".to_owned())
+    );
+    assert_eq!(t.sim.control().payment(&payment).unwrap().refunds, 0);
+}
