@@ -628,7 +628,7 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
     // Only the tabs a caseworker can use are offered.
     assert_eq!(
         nav_sections(&app).await,
-        ["payments", "cases", "agreements", "services"]
+        ["payments", "cases", "agreements", "services", "about"]
     );
     // The export of payers' names and emails is a supervisor's: refused here.
     let refused = app
@@ -649,7 +649,7 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
         .await;
     assert_eq!(
         nav_sections(&app).await,
-        ["payments", "cases", "telephone", "agreements", "services"]
+        ["payments", "cases", "telephone", "agreements", "services", "about"]
     );
     app.screenshot("47b-call-centre-tabs").await;
     app.go(&format!("#/payments/{paid}")).await;
