@@ -7,6 +7,7 @@ SHELL := /bin/bash
 
 TOOLS        := $(CURDIR)/.tools
 TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
+TAURI_CLI    := $(TOOLS)/bin/cargo-tauri
 UI_DEPS      := ui/node_modules/.package-lock.json
 SESSION      := scripts/desktop-session.sh
 CARGO        ?= cargo
@@ -15,13 +16,15 @@ export TAURI_DRIVER
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: help deps system-deps ui-deps tools ui run test lint fmt-check clippy check-ui \
-        rust-tests bindings-check ui-tests bench clean
+        rust-tests bindings-check ui-tests bench clean package package-check
 
 help:
 	@echo "make run    build the UI and open Paydesk"
 	@echo "make test   everything CI runs: fmt, clippy, Rust tests, UI tests, bindings, end-to-end"
 	@echo "make lint   fmt, clippy and the UI type check only"
 	@echo "make bench  the benchmarks (figures go in BENCHMARKS.md)"
+	@echo "make package        the installers: a .deb and an .rpm (MSI and NSIS build on Windows)"
+	@echo "make package-check  install the .deb here (as root) and open it under Xvfb"
 
 ## ---- what a fresh machine needs -------------------------------------------
 
@@ -99,6 +102,23 @@ bench: ui-deps tools
 	$(CARGO) build --release -p paydesk
 	PAYDESK_APP_BINARY=$(CURDIR)/target/release/paydesk scripts/desktop-session.sh --isolated \
 	  $(CARGO) bench -p paydesk-e2e --bench search_window
+
+## ---- installers ------------------------------------------------------------
+
+$(TAURI_CLI):
+	$(CARGO) install tauri-cli --locked --version '^2' --root $(TOOLS)
+
+# Tauri's bundler builds the release app with the UI inside it, then the .deb
+# and .rpm (the MSI and NSIS configurations in src-tauri/tauri.conf.json need
+# a Windows machine). Unsigned: a department signs with its own keys.
+package: system-deps ui $(TAURI_CLI)
+	cd src-tauri && CI=true $(TAURI_CLI) build --bundles deb,rpm
+	@ls -1 target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
+
+# CI: the .deb installed with dpkg on this machine, and the installed app
+# opened under Xvfb by the end-to-end harness, as far as its sandbox.
+package-check: tools
+	scripts/check-package.sh
 
 clean:
 	$(CARGO) clean

@@ -67,7 +67,6 @@ fn main() {
         println!("cargo:rustc-env=PAYDESK_BUILD={build}");
     }
     let attributes = tauri_build::Attributes::new()
-        .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {e:#}");

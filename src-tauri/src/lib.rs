@@ -233,7 +233,7 @@ pub fn run() {
             commands::support::about_get,
             commands::support::diagnostics_get,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
+        .run(tauri::generate_context!());
     if let Err(e) = built {
         tracing::error!("Paydesk stopped: {e}");
         std::process::exit(1);

@@ -10,7 +10,7 @@ fn read_json(path: &str) -> Value {
 
 #[test]
 fn the_csp_allows_no_remote_or_evaluated_script() {
-    let conf = read_json("../tauri.conf.json");
+    let conf = read_json("tauri.conf.json");
     assert_eq!(
         conf["app"]["withGlobalTauri"], false,
         "withGlobalTauri must stay off"

@@ -569,6 +569,16 @@ mod tests {
     }
 
     #[test]
+    fn the_example_policy_that_ships_with_the_package_is_good() {
+        let p = parse(include_str!("../../../../docs/policy.example.toml"));
+        assert_eq!(p.problem, None);
+        assert!(p.team_database.is_some() && p.proxy.is_some() && p.log_folder.is_some());
+        assert!(!p.sandbox && p.live && !p.self_update);
+        assert_eq!(p.allowed_services.map(|a| a.len()), Some(2));
+        assert_eq!(p.approval.above, Some(50_000));
+    }
+
+    #[test]
     fn no_file_is_paydesks_own_defaults() {
         let p = Policy::load(Path::new("/nonexistent/paydesk/policy.toml"));
         assert_eq!(p, Policy::default());
