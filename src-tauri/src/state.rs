@@ -108,12 +108,23 @@ mod tests {
     fn about_says_how_paydesk_is_updated_and_where_things_are() {
         let plain = about("");
         assert_eq!(plain.version, env!("CARGO_PKG_VERSION"));
-        assert_eq!(plain.log_file.as_deref(), Some("/var/log/paydesk/paydesk.log"));
-        assert!(plain.updates.contains("does not update itself"), "{}", plain.updates);
+        assert_eq!(
+            plain.log_file.as_deref(),
+            Some("/var/log/paydesk/paydesk.log")
+        );
+        assert!(
+            plain.updates.contains("does not update itself"),
+            "{}",
+            plain.updates
+        );
         // Turned on by the policy, it is still not done behind IT's back:
         // this build has no updater, and says so.
         let asked = about("[updates]\nself_update = true\n");
-        assert!(asked.updates.contains("allows self-update"), "{}", asked.updates);
+        assert!(
+            asked.updates.contains("allows self-update"),
+            "{}",
+            asked.updates
+        );
         assert!(asked.updates.contains("IT installs"), "{}", asked.updates);
     }
 }

@@ -649,7 +649,14 @@ async fn other_roles_are_not_offered_and_are_refused_at_the_command() {
         .await;
     assert_eq!(
         nav_sections(&app).await,
-        ["payments", "cases", "telephone", "agreements", "services", "about"]
+        [
+            "payments",
+            "cases",
+            "telephone",
+            "agreements",
+            "services",
+            "about"
+        ]
     );
     app.screenshot("47b-call-centre-tabs").await;
     app.go(&format!("#/payments/{paid}")).await;
