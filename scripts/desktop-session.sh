@@ -50,6 +50,16 @@ if [ -n "${PAYDESK_START_KEYRING:-}" ]; then
   # A new login keyring, created and unlocked with a throwaway password.
   eval "$(printf 'paydesk-session' | gnome-keyring-daemon --unlock --components=secrets)"
   export GNOME_KEYRING_CONTROL
+  # The daemon answers before its Secret Service is on the bus: wait for it
+  # (at most 5 s), so the first keyring call of a test run finds it.
+  for _ in $(seq 50); do
+    if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
+        | grep -q 'boolean true'; then
+      break
+    fi
+    sleep 0.1
+  done
 fi
 
 exec "$@"

@@ -333,6 +333,31 @@ impl AgreementSearch {
     }
 }
 
+/// What walking every page of a search needs of it.
+pub(crate) trait Walkable: Clone {
+    fn paging_mut(&mut self) -> &mut Paging;
+    fn check(&self) -> Result<(), Error>;
+    fn to_query(&self) -> Vec<(&'static str, String)>;
+}
+
+macro_rules! walkable {
+    ($($search:ty),*) => {$(
+        impl Walkable for $search {
+            fn paging_mut(&mut self) -> &mut Paging {
+                &mut self.paging
+            }
+            fn check(&self) -> Result<(), Error> {
+                self.validate()
+            }
+            fn to_query(&self) -> Vec<(&'static str, String)> {
+                self.query()
+            }
+        }
+    )*};
+}
+
+walkable!(PaymentSearch, RefundSearch, DisputeSearch, AgreementSearch);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! `/v1/agreements`: recurring-payment agreements.
 
 use super::limiter::Group;
-use super::{Call, Client, Pages, with_query};
+use super::{Call, Client, Pages};
 use crate::error::Result;
 use crate::ids::AgreementId;
 use crate::models::{Agreement, SearchPage};
@@ -43,26 +43,10 @@ impl Agreements<'_> {
     }
 
     pub async fn search(&self, search: &AgreementSearch) -> Result<SearchPage<Agreement>> {
-        search.validate()?;
-        self.client
-            .get(with_query(
-                self.client.url("v1/agreements")?,
-                search.query(),
-            ))
-            .await
+        self.client.search_page("v1/agreements", search).await
     }
 
     pub fn search_all(&self, search: &AgreementSearch) -> Pages<Agreement> {
-        let mut search = search.clone();
-        search
-            .paging
-            .display_size
-            .get_or_insert(crate::search::MAX_PAGE_SIZE);
-        Pages::first(
-            self.client,
-            "v1/agreements",
-            search.validate(),
-            search.query(),
-        )
+        Pages::all(self.client, "v1/agreements", search)
     }
 }

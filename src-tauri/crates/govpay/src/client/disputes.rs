@@ -1,6 +1,6 @@
 //! `GET /v1/disputes`: disputes (chargebacks) raised by cardholders.
 
-use super::{Client, Pages, with_query};
+use super::{Client, Pages};
 use crate::error::Result;
 use crate::models::{Dispute, DisputeSearchPage};
 use crate::search::DisputeSearch;
@@ -13,23 +13,10 @@ pub struct Disputes<'a> {
 
 impl Disputes<'_> {
     pub async fn search(&self, search: &DisputeSearch) -> Result<DisputeSearchPage> {
-        search.validate()?;
-        self.client
-            .get(with_query(self.client.url("v1/disputes")?, search.query()))
-            .await
+        self.client.search_page("v1/disputes", search).await
     }
 
     pub fn search_all(&self, search: &DisputeSearch) -> Pages<Dispute> {
-        let mut search = search.clone();
-        search
-            .paging
-            .display_size
-            .get_or_insert(crate::search::MAX_PAGE_SIZE);
-        Pages::first(
-            self.client,
-            "v1/disputes",
-            search.validate(),
-            search.query(),
-        )
+        Pages::all(self.client, "v1/disputes", search)
     }
 }

@@ -549,6 +549,17 @@ impl Client {
         }
     }
 
+    /// One page of a search, once it passed its checks.
+    async fn search_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        search: &impl crate::search::Walkable,
+    ) -> Result<T> {
+        search.check()?;
+        self.get(with_query(self.url(path)?, search.to_query()))
+            .await
+    }
+
     async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T> {
         let answer = self.send(Method::GET, url, None, Call::GET, None).await?;
         decode(answer.status, &answer.body)

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::models::{
     Agreement, Dispute, DisputeSearchPage, Payment, Refund, SearchNavigationLinks, SearchPage,
 };
+use crate::search::{MAX_PAGE_SIZE, Walkable};
 
 /// A page type that carries paging links, whatever the key they come under.
 pub trait Paged: DeserializeOwned {
@@ -64,14 +65,16 @@ pub struct Pages<T> {
 }
 
 impl<T: PageOf> Pages<T> {
-    /// A walk that starts at `path` with the query, once it passed its checks.
-    pub(super) fn first(
-        client: &Client,
-        path: &str,
-        valid: Result<()>,
-        query: Vec<(&'static str, String)>,
-    ) -> Self {
-        let first = valid.and_then(|()| Ok(with_query(client.url(path)?, query)));
+    /// Every page of `search` at `path`, 500 results a page unless it says.
+    pub(super) fn all(client: &Client, path: &str, search: &impl Walkable) -> Self {
+        let mut search = search.clone();
+        search
+            .paging_mut()
+            .display_size
+            .get_or_insert(MAX_PAGE_SIZE);
+        let first = search
+            .check()
+            .and_then(|()| Ok(with_query(client.url(path)?, search.to_query())));
         Self::new(client.clone(), first)
     }
 

@@ -1,5 +1,5 @@
 use super::limiter::Group;
-use super::{Call, Client, Pages, with_query};
+use super::{Call, Client, Pages};
 use crate::codes::PayCode;
 use crate::error::{Error, Result};
 use crate::idempotency::IdempotencyKey;
@@ -108,24 +108,11 @@ impl Payments<'_> {
 
     /// `GET /v1/payments`: one page, newest first.
     pub async fn search(&self, search: &PaymentSearch) -> Result<SearchPage<Payment>> {
-        search.validate()?;
-        self.client
-            .get(with_query(self.client.url("v1/payments")?, search.query()))
-            .await
+        self.client.search_page("v1/payments", search).await
     }
 
     /// Every page of a search, following the paging links (500 a page unless set).
     pub fn search_all(&self, search: &PaymentSearch) -> Pages<Payment> {
-        let mut search = search.clone();
-        search
-            .paging
-            .display_size
-            .get_or_insert(crate::search::MAX_PAGE_SIZE);
-        Pages::first(
-            self.client,
-            "v1/payments",
-            search.validate(),
-            search.query(),
-        )
+        Pages::all(self.client, "v1/payments", search)
     }
 }
