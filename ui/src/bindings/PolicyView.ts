@@ -10,6 +10,7 @@ export type PolicyView = {
  */
 file: string | null, 
 /**
- * Why the file could not be used, in words for staff.
+ * Why the file could not be used: the file, line, setting and what is
+ * wrong (the screens say what it means for staff).
  */
 problem: string | null, settings: Array<PolicySetting>, };
