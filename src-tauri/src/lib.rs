@@ -10,7 +10,7 @@ mod sandbox;
 mod state;
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use paydesk_core::policy::Policy;
@@ -32,19 +32,40 @@ pub const TEAM_DATABASE_ENV: &str = "PAYDESK_TEAM_DATABASE";
 /// card data (the tests search it for them).
 pub const LOG_FILE: &str = "paydesk.log";
 
-/// Logs go to stderr and to `paydesk.log` in the policy's log folder, or
-/// else the data folder, rotated at 5 MB. Returns the log file's path.
-fn init_logging(dir: Option<&std::path::Path>) -> Option<PathBuf> {
+/// Where the log goes: `paydesk.log` in the data folder, or in the
+/// policy's shared log folder one file per person (`paydesk-<user>.log`), so
+/// people on one computer never write over each other's.
+fn log_path(
+    policy_folder: Option<&Path>,
+    data_dir: Option<&Path>,
+    user: Option<&str>,
+) -> Option<PathBuf> {
+    match (policy_folder, user.filter(|u| !u.is_empty())) {
+        (Some(folder), Some(user)) => Some(folder.join(format!("paydesk-{user}.log"))),
+        (Some(folder), None) => Some(folder.join(LOG_FILE)),
+        (None, _) => data_dir.map(|d| d.join(LOG_FILE)),
+    }
+}
+
+/// Logs go to stderr and to the log file, rotated at 5 MB. A policy folder
+/// that cannot be written falls back to the data folder. Returns the file.
+fn init_logging(wanted: Option<PathBuf>, fallback: Option<PathBuf>) -> Option<PathBuf> {
     use tracing_subscriber::fmt::writer::MakeWriterExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let path = dir.map(|d| d.join(LOG_FILE));
-    let file = dir.and_then(|d| {
-        std::fs::create_dir_all(d).ok()?;
-        support::RotatingFile::open(&d.join(LOG_FILE), support::LOG_MAX_BYTES, support::LOG_KEEP)
-            .ok()
-    });
-    let opened = file.is_some();
+    let open = |path: &Path| {
+        std::fs::create_dir_all(path.parent()?).ok()?;
+        support::RotatingFile::open(path, support::LOG_MAX_BYTES, support::LOG_KEEP).ok()
+    };
+    let mut used = None;
+    let mut file = None;
+    for path in [wanted, fallback].into_iter().flatten() {
+        if let Some(f) = open(&path) {
+            file = Some(f);
+            used = Some(path);
+            break;
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false);
@@ -54,7 +75,7 @@ fn init_logging(dir: Option<&std::path::Path>) -> Option<PathBuf> {
             .try_init(),
         None => builder.with_writer(std::io::stderr).try_init(),
     };
-    path.filter(|_| opened)
+    used
 }
 
 /// The team database this desktop signs in to: the organisation's policy
@@ -118,11 +139,21 @@ pub fn run() {
             let identifier = app.config().identifier.clone();
             let dir = data_dir(app);
             let policy = Policy::load(&Policy::path_from_env());
-            let log_dir = policy
-                .log_folder
-                .clone()
-                .or_else(|| dir.as_ref().ok().cloned());
-            let log_file = init_logging(log_dir.as_deref());
+            let user = std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .ok();
+            let data = dir.as_ref().ok().map(PathBuf::as_path);
+            let log_file = init_logging(
+                log_path(policy.log_folder.as_deref(), data, user.as_deref()),
+                log_path(None, data, None),
+            );
+            if policy.log_folder.is_some()
+                && log_file.as_deref().map(Path::parent) != Some(policy.log_folder.as_deref())
+            {
+                tracing::error!(
+                    "the policy's log folder cannot be written: logging to the data folder instead"
+                );
+            }
             if let Some(problem) = &policy.problem {
                 tracing::error!(
                     "the policy file cannot be used, so LIVE services are off: {problem}"
@@ -131,9 +162,6 @@ pub fn run() {
             let keys: Arc<dyn paydesk_core::KeyStore> = Arc::new(OsKeyStore::new(identifier));
             // A desktop in a team signs in to the team's database instead of
             // opening its own file (the address will come from IT's policy file).
-            let user = std::env::var("USER")
-                .or_else(|_| std::env::var("USERNAME"))
-                .ok();
             let env_address = std::env::var(TEAM_DATABASE_ENV).ok();
             let team = match (
                 &dir,
@@ -243,6 +271,29 @@ pub fn run() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_log_folder_gets_one_file_per_person() {
+        let folder = Path::new("/var/log/paydesk");
+        let data = Path::new("/home/sam/.local/share/uk.paydesk.app");
+        assert_eq!(
+            log_path(Some(folder), Some(data), Some("sam")),
+            Some(folder.join("paydesk-sam.log"))
+        );
+        assert_eq!(
+            log_path(None, Some(data), Some("sam")),
+            Some(data.join(LOG_FILE))
+        );
+        // A folder that cannot be written: the data folder instead.
+        let dir = tempfile::tempdir().unwrap();
+        let blocked = dir.path().join("not-a-folder");
+        std::fs::write(&blocked, "a file where the folder should be").unwrap();
+        let used = init_logging(
+            Some(blocked.join("paydesk-sam.log")),
+            Some(dir.path().join(LOG_FILE)),
+        );
+        assert_eq!(used, Some(dir.path().join(LOG_FILE)));
+    }
 
     #[test]
     fn the_policys_team_database_wins_and_names_the_person_signing_in() {

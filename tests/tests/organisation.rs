@@ -32,7 +32,11 @@ async fn the_organisations_policy_is_shown_and_a_bad_one_is_never_ignored() {
         .wait_for_text("[data-testid=policy-settings]", "Over £250.00")
         .await;
     assert!(settings.contains("Not offered"), "{settings}");
-    let log = logs.join("paydesk.log");
+    // One file per person in a shared folder, named after the computer's user.
+    let log = match std::env::var("USER").or_else(|_| std::env::var("USERNAME")) {
+        Ok(user) if !user.is_empty() => logs.join(format!("paydesk-{user}.log")),
+        _ => logs.join("paydesk.log"),
+    };
     app.wait_for_text("[data-testid=about-log]", &log.display().to_string())
         .await;
     let version = app.text("[data-testid=about-version]").await.unwrap();

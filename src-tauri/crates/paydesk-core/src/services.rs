@@ -238,7 +238,8 @@ impl Core {
                 });
             let refused =
                 policy.service_refused(&row.name, environment == Environment::Live, row.sandbox);
-            let sealed = sealed && refused.is_none();
+            // A service the policy refuses offers nothing, but keeps its role.
+            let offers = sealed && refused.is_none();
             out.push(ServiceView {
                 refused,
                 id: row.id,
@@ -252,7 +253,7 @@ impl Core {
                 } else {
                     "Changed outside Paydesk: remove and add again".to_owned()
                 },
-                permissions: if sealed {
+                permissions: if offers {
                     role.permissions()
                 } else {
                     Vec::new()

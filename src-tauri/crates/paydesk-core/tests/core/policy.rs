@@ -32,6 +32,10 @@ async fn a_service_the_policy_does_not_allow_offers_nothing() {
         "{parking:?}"
     );
     assert!(parking.permissions.is_empty());
+    assert_eq!(
+        parking.role_label, "Supervisor",
+        "the role is kept, only refused"
+    );
     let err = s
         .core
         .payments_search(&s.service, &PaymentQuery::default())
