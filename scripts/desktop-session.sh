@@ -35,10 +35,22 @@ if [ -z "${PAYDESK_SESSION_READY:-}" ]; then
     export XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/runtime"
     export PAYDESK_START_KEYRING=1
     unset DBUS_SESSION_BUS_ADDRESS
+    # Should the keyring daemon go away under the tests' load, the bus would
+    # start Debian's in its place: locked, asking for a password nobody can
+    # type, and every keyring call would fail from then on. This bus starts
+    # ours instead, unlocked with the session's password (the keyring's file
+    # and what is in it are still there).
+    mkdir -p "$scratch/services"
+    printf '#!/bin/sh\nprintf paydesk-session | exec gnome-keyring-daemon --replace --foreground --unlock --components=secrets\n' >"$scratch/keyring.sh"
+    chmod +x "$scratch/keyring.sh"
+    for name in org.freedesktop.secrets org.gnome.keyring; do
+      printf '[D-BUS Service]\nName=%s\nExec=%s\n' "$name" "$scratch/keyring.sh" >"$scratch/services/$name.service"
+    done
+    printf '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"\n "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n<busconfig>\n  <servicedir>%s</servicedir>\n  <include>/usr/share/dbus-1/session.conf</include>\n</busconfig>\n' "$scratch/services" >"$scratch/bus.conf"
     if [ "$need_display" = 1 ]; then
-      exec dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24" "$0" "$@"
+      exec dbus-run-session --config-file="$scratch/bus.conf" -- xvfb-run -a -s "-screen 0 1920x1080x24" "$0" "$@"
     fi
-    exec dbus-run-session -- "$0" "$@"
+    exec dbus-run-session --config-file="$scratch/bus.conf" -- "$0" "$@"
   fi
   if [ "$need_display" = 1 ]; then
     exec xvfb-run -a -s "-screen 0 1920x1080x24" "$0" "$@"
@@ -52,12 +64,13 @@ if [ -n "${PAYDESK_START_KEYRING:-}" ]; then
   export GNOME_KEYRING_CONTROL
   # The daemon answers before its Secret Service is on the bus: wait for it
   # (at most 5 s), so the first keyring call of a test run finds it.
+  secrets_pid() {
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null \
+      | awk '/uint32/ {print $2}' || true
+  }
   for _ in $(seq 50); do
-    if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
-        | grep -q 'boolean true'; then
-      break
-    fi
+    [ -n "$(secrets_pid)" ] && break
     sleep 0.1
   done
 fi

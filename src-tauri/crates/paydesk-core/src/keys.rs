@@ -54,15 +54,35 @@ fn keyring_error(e: keyring::Error) -> CoreError {
     CoreError::Keyring(what.to_owned())
 }
 
+/// A keyring that failed or was out of reach is asked again, a few times
+/// over about a second: the Secret Service can be restarted under a desktop
+/// session (by the session itself, or by D-Bus when it is asked for it), and
+/// a request in that moment would fail although the keyring is fine.
+fn patiently<T>(mut call: impl FnMut() -> keyring::Result<T>) -> keyring::Result<T> {
+    const TRIES: u32 = 4;
+    let mut tried = 1;
+    loop {
+        match call() {
+            Err(keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_))
+                if tried < TRIES =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                tried += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl KeyStore for OsKeyStore {
     fn set(&self, service_id: &str, key: &ApiKey) -> Result<(), CoreError> {
-        self.entry(service_id)?
-            .set_password(key.expose())
-            .map_err(keyring_error)
+        let entry = self.entry(service_id)?;
+        patiently(|| entry.set_password(key.expose())).map_err(keyring_error)
     }
 
     fn get(&self, service_id: &str) -> Result<Option<ApiKey>, CoreError> {
-        match self.entry(service_id)?.get_password() {
+        let entry = self.entry(service_id)?;
+        match patiently(|| entry.get_password()) {
             Ok(secret) => {
                 let secret = Zeroizing::new(secret);
                 Ok(ApiKey::new(secret.as_str()))
@@ -73,14 +93,16 @@ impl KeyStore for OsKeyStore {
     }
 
     fn delete(&self, service_id: &str) -> Result<(), CoreError> {
-        match self.entry(service_id)?.delete_credential() {
+        let entry = self.entry(service_id)?;
+        match patiently(|| entry.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(keyring_error(e)),
         }
     }
 
     fn secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, CoreError> {
-        match self.entry(name)?.get_password() {
+        let entry = self.entry(name)?;
+        match patiently(|| entry.get_password()) {
             Ok(secret) => Ok(Some(Zeroizing::new(secret))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(keyring_error(e)),
@@ -88,7 +110,46 @@ impl KeyStore for OsKeyStore {
     }
 
     fn set_secret(&self, name: &str, value: &str) -> Result<(), CoreError> {
-        self.entry(name)?.set_password(value).map_err(keyring_error)
+        let entry = self.entry(name)?;
+        patiently(|| entry.set_password(value)).map_err(keyring_error)
+    }
+}
+
+#[cfg(test)]
+mod patience {
+    use super::*;
+
+    fn failure() -> keyring::Error {
+        keyring::Error::PlatformFailure("the daemon went away".into())
+    }
+
+    #[test]
+    fn a_keyring_that_comes_back_is_asked_again_and_one_that_does_not_is_reported() {
+        let mut calls = 0;
+        let got = patiently(|| {
+            calls += 1;
+            if calls < 3 {
+                Err(failure())
+            } else {
+                Ok("secret")
+            }
+        });
+        assert_eq!((got.ok(), calls), (Some("secret"), 3));
+        let mut calls = 0;
+        let gone: keyring::Result<()> = patiently(|| {
+            calls += 1;
+            Err(failure())
+        });
+        assert!(matches!(gone, Err(keyring::Error::PlatformFailure(_))));
+        assert_eq!(calls, 4);
+        // What is not a failure of the keyring is not asked again.
+        let mut calls = 0;
+        let none: keyring::Result<()> = patiently(|| {
+            calls += 1;
+            Err(keyring::Error::NoEntry)
+        });
+        assert!(matches!(none, Err(keyring::Error::NoEntry)));
+        assert_eq!(calls, 1);
     }
 }
 
