@@ -418,6 +418,14 @@ async fn the_header_switches_service_and_a_printed_payment_holds_no_card_number(
     app.js("window.__printed = 0; window.print = () => { window.__printed += 1; }; return true;")
         .await;
     app.click("[data-testid=print-payment]").await;
+    // The page asks for the dialog from a timer (so the page is drawn first):
+    // give it a moment, on a loaded machine, before counting.
+    for _ in 0..50 {
+        if app.js("return window.__printed;").await != serde_json::json!(0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let preview = app
         .js(r#"
             const rules = [];
