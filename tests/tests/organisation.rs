@@ -16,7 +16,7 @@ async fn the_organisations_policy_is_shown_and_a_bad_one_is_never_ignored() {
     std::fs::write(
         &policy,
         format!(
-            "[services]\nsandbox = false\n\n[refunds]\napproval_above = \"250.00\"\n\n[logs]\nfolder = \"{}\"\n",
+            "[services]\nsandbox = false\nallowed = [{{ name = \"Council tax\", account = \"test\" }}]\n\n[refunds]\napproval_above = \"250.00\"\n\n[logs]\nfolder = \"{}\"\n",
             logs.display()
         ),
     )
@@ -63,9 +63,19 @@ async fn the_organisations_policy_is_shown_and_a_bad_one_is_never_ignored() {
         );
     }
     app.screenshot("95-about-policy").await;
-    // The approval rules say who set them.
+    // A service the policy does not allow keeps its row, offers nothing,
+    // and says why.
     app.go("#/services").await;
     app.wait_for_text("main h1", "Services").await;
+    let refused = app
+        .wait_for_text("[data-testid=service-refused]", "Not allowed")
+        .await;
+    assert!(refused.contains("Council tax (test)"), "{refused}");
+    // Nothing else on the screen is offered for it, nor fails for it.
+    assert_eq!(app.text(".govuk-error-summary").await, None);
+    let seen = app.axe_violations().await;
+    assert!(seen.is_empty(), "{seen:?}");
+    app.screenshot("97-services-refused").await;
     app.close().await;
 
     // A mistake in the file: on every screen, naming the line and setting.

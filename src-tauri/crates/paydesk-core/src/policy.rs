@@ -32,6 +32,18 @@ pub struct AllowedService {
     pub live: bool,
 }
 
+impl fmt::Display for AllowedService {
+    /// `Parking permits (live)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({})",
+            self.name,
+            if self.live { "live" } else { "test" }
+        )
+    }
+}
+
 /// Approval rules the organisation sets for every service.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApprovalPolicy {
@@ -243,10 +255,7 @@ impl Policy {
         {
             return None;
         }
-        let list: Vec<String> = allowed
-            .iter()
-            .map(|a| format!("{} ({})", a.name, if a.live { "live" } else { "test" }))
-            .collect();
+        let list: Vec<String> = allowed.iter().map(ToString::to_string).collect();
         Some(format!(
             "Your organisation allows only these services on this computer: {}",
             list.join(", ")
@@ -273,7 +282,7 @@ impl Policy {
                 "Services allowed",
                 allowed
                     .iter()
-                    .map(|a| format!("{} ({})", a.name, if a.live { "live" } else { "test" }))
+                    .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(", "),
             );

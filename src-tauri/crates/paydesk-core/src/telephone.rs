@@ -460,8 +460,8 @@ impl Core {
             self.update_telephone_payment(
                 &service.id,
                 id.as_str(),
-                Some(p.state.status.as_str()),
-                p.state.code.map(|c| c.to_string()).as_deref(),
+                Some(&p.state.status),
+                p.state.code,
                 None,
             )
             .await?;
@@ -580,8 +580,8 @@ impl Core {
         self.update_telephone_payment(
             &service.id,
             id.as_str(),
-            status.as_ref().map(PaymentStatus::as_str),
-            code.map(|c| c.to_string()).as_deref(),
+            status.as_ref(),
+            code,
             last4.as_deref(),
         )
         .await?;
@@ -623,20 +623,20 @@ impl Core {
         &self,
         service_id: &str,
         payment_id: &str,
-        status: Option<&str>,
-        code: Option<&str>,
+        status: Option<&PaymentStatus>,
+        code: Option<PayCode>,
         last4: Option<&str>,
     ) -> Result<(), CoreError> {
         let Some(status) = status else { return Ok(()) };
-        let finished = matches!(status, "success" | "failed" | "cancelled" | "error");
+        let code = code.map(|c| c.to_string());
         self.store()
             .telephone_update(
                 service_id,
                 payment_id,
                 TelephoneUpdate {
-                    status,
-                    finished,
-                    code,
+                    status: status.as_str(),
+                    finished: status.is_final(),
+                    code: code.as_deref(),
                     last4,
                 },
             )

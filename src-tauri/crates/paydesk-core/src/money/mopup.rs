@@ -46,8 +46,8 @@ impl Core {
             self.update_telephone_payment(
                 service_id,
                 &id,
-                Some(p.state.status.as_str()),
-                p.state.code.map(|c| c.to_string()).as_deref(),
+                Some(&p.state.status),
+                p.state.code,
                 last4.as_deref(),
             )
             .await?;
